@@ -1,0 +1,92 @@
+// Installs what the stack needs and a machine lacks: Debian packages through apt,
+// Go programs built into the cache by scripts/stack/build-go-tools.sh.
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { commandExists, run } from '../adapters/process.js';
+import { ExternalError } from '../errors.js';
+import { cacheDir, versions } from './layout.js';
+
+const buildScript = fileURLToPath(new URL('../../scripts/stack/build-go-tools.sh', import.meta.url));
+
+function aptEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+}
+
+let aptUpdated = false;
+async function aptUpdate(): Promise<void> {
+  if (aptUpdated) return;
+  await run(['apt-get', 'update', '-qq'], { env: aptEnv(), timeoutMs: 600_000 });
+  aptUpdated = true;
+}
+
+async function aptListsEmpty(): Promise<boolean> {
+  try {
+    return readdirSync('/var/lib/apt/lists').filter((f) => f.endsWith('_Packages')).length === 0;
+  } catch {
+    return true;
+  }
+}
+
+/** Installs the Debian packages whose marker command is missing. */
+export async function ensureDebianPackages(wanted: Record<string, string>): Promise<void> {
+  const missing: string[] = [];
+  for (const [pkg, marker] of Object.entries(wanted)) {
+    const present = marker.startsWith('/') ? existsSync(marker) : await commandExists(marker);
+    if (!present) missing.push(pkg);
+  }
+  if (missing.length === 0) return;
+  if (await aptListsEmpty()) await aptUpdate();
+  const install = () =>
+    run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing], {
+      env: aptEnv(),
+      timeoutMs: 900_000,
+    });
+  try {
+    await install();
+  } catch {
+    await aptUpdate();
+    await install().catch((error: unknown) => {
+      throw new ExternalError(`cannot install Debian packages ${missing.join(', ')}`, { cause: error });
+    });
+  }
+}
+
+/** Downloads a Debian package for another architecture into dir; returns the .deb path. */
+export async function downloadForeignDeb(pkg: string, arch: string, dir: string): Promise<string> {
+  const found = () => readdirSync(dir).find((f) => f.startsWith(`${pkg}_`) && f.endsWith(`_${arch}.deb`));
+  const existing = found();
+  if (existing) return `${dir}/${existing}`;
+  const archs = (await run(['dpkg', '--print-foreign-architectures'])).stdout.split(/\s+/);
+  if (!archs.includes(arch)) {
+    await run(['dpkg', '--add-architecture', arch]);
+    aptUpdated = false;
+  }
+  const download = () => run(['apt-get', 'download', `${pkg}:${arch}`], { cwd: dir, timeoutMs: 300_000 });
+  await download().catch(async () => {
+    await aptUpdate();
+    await download();
+  });
+  const deb = found();
+  if (!deb) throw new ExternalError(`apt-get download ${pkg}:${arch} wrote no .deb into ${dir}`);
+  return `${dir}/${deb}`;
+}
+
+export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver';
+
+export async function buildGoTool(tool: GoTool): Promise<void> {
+  await run(['bash', buildScript, tool], {
+    env: {
+      ...process.env,
+      SHIPLINE_CACHE: cacheDir(),
+      BUILDKIT_VERSION: versions.buildkit,
+      BUILDX_VERSION: versions.buildx,
+      KUBERNETES_VERSION: versions.kubernetes,
+    },
+    timeoutMs: 45 * 60_000,
+  }).catch((error: unknown) => {
+    throw new ExternalError(`cannot build ${tool} from its Go module`, {
+      cause: error,
+      hint: 'check that the Go module proxy is reachable and `go version` is at least 1.26',
+    });
+  });
+}

@@ -1,0 +1,73 @@
+// The local stack as a whole: install what is missing, start in dependency order,
+// report one line per part, and stop exactly what was started.
+import { ExternalError, PreconditionError, ShiplineError } from '../errors.js';
+import { ensureDebianPackages } from './install.js';
+import { paths } from './layout.js';
+import type { Part, PartStatus } from './part.js';
+import { baseImages } from './parts/base-images.js';
+import { buildkitd } from './parts/buildkitd.js';
+import { buildx } from './parts/buildx.js';
+import { dockerd } from './parts/dockerd.js';
+import { etcd } from './parts/etcd.js';
+import { kubeApiserver } from './parts/kube-apiserver.js';
+import { qemu } from './parts/qemu.js';
+import { registry } from './parts/registry.js';
+
+/** In start order; `down` walks it backwards. */
+export const parts: readonly Part[] = [qemu, registry, dockerd, etcd, kubeApiserver, buildkitd, buildx, baseImages];
+
+export type Log = (line: string) => void;
+
+function inPart(part: Part, error: unknown): Error {
+  if (error instanceof ShiplineError) {
+    if (error.message.startsWith(part.name)) return error;
+    const Kind = error instanceof PreconditionError ? PreconditionError : ExternalError;
+    return new Kind(`${part.name}: ${error.message}`, { hint: error.hint, cause: error });
+  }
+  return new ExternalError(`${part.name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
+export async function stackUp(log: Log): Promise<void> {
+  const packages = Object.assign({}, ...parts.map((p) => p.debianPackages ?? {})) as Record<string, string>;
+  try {
+    await ensureDebianPackages(packages);
+  } catch (error) {
+    throw inPart({ name: 'debian-packages' } as Part, error);
+  }
+  for (const part of parts) {
+    const started = Date.now();
+    try {
+      await part.install?.();
+      await part.start();
+    } catch (error) {
+      throw inPart(part, error);
+    }
+    log(`${part.name.padEnd(15)} up (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  }
+}
+
+export async function stackDown(log: Log): Promise<void> {
+  for (const part of [...parts].reverse()) {
+    await part.stop();
+    log(`${part.name.padEnd(15)} stopped`);
+  }
+}
+
+export async function stackStatus(): Promise<{ parts: PartStatus[]; kubeconfig: string }> {
+  const statuses: PartStatus[] = [];
+  for (const part of parts) {
+    statuses.push(await part.status().catch((error: unknown) => ({
+      name: part.name, version: '-', address: '-', up: false, note: String(error),
+    })));
+  }
+  return { parts: statuses, kubeconfig: paths.kubeconfig() };
+}
+
+export function formatStatus(status: { parts: PartStatus[]; kubeconfig: string }): string {
+  const rows = status.parts.map((p) =>
+    [p.name.padEnd(15), p.version.padEnd(12), (p.up ? 'up' : 'down').padEnd(5), p.address, p.note ? `(${p.note})` : '']
+      .join(' ')
+      .trimEnd(),
+  );
+  return [...rows, `kubeconfig ${status.kubeconfig}`].join('\n');
+}

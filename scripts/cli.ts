@@ -1,0 +1,29 @@
+// The CLI entry: parses arguments, runs a command, and is the only place that maps
+// errors to exit codes and exits.
+import { Command, CommanderError } from 'commander';
+import { describeError, exitCodeOf, ExitCode } from '../pipelines/errors.js';
+import { registerStackCommands } from './commands/stack.js';
+
+const program = new Command('shipline')
+  .description('From a commit or git tag to a multi-arch image and a traffic-shifted rollout.')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerStackCommands(program);
+
+process.once('SIGINT', () => {
+  process.stderr.write('\ninterrupted\n');
+  process.exit(ExitCode.interrupted);
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) process.exit(0);
+    process.exit(ExitCode.invalidInput);
+  }
+  process.stderr.write(`shipline: ${describeError(error)}\n`);
+  process.exit(exitCodeOf(error));
+}
+

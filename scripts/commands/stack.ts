@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { formatStatus, stackDown, stackStatus, stackUp } from '../../pipelines/stack/stack.js';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+export function registerStackCommands(program: Command): void {
+  const stack = program.command('stack').description('the local stack of real parts on 127.0.0.1');
+  stack
+    .command('up')
+    .description('install what is missing and start every part (idempotent)')
+    .action(async () => {
+      await stackUp(log);
+      const status = await stackStatus();
+      process.stdout.write(`${formatStatus(status)}\n`);
+      if (status.parts.some((p) => !p.up)) process.exitCode = 1;
+    });
+  stack
+    .command('down')
+    .description('stop exactly what `up` started')
+    .action(async () => {
+      await stackDown(log);
+    });
+  stack
+    .command('status')
+    .description('one line per part: name, version, up/down, address; non-zero exit if any is down')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { json?: boolean }) => {
+      const status = await stackStatus();
+      process.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`);
+      if (status.parts.some((p) => !p.up)) process.exitCode = 1;
+    });
+}

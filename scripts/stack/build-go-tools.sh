@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Builds the Go programs of the local stack into the shipline cache, pinned by version.
+# Usage: build-go-tools.sh buildkit|buildx|kube-apiserver
+# Each build is skipped when its binary is already in the cache.
+set -euo pipefail
+
+BUILDKIT_VERSION=${BUILDKIT_VERSION:-v0.34.2}
+BUILDX_VERSION=${BUILDX_VERSION:-v0.38.2}
+KUBERNETES_VERSION=${KUBERNETES_VERSION:-v1.34.4}
+CACHE=${SHIPLINE_CACHE:-$HOME/.cache/shipline}
+TOOLS="$CACHE/tools"
+export CGO_ENABLED=${CGO_ENABLED:-0}
+export GOFLAGS="${GOFLAGS:-} -trimpath"
+LDFLAGS="-s -w"
+
+# Builds packages of MODULE@VERSION from a throwaway wrapper module. `go install m@v`
+# refuses modules whose go.mod has replace or exclude directives (BuildKit has
+# excludes; k8s.io/kubernetes replaces its k8s.io/* modules with ./staging/...), so
+# the wrapper requires the module and carries those directives itself: excludes as
+# they are, and each ./staging replace pointed at the published v0.x.y twin.
+wrapper_build() {
+  local module=$1 version=$2 out=$3 ldflags=$4; shift 4
+  local src="$CACHE/src/$(basename "$out")"
+  rm -rf "$src" "$out.tmp"; mkdir -p "$src" "$out.tmp"
+  local gomod
+  gomod=$(cd "$src" && go mod download -json "$module@$version" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')
+  [[ -f "$gomod" ]] || { echo "cannot download $module@$version" >&2; return 1; }
+  local staging="v0.${version#v1.}"
+  {
+    echo "module shipline.local/wrapper"
+    grep -E '^go [0-9]' "$gomod"
+    echo "require $module $version"
+    awk '/^exclude \(/{on=1} on{print} on&&/^\)/{on=0} /^exclude [^(]/{print}' "$gomod"
+    grep -oE '^\s*k8s\.io/[a-z0-9-]+ => \./staging/src/k8s\.io/[a-z0-9-]+' "$gomod" |
+      awk -v v="$staging" '{ print "replace " $1 " => " $1 " " v }' || true
+  } > "$src/go.mod"
+  local pkg
+  for pkg in "$@"; do
+    (cd "$src" && GOFLAGS="$GOFLAGS -mod=mod" go get "$pkg@$version")
+  done
+  for pkg in "$@"; do
+    (cd "$src" && GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "$LDFLAGS $ldflags" -o "$out.tmp/$(basename "$pkg")" "$pkg")
+  done
+  rm -rf "$out"; mv "$out.tmp" "$out"
+}
+
+build_buildkit() {
+  local dir="$TOOLS/buildkit-$BUILDKIT_VERSION"
+  [[ -x "$dir/buildkitd" && -x "$dir/buildctl" ]] && return 0
+  wrapper_build github.com/moby/buildkit "$BUILDKIT_VERSION" "$dir" \
+    "-X github.com/moby/buildkit/version.Version=$BUILDKIT_VERSION" \
+    github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl
+}
+
+build_buildx() {
+  local dir="$TOOLS/buildx-$BUILDX_VERSION"
+  [[ -x "$dir/docker-buildx" ]] && return 0
+  wrapper_build github.com/docker/buildx "$BUILDX_VERSION" "$dir" \
+    "-X github.com/docker/buildx/version.Version=$BUILDX_VERSION -X github.com/docker/buildx/version.Package=github.com/docker/buildx" \
+    github.com/docker/buildx/cmd/buildx
+  mv "$dir/buildx" "$dir/docker-buildx"
+}
+
+build_kube_apiserver() {
+  local dir="$TOOLS/kube-apiserver-$KUBERNETES_VERSION"
+  [[ -x "$dir/kube-apiserver" ]] && return 0
+  wrapper_build k8s.io/kubernetes "$KUBERNETES_VERSION" "$dir" \
+    "-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${KUBERNETES_VERSION#v1.}" \
+    k8s.io/kubernetes/cmd/kube-apiserver
+}
+
+case "${1:-}" in
+  buildkit) build_buildkit ;;
+  buildx) build_buildx ;;
+  kube-apiserver) build_kube_apiserver ;;
+  *) echo "usage: $0 buildkit|buildx|kube-apiserver" >&2; exit 2 ;;
+esac
