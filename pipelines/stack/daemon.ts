@@ -1,7 +1,7 @@
 // Starts and stops the stack's long-running programs, each recorded by PID so that
 // `down` ends exactly what `up` started.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -113,10 +113,44 @@ export async function waitUntil(
   }
 }
 
-/** Ends the recorded process group: SIGTERM, then SIGKILL after the grace period. */
+function parentOf(pid: number): number | undefined {
+  try {
+    // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live descendant of pid, including those that left its process group. */
+export function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    const child = Number(entry);
+    if (!Number.isInteger(child)) continue;
+    const parent = parentOf(child);
+    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/**
+ * Ends the recorded process group and every descendant (dockerd puts containerd in a
+ * group of its own): SIGTERM, then SIGKILL after the grace period.
+ */
 export async function stopDaemon(name: string, graceMs = 15_000): Promise<boolean> {
   const pid = recordedPid(name);
   if (pid === undefined) return false;
+  const descendants = isAlive(pid) ? descendantsOf(pid) : [];
   const signalGroup = (signal: NodeJS.Signals) => {
     try {
       process.kill(-pid, signal);
@@ -142,6 +176,13 @@ export async function stopDaemon(name: string, graceMs = 15_000): Promise<boolea
     while (groupAlive() && Date.now() < deadline) await sleep(100);
     if (groupAlive()) signalGroup('SIGKILL');
     while (groupAlive()) await sleep(50);
+  }
+  for (const child of descendants.filter(isAlive)) {
+    try {
+      process.kill(child, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
   rmSync(pidFile(name), { force: true });
   return true;

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { quoteArgv } from '../../pipelines/adapters/process.js';
+import { describeError, exitCodeOf, InputError, PreconditionError } from '../../pipelines/errors.js';
+import { buildkitdConfig } from '../../pipelines/stack/parts/buildkitd.js';
+import { parseInspect } from '../../pipelines/stack/parts/buildx.js';
+import { formatStatus } from '../../pipelines/stack/stack.js';
+
+describe('buildx inspect parsing', () => {
+  it('reads driver, endpoint, status and platforms (defaults marked * included)', () => {
+    const info = parseInspect(
+      [
+        'Name:          shipline-local',
+        'Driver:        remote',
+        '',
+        'Nodes:',
+        'Name:             shipline-local0',
+        'Endpoint:         tcp://127.0.0.1:1234',
+        'Status:           running',
+        'BuildKit version: v0.34.2',
+        'Platforms:        linux/amd64*, linux/amd64/v2, linux/arm64*, linux/386',
+      ].join('\n'),
+    );
+    expect(info).toEqual({
+      driver: 'remote',
+      endpoint: 'tcp://127.0.0.1:1234',
+      status: 'running',
+      platforms: ['linux/amd64', 'linux/amd64/v2', 'linux/arm64', 'linux/386'],
+      buildkitVersion: 'v0.34.2',
+    });
+  });
+});
+
+describe('buildkitd config', () => {
+  it('marks the local registry plain-HTTP and insecure under both names', () => {
+    const toml = buildkitdConfig('/state/root', 'tcp://127.0.0.1:1234');
+    expect(toml).toContain('[registry."127.0.0.1:5000"]\n  http = true\n  insecure = true');
+    expect(toml).toContain('[registry."localhost:5000"]\n  http = true\n  insecure = true');
+    expect(toml).toContain('address = ["tcp://127.0.0.1:1234"]');
+  });
+});
+
+describe('argv quoting', () => {
+  it('leaves plain words alone and single-quotes the rest', () => {
+    expect(quoteArgv(['docker', 'buildx', 'build', '-t', 'modco/link:20240126', '.'])).toBe(
+      'docker buildx build -t modco/link:20240126 .',
+    );
+    expect(quoteArgv(['echo', "it's $HOME", ''])).toBe(`echo 'it'\\''s $HOME' ''`);
+  });
+});
+
+describe('errors', () => {
+  it('map to the documented exit codes and print their fix', () => {
+    expect(exitCodeOf(new InputError('bad'))).toBe(2);
+    expect(exitCodeOf(new PreconditionError('missing'))).toBe(3);
+    expect(exitCodeOf(new Error('boom'))).toBe(1);
+    expect(describeError(new PreconditionError('port 5000 taken', { hint: 'stop it' }))).toBe(
+      'port 5000 taken\n  fix: stop it',
+    );
+  });
+});
+
+describe('stack status format', () => {
+  it('prints one line per part and the kubeconfig on a line of its own', () => {
+    const text = formatStatus({
+      parts: [
+        { name: 'registry', version: '2.8.2', address: 'http://127.0.0.1:5000', up: true },
+        { name: 'etcd', version: '-', address: 'http://127.0.0.1:23790', up: false, note: 'exited' },
+      ],
+      kubeconfig: '/k/kubeconfig',
+    });
+    expect(text.split('\n')).toEqual([
+      'registry        2.8.2        up    http://127.0.0.1:5000',
+      'etcd            -            down  http://127.0.0.1:23790 (exited)',
+      'kubeconfig /k/kubeconfig',
+    ]);
+  });
+});
