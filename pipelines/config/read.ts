@@ -1,0 +1,51 @@
+// Reads a YAML config file and turns schema issues into one InputError that names the
+// file, every field path and what is wrong with it.
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { InputError } from '../errors.js';
+
+export function readYamlFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(`${file}: cannot read (${code ?? String(error)})`, {
+      hint: code === 'ENOENT' ? 'check the path, or run `shipline init` to write a starter config' : undefined,
+    });
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    const where = first.linePos?.[0] ? `line ${first.linePos[0].line}, column ${first.linePos[0].col}` : 'YAML';
+    throw new InputError(`${file}: ${where}: ${first.message.split('\n')[0]}`, {
+      hint: 'fix the YAML syntax (indentation, quotes, duplicate keys)',
+    });
+  }
+  return doc.toJS() as unknown;
+}
+
+/** `routing.rules[2].to` from a zod issue path. */
+export function fieldPath(path: readonly PropertyKey[], prefix = ''): string {
+  let out = prefix;
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out || '(top level)';
+}
+
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+export function invalidConfig(file: string, issues: readonly ConfigIssue[], hint?: string): InputError {
+  const lines = issues.map((i) => `${file}: ${i.path}: ${i.message}`);
+  return new InputError(lines.length === 1 ? lines[0]! : `${file} is invalid:\n  ${lines.join('\n  ')}`, { hint });
+}
+
+export function zodIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
+  return error.issues.map((issue) => ({ path: fieldPath(issue.path, prefix), message: issue.message }));
+}
