@@ -1,0 +1,20 @@
+// `npm run bench`: runs every scripts/bench/*.bench.ts (or those named on the command
+// line) one after the other; each prints its ratios against the peer tool.
+import { readdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const dir = fileURLToPath(new URL('.', import.meta.url));
+const wanted = process.argv.slice(2);
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
+  .sort();
+if (files.length === 0) {
+  process.stderr.write(`no benchmark matches ${wanted.join(' ')}\n`);
+  process.exit(2);
+}
+for (const file of files) {
+  process.stdout.write(`\n== ${file}\n`);
+  const mod = (await import(pathToFileURL(`${dir}/${file}`).href)) as { default: () => Promise<void> };
+  await mod.default();
+}
