@@ -2,6 +2,7 @@
 // errors to exit codes and exits.
 import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeOf, ExitCode } from '../pipelines/errors.js';
+import { registerBuildCommands } from './commands/build.js';
 import { registerStackCommands } from './commands/stack.js';
 
 const program = new Command('shipline')
@@ -10,6 +11,7 @@ const program = new Command('shipline')
   .exitOverride();
 
 registerStackCommands(program);
+registerBuildCommands(program);
 
 process.once('SIGINT', () => {
   process.stderr.write('\ninterrupted\n');

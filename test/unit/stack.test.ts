@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { quoteArgv } from '../../pipelines/adapters/process.js';
 import { describeError, exitCodeOf, InputError, PreconditionError } from '../../pipelines/errors.js';
 import { buildkitdConfig } from '../../pipelines/stack/parts/buildkitd.js';
-import { parseInspect } from '../../pipelines/stack/parts/buildx.js';
+import { parseInspect } from '../../pipelines/adapters/buildx.js';
 import { formatStatus } from '../../pipelines/stack/stack.js';
 
 describe('buildx inspect parsing', () => {
@@ -20,13 +20,40 @@ describe('buildx inspect parsing', () => {
         'Platforms:        linux/amd64*, linux/amd64/v2, linux/arm64*, linux/386',
       ].join('\n'),
     );
-    expect(info).toEqual({
+    expect(info).toMatchObject({
+      name: 'shipline-local',
       driver: 'remote',
       endpoint: 'tcp://127.0.0.1:1234',
       status: 'running',
       platforms: ['linux/amd64', 'linux/amd64/v2', 'linux/arm64', 'linux/386'],
       buildkitVersion: 'v0.34.2',
     });
+    expect(info.nodes).toHaveLength(1);
+  });
+
+  it('unions the platforms of a multi-node builder', () => {
+    const info = parseInspect(
+      [
+        'Name:          multi',
+        'Driver:        remote',
+        '',
+        'Nodes:',
+        'Name:             amd',
+        'Endpoint:         tcp://127.0.0.1:1234',
+        'Status:           running',
+        'Platforms:        linux/amd64*',
+        '',
+        'Name:             arm',
+        'Endpoint:         tcp://127.0.0.1:1235',
+        'Status:           running',
+        'Platforms:        linux/arm64*',
+      ].join('\n'),
+    );
+    expect(info.nodes.map((n) => [n.name, n.endpoint])).toEqual([
+      ['amd', 'tcp://127.0.0.1:1234'],
+      ['arm', 'tcp://127.0.0.1:1235'],
+    ]);
+    expect(info.platforms).toEqual(['linux/amd64', 'linux/arm64']);
   });
 });
 

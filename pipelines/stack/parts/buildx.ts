@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { inspectBuilder } from '../../adapters/buildx.js';
 import { run } from '../../adapters/process.js';
 import { ExternalError } from '../../errors.js';
 import { buildGoTool } from '../install.js';
@@ -28,34 +29,6 @@ function linkPlugin(): void {
   mkdirSync(join(link, '..'), { recursive: true });
   rmSync(link, { force: true });
   symlinkSync(target, link);
-}
-
-export interface BuilderInfo {
-  driver: string;
-  endpoint: string;
-  status: string;
-  platforms: string[];
-  buildkitVersion: string;
-}
-
-export function parseInspect(text: string): BuilderInfo {
-  const field = (label: string) => new RegExp(`^${label}:\\s*(.*)$`, 'm').exec(text)?.[1]?.trim() ?? '';
-  return {
-    driver: field('Driver'),
-    endpoint: field('Endpoint'),
-    status: field('Status'),
-    platforms: field('Platforms')
-      .split(',')
-      .map((p) => p.trim().replace(/\*$/, ''))
-      .filter(Boolean),
-    buildkitVersion: field('BuildKit version') || field('Buildkit'),
-  };
-}
-
-export async function inspectBuilder(name: string, bootstrap = false): Promise<BuilderInfo | undefined> {
-  const argv = ['docker', 'buildx', 'inspect', ...(bootstrap ? ['--bootstrap'] : []), name];
-  const result = await run(argv, { nothrow: true, timeoutMs: 60_000 });
-  return result.exitCode === 0 ? parseInspect(result.stdout) : undefined;
 }
 
 export const buildx: Part = {

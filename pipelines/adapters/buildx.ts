@@ -1,0 +1,113 @@
+// The one door to `docker buildx`: version, builder inspection and creation, builds.
+import { spawn } from 'node:child_process';
+import { ExternalError } from '../errors.js';
+import { quoteArgv, run, tail } from './process.js';
+
+export interface BuilderNodeInfo {
+  name: string;
+  endpoint: string;
+  status: string;
+  platforms: string[];
+  buildkitVersion: string;
+}
+
+export interface BuilderInfo {
+  name: string;
+  driver: string;
+  nodes: BuilderNodeInfo[];
+  /** Union of the nodes' platforms. */
+  platforms: string[];
+  /** Of the first node, for single-node builders. */
+  endpoint: string;
+  status: string;
+  buildkitVersion: string;
+}
+
+/** Parses `docker buildx inspect` text output (one block per node). */
+export function parseInspect(text: string): BuilderInfo {
+  const [head = '', ...nodeBlocks] = text.split(/^Nodes:\s*$/m).join('').split(/^(?=Name:\s)/m).filter((b) => b.trim());
+  const field = (block: string, label: string) => new RegExp(`^${label}:\\s*(.*)$`, 'm').exec(block)?.[1]?.trim() ?? '';
+  const nodes = nodeBlocks.map((block) => ({
+    name: field(block, 'Name'),
+    endpoint: field(block, 'Endpoint'),
+    status: field(block, 'Status'),
+    platforms: field(block, 'Platforms').split(',').map((p) => p.trim().replace(/\*$/, '')).filter(Boolean),
+    buildkitVersion: field(block, 'BuildKit version') || field(block, 'Buildkit'),
+  }));
+  const first = nodes[0];
+  return {
+    name: field(head, 'Name'),
+    driver: field(head, 'Driver'),
+    nodes,
+    platforms: [...new Set(nodes.flatMap((n) => n.platforms))],
+    endpoint: first?.endpoint ?? '',
+    status: first?.status ?? '',
+    buildkitVersion: first?.buildkitVersion ?? '',
+  };
+}
+
+export async function buildxVersion(): Promise<string | undefined> {
+  const result = await run(['docker', 'buildx', 'version'], { nothrow: true, timeoutMs: 20_000 }).catch(() => undefined);
+  if (!result || result.exitCode !== 0) return undefined;
+  return /v?(\d+\.\d+\.\d+\S*)/.exec(result.stdout)?.[1];
+}
+
+export async function inspectBuilder(name: string, bootstrap = false): Promise<BuilderInfo | undefined> {
+  const argv = ['docker', 'buildx', 'inspect', ...(bootstrap ? ['--bootstrap'] : []), name];
+  const result = await run(argv, { nothrow: true, timeoutMs: 60_000 }).catch(() => undefined);
+  return result?.exitCode === 0 ? parseInspect(result.stdout) : undefined;
+}
+
+export async function buildx(args: readonly string[]): Promise<void> {
+  await run(['docker', 'buildx', ...args], { timeoutMs: 120_000 });
+}
+
+/** Runs one build, passing each output line to onLine; fails with the output's tail. */
+export function runBuild(
+  argv: readonly string[],
+  options: { cwd: string; env: Record<string, string>; onLine?: (line: string) => void },
+): Promise<void> {
+  const [command, ...args] = argv;
+  return new Promise((resolve, reject) => {
+    const child = spawn(command!, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env, BUILDKIT_PROGRESS: 'plain' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let partial = '';
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      output = (output + text).slice(-64_000);
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) options.onLine?.(line);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', (error) => reject(new ExternalError(`cannot run docker buildx: ${error.message}`)));
+    child.on('close', (code, signal) => {
+      if (partial) options.onLine?.(partial);
+      if (code === 0) return resolve();
+      reject(
+        new ExternalError(`${quoteArgv(argv)} ${signal ? `was killed by ${signal}` : `exited with ${code}`}\n${tail(output, 20)}`, {
+          hint: explainBuildFailure(output),
+        }),
+      );
+    });
+  });
+}
+
+/** Turns BuildKit's most misleading messages into their real cause. */
+export function explainBuildFailure(output: string): string | undefined {
+  if (/server gave HTTP response to HTTPS client/.test(output)) {
+    return 'the registry is plain HTTP: mark it insecure in buildkitd.toml, or the image is missing from it (BuildKit reports a 404 this way); check the FROM reference';
+  }
+  if (/exec format error/.test(output)) {
+    return 'a RUN step for another architecture could not execute: register QEMU binfmt (qemu-user-static) or add a builder node of that platform';
+  }
+  if (/not found: not found|failed to resolve source metadata/.test(output)) {
+    return 'a base image could not be found: check the FROM reference and that its registry is reachable';
+  }
+  return undefined;
+}

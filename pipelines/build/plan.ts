@@ -1,0 +1,142 @@
+// The build plan: from config, tag and facts to the exact `docker buildx build` argv.
+// Pure: no processes, no clock, no cwd of its own.
+import semver from 'semver';
+import type { BuildConfig } from '../config/schema.js';
+
+export interface BuildFacts {
+  buildxVersion?: string;
+  buildkitVersion?: string;
+}
+
+export interface BuildOverrides {
+  push?: boolean;
+  oci?: string | false;
+  platforms?: string[];
+}
+
+export interface GitFacts {
+  revision?: string;
+  source?: string;
+}
+
+export interface BuildPass {
+  argv: string[];
+  env: Record<string, string>;
+  metadataFile: string;
+  exports: ('registry' | 'oci')[];
+}
+
+export interface BuildPlan {
+  imageRef: string;
+  repository: string;
+  tag: string;
+  platforms: string[];
+  push: boolean;
+  ociPath?: string;
+  labels: Record<string, string>;
+  builder: string;
+  passes: BuildPass[];
+}
+
+export interface PlanInputs {
+  config: BuildConfig;
+  tag: string;
+  clock: Date;
+  git: GitFacts;
+  facts: BuildFacts;
+  overrides?: BuildOverrides;
+  /** Directory for --metadata-file outputs. */
+  metadataDir: string;
+}
+
+/** Several exporters in one build need BuildKit and buildx 0.13 or newer. */
+export function supportsMultipleExporters(facts: BuildFacts): boolean {
+  const ok = (v?: string) => {
+    const c = v ? semver.coerce(v) : null;
+    return c !== null && semver.gte(c, '0.13.0');
+  };
+  return ok(facts.buildxVersion) && ok(facts.buildkitVersion);
+}
+
+export function ociPathFor(template: string, tag: string, repository: string): string {
+  const name = repository.split('/').at(-1) ?? repository;
+  return template.replaceAll('{tag}', tag).replaceAll('{name}', name);
+}
+
+/** Strips credentials from a git remote URL before it becomes a public label. */
+export function publicSource(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url.replace(/^[^@/]+@/, '');
+  }
+}
+
+export function ociLabels(inputs: PlanInputs): Record<string, string> {
+  const { config, tag, clock, git } = inputs;
+  const standard: Record<string, string | undefined> = {
+    'org.opencontainers.image.version': tag,
+    'org.opencontainers.image.revision': git.revision,
+    'org.opencontainers.image.created': clock.toISOString(),
+    'org.opencontainers.image.source': config.image.source ?? publicSource(git.source),
+  };
+  const labels: Record<string, string> = { ...config.image.labels };
+  for (const [key, value] of Object.entries(standard)) {
+    if (value !== undefined && labels[key] === undefined) labels[key] = value;
+  }
+  return labels;
+}
+
+function sorted(record: Record<string, string>): [string, string][] {
+  return Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
+}
+
+export function planBuild(inputs: PlanInputs): BuildPlan {
+  const { config, tag, overrides = {} } = inputs;
+  const repository = config.image.repository;
+  const imageRef = `${repository}:${tag}`;
+  const platforms = overrides.platforms ?? config.image.platforms;
+  const push = overrides.push ?? config.output.push;
+  const ociTemplate = overrides.oci === false ? undefined : (overrides.oci ?? config.output.oci);
+  const ociPath = ociTemplate ? ociPathFor(ociTemplate, tag, repository) : undefined;
+  const labels = ociLabels(inputs);
+
+  const extras: string[] = [];
+  for (const [k, v] of sorted(labels)) extras.push('--label', `${k}=${v}`);
+  for (const [k, v] of sorted(config.image.buildArgs)) extras.push('--build-arg', `${k}=${v}`);
+  for (const spec of config.cache.from) extras.push('--cache-from', spec);
+  for (const spec of config.cache.to) extras.push('--cache-to', spec);
+  extras.push(`--provenance=${config.attest.provenance ? 'mode=max' : 'false'}`);
+  if (config.attest.sbom) extras.push('--sbom=true');
+
+  const exportArgs = (kind: 'registry' | 'oci') =>
+    kind === 'registry' ? ['--push'] : ['--output', `type=oci,dest=${ociPath}`];
+  const wanted: ('registry' | 'oci')[] = [...(push ? ['registry' as const] : []), ...(ociPath ? ['oci' as const] : [])];
+  const combine =
+    config.output.combine === 'always' || (config.output.combine === 'auto' && supportsMultipleExporters(inputs.facts));
+  const groups = combine || wanted.length <= 1 ? [wanted] : wanted.map((w) => [w]);
+
+  const passes = groups.map((exports, i): BuildPass => {
+    const metadataFile = `${inputs.metadataDir}/metadata-${i + 1}.json`;
+    return {
+      argv: [
+        'docker', 'buildx', 'build',
+        '--platform', platforms.join(','),
+        '-t', imageRef,
+        '-f', config.image.dockerfile,
+        ...exports.flatMap(exportArgs),
+        ...extras,
+        '--metadata-file', metadataFile,
+        config.image.context,
+      ],
+      env: { BUILDX_BUILDER: config.builder.name },
+      metadataFile,
+      exports,
+    };
+  });
+  return { imageRef, repository, tag, platforms, push, ociPath, labels, builder: config.builder.name, passes };
+}

@@ -1,0 +1,137 @@
+// The build pipeline: preflight, tag, plan, then (unless dry-run) run the passes and
+// read back the digests that later steps pin.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildx, inspectBuilder, runBuild } from '../adapters/buildx.js';
+import { gitRemote, gitRevision, releaseTag } from '../adapters/git.js';
+import { platformString, RegistryClient, type ImageIndex } from '../adapters/registry.js';
+import type { LoadedConfig } from '../config/load.js';
+import { ExternalError, PreconditionError } from '../errors.js';
+import { planBuilderNodes } from './builder-nodes.js';
+import { platformIndex, readLayoutJson } from './oci-layout.js';
+import { planBuild, type BuildOverrides, type BuildPlan } from './plan.js';
+import { preflight } from './preflight.js';
+import { apiHost, splitRepository } from './reference.js';
+import { decideTag, type TagDecision } from './tag.js';
+
+export interface BuildRequest {
+  loaded: LoadedConfig;
+  clock: Date;
+  /** --date given: the tag's day is that date, whatever the time zone. */
+  fixedDate?: boolean;
+  tag?: string;
+  gitTag?: string;
+  overrides?: BuildOverrides;
+  dryRun?: boolean;
+  /** Contact no registry (air-gapped sites, dry-runs of configs for other registries). */
+  offline?: boolean;
+  force?: boolean;
+  env?: NodeJS.ProcessEnv;
+  onLine?: (line: string) => void;
+}
+
+export interface PlatformDigest {
+  platform: string;
+  digest: string;
+}
+
+export interface BuildResult {
+  plan: BuildPlan;
+  tag: TagDecision;
+  dryRun: boolean;
+  warnings: string[];
+  /** Builder commands run (or, in dry-run, that would run) before the build. */
+  builderCommands: string[][];
+  indexDigest?: string;
+  platforms?: PlatformDigest[];
+  /** repository@sha256:… of the pushed index. */
+  pinned?: string;
+  ociPath?: string;
+}
+
+async function ensureBuilderNodes(request: BuildRequest): Promise<string[][]> {
+  const { config } = request.loaded;
+  if (config.builder.nodes.length === 0) return [];
+  const commands = planBuilderNodes(config.builder.name, config.builder.nodes, await inspectBuilder(config.builder.name));
+  if (!request.dryRun) for (const args of commands) await buildx(args);
+  return commands.map((args) => ['docker', 'buildx', ...args]);
+}
+
+function platformsOf(index: ImageIndex): PlatformDigest[] {
+  return index.manifests
+    .filter((m) => m.platform && m.platform.os !== 'unknown')
+    .map((m) => ({ platform: platformString(m.platform!), digest: m.digest }));
+}
+
+async function pushedResult(plan: BuildPlan, metadataFile: string): Promise<Pick<BuildResult, 'indexDigest' | 'platforms' | 'pinned'>> {
+  const metadata = JSON.parse(readFileSync(metadataFile, 'utf8')) as Record<string, unknown>;
+  const indexDigest = metadata['containerimage.digest'];
+  if (typeof indexDigest !== 'string') throw new ExternalError(`buildx wrote no containerimage.digest to ${metadataFile}`);
+  const { host, path } = splitRepository(plan.repository);
+  const pushed = await new RegistryClient(apiHost(host)).manifest<ImageIndex>(path, indexDigest);
+  if (!pushed) throw new ExternalError(`the registry does not hold ${plan.repository}@${indexDigest} after the push`);
+  return { indexDigest, platforms: platformsOf(pushed.body), pinned: `${plan.repository}@${indexDigest}` };
+}
+
+export async function build(request: BuildRequest): Promise<BuildResult> {
+  const { loaded, overrides = {} } = request;
+  const { config, baseDir } = loaded;
+  const env = request.env ?? process.env;
+  const dryRun = request.dryRun ?? false;
+  const platforms = overrides.platforms ?? config.image.platforms;
+  const push = overrides.push ?? config.output.push;
+
+  const builderCommands = await ensureBuilderNodes(request);
+  const [checks, revision, remote, gitTag] = await Promise.all([
+    preflight(config, baseDir, { dryRun, platforms, push, offline: request.offline }),
+    gitRevision(baseDir),
+    gitRemote(baseDir),
+    releaseTag(baseDir, env, request.gitTag),
+  ]);
+
+  const spec = request.tag ?? config.image.tag;
+  const tag = decideTag({
+    spec,
+    clock: request.clock,
+    timezone: request.fixedDate ? 'UTC' : config.image.timezone,
+    gitTag: spec === 'semver' ? gitTag : undefined,
+    existingTags: checks.existingTags,
+    force: request.force,
+  });
+  if (tag.source !== 'date' && push && !request.force && checks.existingTags?.includes(tag.tag)) {
+    throw new PreconditionError(`${config.image.repository}:${tag.tag} already exists in the registry`, {
+      hint: 'pushed tags are never overwritten: release a new version, or pass --force to overwrite on purpose',
+    });
+  }
+
+  const metadataDir = dryRun ? join(tmpdir(), 'shipline-build') : mkdtempSync(join(tmpdir(), 'shipline-build-'));
+  const plan = planBuild({
+    config,
+    tag: tag.tag,
+    clock: request.clock,
+    git: { revision, source: remote },
+    facts: { buildxVersion: checks.buildxVersion, buildkitVersion: checks.builder?.buildkitVersion },
+    overrides,
+    metadataDir,
+  });
+  const result: BuildResult = { plan, tag, dryRun, warnings: checks.warnings, builderCommands };
+  if (plan.ociPath) result.ociPath = resolve(baseDir, plan.ociPath);
+  if (dryRun) return result;
+
+  try {
+    for (const pass of plan.passes) {
+      await runBuild(pass.argv, { cwd: baseDir, env: pass.env, onLine: request.onLine });
+    }
+    const registryPass = plan.passes.find((p) => p.exports.includes('registry'));
+    if (registryPass) Object.assign(result, await pushedResult(plan, registryPass.metadataFile));
+    if (result.ociPath) {
+      const layout = platformIndex(await readLayoutJson(result.ociPath));
+      result.platforms ??= platformsOf(layout.index);
+      result.indexDigest ??= layout.digest;
+    }
+  } finally {
+    rmSync(metadataDir, { recursive: true, force: true });
+  }
+  return result;
+}

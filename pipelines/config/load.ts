@@ -1,0 +1,71 @@
+// Loads shipline.yaml in layers: YAML parse → schema (with defaults) → rules that
+// collect every error. Without a file, the embedded default (the sample service on the
+// local stack) is used.
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildConfigSchema, type BuildConfig } from './schema.js';
+import { invalidConfig, readYamlFile, zodIssues, type ConfigIssue } from './read.js';
+import { embeddedDefault } from './embedded-default.js';
+
+export interface LoadedConfig {
+  /** The file it came from, or "(embedded default)". */
+  file: string;
+  /** Relative paths in the config (dockerfile, context, oci) resolve against this. */
+  baseDir: string;
+  config: BuildConfig;
+  /** The raw document, for sections validated by their own schemas (routing). */
+  raw: Record<string, unknown>;
+}
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const embeddedName = '(embedded default)';
+
+export function configRules(config: BuildConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  config.image.platforms.forEach((p, i) => {
+    if (seen.has(p)) issues.push({ path: `image.platforms[${i}]`, message: `${p} is listed twice` });
+    seen.add(p);
+  });
+  if (config.output.oci !== undefined && !config.output.oci.endsWith('.tar')) {
+    issues.push({ path: 'output.oci', message: `${config.output.oci} must end in .tar (an OCI image layout tarball)` });
+  }
+  if (config.builder.nodes.length > 0) {
+    const served = new Set(config.builder.nodes.flatMap((n) => n.platforms));
+    config.image.platforms.forEach((p, i) => {
+      if (!served.has(p)) {
+        issues.push({ path: `image.platforms[${i}]`, message: `${p} is served by no node in builder.nodes; add a node for it` });
+      }
+    });
+  }
+  if (config.image.tag === 'date' && config.image.timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: config.image.timezone });
+    } catch {
+      issues.push({ path: 'image.timezone', message: `unknown time zone ${JSON.stringify(config.image.timezone)}; use an IANA name such as UTC` });
+    }
+  }
+  return issues;
+}
+
+export function parseConfig(raw: unknown, file: string): BuildConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw invalidConfig(file, [{ path: '(top level)', message: 'must be a mapping with at least an image section' }], 'run `shipline init` for a starter config');
+  }
+  const parsed = buildConfigSchema.safeParse(raw);
+  if (!parsed.success) throw invalidConfig(file, zodIssues(parsed.error), 'see `shipline init` or schema/shipline.schema.json for every field');
+  const issues = configRules(parsed.data);
+  if (issues.length > 0) throw invalidConfig(file, issues);
+  return parsed.data;
+}
+
+export function loadConfig(file?: string, cwd = process.cwd()): LoadedConfig {
+  const path = file ? resolve(cwd, file) : existsSync(resolve(cwd, 'shipline.yaml')) ? resolve(cwd, 'shipline.yaml') : undefined;
+  if (!path) {
+    return { file: embeddedName, baseDir: projectRoot, config: parseConfig(embeddedDefault, embeddedName), raw: embeddedDefault };
+  }
+  const raw = readYamlFile(path);
+  const shown = file ?? 'shipline.yaml';
+  return { file: shown, baseDir: dirname(path), config: parseConfig(raw, shown), raw: raw as Record<string, unknown> };
+}

@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { quoteArgv } from '../../pipelines/adapters/process.js';
+import { loadConfig } from '../../pipelines/config/load.js';
+import { build, type BuildResult } from '../../pipelines/build/run.js';
+import { parseClock } from '../../pipelines/build/tag.js';
+import { InputError } from '../../pipelines/errors.js';
+
+interface BuildOptions {
+  config?: string;
+  push?: boolean;
+  oci?: string | false;
+  tag?: string;
+  date?: string;
+  platform?: string;
+  gitTag?: string;
+  dryRun?: boolean;
+  offline?: boolean;
+  force?: boolean;
+  json?: boolean;
+}
+
+export function commandLines(result: BuildResult): string[] {
+  const withEnv = (env: Record<string, string>, argv: string[]) =>
+    [...Object.entries(env).map(([k, v]) => quoteArgv([`${k}=${v}`])), quoteArgv(argv)].join(' ');
+  return [
+    ...result.builderCommands.map((argv) => quoteArgv(argv)),
+    ...result.plan.passes.map((pass) => withEnv(pass.env, pass.argv)),
+  ];
+}
+
+function summary(result: BuildResult): string {
+  const lines = [`image    ${result.plan.imageRef}`];
+  if (result.tag.requested) lines.push(`note     ${result.tag.requested} was taken; tagged ${result.tag.tag}`);
+  if (result.pinned) lines.push(`pinned   ${result.pinned}`);
+  for (const p of result.platforms ?? []) lines.push(`platform ${p.platform.padEnd(12)} ${p.digest}`);
+  if (result.ociPath) lines.push(`oci      ${result.ociPath}`);
+  return lines.join('\n');
+}
+
+export function registerBuildCommands(program: Command): void {
+  program
+    .command('build')
+    .description('build the multi-arch image with docker buildx: push and/or write an OCI tarball')
+    .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)')
+    .option('--push', 'push to the registry (overrides output.push)')
+    .option('--no-push', 'do not push')
+    .option('--oci <path>', 'also write an OCI image-layout tarball ({tag} is replaced)')
+    .option('--no-oci', 'do not write the OCI tarball of the config')
+    .option('--tag <tag>', 'date, semver, or a literal tag (overrides image.tag)')
+    .option('--date <YYYY-MM-DD>', 'the date of a date tag (default: SOURCE_DATE_EPOCH, else today in UTC)')
+    .option('--platform <list>', 'comma-separated platforms (overrides image.platforms)')
+    .option('--git-tag <tag>', 'the git tag a semver tag comes from (default: CI variables, else the tag on HEAD)')
+    .option('--force', 'overwrite a tag that already exists in the registry')
+    .option('--dry-run', 'print the exact commands, one per line, and change nothing')
+    .option('--offline', 'contact no registry (tags are not checked for a free date suffix)')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: BuildOptions) => {
+      const clock = parseClock(options.date, process.env.SOURCE_DATE_EPOCH) ?? new Date();
+      const platforms = options.platform?.split(',').map((p) => p.trim()).filter(Boolean);
+      if (platforms && platforms.some((p) => !/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(p))) {
+        throw new InputError(`--platform: ${JSON.stringify(options.platform)} is not a list of os/arch`, { hint: 'e.g. --platform linux/amd64,linux/arm64' });
+      }
+      const loaded = loadConfig(options.config);
+      const result = await build({
+        loaded,
+        clock,
+        fixedDate: options.date !== undefined,
+        tag: options.tag,
+        gitTag: options.gitTag,
+        overrides: {
+          push: options.push,
+          oci: options.oci === false ? false : options.oci,
+          platforms,
+        },
+        dryRun: options.dryRun,
+        offline: options.offline,
+        force: options.force,
+        onLine: (line) => process.stderr.write(`${line}\n`),
+      });
+      for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify({ ...result, commands: commandLines(result) }, null, 2)}\n`);
+      } else if (result.dryRun) {
+        process.stdout.write(`${commandLines(result).join('\n')}\n`);
+      } else {
+        process.stdout.write(`${summary(result)}\n`);
+      }
+    });
+}
