@@ -52,7 +52,7 @@ export interface PlanInputs {
 /** Several exporters in one build need BuildKit and buildx 0.13 or newer. */
 export function supportsMultipleExporters(facts: BuildFacts): boolean {
   const ok = (v?: string) => {
-    const c = v ? semver.coerce(v) : null;
+    const c = v ? semver.coerce(v, { includePrerelease: true }) : null;
     return c !== null && semver.gte(c, '0.13.0');
   };
   return ok(facts.buildxVersion) && ok(facts.buildkitVersion);

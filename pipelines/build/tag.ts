@@ -41,14 +41,14 @@ export function semverTag(gitTag: string | undefined): string {
     });
   }
   const name = gitTag.replace(/^refs\/tags\//, '');
-  const version = semver.valid(name.replace(/^v/, ''));
-  if (!version || !/^v?\d/.test(name)) {
+  const parsed = semver.parse(name.replace(/^v/, ''));
+  if (!parsed || !/^v?\d/.test(name)) {
     throw new InputError(`image.tag: git tag ${JSON.stringify(name)} is not a semantic version`, {
       hint: 'tag releases as vMAJOR.MINOR.PATCH, e.g. v1.2.3 or v2.0.0-rc.1',
     });
   }
-  // Docker tags may not hold '+': build metadata becomes '_'.
-  return version.replace(/\+/g, '_');
+  // Docker tags may not hold '+': build metadata follows a '_'.
+  return parsed.build.length > 0 ? `${parsed.version}_${parsed.build.join('.')}` : parsed.version;
 }
 
 /** The first of base, base.1, base.2, ... that is not taken. */

@@ -65,7 +65,7 @@ export function loadConfig(file?: string, cwd = process.cwd()): LoadedConfig {
   if (!path) {
     return { file: embeddedName, baseDir: projectRoot, config: parseConfig(embeddedDefault, embeddedName), raw: embeddedDefault };
   }
-  const raw = readYamlFile(path);
   const shown = file ?? 'shipline.yaml';
+  const raw = readYamlFile(path, shown);
   return { file: shown, baseDir: dirname(path), config: parseConfig(raw, shown), raw: raw as Record<string, unknown> };
 }

@@ -5,13 +5,14 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
 
-export function readYamlFile(file: string): unknown {
+/** Parses a YAML file; errors name the file as `shown` (what the user typed). */
+export function readYamlFile(file: string, shown = file): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(`${file}: cannot read (${code ?? String(error)})`, {
+    throw new InputError(`${shown}: cannot read (${code ?? String(error)})`, {
       hint: code === 'ENOENT' ? 'check the path, or run `shipline init` to write a starter config' : undefined,
     });
   }
@@ -19,7 +20,7 @@ export function readYamlFile(file: string): unknown {
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
     const where = first.linePos?.[0] ? `line ${first.linePos[0].line}, column ${first.linePos[0].col}` : 'YAML';
-    throw new InputError(`${file}: ${where}: ${first.message.split('\n')[0]}`, {
+    throw new InputError(`${shown}: ${where}: ${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, {
       hint: 'fix the YAML syntax (indentation, quotes, duplicate keys)',
     });
   }
