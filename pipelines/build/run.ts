@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildx, inspectBuilder, runBuild } from '../adapters/buildx.js';
 import { gitRemote, gitRevision, releaseTag } from '../adapters/git.js';
-import { platformString, RegistryClient, type ImageIndex } from '../adapters/registry.js';
+import { platformString, RegistryClient, type ImageIndex, type ImageManifest } from '../adapters/registry.js';
 import type { LoadedConfig } from '../config/load.js';
 import { ExternalError, PreconditionError } from '../errors.js';
 import { planBuilderNodes } from './builder-nodes.js';
@@ -58,7 +58,9 @@ async function ensureBuilderNodes(request: BuildRequest): Promise<string[][]> {
   return commands.map((args) => ['docker', 'buildx', ...args]);
 }
 
-function platformsOf(index: ImageIndex): PlatformDigest[] {
+/** Per-platform digests; a single-platform build is one manifest, not an index. */
+function platformsOf(index: ImageIndex | ImageManifest, digest: string | undefined, platforms: readonly string[]): PlatformDigest[] {
+  if (!('manifests' in index)) return digest && platforms[0] ? [{ platform: platforms[0], digest }] : [];
   return index.manifests
     .filter((m) => m.platform && m.platform.os !== 'unknown')
     .map((m) => ({ platform: platformString(m.platform!), digest: m.digest }));
@@ -69,9 +71,9 @@ async function pushedResult(plan: BuildPlan, metadataFile: string): Promise<Pick
   const indexDigest = metadata['containerimage.digest'];
   if (typeof indexDigest !== 'string') throw new ExternalError(`buildx wrote no containerimage.digest to ${metadataFile}`);
   const { host, path } = splitRepository(plan.repository);
-  const pushed = await new RegistryClient(apiHost(host)).manifest<ImageIndex>(path, indexDigest);
+  const pushed = await new RegistryClient(apiHost(host)).manifest<ImageIndex | ImageManifest>(path, indexDigest);
   if (!pushed) throw new ExternalError(`the registry does not hold ${plan.repository}@${indexDigest} after the push`);
-  return { indexDigest, platforms: platformsOf(pushed.body), pinned: `${plan.repository}@${indexDigest}` };
+  return { indexDigest, platforms: platformsOf(pushed.body, indexDigest, plan.platforms), pinned: `${plan.repository}@${indexDigest}` };
 }
 
 export async function build(request: BuildRequest): Promise<BuildResult> {
@@ -127,7 +129,7 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
     if (registryPass) Object.assign(result, await pushedResult(plan, registryPass.metadataFile));
     if (result.ociPath) {
       const layout = platformIndex(await readLayoutJson(result.ociPath));
-      result.platforms ??= platformsOf(layout.index);
+      result.platforms ??= platformsOf(layout.index, layout.digest, plan.platforms);
       result.indexDigest ??= layout.digest;
     }
   } finally {

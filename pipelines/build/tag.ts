@@ -77,7 +77,7 @@ export function parseClock(date: string | undefined, sourceDateEpoch: string | u
   if (date !== undefined) {
     const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
     const parsed = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : undefined;
-    if (!parsed || parsed.getUTCDate() !== Number(match?.[3])) {
+    if (!parsed || parsed.toISOString().slice(0, 10) !== date) {
       throw new InputError(`--date: ${JSON.stringify(date)} is not a date`, { hint: 'use YYYY-MM-DD, e.g. --date 2024-01-26' });
     }
     return parsed;
