@@ -39,10 +39,16 @@ export class KubeApiError extends ExternalError {
 }
 
 export class KubeClient {
+  private readonly discovery = new Map<string, Promise<{ name: string; kind: string; namespaced: boolean }[]>>();
+
   private constructor(
     readonly config: KubeConfig,
     readonly kubeconfigPath: string,
   ) {}
+
+  get currentContext(): string {
+    return this.config.getCurrentContext();
+  }
 
   static load(kubeconfigPath = defaultKubeconfigPath(), context?: string): KubeClient {
     if (!existsSync(kubeconfigPath)) {
@@ -115,7 +121,26 @@ export class KubeClient {
     return [...core.body.versions, ...groups.body.groups.flatMap((g) => g.versions.map((v) => v.groupVersion))];
   }
 
-  async resourcesOf(groupVersion: string): Promise<{ name: string; kind: string; namespaced: boolean }[]> {
+  /** The resources of a group version, from discovery (cached per client); [] if not served. */
+  resourcesOf(groupVersion: string): Promise<{ name: string; kind: string; namespaced: boolean }[]> {
+    let cached = this.discovery.get(groupVersion);
+    if (!cached) {
+      cached = this.discoverResources(groupVersion).catch((error: unknown) => {
+        this.discovery.delete(groupVersion);
+        if (error instanceof KubeApiError && error.status === 404) return [];
+        throw error;
+      });
+      this.discovery.set(groupVersion, cached);
+    }
+    return cached;
+  }
+
+  /** Forgets discovery results, e.g. after installing CRDs. */
+  forgetDiscovery(): void {
+    this.discovery.clear();
+  }
+
+  private async discoverResources(groupVersion: string): Promise<{ name: string; kind: string; namespaced: boolean }[]> {
     const path = groupVersion.includes('/') ? `/apis/${groupVersion}` : `/api/${groupVersion}`;
     const res = await this.request<{ resources: { name: string; kind: string; namespaced: boolean }[] }>('GET', path);
     return res.body.resources.filter((r) => !r.name.includes('/'));

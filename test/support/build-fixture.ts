@@ -9,7 +9,7 @@ export function buildFixture(repositoryPath: string, config: Record<string, unkn
   const dir = mkdtempSync(join(tmpdir(), 'shipline-build-'));
   writeFileSync(join(dir, 'Dockerfile.musl'), `FROM ${baseImageRef}\nARG MARK=none\nRUN uname -m > /arch && echo "$MARK" > /mark\n`);
   const repository = `${registryAddress}/${repositoryPath}`;
-  const full = { image: { repository, ...(config.image as object) }, ...config, ...{ image: { repository, ...(config.image as object) } } };
+  const full = { ...config, image: { repository, ...(config.image as object) } };
   const configFile = join(dir, 'shipline.yaml');
   writeFileSync(configFile, stringify(full));
   return { dir, repository, configFile };
