@@ -1,0 +1,200 @@
+// The one door to OCI distribution registries (the registry HTTP API v2): manifests,
+// blobs and tags; HEAD checks, cross-repository mounts and streamed, verified uploads.
+import { pipeline, type Readable } from 'node:stream';
+import { ExternalError } from '../../errors.js';
+import { Authenticator } from './auth.js';
+import type { Credentials } from './credentials.js';
+import { DigestCheck } from './digest-check.js';
+import { headerValue, registryErrors, send, TransientError, type HttpResponse } from './http.js';
+import { defaultRetry, withRetry, type RetryPolicy } from './retry.js';
+import { manifestAccept, sha256, type ImageIndex, type ImageManifest } from './types.js';
+
+export interface FetchedManifest<T> {
+  digest: string;
+  mediaType: string;
+  body: T;
+  raw: Buffer;
+}
+
+export interface RegistryClientOptions {
+  /** Plain HTTP (default for loopback addresses). */
+  insecure?: boolean;
+  credentials?: Credentials;
+  retry?: Partial<RetryPolicy>;
+}
+
+interface CallOptions {
+  headers?: Record<string, string>;
+  body?: () => Buffer | Readable;
+  readBody?: boolean;
+  maxBody?: number;
+}
+
+export class RegistryClient {
+  readonly base: string;
+  private readonly auth: Authenticator;
+  private readonly retry: RetryPolicy;
+
+  constructor(
+    readonly host: string,
+    options: RegistryClientOptions = {},
+  ) {
+    const plain = options.insecure ?? /^(127\.|localhost[:/]|localhost$|\[::1\])/.test(host);
+    this.base = `${plain ? 'http' : 'https'}://${host}`;
+    this.auth = new Authenticator(host, options.credentials);
+    this.retry = { ...defaultRetry, ...options.retry };
+  }
+
+  /** One request, authenticating on 401; `what` names it in messages. */
+  private async call(method: string, target: string | URL, what: string, options: CallOptions = {}): Promise<HttpResponse> {
+    const url = typeof target === 'string' ? new URL(`/v2/${target}`, this.base) : target;
+    for (let attempt = 0; ; attempt++) {
+      const { header, generation } = this.auth.current();
+      const headers = { ...options.headers, ...(header ? { authorization: header } : {}) };
+      const res = await send({ method, url, headers, body: options.body?.(), readBody: options.readBody, maxBody: options.maxBody });
+      if (res.status === 401 && attempt < 3) {
+        await this.auth.refresh(generation, headerValue(res.headers, 'www-authenticate'));
+        continue;
+      }
+      if (res.status >= 500 || res.status === 429) {
+        throw new TransientError(`${what}: ${this.host} answered HTTP ${res.status} ${registryErrors(res.body)}`.trim());
+      }
+      if (res.status === 401 || res.status === 403) {
+        throw new ExternalError(`${what}: ${this.host} denied access (HTTP ${res.status} ${registryErrors(res.body)})`.trim());
+      }
+      return res;
+    }
+  }
+
+  /** `call` with retries and backoff on transient failures. */
+  private async retried<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetry(this.retry, fn);
+    } catch (error) {
+      if (error instanceof TransientError) {
+        throw new ExternalError(`${what}: ${error.message} (gave up after ${this.retry.attempts} tries)`, {
+          cause: error,
+          hint: `check that the registry ${this.host} is up; re-running uploads only what is missing`,
+        });
+      }
+      throw error;
+    }
+  }
+
+  private unexpected(what: string, res: HttpResponse): ExternalError {
+    return new ExternalError(`${what}: ${this.host} answered HTTP ${res.status} ${registryErrors(res.body)}`.trim());
+  }
+
+  async ping(): Promise<boolean> {
+    const res = await this.retried('ping', () => send({ method: 'GET', url: new URL('/v2/', this.base) }));
+    return res.status === 200 || res.status === 401;
+  }
+
+  /** Fails early, with a clear message, when the registry is unreachable or refuses us. */
+  async checkAccess(repository: string): Promise<void> {
+    const what = `access to ${this.host}/${repository}`;
+    const res = await this.retried(what, () => this.call('GET', `${repository}/tags/list`, what));
+    if (res.status !== 200 && res.status !== 404) throw this.unexpected(what, res);
+  }
+
+  async manifest<T = ImageIndex | ImageManifest>(repository: string, reference: string): Promise<FetchedManifest<T> | undefined> {
+    const what = `GET manifest ${repository}:${reference}`;
+    const res = await this.retried(what, () => this.call('GET', `${repository}/manifests/${reference}`, what, { headers: { accept: manifestAccept } }));
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw this.unexpected(what, res);
+    const digest = sha256(res.body);
+    if (reference.startsWith('sha256:') && digest !== reference) {
+      throw new ExternalError(`manifest ${repository}@${reference} from ${this.host} has digest ${digest}`);
+    }
+    const body = JSON.parse(res.body.toString('utf8')) as T & { mediaType?: string };
+    return { digest, mediaType: body.mediaType ?? headerValue(res.headers, 'content-type') ?? '', body, raw: res.body };
+  }
+
+  /** The digest a manifest reference (tag or digest) resolves to, or undefined if absent. */
+  async manifestDigest(repository: string, reference: string): Promise<string | undefined> {
+    const what = `HEAD manifest ${repository}:${reference}`;
+    const res = await this.retried(what, () =>
+      this.call('HEAD', `${repository}/manifests/${reference}`, what, { headers: { accept: manifestAccept }, readBody: false }),
+    );
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw this.unexpected(what, res);
+    return headerValue(res.headers, 'docker-content-digest') ?? (reference.startsWith('sha256:') ? reference : undefined);
+  }
+
+  async putManifest(repository: string, reference: string, mediaType: string, raw: Buffer): Promise<string> {
+    const what = `PUT manifest ${repository}:${reference}`;
+    const res = await this.retried(what, () =>
+      this.call('PUT', `${repository}/manifests/${reference}`, what, { headers: { 'content-type': mediaType }, body: () => raw }),
+    );
+    if (res.status !== 201 && res.status !== 200) throw this.unexpected(what, res);
+    const digest = sha256(raw);
+    const stored = headerValue(res.headers, 'docker-content-digest');
+    if (stored && stored !== digest) throw new ExternalError(`${what}: ${this.host} stored it as ${stored}, expected ${digest}`);
+    return digest;
+  }
+
+  async hasBlob(repository: string, digest: string): Promise<boolean> {
+    const what = `HEAD blob ${repository}@${digest}`;
+    const res = await this.retried(what, () => this.call('HEAD', `${repository}/blobs/${digest}`, what, { readBody: false }));
+    if (res.status === 404) return false;
+    if (res.status !== 200) throw this.unexpected(what, res);
+    return true;
+  }
+
+  async blob(repository: string, digest: string): Promise<Buffer> {
+    const what = `GET blob ${repository}@${digest}`;
+    const res = await this.retried(what, () => this.call('GET', `${repository}/blobs/${digest}`, what, { maxBody: 1 << 30 }));
+    if (res.status !== 200) throw this.unexpected(what, res);
+    if (sha256(res.body) !== digest) throw new ExternalError(`blob ${repository}@${digest} from ${this.host} does not match its digest`);
+    return res.body;
+  }
+
+  async tags(repository: string): Promise<string[]> {
+    const what = `GET tags of ${repository}`;
+    const res = await this.retried(what, () => this.call('GET', `${repository}/tags/list`, what));
+    if (res.status === 404) return [];
+    if (res.status !== 200) throw this.unexpected(what, res);
+    return (JSON.parse(res.body.toString('utf8')) as { tags: string[] | null }).tags ?? [];
+  }
+
+  /** Mounts a blob from another repository of the same registry; false if the registry declined. */
+  async mountBlob(repository: string, digest: string, from: string): Promise<boolean> {
+    const what = `mount blob ${digest} from ${from} into ${repository}`;
+    const query = `mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
+    const res = await this.retried(what, () => this.call('POST', `${repository}/blobs/uploads/?${query}`, what));
+    if (res.status === 201) return true;
+    if (res.status === 202) {
+      await this.cancelUpload(res).catch(() => undefined);
+      return false;
+    }
+    throw this.unexpected(what, res);
+  }
+
+  private async cancelUpload(res: HttpResponse): Promise<void> {
+    const location = headerValue(res.headers, 'location');
+    if (location) await this.call('DELETE', new URL(location, this.base), 'cancel upload');
+  }
+
+  /**
+   * Uploads a blob from a stream opened fresh for each try, verifying size and digest on
+   * the way (a mismatch stops the upload before its last bytes). Monolithic POST + PUT.
+   */
+  async uploadBlob(repository: string, blob: { digest: string; size: number }, open: () => Readable, origin: string): Promise<void> {
+    const what = `upload blob ${blob.digest} to ${repository}`;
+    await this.retried(what, async () => {
+      const started = await this.call('POST', `${repository}/blobs/uploads/`, what);
+      const location = headerValue(started.headers, 'location');
+      if (started.status !== 202 || !location) throw this.unexpected(what, started);
+      const url = new URL(location, this.base);
+      url.searchParams.set('digest', blob.digest);
+      const body = () => {
+        const check = new DigestCheck(blob.digest, blob.size, origin);
+        pipeline(open(), check, () => undefined);
+        return check;
+      };
+      const headers = { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) };
+      const res = await this.call('PUT', url, what, { headers, body });
+      if (res.status !== 201) throw this.unexpected(what, res);
+    });
+  }
+}

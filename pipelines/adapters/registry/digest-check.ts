@@ -1,0 +1,42 @@
+// A pass-through stream that verifies a blob's size and sha256 while it is uploaded. It
+// holds back the last chunk until the digest is known, so a blob whose content does not
+// match never reaches the registry complete.
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { InputError } from '../../errors.js';
+
+export class BlobMismatchError extends InputError {}
+
+export class DigestCheck extends Transform {
+  private readonly hash: Hash = createHash('sha256');
+  private held: Buffer | undefined;
+  private seen = 0;
+
+  constructor(
+    private readonly digest: string,
+    private readonly size: number,
+    /** Where the blob comes from, for messages (e.g. "bundle.tar: oci/blobs/sha256/ab…"). */
+    private readonly origin: string,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.seen += chunk.length;
+    this.hash.update(chunk);
+    const previous = this.held;
+    this.held = chunk;
+    callback(null, previous);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const actual = `sha256:${this.hash.digest('hex')}`;
+    if (this.seen !== this.size) {
+      return callback(new BlobMismatchError(`blob ${this.digest} (${this.origin}) has ${this.seen} bytes, its descriptor says ${this.size}`, { hint: 'the file is truncated or corrupted; recreate it, or check it with `shipline bundle verify`' }));
+    }
+    if (actual !== this.digest) {
+      return callback(new BlobMismatchError(`blob ${this.digest} (${this.origin}) does not match its digest: its content hashes to ${actual}`, { hint: 'the file is corrupted; recreate it, or check it with `shipline bundle verify`' }));
+    }
+    callback(null, this.held);
+  }
+}

@@ -1,0 +1,98 @@
+// HTTP transport for the registry client: keep-alive agents, streamed request bodies,
+// and a typed error that says whether retrying could help.
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
+import { ExternalError } from '../../errors.js';
+
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 16 });
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 16 });
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface HttpRequest {
+  method: string;
+  url: URL;
+  headers?: Record<string, string>;
+  /** A buffer, or a stream opened fresh for this attempt. */
+  body?: Buffer | Readable;
+  /** Read the response body (false for HEAD or when only status and headers matter). */
+  readBody?: boolean;
+  /** Bytes of response body kept at most (default 4 MiB, the registry's manifest limit). */
+  maxBody?: number;
+}
+
+/** A failure that may pass if tried again: network errors, 5xx, 429. */
+export class TransientError extends ExternalError {}
+
+const maxBody = 4 * 1024 * 1024;
+
+export function send(req: HttpRequest): Promise<HttpResponse> {
+  const tls = req.url.protocol === 'https:';
+  const headers: Record<string, string> = { ...req.headers };
+  if (Buffer.isBuffer(req.body)) headers['content-length'] = String(req.body.length);
+  return new Promise<HttpResponse>((resolve, reject) => {
+    const fail = (error: Error) => {
+      source?.unpipe();
+      source?.destroy();
+      reject(error instanceof ExternalError ? error : new TransientError(`${req.method} ${req.url.origin}: ${error.message}`, { cause: error }));
+    };
+    const onResponse = (res: IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      const chunks: Buffer[] = [];
+      let length = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (req.readBody === false || length > (req.maxBody ?? maxBody)) return;
+        length += chunk.length;
+        chunks.push(chunk);
+      });
+      res.on('end', () => {
+        // The registry answered before taking the whole body (an error): stop sending.
+        if (source && !source.readableEnded) {
+          source.unpipe(clientReq);
+          source.destroy();
+          clientReq.destroy();
+        }
+        resolve({ status, headers: res.headers, body: Buffer.concat(chunks) });
+      });
+      res.on('error', fail);
+    };
+    const options = { method: req.method, headers, agent: tls ? httpsAgent : httpAgent };
+    const clientReq = tls ? httpsRequest(req.url, options, onResponse) : httpRequest(req.url, options, onResponse);
+    clientReq.on('error', fail);
+    const source = req.body && !Buffer.isBuffer(req.body) ? req.body : undefined;
+    if (source) {
+      source.on('error', (error) => {
+        clientReq.destroy();
+        reject(error);
+      });
+      source.pipe(clientReq);
+    } else {
+      clientReq.end(req.body);
+    }
+  });
+}
+
+interface RegistryErrorBody {
+  errors?: { code?: string; message?: string; detail?: unknown }[];
+}
+
+/** The registry's error codes and messages from a JSON error body, for messages. */
+export function registryErrors(body: Buffer): string {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as RegistryErrorBody;
+    const parts = (parsed.errors ?? []).map((e) => [e.code, e.message].filter(Boolean).join(': '));
+    return parts.join('; ');
+  } catch {
+    return body.toString('utf8').slice(0, 200).trim();
+  }
+}
+
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

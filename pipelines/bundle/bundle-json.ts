@@ -1,0 +1,57 @@
+// bundle.json: what a bundle holds, checked with one schema when it is read.
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+
+const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be sha256:<64 hex digits>');
+const bundlePath = z.string().min(1).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path inside the bundle');
+
+export const bundleJsonSchema = z.object({
+  schemaVersion: z.literal(1),
+  kind: z.literal('shipline-bundle'),
+  tool: z.object({ name: z.literal('shipline'), version: z.string().min(1) }),
+  /** The OCI image layout inside the bundle, shared by every image. */
+  layout: bundlePath,
+  images: z
+    .array(
+      z.object({
+        name: z.string().min(1),
+        repository: z.string().min(1),
+        tag: z.string().min(1),
+        digest,
+        mediaType: z.string().min(1),
+        size: z.number().int().nonnegative(),
+        platforms: z.array(z.object({ platform: z.string(), digest, mediaType: z.string(), size: z.number().int().nonnegative() })),
+        dockerArchives: z.array(z.object({ platform: z.string(), path: bundlePath })).default([]),
+      }),
+    )
+    .min(1),
+  manifests: z.array(bundlePath),
+  routingApiVersions: z.array(z.string()),
+  files: z.record(bundlePath, z.object({ sha256: digest, size: z.number().int().nonnegative() })),
+});
+
+export type BundleJson = z.infer<typeof bundleJsonSchema>;
+export type BundleImage = BundleJson['images'][number];
+
+export const bundleJsonName = 'bundle.json';
+
+export function parseBundleJson(raw: Buffer, where: string): BundleJson {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw new InputError(`${where}: ${bundleJsonName} is not valid JSON: ${(error as Error).message}`, { hint: 'recreate the bundle with `shipline bundle create`' });
+  }
+  const result = bundleJsonSchema.safeParse(data);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${bundleJsonName}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new InputError(`${where}: invalid ${bundleJsonName}\n  ${issues.join('\n  ')}`, { hint: 'recreate the bundle with `shipline bundle create`' });
+  }
+  return result.data;
+}
+
+/** Stable, readable serialisation (keys in schema order, two-space indent, final newline). */
+export function serializeBundleJson(bundle: BundleJson): Buffer {
+  const files = Object.fromEntries(Object.entries(bundle.files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Buffer.from(`${JSON.stringify({ ...bundle, files }, null, 2)}\n`);
+}

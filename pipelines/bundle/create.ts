@@ -1,0 +1,114 @@
+// `bundle create`: the single entry that writes a bundle from OCI layout tarballs and
+// rendered manifests (used by the CLI flags and by builds that produce those inputs).
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { pack as tarPack, type Pack } from 'tar-stream';
+import { DigestCheck } from '../adapters/registry/digest-check.js';
+import { InputError } from '../errors.js';
+import { bundleJsonName, serializeBundleJson, type BundleJson } from './bundle-json.js';
+import type { ArchiveEntry } from './docker-archive.js';
+import { readOciTarball } from './layout-source.js';
+import { blobPath } from './oci-layout.js';
+import { planBundle, type BundleManifestInput, type PlannedEntry } from './plan.js';
+import { parseImageName } from './refs.js';
+import { openEntry, type TarIndex } from './tar-index.js';
+
+export interface CreateBundleOptions {
+  images: { name: string; ociLayoutTar: string }[];
+  manifests: BundleManifestInput[];
+  routingApiVersions: string[];
+  toolVersion: string;
+  dockerArchives?: boolean;
+  output: string;
+  log?: (line: string) => void;
+}
+
+export interface CreatedBundle {
+  output: string;
+  size: number;
+  bundle: BundleJson;
+}
+
+const header = (name: string, size: number) => ({ name, size, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, type: 'file' as const });
+
+function writeEntry(pack: Pack, name: string, size: number, data: Buffer | Readable): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = (error?: Error | null) => (error ? reject(error) : resolve());
+    if (Buffer.isBuffer(data)) {
+      pack.entry(header(name, size), data, done);
+      return;
+    }
+    pipeline(data, pack.entry(header(name, size), done)).catch(reject);
+  });
+}
+
+function blobStream(sources: TarIndex[], imageIndex: number, digest: string, size: number): Readable {
+  const index = sources[imageIndex]!;
+  const entry = index.files.get(blobPath(digest))!;
+  const check = new DigestCheck(digest, size, `${index.file}: ${blobPath(digest)}`);
+  void pipeline(openEntry(index, entry), check).catch(() => undefined);
+  return check;
+}
+
+/** Writes a nested docker-archive tar into the bundle, returning its sha256. */
+async function writeDockerArchive(pack: Pack, entry: PlannedEntry, sources: TarIndex[], imageIndex: number, archive: ArchiveEntry[]): Promise<string> {
+  const inner = tarPack();
+  const hash = createHash('sha256');
+  const hashing = new Transform({ transform: (chunk: Buffer, _e, cb) => (hash.update(chunk), cb(null, chunk)) });
+  const written = writeEntry(pack, entry.path, entry.size, inner.pipe(hashing));
+  for (const a of archive) {
+    const data = a.source.kind === 'bytes' ? a.source.data : blobStream(sources, imageIndex, a.source.digest, a.size);
+    await writeEntry(inner, a.path, a.size, data);
+  }
+  inner.finalize();
+  await written;
+  return `sha256:${hash.digest('hex')}`;
+}
+
+export async function createBundle(options: CreateBundleOptions): Promise<CreatedBundle> {
+  const log = options.log ?? (() => undefined);
+  if (options.images.length === 0) throw new InputError('bundle create: no image given', { hint: 'pass --oci FILE --image REPOSITORY:TAG' });
+  const names = new Set<string>();
+  for (const [i, { name }] of options.images.entries()) {
+    parseImageName(name, `images[${i}].name`);
+    if (names.has(name)) throw new InputError(`images[${i}].name: "${name}" is given twice`, { hint: 'name each image once' });
+    names.add(name);
+  }
+  const sources: TarIndex[] = [];
+  const images = [];
+  for (const { name, ociLayoutTar } of options.images) {
+    const { index, image } = await readOciTarball(ociLayoutTar, name);
+    sources.push(index);
+    images.push({ name, source: ociLayoutTar, image });
+    log(`image ${name}: ${image.root.descriptor.digest} (${image.platforms.map((p) => p.platform).join(', ') || 'one platform'})`);
+  }
+  const plan = planBundle({ ...options, images, dockerArchives: options.dockerArchives ?? false });
+  const bundle = plan.bundle;
+  const partial = `${options.output}.partial`;
+  const pack = tarPack();
+  const file = pipeline(pack, createWriteStream(partial));
+  try {
+    for (const entry of plan.entries) {
+      const source = entry.source;
+      if (source.kind === 'bytes') await writeEntry(pack, entry.path, entry.size, source.data);
+      else if (source.kind === 'blob') await writeEntry(pack, entry.path, entry.size, blobStream(sources, source.imageIndex, source.digest, entry.size));
+      else bundle.files[entry.path] = { sha256: await writeDockerArchive(pack, entry, sources, source.imageIndex, source.entries), size: entry.size };
+    }
+    const json = serializeBundleJson(bundle);
+    await writeEntry(pack, bundleJsonName, json.length, json);
+    pack.finalize();
+    await file;
+    await rename(partial, options.output);
+  } catch (error) {
+    pack.destroy();
+    await file.catch(() => undefined);
+    await rm(partial, { force: true });
+    throw error;
+  }
+  const size = (await stat(options.output)).size;
+  log(`wrote ${options.output} (${(size / 1e6).toFixed(1)} MB, ${Object.keys(bundle.files).length + 1} files)`);
+  return { output: options.output, size, bundle };
+}

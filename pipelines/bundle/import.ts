@@ -1,0 +1,98 @@
+// `bundle import`: pushes a bundle's (or an OCI layout tarball's) images to a registry with
+// shipline's own client, rewrites the manifests' image references to that registry pinned by
+// digest, and optionally server-side applies them. Everything is read and checked first.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { RegistryClient, type Credentials, type RetryPolicy } from '../adapters/registry.js';
+import { InputError } from '../errors.js';
+import { applyPrepared, prepareApply, type ApplyOptions } from './apply.js';
+import { kubeObjects, rewriteImages, type ImageTarget, type KubeDoc, type Rewrite } from './manifest-docs.js';
+import { openArchive } from './open.js';
+import { planPush } from './push-plan.js';
+import { runPush, type PushStats } from './push.js';
+import { parseImageName, parseImageRef, plainRepository } from './refs.js';
+
+export interface ImportOptions {
+  file: string;
+  /** HOST[:PORT] of the target registry. */
+  registry: string;
+  insecure?: boolean;
+  /** REPOSITORY:TAG: required for a plain OCI layout tarball; renames a one-image bundle. */
+  image?: string;
+  credentials?: Credentials;
+  force?: boolean;
+  concurrency?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Write the rewritten manifests here. */
+  manifestsOut?: string;
+  /** Apply the rewritten manifests through this (lazy, so plain imports never load a kube client). */
+  apply?: { kube: () => Promise<import('../adapters/kube.js').KubeClient>; namespace?: string };
+  log?: (line: string) => void;
+}
+
+export interface ImportResult {
+  images: { name: string; reference: string; digest: string }[];
+  stats: PushStats;
+  rewrites: Rewrite[];
+  unmatched: Rewrite[];
+  applied: string[];
+}
+
+export async function importBundle(options: ImportOptions): Promise<ImportResult> {
+  const log = options.log ?? (() => undefined);
+  const archive = await openArchive(options.file, options.image);
+  if (archive.kind === 'oci-layout' && !options.image) {
+    throw new InputError(`${options.file} is an OCI layout tarball, not a bundle: it needs a name`, { hint: 'pass --image REPOSITORY:TAG, e.g. --image modco/link:20240126' });
+  }
+  if (archive.kind === 'bundle' && options.image) {
+    if (archive.images.length !== 1) {
+      throw new InputError(`--image renames the image of a one-image bundle; ${options.file} holds ${archive.images.length}`, { hint: 'leave out --image to import each image under the name in bundle.json' });
+    }
+    const ref = parseImageName(options.image, '--image');
+    archive.images[0] = { ...archive.images[0]!, repository: plainRepository(ref), tag: ref.tag };
+  }
+  const targets: ImageTarget[] = archive.images.map((img) => ({
+    repository: parseImageRef(img.name)?.repository ?? img.repository,
+    tag: parseImageRef(img.name)?.tag ?? img.tag,
+    digests: [img.image.root.descriptor.digest, ...img.image.platforms.map((p) => p.digest)],
+    pinned: `${options.registry}/${img.repository}@${img.image.root.descriptor.digest}`,
+  }));
+  const rewrites: Rewrite[] = [];
+  const unmatched: Rewrite[] = [];
+  const rewritten: { path: string; text: string }[] = [];
+  const objects: KubeDoc[] = [];
+  for (const m of archive.manifests) {
+    const out = rewriteImages(m.path, m.text, targets);
+    rewrites.push(...out.rewrites);
+    unmatched.push(...out.unmatched);
+    rewritten.push({ path: m.path, text: out.text });
+    objects.push(...kubeObjects(`${options.file}: ${m.path}`, out.text));
+  }
+  for (const u of unmatched) log(`warning: ${u.file} ${u.path}: ${u.from} is not in the bundle; left as it is`);
+
+  const applyOptions: ApplyOptions = {
+    namespace: options.apply?.namespace,
+    requiredApiVersions: archive.bundle?.routingApiVersions ?? [],
+    fieldManager: 'shipline',
+    log,
+  };
+  const kube = options.apply && objects.length > 0 ? await options.apply.kube() : undefined;
+  const prepared = kube ? await prepareApply(kube, objects, applyOptions) : [];
+
+  const client = new RegistryClient(options.registry, { insecure: options.insecure, credentials: options.credentials, retry: options.retry });
+  for (const repository of new Set(archive.images.map((i) => i.repository))) await client.checkAccess(repository);
+  const plan = planPush(archive.images);
+  const stats = await runPush(client, archive.index, plan, { concurrency: options.concurrency ?? 4, force: options.force ?? false, log });
+
+  if (options.manifestsOut) {
+    await mkdir(options.manifestsOut, { recursive: true });
+    for (const r of rewritten) await writeFile(join(options.manifestsOut, basename(r.path)), r.text);
+  }
+  const applied = kube ? await applyPrepared(kube, prepared, applyOptions) : [];
+  const images = archive.images.map((img) => ({
+    name: img.name,
+    reference: `${options.registry}/${img.repository}:${img.tag}`,
+    digest: img.image.root.descriptor.digest,
+  }));
+  return { images, stats, rewrites, unmatched, applied };
+}

@@ -1,0 +1,87 @@
+// Runs a push plan through the registry client: HEAD everything first (and refuse to move
+// an existing tag), then upload or mount missing blobs in parallel, then child manifests,
+// and the tags last, so a tag never names an incomplete image.
+import type { RegistryClient } from '../adapters/registry.js';
+import { PreconditionError } from '../errors.js';
+import { manifestMediaType, type BlobTask, type PushPlan } from './push-plan.js';
+import { mapLimit } from './pool.js';
+import { openEntry, type TarIndex } from './tar-index.js';
+
+export interface PushOptions {
+  concurrency: number;
+  /** Move tags that already name another digest. */
+  force: boolean;
+  log: (line: string) => void;
+}
+
+export interface PushStats {
+  blobsUploaded: number;
+  bytesUploaded: number;
+  blobsPresent: number;
+  blobsMounted: number;
+  manifestsPut: number;
+  tagsWritten: number;
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushPlan, options: PushOptions): Promise<PushStats> {
+  const stats: PushStats = { blobsUploaded: 0, bytesUploaded: 0, blobsPresent: 0, blobsMounted: 0, manifestsPut: 0, tagsWritten: 0 };
+  const heads = options.concurrency * 2;
+
+  const tagState = await mapLimit(plan.tags, heads, (t) => client.manifestDigest(t.repository, t.reference));
+  for (const [i, t] of plan.tags.entries()) {
+    const current = tagState[i];
+    if (current && current !== t.manifest.descriptor.digest && !options.force) {
+      throw new PreconditionError(`${client.host}/${t.repository}:${t.reference} already names ${current}, not ${t.manifest.descriptor.digest}`, {
+        hint: 'import under another tag (--image REPOSITORY:TAG), or pass --force to move the tag',
+      });
+    }
+  }
+  const pending = plan.tags.filter((t, i) => tagState[i] !== t.manifest.descriptor.digest);
+  if (pending.length === 0) {
+    stats.blobsPresent = plan.blobs.length;
+    options.log('every image is already present under its tag');
+    return stats;
+  }
+
+  const pairs = plan.blobs.flatMap((b) => b.repositories.map((repository) => ({ b, repository })));
+  const present = await mapLimit(pairs, heads, ({ b, repository }) => client.hasBlob(repository, b.digest));
+  const presentIn = new Map<string, string[]>();
+  pairs.forEach(({ b, repository }, i) => present[i] && presentIn.set(b.digest, [...(presentIn.get(b.digest) ?? []), repository]));
+
+  const upload = async (b: BlobTask, repository: string) => {
+    const entry = tar.files.get(b.path)!;
+    await client.uploadBlob(repository, b, () => openEntry(tar, entry), `${tar.file}: ${b.path}`);
+    stats.blobsUploaded++;
+    stats.bytesUploaded += b.size;
+    options.log(`uploaded ${b.digest} (${mb(b.size)}) to ${repository}`);
+  };
+  await mapLimit(plan.blobs, options.concurrency, async (b) => {
+    const have = presentIn.get(b.digest) ?? [];
+    const missing = b.repositories.filter((r) => !have.includes(r));
+    stats.blobsPresent += b.repositories.length - missing.length;
+    for (const repository of missing) {
+      const from = have[0];
+      if (from && (await client.mountBlob(repository, b.digest, from))) {
+        stats.blobsMounted++;
+      } else {
+        await upload(b, repository);
+      }
+      have.push(repository);
+    }
+  });
+
+  const manifestState = await mapLimit(plan.manifests, heads, (m) => client.manifestDigest(m.repository, m.reference));
+  for (const [i, m] of plan.manifests.entries()) {
+    if (manifestState[i]) continue;
+    await client.putManifest(m.repository, m.reference, manifestMediaType(m.manifest), m.manifest.raw);
+    stats.manifestsPut++;
+  }
+  for (const t of pending) {
+    await client.putManifest(t.repository, t.reference, manifestMediaType(t.manifest), t.manifest.raw);
+    stats.tagsWritten++;
+    options.log(`tagged ${client.host}/${t.repository}:${t.reference} → ${t.manifest.descriptor.digest}`);
+  }
+  return stats;
+}

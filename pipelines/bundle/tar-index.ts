@@ -1,0 +1,111 @@
+// Random access to the files of an uncompressed tar: one pass over the headers (seeking
+// past the data), then any entry can be read, or streamed, by offset, several at a time.
+import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { InputError } from '../errors.js';
+import { block, entryType, isZeroBlock, padded, parseHeader, parsePax, type TarEntryType } from './tar-header.js';
+import { assertSafeEntries, normalizeEntryName } from './tar-safety.js';
+
+export interface TarEntry {
+  name: string;
+  type: TarEntryType;
+  linkname?: string;
+  size: number;
+  /** Byte offset of the entry's data in the tar file. */
+  offset: number;
+}
+
+export interface TarIndex {
+  file: string;
+  entries: TarEntry[];
+  /** Regular files by normalized name. */
+  files: Map<string, TarEntry>;
+}
+
+const truncatedHint = 'the file was cut short (an interrupted copy or download?); copy it again and compare its sha256';
+
+async function readAt(fh: FileHandle, offset: number, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length);
+  const { bytesRead } = await fh.read(buf, 0, length, offset);
+  return buf.subarray(0, bytesRead);
+}
+
+/** Indexes a tar file and rejects unsafe entries before anything else reads it. */
+export async function indexTar(file: string): Promise<TarIndex> {
+  let fh: FileHandle;
+  try {
+    fh = await open(file, 'r');
+  } catch (error) {
+    throw new InputError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      hint: 'check the path',
+    });
+  }
+  try {
+    const fileSize = (await fh.stat()).size;
+    const entries: TarEntry[] = [];
+    let pos = 0;
+    let pax: Record<string, string> = {};
+    let longName: string | undefined;
+    let longLink: string | undefined;
+    for (;;) {
+      const head = await readAt(fh, pos, block);
+      if (head.length < block) {
+        if (pos === 0) throw new InputError(`${file} is not a tar archive (it is ${fileSize} bytes)`, { hint: 'pass a bundle or an OCI layout tarball' });
+        throw new InputError(`${file} is truncated: it ends at byte ${fileSize} without the end-of-archive marker`, { hint: truncatedHint });
+      }
+      if (isZeroBlock(head)) break;
+      const header = parseHeader(head);
+      if (!header) {
+        if (pos === 0 && head[0] === 0x1f && head[1] === 0x8b) {
+          throw new InputError(`${file} is gzip-compressed`, { hint: `decompress it first: gunzip -k ${file}` });
+        }
+        throw new InputError(`${file}: no valid tar header at byte ${pos} (corrupted or not a tar archive)`, { hint: truncatedHint });
+      }
+      const size = pax.size !== undefined ? Number(pax.size) : header.size;
+      const offset = pos + block;
+      if (offset + size > fileSize) {
+        throw new InputError(`${file} is truncated: entry "${header.name}" needs ${size} bytes at byte ${offset}, but the file ends at ${fileSize}`, { hint: truncatedHint });
+      }
+      pos = offset + padded(size);
+      if (header.typeflag === 'x' || header.typeflag === 'g' || header.typeflag === 'L' || header.typeflag === 'K') {
+        const data = await readAt(fh, offset, size);
+        if (header.typeflag === 'x') pax = parsePax(data);
+        if (header.typeflag === 'L') longName = data.toString('utf8').replace(/\0+$/, '');
+        if (header.typeflag === 'K') longLink = data.toString('utf8').replace(/\0+$/, '');
+        continue;
+      }
+      entries.push({
+        name: pax.path ?? longName ?? header.name,
+        type: entryType(header.typeflag),
+        linkname: pax.linkpath ?? longLink ?? (header.linkname || undefined),
+        size,
+        offset,
+      });
+      pax = {};
+      longName = longLink = undefined;
+    }
+    assertSafeEntries(file, entries);
+    const files = new Map<string, TarEntry>();
+    for (const entry of entries) if (entry.type === 'file') files.set(normalizeEntryName(entry.name), entry);
+    return { file, entries, files };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The data of one entry as a stream (1 MiB reads). */
+export function openEntry(index: TarIndex, entry: TarEntry): Readable {
+  if (entry.size === 0) return Readable.from([]);
+  return createReadStream(index.file, { start: entry.offset, end: entry.offset + entry.size - 1, highWaterMark: 1 << 20 });
+}
+
+/** The whole data of a small entry (manifests, configs, bundle.json). */
+export async function readEntry(index: TarIndex, entry: TarEntry): Promise<Buffer> {
+  const fh = await open(index.file, 'r');
+  try {
+    return await readAt(fh, entry.offset, entry.size);
+  } finally {
+    await fh.close();
+  }
+}

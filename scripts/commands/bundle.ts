@@ -1,0 +1,140 @@
+// `bundle create | verify | import`: air-gapped releases in one file.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { Credentials } from '../../pipelines/adapters/registry/credentials.js';
+import { InputError } from '../../pipelines/errors.js';
+
+// Each action loads its pipeline when it runs, so other commands start fast.
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const toolVersion = () => (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function positiveInt(flag: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InputError(`${flag} ${value}: must be a whole number ≥ 1`);
+    return n;
+  };
+}
+
+function checkRegistry(host: string): string {
+  if (!/^(\[[0-9a-f:]+\]|[a-zA-Z0-9.-]+)(:\d{1,5})?$/.test(host)) {
+    throw new InputError(`--registry ${host}: expected HOST[:PORT] (no scheme, no path)`, { hint: 'e.g. --registry registry.site.local:5000' });
+  }
+  return host;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function credentialsFor(registry: string, options: { username?: string; passwordStdin?: boolean }): Promise<Credentials | undefined> {
+  if (options.passwordStdin && !options.username) throw new InputError('--password-stdin needs --username');
+  if (options.username) {
+    if (!options.passwordStdin) throw new InputError('--username needs --password-stdin (passwords are never taken as arguments)');
+    const password = await readStdin();
+    if (!password) throw new InputError('--password-stdin: standard input was empty');
+    return { username: options.username, password };
+  }
+  const { readDockerCredentials } = await import('../../pipelines/adapters/registry/credentials.js');
+  return readDockerCredentials(registry);
+}
+
+interface CreateFlags { oci?: string[]; image?: string[]; manifests?: string[]; output?: string; dockerArchives?: boolean; routingApiVersion?: string[]; json?: boolean }
+interface ImportFlags {
+  registry: string; insecure?: boolean; image?: string; apply?: boolean; kubeconfig?: string; context?: string; namespace?: string;
+  username?: string; passwordStdin?: boolean; force?: boolean; concurrency?: number; retries?: number; manifestsOut?: string; json?: boolean;
+}
+
+export function registerBundleCommands(program: Command): void {
+  const bundle = program.command('bundle').description('air-gapped releases: images and manifests in one file');
+  bundle
+    .command('create')
+    .description('write one tarball holding OCI image layouts, rendered manifests and bundle.json')
+    .option('--oci <tar>', 'OCI layout tarball, as `buildx --output type=oci` writes it (repeatable)', collect)
+    .option('--image <repo:tag>', 'name of the image in the --oci at the same position (repeatable)', collect)
+    .option('--manifests <path>', 'rendered YAML file or folder (repeatable)', collect)
+    .option('--routing-api-version <v>', 'routing API version the manifests assume (default: read from them)', collect)
+    .option('-o, --output <file>', 'bundle to write (default: <image>.bundle.tar)')
+    .option('--docker-archives', 'also write a `docker load`-able tar per platform')
+    .option('--json', 'print bundle.json')
+    .action(async (flags: CreateFlags) => {
+      const oci = flags.oci ?? [];
+      const names = flags.image ?? [];
+      if (oci.length === 0 || oci.length !== names.length) {
+        throw new InputError(`bundle create: got ${oci.length} --oci and ${names.length} --image; each --oci needs one --image`, { hint: 'e.g. --oci link.tar --image modco/link:20240126' });
+      }
+      const { readManifestInputs } = await import('../../pipelines/bundle/manifest-files.js');
+      const { createBundle } = await import('../../pipelines/bundle/create.js');
+      const inputs = await readManifestInputs(flags.manifests ?? []);
+      const output = flags.output ?? `${names[0]!.replace(/[^\w.-]+/g, '_')}.bundle.tar`;
+      const created = await createBundle({
+        images: oci.map((file, i) => ({ name: names[i]!, ociLayoutTar: file })),
+        manifests: inputs.manifests,
+        routingApiVersions: flags.routingApiVersion ?? inputs.routingApiVersions,
+        toolVersion: toolVersion(),
+        dockerArchives: flags.dockerArchives,
+        output,
+        log,
+      });
+      process.stdout.write(flags.json ? `${JSON.stringify(created.bundle, null, 2)}\n` : `${created.output}\n`);
+    });
+  bundle
+    .command('verify')
+    .description('check every checksum and digest of a bundle or OCI layout tarball, offline, and print its contents')
+    .argument('<file>')
+    .action(async (file: string) => {
+      const { describeArchive, verifyBundle } = await import('../../pipelines/bundle/verify.js');
+      const report = await verifyBundle(file);
+      process.stdout.write(`${describeArchive(report).join('\n')}\n`);
+    });
+  bundle
+    .command('import')
+    .description('push the images to a registry, rewrite image references to it by digest, optionally apply')
+    .argument('<file>', 'bundle, or OCI layout tarball (then with --image)')
+    .requiredOption('--registry <host[:port]>', 'target registry')
+    .option('--insecure', 'plain HTTP (default for 127.0.0.1 and localhost)')
+    .option('--image <repo:tag>', 'where the image goes (required for an OCI layout tarball)')
+    .option('--apply', 'server-side apply the rewritten manifests')
+    .option('--kubeconfig <file>', 'kubeconfig for --apply')
+    .option('--context <name>', 'kube context for --apply')
+    .option('--namespace <ns>', 'namespace for namespaced objects that name none')
+    .option('--username <user>', 'registry user (with --password-stdin); default: Docker config file')
+    .option('--password-stdin', 'read the registry password from standard input')
+    .option('--force', 'move a tag that already names another digest')
+    .option('--concurrency <n>', 'parallel blob uploads', positiveInt('--concurrency'), 4)
+    .option('--retries <n>', 'tries per request on transient failures', positiveInt('--retries'), 5)
+    .option('--manifests-out <dir>', 'write the rewritten manifests here')
+    .option('--json', 'machine-readable summary')
+    .action(async (file: string, flags: ImportFlags) => {
+      const registry = checkRegistry(flags.registry);
+      const credentials = await credentialsFor(registry, flags);
+      const started = performance.now();
+      const { importBundle } = await import('../../pipelines/bundle/import.js');
+      const result = await importBundle({
+        file, registry, credentials,
+        insecure: flags.insecure,
+        image: flags.image,
+        force: flags.force,
+        concurrency: flags.concurrency,
+        retry: { attempts: flags.retries },
+        manifestsOut: flags.manifestsOut,
+        apply: flags.apply
+          ? { kube: async () => (await import('../../pipelines/adapters/kube.js')).KubeClient.load(flags.kubeconfig, flags.context), namespace: flags.namespace }
+          : undefined,
+        log,
+      });
+      const seconds = ((performance.now() - started) / 1000).toFixed(2);
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ ...result, seconds: Number(seconds) }, null, 2)}\n`);
+        return;
+      }
+      const s = result.stats;
+      for (const img of result.images) process.stdout.write(`${img.reference}@${img.digest}\n`);
+      log(`${s.blobsUploaded} blobs uploaded (${(s.bytesUploaded / 1e6).toFixed(1)} MB), ${s.blobsPresent} already present, ${s.blobsMounted} mounted, ${s.manifestsPut} manifests and ${s.tagsWritten} tags written in ${seconds} s`);
+      for (const r of result.rewrites) log(`rewrote ${r.file} ${r.path}: ${r.from} → ${r.to}`);
+    });
+}

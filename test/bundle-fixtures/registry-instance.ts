@@ -1,0 +1,104 @@
+// A registry instance of our own (Debian docker-registry) on a free loopback port, with its
+// own storage, optionally behind htpasswd or token auth; stopped and restarted by PID.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type RegistryAuth =
+  | { kind: 'none' }
+  | { kind: 'htpasswd'; file: string }
+  | { kind: 'token'; realm: string; service: string; issuer: string; rootCertBundle: string };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitUntilUp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.status === 200 || res.status === 401) return;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`registry at ${url} did not come up in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export class RegistryInstance {
+  private child: ChildProcess | undefined;
+  readonly dir: string;
+
+  private constructor(
+    readonly port: number,
+    private readonly auth: RegistryAuth,
+  ) {
+    this.dir = mkdtempSync(join(tmpdir(), 'shipline-registry-'));
+    mkdirSync(join(this.dir, 'data'));
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  static async start(auth: RegistryAuth = { kind: 'none' }): Promise<RegistryInstance> {
+    const instance = new RegistryInstance(await freePort(), auth);
+    await instance.startProcess();
+    return instance;
+  }
+
+  private config(): string {
+    const lines = [
+      'version: 0.1',
+      'log: { level: error, accesslog: { disabled: true } }',
+      'storage:',
+      `  filesystem: { rootdirectory: ${JSON.stringify(join(this.dir, 'data'))} }`,
+      '  delete: { enabled: true }',
+      `http: { addr: "${this.address}", secret: "shipline-test" }`,
+    ];
+    if (this.auth.kind === 'htpasswd') lines.push('auth:', `  htpasswd: { realm: shipline-test, path: ${JSON.stringify(this.auth.file)} }`);
+    if (this.auth.kind === 'token') {
+      const a = this.auth;
+      lines.push('auth:', '  token:', `    realm: ${JSON.stringify(a.realm)}`, `    service: ${a.service}`, `    issuer: ${a.issuer}`, `    rootcertbundle: ${JSON.stringify(a.rootCertBundle)}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
+  async startProcess(): Promise<void> {
+    const configFile = join(this.dir, 'config.yml');
+    writeFileSync(configFile, this.config());
+    const logFd = openSync(join(this.dir, 'registry.log'), 'a');
+    this.child = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', logFd, logFd] });
+    await waitUntilUp(`http://${this.address}/v2/`, 15_000);
+  }
+
+  /** SIGKILL, as a crash would; storage is kept for a restart. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    this.child = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
