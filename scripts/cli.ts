@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeOf, ExitCode } from '../pipelines/errors.js';
 import { registerBuildCommands } from './commands/build.js';
 import { registerStackCommands } from './commands/stack.js';
+import { registerRenderCommands } from './commands/render.js';
 
 const program = new Command('shipline')
   .description('From a commit or git tag to a multi-arch image and a traffic-shifted rollout.')
@@ -11,6 +12,7 @@ const program = new Command('shipline')
   .exitOverride();
 
 registerStackCommands(program);
+registerRenderCommands(program);
 registerBuildCommands(program);
 
 process.once('SIGINT', () => {

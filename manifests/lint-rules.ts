@@ -1,0 +1,147 @@
+// Semantic checks of hand-written routing manifests, beyond their CRD schemas: the
+// rules the intent enforces (weights, percentages, statuses, rule order), the CEL rules
+// of the CRDs that matter for routing, and the notes' pattern-3 mistake.
+import type { RoutingMatch, StringMatch } from './intent-schema.js';
+import { isCatchAll, shadows } from './match.js';
+
+export interface RuleFinding {
+  path: string;
+  message: string;
+  /** This finding explains the schema errors at and below its path, which are then not reported. */
+  explains?: boolean;
+}
+type Obj = Record<string, unknown>;
+
+const asObj = (v: unknown): Obj | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+// Go's time.ParseDuration syntax, which CEL's duration() uses.
+const goDuration = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$/;
+const nanos: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+function goDurationMs(text: string): number | undefined {
+  if (!goDuration.test(text)) return undefined;
+  const sign = text.startsWith('-') ? -1 : 1;
+  let total = 0;
+  for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)) total += Number(n) * nanos[unit!]!;
+  return sign * total;
+}
+
+function istioDuration(value: unknown, path: string, out: RuleFinding[]): void {
+  if (value === undefined) return;
+  const ms = typeof value === 'string' ? goDurationMs(value) : undefined;
+  if (ms === undefined || ms < 1) out.push({ path, message: `${JSON.stringify(value)} must be a valid duration greater than 1ms, e.g. 5s or 500ms` });
+}
+
+function percentage(value: unknown, path: string, out: RuleFinding[]): void {
+  if (typeof value === 'number' && (value < 0 || value > 100)) out.push({ path, message: `${value} must be between 0 and 100` });
+}
+
+function uriAndHeaders(m: Obj): RoutingMatch {
+  return { path: asObj(m.uri) as StringMatch | undefined, headers: asObj(m.headers) as Record<string, StringMatch> | undefined };
+}
+
+/** Only uri and header conditions are reasoned about; anything else narrows a match. */
+const onlyUriAndHeaders = (m: Obj) => Object.keys(m).every((k) => k === 'uri' || k === 'headers' || k === 'name');
+
+/** Does earlier (a list of alternatives; none = everything) catch every request of later? */
+function shadowsAll(earlier: unknown, later: unknown): boolean {
+  const e = asList(earlier).map((m) => asObj(m) ?? {}).filter(onlyUriAndHeaders);
+  const l = asList(later).map((m) => asObj(m) ?? {});
+  if (asList(earlier).length === 0) return true;
+  if (l.length === 0) return e.some((m) => isCatchAll(uriAndHeaders(m)));
+  return l.every((lm) => e.some((em) => shadows(uriAndHeaders(em), uriAndHeaders(lm))));
+}
+
+export function virtualServiceRules(spec: Obj, subsetsOf: (host: string) => string[] | undefined): RuleFinding[] {
+  const out: RuleFinding[] = [];
+  const http = asList(spec.http);
+  http.forEach((raw, i) => {
+    const route = asObj(raw);
+    if (!route) return;
+    const p = `spec.http[${i}]`;
+    const destinations = asList(route.route);
+    destinations.forEach((d, k) => {
+      const item = asObj(d) ?? {};
+      const misplaced = ['mirror', 'mirrorPercentage', 'mirror_percent', 'mirrorPercent'].filter((key) => key in item);
+      if (misplaced.length > 0) {
+        out.push({
+          path: `${p}.route[${k}]`,
+          message: `${misplaced.join(' and ')} ${misplaced.length > 1 ? 'are' : 'is'} not a route destination: in a VirtualService mirror and mirrorPercentage are fields of the HTTP route; move them out of the route list, up beside route (into ${p})`,
+          explains: true,
+        });
+      }
+      const dest = asObj(item.destination);
+      const host = typeof dest?.host === 'string' ? dest.host : undefined;
+      const subset = typeof dest?.subset === 'string' ? dest.subset : undefined;
+      const known = host ? subsetsOf(host) : undefined;
+      if (subset && known && !known.includes(subset)) {
+        out.push({ path: `${p}.route[${k}].destination.subset`, message: `${subset} is not a subset of ${host} in its DestinationRule (${known.join(', ') || 'none'})` });
+      }
+    });
+    const real = destinations.filter((d) => asObj(d)?.destination !== undefined);
+    if (real.length > 1) {
+      const weights = real.map((d) => asObj(d)!.weight);
+      const sum = weights.reduce<number>((s, w) => s + (typeof w === 'number' ? w : 0), 0);
+      if (sum !== 100) out.push({ path: `${p}.route`, message: `weights sum to ${sum}, must be 100${weights.includes(undefined) ? ' (a destination without weight counts 0)' : ''}` });
+    }
+    percentage(asObj(route.mirrorPercentage)?.value, `${p}.mirrorPercentage.value`, out);
+    const fault = asObj(route.fault);
+    percentage(asObj(asObj(fault?.delay)?.percentage)?.value, `${p}.fault.delay.percentage.value`, out);
+    percentage(asObj(asObj(fault?.abort)?.percentage)?.value, `${p}.fault.abort.percentage.value`, out);
+    istioDuration(asObj(fault?.delay)?.fixedDelay, `${p}.fault.delay.fixedDelay`, out);
+    const status = asObj(fault?.abort)?.httpStatus;
+    if (typeof status === 'number' && (status < 200 || status > 599)) out.push({ path: `${p}.fault.abort.httpStatus`, message: `${status} must be an HTTP status 200-599` });
+    istioDuration(route.timeout, `${p}.timeout`, out);
+    const retries = asObj(route.retries);
+    istioDuration(retries?.perTryTimeout, `${p}.retries.perTryTimeout`, out);
+    istioDuration(retries?.backoff, `${p}.retries.backoff`, out);
+    for (const [k, m] of asList(route.match).entries()) {
+      for (const name of Object.keys(asObj(asObj(m)?.headers) ?? {})) {
+        if (name !== name.toLowerCase()) out.push({ path: `${p}.match[${k}].headers.${name}`, message: 'header names must be lowercase (Istio matches lowercase keys)' });
+      }
+    }
+    const hider = http.slice(0, i).findIndex((earlier) => shadowsAll(asObj(earlier)?.match, route.match));
+    if (hider >= 0) {
+      out.push({ path: p, message: `unreachable: spec.http[${hider}] already matches every request it matches (first match wins); put the more specific route first, or remove it` });
+    }
+  });
+  return out;
+}
+
+export function destinationRuleRules(spec: Obj): RuleFinding[] {
+  const out: RuleFinding[] = [];
+  const seen = new Map<unknown, number>();
+  asList(spec.subsets).forEach((s, k) => {
+    const name = asObj(s)?.name;
+    const first = seen.get(name);
+    if (first !== undefined) out.push({ path: `spec.subsets[${k}].name`, message: `${String(name)} is already the name of spec.subsets[${first}]` });
+    else seen.set(name, k);
+  });
+  return out;
+}
+
+export function httpRouteRules(spec: Obj): RuleFinding[] {
+  const out: RuleFinding[] = [];
+  asList(spec.rules).forEach((raw, i) => {
+    const rule = asObj(raw) ?? {};
+    const p = `spec.rules[${i}]`;
+    const refs = [
+      ...asList(rule.backendRefs).map((r, k) => [`${p}.backendRefs[${k}]`, asObj(r)] as const),
+      ...asList(rule.filters).map((f, k) => [`${p}.filters[${k}].requestMirror.backendRef`, asObj(asObj(asObj(f)?.requestMirror)?.backendRef)] as const),
+    ];
+    for (const [path, ref] of refs) {
+      const isService = ref && (ref.kind ?? 'Service') === 'Service' && (ref.group ?? '') === '';
+      if (isService && ref.port === undefined) out.push({ path: `${path}.port`, message: 'missing; a backendRef to a Service needs a port' });
+    }
+    if ('fault' in rule) {
+      out.push({ path: `${p}.fault`, message: 'HTTPRoute cannot inject faults; use an Istio VirtualService for fault injection (shipline render --api istio)', explains: true });
+    }
+    const timeouts = asObj(rule.timeouts);
+    const request = typeof timeouts?.request === 'string' ? goDurationMs(timeouts.request) : undefined;
+    const backend = typeof timeouts?.backendRequest === 'string' ? goDurationMs(timeouts.backendRequest) : undefined;
+    if (request !== undefined && backend !== undefined && request !== 0 && backend > request) {
+      out.push({ path: `${p}.timeouts.backendRequest`, message: 'backendRequest timeout cannot be longer than request timeout' });
+    }
+  });
+  return out;
+}

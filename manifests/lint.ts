@@ -1,0 +1,173 @@
+// Offline lint of hand-written routing manifests (multi-document YAML): each Istio or
+// Gateway API document is checked against its real CRD schema and the semantic rules.
+// Documents of other groups (Deployments, Services...) are skipped and noted.
+import { parseAllDocuments } from 'yaml';
+import { kindsOf, routingGroups, validatorFor, versionsOf, type RoutingGroup, type SchemaError } from './crd-schemas.js';
+import { destinationRuleRules, httpRouteRules, virtualServiceRules, type RuleFinding } from './lint-rules.js';
+import { closest, didYouMean } from './suggest.js';
+
+export interface LintInput {
+  file: string;
+  text: string;
+}
+
+export interface Finding {
+  file: string;
+  /** 1-based document number in the file. */
+  doc: number;
+  /** Kind/name, or ? when unknown. */
+  object: string;
+  path: string;
+  message: string;
+}
+
+export interface LintResult {
+  findings: Finding[];
+  /** Documents not checked and why. */
+  skipped: string[];
+}
+
+export function formatFinding(f: Finding): string {
+  return `${f.file}: doc ${f.doc} (${f.object}): ${f.path}: ${f.message}`;
+}
+
+type Obj = Record<string, unknown>;
+interface Doc {
+  file: string;
+  doc: number;
+  object: string;
+  value: Obj;
+}
+
+function pathOf(pointer: string): string {
+  const parts = pointer.split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
+  let out = '';
+  for (const part of parts) out += /^\d+$/.test(part) ? `[${part}]` : out ? `.${part}` : part;
+  return out || '(document)';
+}
+
+function schemaFinding(e: SchemaError): RuleFinding | undefined {
+  const path = pathOf(e.instancePath);
+  // Branch errors of a oneOf are summarised by the oneOf error itself.
+  if (/\/(oneOf|anyOf)\/\d+\//.test(e.schemaPath)) return undefined;
+  const join = (p: string, key: string) => (p === '(document)' ? key : `${p}.${key}`);
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const field = String(e.params.additionalProperty);
+      const known = Object.keys((e.parentSchema?.properties as Obj | undefined) ?? {});
+      return { path: join(path, field), message: `unknown field; ${didYouMean(field, known)}` };
+    }
+    case 'required':
+      return { path: join(path, String(e.params.missingProperty)), message: 'missing (required)' };
+    case 'oneOf': {
+      const choices = ((e.parentSchema?.oneOf as Obj[] | undefined) ?? []).flatMap((b) => (b.required as string[] | undefined) ?? []);
+      return { path, message: choices.length > 0 ? `set at most one of ${choices.join(', ')}` : 'matches none or several of the allowed forms' };
+    }
+    case 'anyOf':
+      return { path, message: `must be one of the allowed forms (${e.message ?? ''})` };
+    case 'enum':
+      return { path, message: `${JSON.stringify(e.data)} must be one of ${(e.params.allowedValues as unknown[]).join(', ')}` };
+    case 'pattern':
+    case 'format':
+      return { path, message: `${JSON.stringify(e.data)} ${e.message ?? 'is invalid'}` };
+    default: {
+      const scalar = e.data === null || typeof e.data !== 'object';
+      return { path, message: `${scalar ? `${JSON.stringify(e.data)} ` : ''}${e.message ?? e.keyword}` };
+    }
+  }
+}
+
+function parseDocs(input: LintInput, findings: Finding[]): Doc[] {
+  const docs: Doc[] = [];
+  parseAllDocuments(input.text, { uniqueKeys: true, prettyErrors: true }).forEach((document, i) => {
+    const doc = i + 1;
+    const at = (path: string, message: string) => findings.push({ file: input.file, doc, object: '?', path, message });
+    if (document.errors.length > 0) {
+      for (const error of document.errors) {
+        const pos = error.linePos?.[0];
+        at(pos ? `line ${pos.line}, column ${pos.col}` : 'YAML', error.message.split('\n')[0]!);
+      }
+      return;
+    }
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      at('YAML', `${(error as Error).message}; write the values out instead of nesting aliases`);
+      return;
+    }
+    if (value === null || value === undefined) return;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      at('(document)', 'must be a mapping with apiVersion, kind, metadata and spec');
+      return;
+    }
+    const v = value as Obj;
+    const meta = (v.metadata ?? {}) as Obj;
+    docs.push({ file: input.file, doc, object: `${String(v.kind ?? '?')}/${String(meta.name ?? '?')}`, value: v });
+  });
+  return docs;
+}
+
+function check(d: Doc, subsetsOf: (host: string) => string[] | undefined, result: LintResult): void {
+  const apiVersion = typeof d.value.apiVersion === 'string' ? d.value.apiVersion : '';
+  const kind = typeof d.value.kind === 'string' ? d.value.kind : '';
+  const push = (f: RuleFinding) => result.findings.push({ file: d.file, doc: d.doc, object: d.object, ...f });
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+  if (!routingGroups.includes(group as RoutingGroup)) {
+    if (!apiVersion || !kind) push({ path: apiVersion ? 'kind' : 'apiVersion', message: 'missing (required)' });
+    else result.skipped.push(`${d.file}: doc ${d.doc} (${d.object}): skipped, ${apiVersion} is not a routing API`);
+    return;
+  }
+  const versions = versionsOf(group as RoutingGroup, kind);
+  if (!versions) {
+    const guess = closest(kind, kindsOf(group as RoutingGroup));
+    if (guess) push({ path: 'kind', message: `unknown kind ${kind} in ${group}; did you mean ${guess}?` });
+    else result.skipped.push(`${d.file}: doc ${d.doc} (${d.object}): skipped, shipline has no schema for ${kind}`);
+    return;
+  }
+  const schema = versions.get(version!);
+  if (!schema) {
+    push({ path: 'apiVersion', message: `${kind} is not served in ${apiVersion}; use ${group}/${[...versions.keys()].join(` or ${group}/`)}` });
+    return;
+  }
+  const validate = validatorFor(schema);
+  const meta = d.value.metadata as Obj | undefined;
+  if (typeof meta?.name !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(meta.name)) {
+    push({ path: 'metadata.name', message: meta?.name === undefined ? 'missing (required)' : `${JSON.stringify(meta.name)} must be a DNS-1123 name` });
+  }
+  const semantic =
+    kind === 'VirtualService'
+      ? virtualServiceRules((d.value.spec ?? {}) as Obj, subsetsOf)
+      : kind === 'DestinationRule'
+        ? destinationRuleRules((d.value.spec ?? {}) as Obj)
+        : kind === 'HTTPRoute'
+          ? httpRouteRules((d.value.spec ?? {}) as Obj)
+          : [];
+  // A semantic finding explains its object better than the schema errors beneath it.
+  const explained = semantic.filter((f) => f.explains).map((f) => f.path);
+  const covered = (path: string) => explained.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
+  if (!validate(d.value)) {
+    for (const error of validate.errors ?? []) {
+      const finding = schemaFinding(error);
+      if (finding && !covered(finding.path)) push(finding);
+    }
+  }
+  semantic.forEach(({ path, message }) => push({ path, message }));
+}
+
+/** Lints every document of every input; findings are in file and document order. */
+export function lintManifests(inputs: readonly LintInput[]): LintResult {
+  const result: LintResult = { findings: [], skipped: [] };
+  const docs = inputs.flatMap((input) => parseDocs(input, result.findings));
+  const subsets = new Map<string, string[]>();
+  for (const d of docs) {
+    const spec = d.value.spec as Obj | undefined;
+    if (d.value.kind === 'DestinationRule' && typeof spec?.host === 'string' && Array.isArray(spec.subsets)) {
+      subsets.set(spec.host, spec.subsets.map((s) => String((s as Obj)?.name)));
+    }
+  }
+  for (const d of docs) check(d, (host) => subsets.get(host), result);
+  const order = new Map(inputs.map((input, i) => [input.file, i]));
+  result.findings.sort((a, b) => order.get(a.file)! - order.get(b.file)! || a.doc - b.doc);
+  return result;
+}
