@@ -3,7 +3,9 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeOf, ExitCode } from '../pipelines/errors.js';
 import { registerBuildCommands } from './commands/build.js';
+import { registerClusterCommands } from './commands/cluster.js';
 import { registerStackCommands } from './commands/stack.js';
+import { registerBundleCommands } from './commands/bundle.js';
 import { registerRenderCommands } from './commands/render.js';
 
 const program = new Command('shipline')
@@ -12,8 +14,10 @@ const program = new Command('shipline')
   .exitOverride();
 
 registerStackCommands(program);
+registerBundleCommands(program);
 registerRenderCommands(program);
 registerBuildCommands(program);
+registerClusterCommands(program);
 
 process.once('SIGINT', () => {
   process.stderr.write('\ninterrupted\n');

@@ -28,11 +28,19 @@ export function defaultKubeconfigPath(): string {
   return existsSync(home) ? home : paths.kubeconfig();
 }
 
+export interface KubeStatusCause {
+  reason?: string;
+  message?: string;
+  field?: string;
+}
+
 export class KubeApiError extends ExternalError {
   constructor(
     readonly status: number,
     readonly reason: string,
     message: string,
+    /** status.details.causes of the API's Status reply (field conflicts, invalid fields). */
+    readonly causes: KubeStatusCause[] = [],
   ) {
     super(message);
   }
@@ -98,8 +106,8 @@ export class KubeClient {
           }
           const status = res.statusCode ?? 0;
           if (status >= 400) {
-            const s = body as { message?: string; reason?: string };
-            reject(new KubeApiError(status, s.reason ?? '', `${method} ${url.pathname}: ${status} ${s.message ?? text}`));
+            const s = body as { message?: string; reason?: string; details?: { causes?: KubeStatusCause[] } };
+            reject(new KubeApiError(status, s.reason ?? '', `${method} ${url.pathname}: ${status} ${s.message ?? text}`, s.details?.causes ?? []));
           } else {
             resolve({ status, body: body as T });
           }
@@ -146,9 +154,14 @@ export class KubeClient {
     return res.body.resources.filter((r) => !r.name.includes('/'));
   }
 
+  /** The resource serving a kind in a group version, or undefined. */
+  async resourceFor(apiVersion: string, kind: string): Promise<{ name: string; kind: string; namespaced: boolean } | undefined> {
+    return (await this.resourcesOf(apiVersion)).find((r) => r.kind === kind);
+  }
+
   /** The REST path of an object, found through discovery. */
   async objectPath(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<string> {
-    const resource = (await this.resourcesOf(object.apiVersion)).find((r) => r.kind === object.kind);
+    const resource = await this.resourceFor(object.apiVersion, object.kind);
     if (!resource) {
       throw new PreconditionError(`the cluster does not serve ${object.kind} in ${object.apiVersion}`, {
         hint: 'install the CRD that defines it, or render for an API version the cluster serves',
