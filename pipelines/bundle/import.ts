@@ -21,6 +21,8 @@ export interface ImportOptions {
   image?: string;
   credentials?: Credentials;
   force?: boolean;
+  /** Repositories of the target registry to mount blobs from when it already holds them. */
+  mountFrom?: string[];
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
   /** Write the rewritten manifests here. */
@@ -82,7 +84,7 @@ export async function importBundle(options: ImportOptions): Promise<ImportResult
   const client = new RegistryClient(options.registry, { insecure: options.insecure, credentials: options.credentials, retry: options.retry });
   for (const repository of new Set(archive.images.map((i) => i.repository))) await client.checkAccess(repository);
   const plan = planPush(archive.images);
-  const stats = await runPush(client, archive.index, plan, { concurrency: options.concurrency ?? 4, force: options.force ?? false, log });
+  const stats = await runPush(client, archive.index, plan, { concurrency: options.concurrency ?? 4, force: options.force ?? false, mountFrom: options.mountFrom, log });
 
   if (options.manifestsOut) {
     await mkdir(options.manifestsOut, { recursive: true });

@@ -11,6 +11,8 @@ export interface PushOptions {
   concurrency: number;
   /** Move tags that already name another digest. */
   force: boolean;
+  /** Other repositories of the registry that may hold some blobs already (mount sources). */
+  mountFrom?: string[];
   log: (line: string) => void;
 }
 
@@ -45,7 +47,8 @@ export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushP
     return stats;
   }
 
-  const pairs = plan.blobs.flatMap((b) => b.repositories.map((repository) => ({ b, repository })));
+  const sources = (options.mountFrom ?? []).filter((r) => !plan.blobs.some((b) => b.repositories.includes(r)));
+  const pairs = plan.blobs.flatMap((b) => [...b.repositories, ...sources].map((repository) => ({ b, repository })));
   const present = await mapLimit(pairs, heads, ({ b, repository }) => client.hasBlob(repository, b.digest));
   const presentIn = new Map<string, string[]>();
   pairs.forEach(({ b, repository }, i) => present[i] && presentIn.set(b.digest, [...(presentIn.get(b.digest) ?? []), repository]));
@@ -60,6 +63,8 @@ export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushP
   await mapLimit(plan.blobs, options.concurrency, async (b) => {
     const have = presentIn.get(b.digest) ?? [];
     const missing = b.repositories.filter((r) => !have.includes(r));
+    // Mount from a target repository first: it is the one the tag will live with.
+    have.sort((x, y) => Number(sources.includes(x)) - Number(sources.includes(y)));
     stats.blobsPresent += b.repositories.length - missing.length;
     for (const repository of missing) {
       const from = have[0];

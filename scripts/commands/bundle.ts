@@ -46,7 +46,7 @@ async function credentialsFor(registry: string, options: { username?: string; pa
 interface CreateFlags { oci?: string[]; image?: string[]; manifests?: string[]; output?: string; dockerArchives?: boolean; routingApiVersion?: string[]; json?: boolean }
 interface ImportFlags {
   registry: string; insecure?: boolean; image?: string; apply?: boolean; kubeconfig?: string; context?: string; namespace?: string;
-  username?: string; passwordStdin?: boolean; force?: boolean; concurrency?: number; retries?: number; manifestsOut?: string; json?: boolean;
+  username?: string; passwordStdin?: boolean; force?: boolean; mountFrom?: string[]; concurrency?: number; retries?: number; manifestsOut?: string; json?: boolean;
 }
 
 export function registerBundleCommands(program: Command): void {
@@ -105,6 +105,7 @@ export function registerBundleCommands(program: Command): void {
     .option('--username <user>', 'registry user (with --password-stdin); default: Docker config file')
     .option('--password-stdin', 'read the registry password from standard input')
     .option('--force', 'move a tag that already names another digest')
+    .option('--mount-from <repo>', 'repository of the target registry to mount shared blobs from (repeatable)', collect)
     .option('--concurrency <n>', 'parallel blob uploads', positiveInt('--concurrency'), 4)
     .option('--retries <n>', 'tries per request on transient failures', positiveInt('--retries'), 5)
     .option('--manifests-out <dir>', 'write the rewritten manifests here')
@@ -119,6 +120,7 @@ export function registerBundleCommands(program: Command): void {
         insecure: flags.insecure,
         image: flags.image,
         force: flags.force,
+        mountFrom: flags.mountFrom,
         concurrency: flags.concurrency,
         retry: { attempts: flags.retries },
         manifestsOut: flags.manifestsOut,
