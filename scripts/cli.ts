@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeOf, ExitCode } from '../pipelines/errors.js';
 import { registerBuildCommands } from './commands/build.js';
 import { registerClusterCommands } from './commands/cluster.js';
+import { registerRolloutCommands } from './commands/rollout.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerBundleCommands } from './commands/bundle.js';
 import { registerRenderCommands } from './commands/render.js';
@@ -18,6 +19,7 @@ registerBundleCommands(program);
 registerRenderCommands(program);
 registerBuildCommands(program);
 registerClusterCommands(program);
+registerRolloutCommands(program);
 
 process.once('SIGINT', () => {
   process.stderr.write('\ninterrupted\n');

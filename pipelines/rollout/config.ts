@@ -1,0 +1,60 @@
+// The `rollout` section of shipline.yaml: how a new version is deployed and shifted to.
+import { z } from 'zod';
+import { durationPattern, durationMs } from '../../manifests/duration.js';
+import type { LoadedConfig } from '../config/load.js';
+import { invalidConfig, zodIssues } from '../config/read.js';
+
+const duration = z.string().regex(durationPattern, 'must be a duration such as 30s, 500ms or 5m');
+const percentStep = z.number().int('must be a whole number').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100');
+
+export const rolloutSection = z
+  .object({
+    strategy: z.enum(['canary', 'mirror', 'header', 'subset']).default('canary'),
+    /** Canary weights for the new version, in order; the last one is usually 100. */
+    steps: z.array(percentStep).min(1).default([10, 25, 50, 100]),
+    pause: duration.default('30s'),
+    mirrorPercent: z.number().min(0).max(100).default(50),
+    header: z.object({ name: z.string().regex(/^[a-z0-9-]+$/, 'must be a lowercase header name'), value: z.string().min(1) }).strict().default({ name: 'user', value: 'premium-user' }),
+    availableTimeout: duration.default('5m'),
+    workload: z
+      .object({
+        replicas: z.number().int().min(1).default(1),
+        port: z.number().int().min(1).max(65535).default(8080),
+        /** Pods on the node's network (the local stack has no pod network): subset N listens on port + N. */
+        hostNetwork: z.boolean().default(false),
+        /** Container command; {port} is replaced. Default: the image's entrypoint. */
+        command: z.array(z.string()).optional(),
+      })
+      .strict()
+      .default({ replicas: 1, port: 8080, hostNetwork: false }),
+    gates: z
+      .object({
+        http: z.object({ url: z.string().min(1), timeout: duration.default('5s') }).strict().optional(),
+        prometheus: z
+          .object({
+            url: z.string().url(),
+            query: z.string().min(1),
+            max: z.number().optional(),
+            min: z.number().optional(),
+          })
+          .strict()
+          .refine((p) => p.max !== undefined || p.min !== undefined, { message: 'needs max or min, the threshold the query result must keep' })
+          .optional(),
+      })
+      .strict()
+      .default({}),
+    lease: z.object({ duration: duration.default('30s') }).strict().default({ duration: '30s' }),
+  })
+  .strict();
+
+export type RolloutConfig = z.output<typeof rolloutSection>;
+
+export function rolloutConfig(loaded: LoadedConfig): RolloutConfig {
+  const parsed = rolloutSection.safeParse(loaded.raw.rollout ?? {});
+  if (!parsed.success) throw invalidConfig(loaded.file, zodIssues(parsed.error, 'rollout'), 'see the rollout section in README.md');
+  return parsed.data;
+}
+
+export function ms(duration: string): number {
+  return durationMs(duration) ?? 0;
+}

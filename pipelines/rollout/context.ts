@@ -1,0 +1,59 @@
+// Everything a rollout command needs, gathered and checked before anything changes:
+// config sections, the cluster (context guard), and the routing API it serves.
+import type { KubeClient } from '../adapters/kube.js';
+import type { RoutingIntent } from '../../manifests/intent.js';
+import { gatherRoutingFacts } from '../cluster/check-facts.js';
+import { chooseRoutingApi, type ApiChoice } from '../cluster/choose-api.js';
+import { connect, type ConnectOptions } from '../cluster/connect.js';
+import { routingConfig } from '../cluster/routing-config.js';
+import { routingNeeds } from '../cluster/routing-needs.js';
+import type { LoadedConfig } from '../config/load.js';
+import { invalidConfig } from '../config/read.js';
+import { rolloutConfig, type RolloutConfig } from './config.js';
+
+export interface RolloutContext {
+  loaded: LoadedConfig;
+  client: KubeClient;
+  intent: RoutingIntent;
+  rollout: RolloutConfig;
+  choice: ApiChoice;
+  namespace: string;
+  fieldManager: string;
+  /** The route's name: the VirtualService / HTTPRoute, the lease and the history key. */
+  route: string;
+  service: string;
+  log: (line: string) => void;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export async function rolloutContext(
+  loaded: LoadedConfig,
+  options: ConnectOptions & { log?: (line: string) => void; sleep?: (ms: number) => Promise<void>; strategyNeeds?: Partial<ReturnType<typeof routingNeeds>> },
+): Promise<RolloutContext> {
+  const routing = routingConfig(loaded);
+  if (!routing.intent) {
+    throw invalidConfig(loaded.file, [{ path: 'routing', message: 'missing; a rollout shifts traffic along a route' }], 'add a routing section (see `shipline init`)');
+  }
+  const intent = routing.intent;
+  if (!intent.service) {
+    throw invalidConfig(loaded.file, [{ path: 'routing.service', message: 'missing; the rollout deploys versions of this service' }]);
+  }
+  const rollout = rolloutConfig(loaded);
+  const client = connect(loaded.config.cluster, options);
+  const facts = await gatherRoutingFacts(client, intent.namespace);
+  const needs = { ...routingNeeds(intent), subsets: true, ...options.strategyNeeds };
+  const choice = chooseRoutingApi(needs, facts, routing.api, routing.istioVersion);
+  return {
+    loaded,
+    client,
+    intent,
+    rollout,
+    choice,
+    namespace: intent.namespace,
+    fieldManager: loaded.config.cluster.fieldManager,
+    route: intent.name,
+    service: intent.service,
+    log: options.log ?? (() => undefined),
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+  };
+}

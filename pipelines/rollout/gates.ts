@@ -1,0 +1,48 @@
+// Gates between rollout steps: an HTTP probe and a Prometheus query with a threshold.
+import type { RolloutConfig } from './config.js';
+import { ms } from './config.js';
+
+export interface GateResult {
+  gate: string;
+  ok: boolean;
+  detail: string;
+}
+
+export async function httpGate(url: string, timeout: string): Promise<GateResult> {
+  const gate = `http ${url}`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(ms(timeout)) });
+    await res.arrayBuffer();
+    return { gate, ok: res.status >= 200 && res.status < 300, detail: `HTTP ${res.status}` };
+  } catch (error) {
+    return { gate, ok: false, detail: (error as Error).name === 'TimeoutError' ? `no answer within ${timeout}` : (error as Error).message };
+  }
+}
+
+type Prometheus = NonNullable<RolloutConfig['gates']['prometheus']>;
+
+export async function prometheusGate(p: Prometheus): Promise<GateResult> {
+  const gate = `prometheus ${p.query}`;
+  const url = new URL('/api/v1/query', p.url);
+  url.searchParams.set('query', p.query);
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    const body = (await res.json()) as { status: string; error?: string; data?: { result?: { value?: [number, string] }[] } };
+    if (body.status !== 'success') return { gate, ok: false, detail: `query failed: ${body.error ?? res.status}` };
+    const raw = body.data?.result?.[0]?.value?.[1];
+    if (raw === undefined) return { gate, ok: false, detail: 'the query returned no sample' };
+    const value = Number(raw);
+    const ok = !Number.isNaN(value) && (p.max === undefined || value <= p.max) && (p.min === undefined || value >= p.min);
+    const bounds = [p.min !== undefined && `>= ${p.min}`, p.max !== undefined && `<= ${p.max}`].filter(Boolean).join(' and ');
+    return { gate, ok, detail: `value ${raw}, must be ${bounds}` };
+  } catch (error) {
+    return { gate, ok: false, detail: `Prometheus at ${p.url} did not answer: ${(error as Error).message}` };
+  }
+}
+
+export async function runGates(gates: RolloutConfig['gates'], port: number): Promise<GateResult[]> {
+  const results: GateResult[] = [];
+  if (gates.http) results.push(await httpGate(gates.http.url.replaceAll('{port}', String(port)), gates.http.timeout));
+  if (gates.prometheus) results.push(await prometheusGate(gates.prometheus));
+  return results;
+}

@@ -1,0 +1,70 @@
+// Release history kept in the cluster: one ConfigMap per release of a route, holding
+// what was deployed and the manifests that were applied.
+import type { KubeClient } from '../adapters/kube.js';
+
+export type ReleaseState = 'progressing' | 'promoted' | 'aborted' | 'failed';
+
+export interface Release {
+  revision: number;
+  route: string;
+  subset: string;
+  image: string;
+  strategy: string;
+  state: ReleaseState;
+  /** The stable subset when the release started (where abort goes back to). */
+  previous?: string;
+  /** Index into the strategy's states of the step reached. */
+  step: number;
+  stepLabel: string;
+  port: number;
+  createdAt: string;
+  updatedAt: string;
+  note?: string;
+}
+
+export interface StoredRelease {
+  release: Release;
+  /** Workload and routing manifests at the release's current state (YAML). */
+  manifests: string;
+}
+
+const routeLabel = 'shipline.dev/route';
+
+export function configMapName(route: string, revision: number): string {
+  return `shipline-${route}-r${revision}`.slice(0, 253);
+}
+
+export async function listReleases(client: KubeClient, route: string, namespace: string): Promise<StoredRelease[]> {
+  const res = await client.request<{ items: { data?: Record<string, string> }[] }>('GET', `/api/v1/namespaces/${namespace}/configmaps`, {
+    query: { labelSelector: `${routeLabel}=${route}` },
+  });
+  return res.body.items
+    .flatMap((cm) => (cm.data?.['release.json'] ? [{ release: JSON.parse(cm.data['release.json']) as Release, manifests: cm.data['manifests.yaml'] ?? '' }] : []))
+    .sort((a, b) => a.release.revision - b.release.revision);
+}
+
+export async function saveRelease(client: KubeClient, namespace: string, stored: StoredRelease, fieldManager: string): Promise<void> {
+  const { release } = stored;
+  await client.apply(
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: configMapName(release.route, release.revision),
+        namespace,
+        labels: { [routeLabel]: release.route, 'shipline.dev/revision': String(release.revision), 'app.kubernetes.io/managed-by': 'shipline' },
+      },
+      data: { 'release.json': `${JSON.stringify(release, null, 2)}\n`, 'manifests.yaml': stored.manifests },
+    },
+    { fieldManager, force: true },
+  );
+}
+
+export function latestPromoted(history: readonly StoredRelease[]): StoredRelease | undefined {
+  return [...history].reverse().find((s) => s.release.state === 'promoted');
+}
+
+export function inProgress(history: readonly StoredRelease[]): StoredRelease | undefined {
+  return [...history].reverse().find((s) => s.release.state === 'progressing');
+}
+

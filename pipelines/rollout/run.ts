@@ -1,0 +1,189 @@
+// Rollout commands: start a strategy, then promote, abort or roll back; each holds the
+// route's lease while it changes anything.
+import { ExternalError, InputError, PreconditionError } from '../errors.js';
+import { ms } from './config.js';
+import type { RolloutContext } from './context.js';
+import { applyRendered, manifestsYaml, routingObjects, waitAvailable, workload } from './effects.js';
+import { runGates } from './gates.js';
+import { inProgress, latestPromoted, listReleases, saveRelease, type Release, type StoredRelease } from './history.js';
+import { RouteLock } from './lease.js';
+import { stableState, strategyStates, subsetFor, type RouteState, type Strategy } from './route-states.js';
+import { freePort } from './workload.js';
+
+export interface StartRequest {
+  strategy: Strategy;
+  /** Image pinned by digest: repo@sha256:… (optionally repo:tag@sha256:…). */
+  image: string;
+  /** Subset (version label) of the new version; default from the image tag. */
+  subset?: string;
+}
+
+export interface RolloutSummary {
+  route: string;
+  revision: number;
+  subset: string;
+  previous?: string;
+  state: Release['state'];
+  steps: string[];
+}
+
+async function withLock<T>(ctx: RolloutContext, action: () => Promise<T>): Promise<T> {
+  const lock = new RouteLock(ctx.client, `shipline-${ctx.route}`, ctx.namespace, Math.max(1, Math.round(ms(ctx.rollout.lease.duration) / 1000)));
+  await lock.acquire();
+  try {
+    return await action();
+  } finally {
+    await lock.release();
+  }
+}
+
+function subsetFromImage(image: string): string {
+  const withoutDigest = image.split('@')[0]!;
+  const tag = /:([^/:]+)$/.exec(withoutDigest)?.[1];
+  if (!tag) throw new InputError(`--image ${image}: no tag to name the version after`, { hint: 'pass --subset NAME, e.g. --subset v2' });
+  return subsetFor(tag);
+}
+
+export function checkPinned(image: string): void {
+  if (!/@sha256:[a-f0-9]{64}$/.test(image)) {
+    throw new InputError(`--image ${image}: not pinned by digest`, { hint: 'pass the reference the build printed, e.g. 127.0.0.1:5000/modco/link@sha256:…' });
+  }
+}
+
+function release(ctx: RolloutContext, fields: Partial<Release> & Pick<Release, 'revision' | 'subset' | 'image' | 'strategy' | 'state' | 'port'>): Release {
+  const now = new Date().toISOString();
+  return { route: ctx.route, step: 0, stepLabel: '', createdAt: now, updatedAt: now, ...fields };
+}
+
+async function record(ctx: RolloutContext, stored: StoredRelease): Promise<void> {
+  stored.release.updatedAt = new Date().toISOString();
+  await saveRelease(ctx.client, ctx.namespace, stored, ctx.fieldManager);
+}
+
+async function shift(ctx: RolloutContext, state: RouteState): Promise<string> {
+  const objects = routingObjects(ctx, state);
+  await applyRendered(ctx, objects, `(route ${state.label})`);
+  ctx.log(`route ${ctx.route}: ${state.label}`);
+  return manifestsYaml(objects);
+}
+
+export async function startRollout(ctx: RolloutContext, request: StartRequest): Promise<RolloutSummary> {
+  checkPinned(request.image);
+  const subset = request.subset ?? subsetFromImage(request.image);
+  return withLock(ctx, async () => {
+    const history = await listReleases(ctx.client, ctx.route, ctx.namespace);
+    const running = inProgress(history);
+    if (running) {
+      throw new PreconditionError(`route ${ctx.route} has an unfinished rollout of ${running.release.subset} (revision ${running.release.revision}, ${running.release.stepLabel})`, {
+        hint: 'finish it with `shipline rollout promote` or `shipline rollout abort`',
+      });
+    }
+    const stable = latestPromoted(history)?.release;
+    if (stable?.subset === subset) throw new InputError(`${subset} is already the stable version of ${ctx.route}`, { hint: 'build and roll out a new version' });
+    const revision = (history.at(-1)?.release.revision ?? 0) + 1;
+    const port = ctx.rollout.workload.hostNetwork ? freePort(ctx.rollout.workload.port, stable ? [stable.port] : []) : ctx.rollout.workload.port;
+    const deployment = workload(ctx, subset, request.image, port);
+    await applyRendered(ctx, [deployment], `(workload ${subset})`);
+    ctx.log(`deployment ${deployment.metadata.name}: applied, waiting until available`);
+    const stored: StoredRelease = { release: release(ctx, { revision, subset, image: request.image, strategy: request.strategy, state: 'progressing', previous: stable?.subset, port }), manifests: '' };
+    try {
+      await waitAvailable(ctx, subset);
+    } catch (error) {
+      stored.release.state = 'failed';
+      stored.release.note = (error as Error).message;
+      await record(ctx, stored);
+      throw error;
+    }
+    ctx.log(`deployment ${deployment.metadata.name}: available`);
+
+    if (!stable) {
+      // First release of this route: nothing to shift from.
+      const routes = await shift(ctx, stableState(subset));
+      Object.assign(stored.release, { state: 'promoted', stepLabel: `100% ${subset}` });
+      stored.manifests = manifestsYaml([deployment]) + '---\n' + routes;
+      await record(ctx, stored);
+      return { route: ctx.route, revision, subset, state: 'promoted', steps: [`100% ${subset}`] };
+    }
+
+    const states = strategyStates(request.strategy, stable.subset, subset, ctx.rollout);
+    const done: string[] = [];
+    for (const [i, state] of states.entries()) {
+      const routes = await shift(ctx, state);
+      done.push(state.label);
+      Object.assign(stored.release, { step: i, stepLabel: state.label });
+      stored.manifests = manifestsYaml([deployment]) + '---\n' + routes;
+      await record(ctx, stored);
+      if (i < states.length - 1 || ctx.rollout.gates.http || ctx.rollout.gates.prometheus) await ctx.sleep(ms(ctx.rollout.pause));
+      const failed = (await runGates(ctx.rollout.gates, port)).filter((g) => !g.ok);
+      if (failed.length > 0) {
+        const why = failed.map((g) => `${g.gate}: ${g.detail}`).join('; ');
+        await abortTo(ctx, stored, stable, `gate failed at ${state.label}: ${why}`);
+        throw new ExternalError(`rollout of ${subset} aborted at "${state.label}": ${why}; traffic is back on ${stable.subset}`, {
+          hint: 'look at the new version (logs, metrics), fix it and roll out again',
+        });
+      }
+    }
+    ctx.log(`rollout of ${subset}: ${done.at(-1)}; promote or abort when ready`);
+    return { route: ctx.route, revision, subset, previous: stable.subset, state: 'progressing', steps: done };
+  });
+}
+
+async function abortTo(ctx: RolloutContext, stored: StoredRelease, stable: Release, note: string): Promise<void> {
+  await shift(ctx, stableState(stable.subset));
+  await applyRendered(ctx, [workload(ctx, stored.release.subset, stored.release.image, stored.release.port, 0)], `(workload ${stored.release.subset})`);
+  Object.assign(stored.release, { state: 'aborted', stepLabel: `100% ${stable.subset}`, note });
+  await record(ctx, stored);
+}
+
+export async function abortRollout(ctx: RolloutContext): Promise<RolloutSummary> {
+  return withLock(ctx, async () => {
+    const history = await listReleases(ctx.client, ctx.route, ctx.namespace);
+    const running = inProgress(history);
+    if (!running) throw new PreconditionError(`route ${ctx.route} has no rollout in progress to abort`);
+    const stable = latestPromoted(history)?.release;
+    if (!stable) throw new PreconditionError(`route ${ctx.route} has no stable release to go back to`);
+    await abortTo(ctx, running, stable, 'aborted by request');
+    return { route: ctx.route, revision: running.release.revision, subset: running.release.subset, previous: stable.subset, state: 'aborted', steps: [`100% ${stable.subset}`] };
+  });
+}
+
+export async function promoteRollout(ctx: RolloutContext): Promise<RolloutSummary> {
+  return withLock(ctx, async () => {
+    const history = await listReleases(ctx.client, ctx.route, ctx.namespace);
+    const running = inProgress(history);
+    if (!running) throw new PreconditionError(`route ${ctx.route} has no rollout in progress to promote`);
+    const { release: next } = running;
+    const routes = await shift(ctx, stableState(next.subset));
+    const stable = latestPromoted(history)?.release;
+    if (stable) await applyRendered(ctx, [workload(ctx, stable.subset, stable.image, stable.port, 0)], `(workload ${stable.subset})`);
+    Object.assign(next, { state: 'promoted', stepLabel: `100% ${next.subset}` });
+    running.manifests = manifestsYaml([workload(ctx, next.subset, next.image, next.port)]) + '---\n' + routes;
+    await record(ctx, running);
+    ctx.log(`promoted ${next.subset}${stable ? `; ${stable.subset} scaled to 0` : ''}`);
+    return { route: ctx.route, revision: next.revision, subset: next.subset, previous: stable?.subset, state: 'promoted', steps: [`100% ${next.subset}`] };
+  });
+}
+
+/** Back to the release before the current stable one, from the manifests history kept. */
+export async function rollbackRollout(ctx: RolloutContext): Promise<RolloutSummary> {
+  return withLock(ctx, async () => {
+    const history = await listReleases(ctx.client, ctx.route, ctx.namespace);
+    if (inProgress(history)) throw new PreconditionError(`route ${ctx.route} has a rollout in progress`, { hint: 'abort it instead: `shipline rollout abort`' });
+    const promoted = history.filter((s) => s.release.state === 'promoted');
+    const current = promoted.at(-1)?.release;
+    const target = [...promoted].reverse().find((s) => s.release.subset !== current?.subset);
+    if (!current || !target) throw new PreconditionError(`route ${ctx.route} has no earlier release to roll back to`);
+    const t = target.release;
+    await applyRendered(ctx, [workload(ctx, t.subset, t.image, t.port)], `(workload ${t.subset})`);
+    await waitAvailable(ctx, t.subset);
+    const routes = await shift(ctx, stableState(t.subset));
+    await applyRendered(ctx, [workload(ctx, current.subset, current.image, current.port, 0)], `(workload ${current.subset})`);
+    const revision = (history.at(-1)?.release.revision ?? 0) + 1;
+    const stored: StoredRelease = {
+      release: release(ctx, { revision, subset: t.subset, image: t.image, strategy: 'rollback', state: 'promoted', previous: current.subset, port: t.port, stepLabel: `100% ${t.subset}`, note: `rollback from ${current.subset} to revision ${t.revision}` }),
+      manifests: manifestsYaml([workload(ctx, t.subset, t.image, t.port)]) + '---\n' + routes,
+    };
+    await record(ctx, stored);
+    return { route: ctx.route, revision, subset: t.subset, previous: current.subset, state: 'promoted', steps: [`100% ${t.subset}`] };
+  });
+}

@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../pipelines/config/load.js';
+import { rolloutContext } from '../../pipelines/rollout/context.js';
+import { abortRollout, promoteRollout, rollbackRollout, startRollout, type RolloutSummary } from '../../pipelines/rollout/run.js';
+import { formatStatus, rolloutStatus } from '../../pipelines/rollout/status.js';
+import type { Strategy } from '../../pipelines/rollout/route-states.js';
+
+interface Flags {
+  config?: string;
+  kubeconfig?: string;
+  context?: string;
+  json?: boolean;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function print(summary: RolloutSummary | object, json?: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else if ('revision' in summary) {
+    const s = summary as RolloutSummary;
+    process.stdout.write(`route ${s.route}: r${s.revision} ${s.subset} ${s.state}${s.previous ? ` (stable before: ${s.previous})` : ''}\n${s.steps.map((x) => `  ${x}`).join('\n')}\n`);
+  }
+}
+
+function common(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)')
+    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, else the local stack)')
+    .option('--context <name>', 'kube context (must match cluster.context when the config names one)')
+    .option('--json', 'machine-readable output');
+}
+
+async function context(flags: Flags, strategy?: Strategy) {
+  return rolloutContext(loadConfig(flags.config), {
+    kubeconfig: flags.kubeconfig,
+    context: flags.context,
+    log,
+    strategyNeeds: strategy === 'mirror' ? { mirror: true, mirrorPercent: true } : undefined,
+  });
+}
+
+export function registerRolloutCommands(program: Command): void {
+  const rollout = program.command('rollout').description('deploy a new version and shift traffic to it, step by step');
+  for (const strategy of ['canary', 'mirror', 'header', 'subset'] as const) {
+    const describe = {
+      canary: 'move weight to the new version through rollout.steps, with a pause and gates between steps',
+      mirror: 'copy rollout.mirrorPercent of requests to the new version while the stable one serves all',
+      header: 'send requests with rollout.header to the new version',
+      subset: 'DestinationRule subsets; requests with header version: <new> go to the new version',
+    }[strategy];
+    common(rollout.command(strategy))
+      .description(describe)
+      .requiredOption('--image <ref@digest>', 'the new version, pinned by digest (as `shipline build` prints it)')
+      .option('--subset <name>', 'its subset / version label (default: from the image tag)')
+      .action(async (flags: Flags & { image: string; subset?: string }) => {
+        print(await startRollout(await context(flags, strategy), { strategy, image: flags.image, subset: flags.subset }), flags.json);
+      });
+  }
+  common(rollout.command('status')).description('current release, step, weights and versions').action(async (flags: Flags) => {
+    const status = await rolloutStatus(await context(flags));
+    process.stdout.write(flags.json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`);
+  });
+  common(rollout.command('promote')).description('send 100% to the new version and scale the old one down').action(async (flags: Flags) => {
+    print(await promoteRollout(await context(flags)), flags.json);
+  });
+  common(rollout.command('abort')).description('go back to the previous split and scale the new version down').action(async (flags: Flags) => {
+    print(await abortRollout(await context(flags)), flags.json);
+  });
+  common(rollout.command('rollback')).description('restore the previous release from the history kept in the cluster').action(async (flags: Flags) => {
+    print(await rollbackRollout(await context(flags)), flags.json);
+  });
+}
