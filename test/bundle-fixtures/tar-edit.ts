@@ -3,9 +3,11 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { extract, pack, type Header } from 'tar-stream';
 
+export type ExtraHeader = Partial<Header> & { name: string };
+
 export type Edit = (name: string, data: Buffer) => Buffer | null;
 
-export async function editTar(source: string, target: string, edit: Edit, extra: { header: Header; data?: Buffer }[] = []): Promise<void> {
+export async function editTar(source: string, target: string, edit: Edit, extra: { header: ExtraHeader; data?: Buffer }[] = []): Promise<void> {
   const out = pack();
   const written = pipeline(out, createWriteStream(target));
   const ex = extract();
@@ -19,7 +21,7 @@ export async function editTar(source: string, target: string, edit: Edit, extra:
     });
   });
   await pipeline(createReadStream(source), ex);
-  for (const e of extra) await new Promise<void>((resolve, reject) => out.entry(e.header, e.data ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));
+  for (const e of extra) await new Promise<void>((resolve, reject) => out.entry(e.header as Header, e.data ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));
   out.finalize();
   await written;
 }

@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Header } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../pipelines/adapters/registry.js';
 import type { BundleJson } from '../../pipelines/bundle/bundle-json.js';
@@ -12,7 +11,7 @@ import { indexTar } from '../../pipelines/bundle/tar-index.js';
 import { shipline, type ImportJson } from '../bundle-fixtures/cli.js';
 import { RegistryInstance } from '../bundle-fixtures/registry-instance.js';
 import { writeSyntheticOci, type SyntheticImage } from '../bundle-fixtures/synthetic-oci.js';
-import { editTar } from '../bundle-fixtures/tar-edit.js';
+import { editTar, type ExtraHeader } from '../bundle-fixtures/tar-edit.js';
 
 let dir: string;
 let registry: RegistryInstance;
@@ -50,7 +49,7 @@ describe('bundle import refuses bad archives before writing anything', () => {
     expect(verify.exitCode).toBe(2);
   });
 
-  const unsafe: [string, Header, RegExp][] = [
+  const unsafe: [string, ExtraHeader, RegExp][] = [
     ['`..` in a path', { name: '../evil.txt', type: 'file' }, /"\.\.\/evil\.txt" is rejected: its path contains `\.\.`/],
     ['an absolute path', { name: '/etc/evil', type: 'file' }, /"\/etc\/evil" is rejected: its path is absolute/],
     ['a symlink escaping', { name: 'oci/passwd', type: 'symlink', linkname: '../../etc/passwd' }, /"oci\/passwd" is rejected: it links to \.\.\/\.\.\/etc\/passwd, outside the archive/],
