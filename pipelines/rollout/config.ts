@@ -13,6 +13,8 @@ export const rolloutSection = z
     /** Canary weights for the new version, in order; the last one is usually 100. */
     steps: z.array(percentStep).min(1).default([10, 25, 50, 100]),
     pause: duration.default('30s'),
+    /** Promote by itself once a canary reaches its last step at 100% with every gate passing. */
+    autoPromote: z.boolean().default(true),
     mirrorPercent: z.number().min(0).max(100).default(50),
     header: z.object({ name: z.string().regex(/^[a-z0-9-]+$/, 'must be a lowercase header name'), value: z.string().min(1) }).strict().default({ name: 'user', value: 'premium-user' }),
     availableTimeout: duration.default('5m'),

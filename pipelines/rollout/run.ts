@@ -123,6 +123,11 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
         });
       }
     }
+    const finished = request.strategy === 'canary' && states.at(-1)?.split.length === 1;
+    if (finished && ctx.rollout.autoPromote) {
+      await promoteRelease(ctx, stored, stable);
+      return { route: ctx.route, revision, subset, previous: stable.subset, state: 'promoted', steps: done };
+    }
     ctx.log(`rollout of ${subset}: ${done.at(-1)}; promote or abort when ready`);
     return { route: ctx.route, revision, subset, previous: stable.subset, state: 'progressing', steps: done };
   });
@@ -153,15 +158,20 @@ export async function promoteRollout(ctx: RolloutContext): Promise<RolloutSummar
     const running = inProgress(history);
     if (!running) throw new PreconditionError(`route ${ctx.route} has no rollout in progress to promote`);
     const { release: next } = running;
-    const routes = await shift(ctx, stableState(next.subset));
     const stable = latestPromoted(history)?.release;
-    if (stable) await applyRendered(ctx, [workload(ctx, stable.subset, stable.image, stable.port, 0)], `(workload ${stable.subset})`);
-    Object.assign(next, { state: 'promoted', stepLabel: `100% ${next.subset}` });
-    running.manifests = manifestsYaml([workload(ctx, next.subset, next.image, next.port)]) + '---\n' + routes;
-    await record(ctx, running);
-    ctx.log(`promoted ${next.subset}${stable ? `; ${stable.subset} scaled to 0` : ''}`);
+    await promoteRelease(ctx, running, stable);
     return { route: ctx.route, revision: next.revision, subset: next.subset, previous: stable?.subset, state: 'promoted', steps: [`100% ${next.subset}`] };
   });
+}
+
+async function promoteRelease(ctx: RolloutContext, running: StoredRelease, stable: Release | undefined): Promise<void> {
+  const { release: next } = running;
+  const routes = await shift(ctx, stableState(next.subset));
+  if (stable) await applyRendered(ctx, [workload(ctx, stable.subset, stable.image, stable.port, 0)], `(workload ${stable.subset})`);
+  Object.assign(next, { state: 'promoted', stepLabel: `100% ${next.subset}` });
+  running.manifests = manifestsYaml([workload(ctx, next.subset, next.image, next.port)]) + '---\n' + routes;
+  await record(ctx, running);
+  ctx.log(`promoted ${next.subset}${stable ? `; ${stable.subset} scaled to 0` : ''}`);
 }
 
 /** Back to the release before the current stable one, from the manifests history kept. */

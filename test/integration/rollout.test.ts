@@ -12,7 +12,7 @@ import { installRoutingCrds } from '../support/routing-crds.js';
 import { rolloutFixture } from '../support/rollout-fixture.js';
 
 const client = KubeClient.load(paths.kubeconfig());
-const fixture = rolloutFixture({ steps: [25, 100], gates: { http: { url: 'http://127.0.0.1:{port}/cgi-bin/healthz', timeout: '3s' } } }, 19180);
+const fixture = rolloutFixture({ steps: [25, 100], autoPromote: false, gates: { http: { url: 'http://127.0.0.1:{port}/cgi-bin/healthz', timeout: '3s' } } }, 19180);
 const ctx = () => rolloutContext(fixture.loaded(), { kubeconfig: paths.kubeconfig() });
 const images: Record<string, string> = {};
 
