@@ -118,6 +118,22 @@ function checkRule(rule: RoutingRule, p: string, ctx: Context): void {
   }
 }
 
+/** The rule, if it parses once unknown keys (reported by the schema layer) are dropped. */
+function parseIgnoringUnknownKeys(raw: unknown): RoutingRule | undefined {
+  const first = ruleSchema.safeParse(raw);
+  if (first.success) return first.data;
+  const unknown = first.error.issues.filter((i) => i.code === 'unrecognized_keys');
+  if (unknown.length === 0 || unknown.length < first.error.issues.length) return undefined;
+  const copy = structuredClone(raw);
+  for (const issue of unknown) {
+    let target: unknown = copy;
+    for (const key of issue.path) target = (target as Record<PropertyKey, unknown>)[key];
+    for (const key of issue.keys) delete (target as Record<string, unknown>)[key];
+  }
+  const second = ruleSchema.safeParse(copy);
+  return second.success ? second.data : undefined;
+}
+
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
@@ -145,8 +161,8 @@ export function routingRules(raw: unknown, prefix: string): ConfigIssue[] {
   if (!Array.isArray(section.rules)) return issues;
   const parsed: { index: number; rule: RoutingRule }[] = [];
   section.rules.forEach((raw, index) => {
-    const rule = ruleSchema.safeParse(raw);
-    if (rule.success) parsed.push({ index, rule: rule.data });
+    const rule = parseIgnoringUnknownKeys(raw);
+    if (rule) parsed.push({ index, rule });
   });
   const names = new Map<string, number>();
   parsed.forEach(({ index, rule }, n) => {

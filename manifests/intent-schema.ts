@@ -111,6 +111,9 @@ export const routingSchema = z.strictObject({
   selector: labels.optional(),
   subsets: z.record(dnsLabel, labels).default({}),
   rules: z.array(ruleSchema).min(1, 'needs at least one rule, e.g. [{ to: [{ subset: v1 }] }]'),
+  /** The API to render for; auto: what the cluster serves (render, offline, uses istio). */
+  api: z.enum(['auto', 'istio', 'gateway-api'], { error: 'must be auto, istio or gateway-api' }).optional(),
+  istioVersion: z.enum(['v1', 'v1beta1', 'v1alpha3'], { error: 'must be v1, v1beta1 or v1alpha3' }).optional(),
 });
 
 export type RoutingIntent = z.output<typeof routingSchema>;

@@ -3,38 +3,39 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { invalidConfig, readYamlFile } from '../../pipelines/config/read.js';
-import { InputError, ShiplineError } from '../../pipelines/errors.js';
-import { parseRouting, type RoutingIntent } from '../../manifests/intent.js';
 import { istioVersions, type IstioVersion } from '../../manifests/istio.js';
-import { manifestFileName, renderRouting, routingApis, type RoutingApi } from '../../manifests/render.js';
-import { toYaml } from '../../manifests/yaml.js';
+import { routingApis, type RoutingApi } from '../../manifests/render.js';
 import { registerLintCommands } from './lint.js';
 
 interface RenderFlags {
   config: string;
-  api: RoutingApi;
-  istioVersion: IstioVersion;
+  api?: RoutingApi;
+  istioVersion?: IstioVersion;
   output?: string;
 }
 
-export function readRouting(file: string): RoutingIntent {
-  let raw: unknown;
-  try {
-    raw = readYamlFile(file);
-  } catch (error) {
-    if (error instanceof ShiplineError) throw error;
-    // The yaml library refuses alias expansion past its limit (a "billion laughs" file).
-    throw new InputError(`${file}: ${(error as Error).message}`, { hint: 'write the values out instead of nesting YAML aliases' });
+async function render(flags: RenderFlags): Promise<void> {
+  // Loaded on use, so other commands do not pay for zod at start.
+  const [{ readRouting }, { manifestFileName, renderRouting }, { toYaml }] = await Promise.all([
+    import('../../manifests/read-routing.js'),
+    import('../../manifests/render.js'),
+    import('../../manifests/yaml.js'),
+  ]);
+  const intent = readRouting(flags.config);
+  // Everything is rendered before anything is written: an invalid config writes nothing.
+  const api = flags.api ?? (intent.api === 'gateway-api' ? 'gateway-api' : 'istio');
+  const istioVersion = flags.istioVersion ?? intent.istioVersion ?? 'v1';
+  const objects = renderRouting(intent, { api, istioVersion, file: flags.config });
+  if (flags.output === undefined) {
+    process.stdout.write(toYaml(objects));
+    return;
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw invalidConfig(file, [{ path: '(top level)', message: 'must be a YAML mapping with a routing section' }]);
+  mkdirSync(flags.output, { recursive: true });
+  for (const object of objects) {
+    const path = join(flags.output, manifestFileName(object));
+    writeFileSync(path, toYaml([object]));
+    process.stdout.write(`${path}\n`);
   }
-  const routing = (raw as Record<string, unknown>).routing;
-  if (routing === undefined) {
-    throw invalidConfig(file, [{ path: 'routing', message: 'missing; add a routing section (name, hosts, service, rules)' }]);
-  }
-  return parseRouting(routing, file);
 }
 
 /** `render`, and `lint` for the manifests it (or a person) writes. */
@@ -43,22 +44,9 @@ export function registerRenderCommands(program: Command): void {
     .command('render')
     .description('render the routing section of shipline.yaml as Istio or Gateway API manifests')
     .option('-c, --config <file>', 'config file', 'shipline.yaml')
-    .addOption(new Option('--api <api>', 'routing API').choices(routingApis).default('istio'))
-    .addOption(new Option('--istio-version <version>', 'networking.istio.io version').choices(istioVersions).default('v1'))
+    .addOption(new Option('--api <api>', 'routing API (default: routing.api, else istio)').choices(routingApis))
+    .addOption(new Option('--istio-version <version>', 'networking.istio.io version (default: routing.istioVersion, else v1)').choices(istioVersions))
     .option('-o, --output <dir>', 'write one file per object into this directory instead of stdout')
-    .action((flags: RenderFlags) => {
-      const intent = readRouting(flags.config);
-      const objects = renderRouting(intent, { api: flags.api, istioVersion: flags.istioVersion, file: flags.config });
-      if (flags.output === undefined) {
-        process.stdout.write(toYaml(objects));
-        return;
-      }
-      mkdirSync(flags.output, { recursive: true });
-      for (const object of objects) {
-        const path = join(flags.output, manifestFileName(object));
-        writeFileSync(path, toYaml([object]));
-        process.stdout.write(`${path}\n`);
-      }
-    });
+    .action(render);
   registerLintCommands(program);
 }

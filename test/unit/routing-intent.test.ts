@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseRouting, routingJsonSchema } from '../../manifests/intent.js';
 import { describeError, ExitCode, exitCodeOf, InputError } from '../../pipelines/errors.js';
-import { readRouting } from '../../scripts/commands/render.js';
+import { readRouting } from '../../manifests/read-routing.js';
 
 const base = {
   name: 'canary-release',
@@ -73,6 +73,7 @@ describe('parseRouting', () => {
     ['subsets without a service', { service: undefined, rules: [{ to: [{ service: 'a' }] }] }, 'routing.service: missing; subsets are subsets of routing.service'],
     ['a subset without labels', { subsets: { v1: {} }, rules: [{ to: [{ subset: 'v1' }] }] }, 'routing.subsets.v1: has no labels'],
     ['no rules', { rules: [] }, 'routing.rules: needs at least one rule'],
+    ['an unknown API', { api: 'linkerd', rules: [{ to: [{ subset: 'v1' }] }] }, 'routing.api: must be auto, istio or gateway-api'],
     ['a missing field', { hosts: undefined, rules: [{ to: [{ subset: 'v1' }] }] }, 'routing.hosts: missing (required)'],
   ];
   for (const [what, patch, expected] of cases) {
@@ -104,6 +105,14 @@ describe('parseRouting', () => {
     expect(error.message).toContain('routing.rules[0].to: weights sum to 90, must be 100');
     expect(error.message).toContain('routing.rules[1].to: must be a list, not string "v2"');
     expect(error.message).toContain('routing.rules[2].to[0].subset: nope is not defined');
+  });
+});
+
+describe('parseRouting with a typo and a rule problem in the same rule', () => {
+  it('reports both: unknown keys do not hide the weights', () => {
+    const error = errorOf(rules('[{ to: [{ subset: v1, weight: 90 }, { subset: v2, weight: 20, wieght: 1 }] }]'));
+    expect(error.message).toContain('routing.rules[0].to[1].wieght: unknown field; did you mean weight?');
+    expect(error.message).toContain('routing.rules[0].to: weights sum to 110, must be 100');
   });
 });
 

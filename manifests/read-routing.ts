@@ -1,0 +1,24 @@
+// Reads the routing section of a shipline.yaml: the one place the renderers' input
+// comes from a file.
+import { invalidConfig, readYamlFile } from '../pipelines/config/read.js';
+import { InputError, ShiplineError } from '../pipelines/errors.js';
+import { parseRouting, type RoutingIntent } from './intent.js';
+
+export function readRouting(file: string): RoutingIntent {
+  let raw: unknown;
+  try {
+    raw = readYamlFile(file);
+  } catch (error) {
+    if (error instanceof ShiplineError) throw error;
+    // The yaml library refuses alias expansion past its limit (a "billion laughs" file).
+    throw new InputError(`${file}: ${(error as Error).message}`, { hint: 'write the values out instead of nesting YAML aliases' });
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw invalidConfig(file, [{ path: '(top level)', message: 'must be a YAML mapping with a routing section' }]);
+  }
+  const routing = (raw as Record<string, unknown>).routing;
+  if (routing === undefined) {
+    throw invalidConfig(file, [{ path: 'routing', message: 'missing; add a routing section (name, hosts, service, rules)' }]);
+  }
+  return parseRouting(routing, file);
+}

@@ -1,0 +1,107 @@
+// `shipline render` and `shipline lint` as a user runs them, in a temp dir: exit codes,
+// stdout/stderr, files written with -o, and nothing written for an invalid config.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../pipelines/adapters/process.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const golden = (name: string) => readFileSync(join(root, 'test', 'unit', 'golden', name), 'utf8');
+const dir = mkdtempSync(join(tmpdir(), 'shipline-render-'));
+const shipline = (...args: string[]) => run(['node', join(root, 'scripts', 'shipline.mjs'), ...args], { cwd: dir, nothrow: true });
+
+// A whole shipline.yaml: render reads only its routing section.
+writeFileSync(join(dir, 'shipline.yaml'), `image:\n  repository: modco/link\n${golden('2-weighted-canary.config.yaml')}`);
+writeFileSync(
+  join(dir, 'bad.yaml'),
+  golden('2-weighted-canary.config.yaml').replace('weight: 80', 'weight: 90').replace('{ subset: v2, weight: 20 }', '{ subset: v3, weight: 20, wieght: 1 }'),
+);
+writeFileSync(join(dir, 'fault.yaml'), golden('5-fault-injection.config.yaml'));
+writeFileSync(join(dir, 'gw.yaml'), `${golden('2-weighted-canary.config.yaml')}  api: gateway-api\n`);
+
+describe('shipline render', () => {
+  it('prints the Istio manifests of ./shipline.yaml (default config, API and version)', async () => {
+    const result = await shipline('render');
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe(golden('2-weighted-canary.istio.yaml'));
+  });
+
+  it('writes one file per object with -o, for Gateway API', async () => {
+    const result = await shipline('render', '--api', 'gateway-api', '-o', 'out-gw');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const files = readdirSync(join(dir, 'out-gw')).sort();
+    expect(files).toEqual(['httproute-canary-release.yaml', 'service-my-service-v1.yaml', 'service-my-service-v2.yaml']);
+    expect(result.stdout.trim().split('\n').sort()).toEqual(files.map((f) => join('out-gw', f)));
+    const written = ['service-my-service-v1.yaml', 'service-my-service-v2.yaml', 'httproute-canary-release.yaml'].map((f) => readFileSync(join(dir, 'out-gw', f), 'utf8'));
+    expect(written.join('---\n')).toBe(golden('2-weighted-canary.gateway-api.yaml'));
+  });
+
+  it('renders another Istio version into a directory', async () => {
+    const result = await shipline('render', '--config', 'shipline.yaml', '--istio-version', 'v1alpha3', '-o', 'out-istio');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(readdirSync(join(dir, 'out-istio')).sort()).toEqual(['destinationrule-my-service.yaml', 'virtualservice-canary-release.yaml']);
+    expect(readFileSync(join(dir, 'out-istio', 'virtualservice-canary-release.yaml'), 'utf8')).toMatch(/^apiVersion: networking\.istio\.io\/v1alpha3\nkind: VirtualService\n/);
+  });
+
+  it('renders for routing.api of the config unless --api says otherwise', async () => {
+    const fromConfig = await shipline('render', '--config', 'gw.yaml');
+    expect(fromConfig.exitCode, fromConfig.stderr).toBe(0);
+    expect(fromConfig.stdout).toBe(golden('2-weighted-canary.gateway-api.yaml'));
+    const fromFlag = await shipline('render', '--config', 'gw.yaml', '--api', 'istio');
+    expect(fromFlag.stdout).toBe(golden('2-weighted-canary.istio.yaml'));
+  });
+
+  it('exits 2 on an invalid config, names every problem on stderr and writes nothing', async () => {
+    const result = await shipline('render', '--config', 'bad.yaml', '-o', 'out-bad');
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('bad.yaml: routing.rules[0].to: weights sum to 110, must be 100');
+    expect(result.stderr).toContain('bad.yaml: routing.rules[0].to[1].subset: v3 is not defined in routing.subsets (defined: v1, v2)');
+    expect(result.stderr).toContain('bad.yaml: routing.rules[0].to[1].wieght: unknown field; did you mean weight?');
+    expect(result.stderr).toMatch(/\n {2}fix: /);
+    expect(existsSync(join(dir, 'out-bad'))).toBe(false);
+  });
+
+  it('exits 2 when Gateway API cannot express the config (fault injection), writing nothing', async () => {
+    const result = await shipline('render', '--config', 'fault.yaml', '--api', 'gateway-api', '-o', 'out-fault');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('fault.yaml: routing.rules[0].fault: HTTPRoute cannot inject faults; render with --api istio');
+    expect(existsSync(join(dir, 'out-fault'))).toBe(false);
+  });
+
+  it('exits 2 for a missing config file and an unknown API', async () => {
+    const missing = await shipline('render', '--config', 'nope.yaml');
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain('nope.yaml: cannot read (ENOENT)');
+    const api = await shipline('render', '--api', 'linkerd');
+    expect(api.exitCode).toBe(2);
+    expect(api.stderr).toContain("argument 'linkerd' is invalid");
+  });
+});
+
+describe('shipline lint', () => {
+  it('exits 0 on rendered manifests and notes skipped non-routing documents', async () => {
+    const result = await shipline('lint', join('out-gw', 'httproute-canary-release.yaml'), join('out-gw', 'service-my-service-v1.yaml'), join('out-istio', 'virtualservice-canary-release.yaml'));
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('service-my-service-v1.yaml: doc 1 (Service/my-service-v1): skipped, v1 is not a routing API');
+  });
+
+  it("exits 2 on the notes' manifests and reports the misplaced mirror with its path", async () => {
+    const notes = join(root, 'test', 'unit', 'fixtures', 'notes-patterns.yaml');
+    const result = await shipline('lint', notes);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout.trim().split('\n')).toEqual([
+      `${notes}: doc 3 (VirtualService/traffic-mirroring): spec.http[0].route[1]: mirror and mirrorPercentage are not a route destination: in a VirtualService mirror and mirrorPercentage are fields of the HTTP route; move them out of the route list, up beside route (into spec.http[0])`,
+    ]);
+    expect(result.stderr).toContain('shipline: 1 finding in 1 file');
+  });
+
+  it('exits 2 for a file it cannot read', async () => {
+    const result = await shipline('lint', 'missing.yaml');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('missing.yaml: cannot read (ENOENT)');
+  });
+});
