@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeOf, ExitCode } from '../pipelines/errors.js';
 import { registerBuildCommands } from './commands/build.js';
 import { registerClusterCommands } from './commands/cluster.js';
+import { registerReleaseCommands } from './commands/release.js';
 import { registerRolloutCommands } from './commands/rollout.js';
 import { registerStackCommands } from './commands/stack.js';
 import { registerBundleCommands } from './commands/bundle.js';
@@ -20,6 +21,7 @@ registerRenderCommands(program);
 registerBuildCommands(program);
 registerClusterCommands(program);
 registerRolloutCommands(program);
+registerReleaseCommands(program);
 
 process.once('SIGINT', () => {
   process.stderr.write('\ninterrupted\n');

@@ -11,4 +11,22 @@ export const embeddedDefault: Record<string, unknown> = {
   builder: { name: 'shipline-local' },
   output: { push: true },
   cluster: { namespace: 'default' },
+  routing: {
+    name: 'link',
+    namespace: 'default',
+    hosts: ['link.example.com'],
+    service: 'link',
+    port: 8080,
+    rules: [{ to: [{ service: 'link' }], timeout: '2s', retries: { attempts: 3, perTryTimeout: '1s', on: '5xx,reset' } }],
+  },
+  rollout: {
+    strategy: 'canary',
+    steps: [10, 50, 100],
+    pause: '2s',
+    availableTimeout: '3m',
+    // The local stack has no pod network: versions listen on the node's loopback, each
+    // on its own port from 18080.
+    workload: { hostNetwork: true, port: 18080, command: ['/bin/busybox', 'httpd', '-f', '-p', '127.0.0.1:{port}', '-h', '/www'] },
+    gates: { http: { url: 'http://127.0.0.1:{port}/cgi-bin/healthz', timeout: '5s' } },
+  },
 };

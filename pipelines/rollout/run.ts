@@ -67,21 +67,41 @@ async function shift(ctx: RolloutContext, state: RouteState): Promise<string> {
   return manifestsYaml(objects);
 }
 
-export async function startRollout(ctx: RolloutContext, request: StartRequest): Promise<RolloutSummary> {
+export interface ReleasePlan {
+  subset: string;
+  stable?: Release;
+  revision: number;
+  port: number;
+  history: StoredRelease[];
+}
+
+/** Reads the history and decides the new release's subset, revision and port; changes nothing. */
+export async function planRelease(ctx: RolloutContext, request: StartRequest): Promise<ReleasePlan> {
   checkPinned(request.image);
   const subset = request.subset ?? subsetFromImage(request.image);
+  const history = await listReleases(ctx.client, ctx.route, ctx.namespace);
+  const running = inProgress(history);
+  if (running) {
+    throw new PreconditionError(`route ${ctx.route} has an unfinished rollout of ${running.release.subset} (revision ${running.release.revision}, ${running.release.stepLabel})`, {
+      hint: 'finish it with `shipline rollout promote` or `shipline rollout abort`',
+    });
+  }
+  const stable = latestPromoted(history)?.release;
+  if (stable?.subset === subset) throw new InputError(`${subset} is already the stable version of ${ctx.route}`, { hint: 'build and roll out a new version' });
+  const revision = (history.at(-1)?.release.revision ?? 0) + 1;
+  const port = ctx.rollout.workload.hostNetwork ? freePort(ctx.rollout.workload.port, stable ? [stable.port] : []) : ctx.rollout.workload.port;
+  return { subset, stable, revision, port, history };
+}
+
+/** The objects the rollout applies first: the new version's Deployment and the first traffic state. */
+export function firstObjects(ctx: RolloutContext, request: StartRequest, plan: ReleasePlan) {
+  const states = plan.stable ? strategyStates(request.strategy, plan.stable.subset, plan.subset, ctx.rollout) : [stableState(plan.subset)];
+  return [workload(ctx, plan.subset, request.image, plan.port), ...routingObjects(ctx, states[0]!)];
+}
+
+export async function startRollout(ctx: RolloutContext, request: StartRequest): Promise<RolloutSummary> {
   return withLock(ctx, async () => {
-    const history = await listReleases(ctx.client, ctx.route, ctx.namespace);
-    const running = inProgress(history);
-    if (running) {
-      throw new PreconditionError(`route ${ctx.route} has an unfinished rollout of ${running.release.subset} (revision ${running.release.revision}, ${running.release.stepLabel})`, {
-        hint: 'finish it with `shipline rollout promote` or `shipline rollout abort`',
-      });
-    }
-    const stable = latestPromoted(history)?.release;
-    if (stable?.subset === subset) throw new InputError(`${subset} is already the stable version of ${ctx.route}`, { hint: 'build and roll out a new version' });
-    const revision = (history.at(-1)?.release.revision ?? 0) + 1;
-    const port = ctx.rollout.workload.hostNetwork ? freePort(ctx.rollout.workload.port, stable ? [stable.port] : []) : ctx.rollout.workload.port;
+    const { subset, stable, revision, port } = await planRelease(ctx, request);
     const deployment = workload(ctx, subset, request.image, port);
     await applyRendered(ctx, [deployment], `(workload ${subset})`);
     ctx.log(`deployment ${deployment.metadata.name}: applied, waiting until available`);

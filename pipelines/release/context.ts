@@ -1,0 +1,57 @@
+// What the release pipeline carries from step to step, and what it reports at the end.
+import type { KubeObject } from '../adapters/kube.js';
+import type { BuildResult } from '../build/run.js';
+import type { ApiChoice } from '../cluster/choose-api.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { RolloutContext } from '../rollout/context.js';
+import type { RolloutSummary } from '../rollout/run.js';
+import type { Strategy } from '../rollout/route-states.js';
+
+export interface ReleaseOptions {
+  config?: string;
+  dryRun: boolean;
+  strategy?: Strategy;
+  bundle?: string | boolean;
+  yes: boolean;
+  skipBuild: boolean;
+  image?: string;
+  subset?: string;
+  date?: string;
+  tag?: string;
+  kubeconfig?: string;
+  context?: string;
+}
+
+export interface ReleaseState {
+  options: ReleaseOptions;
+  loaded?: LoadedConfig;
+  strategy?: Strategy;
+  rollout?: RolloutContext;
+  build?: BuildResult;
+  /** repo@sha256 being released (from the build, or --image). */
+  image?: string;
+  preview?: { objects: KubeObject[]; diffs: string[] };
+  api?: ApiChoice;
+  rolloutResult?: RolloutSummary;
+  bundle?: { path: string; size: number };
+  warnings: string[];
+  timings: Record<string, number>;
+  /** Done so far, for the error report of a failure further on. */
+  done: string[];
+}
+
+export interface ReleaseSummary {
+  dryRun: boolean;
+  config: string;
+  tag?: string;
+  image?: string;
+  platforms?: { platform: string; digest: string }[];
+  commands?: string[];
+  routingApi?: string;
+  manifests: string[];
+  diffs?: string[];
+  rollout?: RolloutSummary;
+  bundle?: { path: string; size: number };
+  warnings: string[];
+  timings: Record<string, number>;
+}

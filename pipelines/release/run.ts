@@ -1,0 +1,102 @@
+// Runs the release pipeline as a listr2 task list: a live tree on a terminal, plain
+// timestamped lines without one (CI), logs on stderr under --json.
+import { Listr, ListrLogger, PRESET_TIMESTAMP, ProcessOutput, type ListrTask } from 'listr2';
+import { quoteArgv } from '../adapters/process.js';
+import { InterruptedError } from '../errors.js';
+import type { ReleaseOptions, ReleaseState, ReleaseSummary } from './context.js';
+import { buildImage, makeBundle, preflight, renderAndDiff, rollOut, validate, withProgress, type Report } from './steps.js';
+
+export interface ReleaseIo {
+  tty: boolean;
+  json: boolean;
+  /** Asks before the cluster is changed; undefined when no one can answer. */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+type Step = (state: ReleaseState, report: Report) => Promise<void> | void;
+
+function task(title: string, step: Step, enabled: (s: ReleaseState) => boolean = () => true): ListrTask<ReleaseState> {
+  return {
+    title,
+    enabled: (state) => enabled(state),
+    rendererOptions: { bottomBar: 6, persistentOutput: false },
+    task: async (state, t) => {
+      const started = Date.now();
+      try {
+        await step(state, (line) => {
+          t.output = line;
+        });
+      } catch (error) {
+        throw withProgress(error, state, title);
+      } finally {
+        state.timings[title] = Date.now() - started;
+      }
+    },
+  };
+}
+
+function list(tasks: ListrTask<ReleaseState>[], state: ReleaseState, io: ReleaseIo): Listr<ReleaseState> {
+  const stream = io.json ? process.stderr : process.stdout;
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(stream, process.stderr) });
+  return new Listr<ReleaseState>(tasks, {
+    ctx: state,
+    exitOnError: true,
+    renderer: io.tty && !io.json ? 'default' : 'simple',
+    fallbackRenderer: 'simple',
+    rendererOptions: io.tty && !io.json ? { collapseSubtasks: true, showErrorMessage: true } : { timestamp: PRESET_TIMESTAMP, logger },
+    fallbackRendererOptions: { timestamp: PRESET_TIMESTAMP, logger },
+  } as ConstructorParameters<typeof Listr<ReleaseState>>[1]);
+}
+
+export function summarize(state: ReleaseState): ReleaseSummary {
+  const build = state.build;
+  return {
+    dryRun: state.options.dryRun,
+    config: state.loaded?.file ?? '',
+    tag: build?.plan.tag,
+    image: state.image,
+    platforms: build?.platforms,
+    commands: state.options.dryRun && build ? build.plan.passes.map((p) => [...Object.entries(p.env).map(([k, v]) => `${k}=${v}`), quoteArgv(p.argv)].join(' ')) : undefined,
+    routingApi: state.api?.apiVersion,
+    manifests: state.preview?.objects.map((o) => `${o.kind}/${o.metadata.name}`) ?? [],
+    diffs: state.options.dryRun ? state.preview?.diffs : undefined,
+    rollout: state.rolloutResult,
+    bundle: state.bundle,
+    warnings: state.warnings,
+    timings: state.timings,
+  };
+}
+
+export async function release(options: ReleaseOptions, io: ReleaseIo): Promise<ReleaseSummary> {
+  const state: ReleaseState = { options, warnings: [], timings: {}, done: [] };
+  const started = Date.now();
+  validate(state);
+  await list(
+    [
+      task('Preflight: builder, registry, cluster', preflight),
+      task('Build the multi-arch image', buildImage, (s) => !s.options.skipBuild),
+      task('Render, server dry-run and diff', renderAndDiff),
+    ],
+    state,
+    io,
+  ).run();
+  if (!options.dryRun) {
+    const ctx = state.rollout!;
+    if (!options.yes && io.tty && io.confirm) {
+      const question = `Roll out ${state.image} to ${ctx.client.currentContext} (${ctx.namespace}/${ctx.route}, ${state.strategy})?`;
+      if (!(await io.confirm(question))) {
+        throw new InterruptedError(`declined; the cluster was not changed${state.done.length ? ` (already done: ${state.done.join('; ')})` : ''}`);
+      }
+    }
+    await list(
+      [
+        task('Bundle images and manifests', makeBundle, (s) => s.options.bundle !== undefined && s.options.bundle !== false),
+        task(`Roll out (${state.strategy})`, rollOut),
+      ],
+      state,
+      io,
+    ).run();
+  }
+  state.timings.total = Date.now() - started;
+  return summarize(state);
+}

@@ -1,0 +1,156 @@
+// The release pipeline's steps: validate → preflight → build → render → server dry-run
+// and diff → (confirm) → roll out → record, each a function of the shared state.
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { buildxVersion, inspectBuilder } from '../adapters/buildx.js';
+import { KubeApiError } from '../adapters/kube.js';
+import { applyObjects } from '../cluster/apply.js';
+import { loadConfig, projectRoot } from '../config/load.js';
+import { build } from '../build/run.js';
+import { parseClock } from '../build/tag.js';
+import { existingTags } from '../build/preflight.js';
+import { createBundle } from '../bundle/create.js';
+import { InputError, PreconditionError, ShiplineError } from '../errors.js';
+import { rolloutContext } from '../rollout/context.js';
+import { firstObjects, planRelease, startRollout, checkPinned } from '../rollout/run.js';
+import { rolloutConfig } from '../rollout/config.js';
+import { subsetFor } from '../rollout/route-states.js';
+import { toYaml } from '../../manifests/yaml.js';
+import type { ReleaseState } from './context.js';
+
+export type Report = (line: string) => void;
+
+export function validate(state: ReleaseState): void {
+  const loaded = loadConfig(state.options.config);
+  state.loaded = loaded;
+  state.strategy = state.options.strategy ?? rolloutConfig(loaded).strategy;
+  if (state.options.skipBuild) {
+    if (!state.options.image) throw new InputError('--skip-build needs --image REF@DIGEST: the image to release', { hint: 'pass the pinned reference a previous run printed' });
+    checkPinned(state.options.image);
+    state.image = state.options.image;
+  }
+}
+
+/** Builder, registry and cluster, checked side by side. Dry-runs tolerate what is unreachable. */
+export async function preflight(state: ReleaseState, report: Report): Promise<void> {
+  const loaded = state.loaded!;
+  const { config } = loaded;
+  const soft = (what: string) => (error: unknown) => {
+    if (!state.options.dryRun) throw error;
+    state.warnings.push(`${what}: ${(error as Error).message.split('\n')[0]}`);
+  };
+  const builder = async () => {
+    if (state.options.skipBuild) return;
+    if (!(await buildxVersion())) throw new PreconditionError('docker buildx is not installed', { hint: 'run `npm run stack:up`' });
+    const info = await inspectBuilder(config.builder.name);
+    if (!info && config.builder.nodes.length === 0) throw new PreconditionError(`buildx builder ${config.builder.name} does not exist`, { hint: 'run `npm run stack:up`, or set builder.name / builder.nodes' });
+    report(`builder ${config.builder.name}: ${info?.platforms.join(', ') ?? 'will be created from builder.nodes'}`);
+  };
+  const registry = async () => {
+    if (state.options.skipBuild) return;
+    const tags = await existingTags(config.image.repository).catch((error: Error) => {
+      throw new PreconditionError(`registry of ${config.image.repository} is unreachable: ${error.message}`, { hint: 'start it (`npm run stack:up`) or check image.repository' });
+    });
+    report(`registry: ${config.image.repository} has ${tags.length} tags`);
+  };
+  const cluster = async () => {
+    state.rollout = await rolloutContext(loaded, {
+      kubeconfig: state.options.kubeconfig,
+      context: state.options.context,
+      log: report,
+      strategyNeeds: state.strategy === 'mirror' ? { mirror: true, mirrorPercent: true } : undefined,
+    });
+    state.api = state.rollout.choice;
+    report(`cluster ${state.rollout.client.currentContext}: routing with ${state.api.apiVersion}`);
+  };
+  await Promise.all([builder().catch(soft('builder')), registry().catch(soft('registry')), cluster().catch(soft('cluster'))]);
+}
+
+export async function buildImage(state: ReleaseState, report: Report): Promise<void> {
+  const loaded = state.loaded!;
+  const clock = parseClock(state.options.date, process.env.SOURCE_DATE_EPOCH) ?? new Date();
+  const wantsBundle = state.options.bundle !== undefined && state.options.bundle !== false;
+  const result = await build({
+    loaded,
+    clock,
+    fixedDate: state.options.date !== undefined,
+    tag: state.options.tag,
+    dryRun: state.options.dryRun,
+    overrides: wantsBundle && !loaded.config.output.oci ? { oci: `${basename(loaded.config.image.repository)}_{tag}.tar` } : {},
+    onLine: (line) => {
+      if (line.trim()) report(line);
+    },
+  });
+  state.build = result;
+  state.warnings.push(...result.warnings);
+  if (!state.options.dryRun) {
+    state.image = result.pinned ?? state.image;
+    state.done.push(`image ${result.plan.imageRef} pushed as ${result.pinned}`);
+  }
+}
+
+const placeholderImage = 'sha256:0000000000000000000000000000000000000000000000000000000000000000';
+
+/** Renders the new version's Deployment and first traffic state, dry-runs them on the server, and diffs. */
+export async function renderAndDiff(state: ReleaseState, report: Report): Promise<void> {
+  const ctx = state.rollout;
+  if (!ctx) {
+    state.warnings.push('cluster unreachable: manifests not rendered or dry-run');
+    return;
+  }
+  const image = state.image ?? `${state.loaded!.config.image.repository}@${placeholderImage}`;
+  const request = { strategy: state.strategy!, image, subset: subsetOf(state) };
+  const plan = await planRelease(ctx, request);
+  const objects = firstObjects(ctx, request, plan);
+  const outcomes = await applyObjects(ctx.client, objects.map((object, i) => ({ object, file: '(rendered)', doc: i + 1 })), {
+    fieldManager: ctx.fieldManager,
+    namespace: ctx.namespace,
+    dryRun: true,
+    diff: true,
+  }).catch((error: unknown) => {
+    if (error instanceof KubeApiError) throw new PreconditionError(`server dry-run refused the rendered manifests: ${error.message}`);
+    throw error;
+  });
+  state.preview = { objects, diffs: outcomes.flatMap((o) => (o.diff ? [o.diff] : [])) };
+  for (const o of outcomes) report(`${o.object.object.kind}/${o.object.object.metadata.name}: ${o.action} (server dry run)`);
+}
+
+/** The new version's subset: --subset, else from the tag built (else startRollout reads the image tag). */
+function subsetOf(state: ReleaseState): string | undefined {
+  if (state.options.subset) return state.options.subset;
+  const tag = state.build?.plan.tag;
+  return tag ? subsetFor(tag) : undefined;
+}
+
+export async function rollOut(state: ReleaseState, report: Report): Promise<void> {
+  const ctx = state.rollout!;
+  ctx.log = report;
+  state.rolloutResult = await startRollout(ctx, { strategy: state.strategy!, image: state.image!, subset: subsetOf(state) });
+  state.done.push(`rollout r${state.rolloutResult.revision} of ${state.rolloutResult.subset}: ${state.rolloutResult.state}`);
+}
+
+export async function makeBundle(state: ReleaseState, report: Report): Promise<void> {
+  const build = state.build!;
+  if (!build.ociPath) throw new PreconditionError('--bundle needs the OCI tarball of the build', { hint: 'set output.oci in the config' });
+  const output = typeof state.options.bundle === 'string' ? state.options.bundle : build.ociPath.replace(/\.tar$/, '.bundle.tar');
+  const manifests = state.preview ? [{ name: 'release.yaml', content: Buffer.from(toYaml(state.preview.objects)) }] : [];
+  const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  const created = await createBundle({
+    images: [{ name: build.plan.imageRef, ociLayoutTar: build.ociPath }],
+    manifests,
+    routingApiVersions: state.api ? [state.api.apiVersion] : [],
+    toolVersion: version,
+    output,
+    log: report,
+  });
+  state.bundle = { path: created.output, size: created.size };
+  state.done.push(`bundle ${created.output}`);
+}
+
+/** Adds what was already done (e.g. the pushed image) to a failure further on, so a re-run can continue. */
+export function withProgress(error: unknown, state: ReleaseState, step: string): unknown {
+  if (!(error instanceof ShiplineError) || state.done.length === 0) return error;
+  const Kind = error.constructor as new (message: string, options?: { hint?: string; cause?: unknown }) => ShiplineError;
+  const resume = state.image && state.done.some((d) => d.startsWith('image ')) ? ` Continue with: npm run release -- --skip-build --image ${state.image}` : '';
+  return new Kind(`${step}: ${error.message}\nalready done: ${state.done.join('; ')}`, { hint: `${error.hint ?? ''}${resume}`.trim() || undefined, cause: error });
+}

@@ -1,0 +1,91 @@
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { InputError } from '../../pipelines/errors.js';
+import type { ReleaseSummary } from '../../pipelines/release/context.js';
+import { release } from '../../pipelines/release/run.js';
+import type { Strategy } from '../../pipelines/rollout/route-states.js';
+
+interface Flags {
+  config?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  strategy?: string;
+  bundle?: string | boolean;
+  yes?: boolean;
+  skipBuild?: boolean;
+  image?: string;
+  subset?: string;
+  date?: string;
+  tag?: string;
+  kubeconfig?: string;
+  context?: string;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function human(summary: ReleaseSummary): string {
+  const lines: string[] = [];
+  if (summary.dryRun) {
+    lines.push('dry run: nothing was pushed, applied or written', ...(summary.commands ?? []).map((c) => `  ${c}`));
+    for (const diff of summary.diffs ?? []) lines.push(diff.trimEnd());
+  }
+  if (summary.tag) lines.push(`tag      ${summary.tag}`);
+  if (summary.image) lines.push(`image    ${summary.image}`);
+  for (const p of summary.platforms ?? []) lines.push(`platform ${p.platform.padEnd(12)} ${p.digest}`);
+  if (summary.routingApi) lines.push(`routing  ${summary.routingApi}: ${summary.manifests.join(', ')}`);
+  if (summary.rollout) lines.push(`rollout  ${summary.rollout.route} r${summary.rollout.revision} ${summary.rollout.subset} ${summary.rollout.state}: ${summary.rollout.steps.join(' → ')}`);
+  if (summary.bundle) lines.push(`bundle   ${summary.bundle.path} (${summary.bundle.size} bytes)`);
+  for (const w of summary.warnings) lines.push(`warning  ${w}`);
+  lines.push(`took     ${((summary.timings.total ?? 0) / 1000).toFixed(1)}s`);
+  return lines.join('\n');
+}
+
+export function registerReleaseCommands(program: Command): void {
+  program
+    .command('release')
+    .description('the whole pipeline: preflight → build → render → server dry-run + diff → roll out → record')
+    .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default: the sample service on the local stack)')
+    .option('--dry-run', 'print the full plan (commands, manifests, diffs); push, apply and write nothing')
+    .option('--json', 'one JSON document on stdout; logs on stderr')
+    .option('--strategy <name>', 'canary, mirror, header or subset (default: rollout.strategy)')
+    .option('--bundle [file]', 'also write an air-gap bundle of the image and manifests')
+    .option('-y, --yes', 'do not ask before changing the cluster')
+    .option('--skip-build', 'release an image built before (with --image)')
+    .option('--image <ref@digest>', 'the pinned image to release with --skip-build')
+    .option('--subset <name>', 'subset / version label of the new version (default: from the tag)')
+    .option('--date <YYYY-MM-DD>', 'the date of a date tag')
+    .option('--tag <tag>', 'date, semver, or a literal tag (overrides image.tag)')
+    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, else the local stack)')
+    .option('--context <name>', 'kube context (must match cluster.context when the config names one)')
+    .action(async (flags: Flags) => {
+      if (flags.strategy !== undefined && !['canary', 'mirror', 'header', 'subset'].includes(flags.strategy)) {
+        throw new InputError(`--strategy ${flags.strategy}: unknown strategy`, { hint: 'use canary, mirror, header or subset' });
+      }
+      const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY) && process.env.CI !== 'true';
+      const summary = await release(
+        {
+          config: flags.config,
+          dryRun: flags.dryRun ?? false,
+          strategy: flags.strategy as Strategy | undefined,
+          bundle: flags.bundle,
+          yes: flags.yes ?? false,
+          skipBuild: flags.skipBuild ?? false,
+          image: flags.image,
+          subset: flags.subset,
+          date: flags.date,
+          tag: flags.tag,
+          kubeconfig: flags.kubeconfig,
+          context: flags.context,
+        },
+        { tty, json: flags.json ?? false, confirm },
+      );
+      process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${human(summary)}\n`);
+    });
+}
