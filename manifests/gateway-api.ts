@@ -10,7 +10,12 @@ import { outranks } from './match.js';
 /** HTTPRoute spec.rules maxItems in the v1.7.0 CRD. */
 const maxRules = 16;
 
-/** Istio retryOn conditions as Gateway API status codes; connection failures are retried by definition there. */
+/**
+ * Istio retryOn conditions as HTTPRoute retry codes. 5xx becomes the four codes every
+ * implementation must support. Connection-level conditions add no code: an HTTPRoute
+ * retry covers connections that failed or were refused by definition (see the CRD's
+ * `retry` description); a reset after the backend began processing is not retried.
+ */
 const retryCodes: Record<string, number[]> = {
   '5xx': [500, 502, 503, 504],
   'gateway-error': [502, 503, 504],
@@ -27,9 +32,8 @@ export function subsetServiceName(intent: RoutingIntent, subset: string): string
 
 class Problems {
   readonly issues: ConfigIssue[] = [];
-  add(path: string, message: string): undefined {
+  add(path: string, message: string): void {
     this.issues.push({ path: `routing.${path}`, message });
-    return undefined;
   }
 }
 
@@ -43,6 +47,8 @@ function backendRef(intent: RoutingIntent, to: Destination | Mirror, path: strin
   return { name: to.subset === undefined ? service : subsetServiceName(intent, to.subset), port };
 }
 
+// PathPrefix matches whole path segments (/api matches /api/x, not /apix), where an
+// Istio prefix is a plain string prefix; for paths ending at a segment both agree.
 function matches(m: RoutingMatch) {
   const path = m.path && {
     type: m.path.exact !== undefined ? 'Exact' : m.path.prefix !== undefined ? 'PathPrefix' : 'RegularExpression',

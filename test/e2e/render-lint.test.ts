@@ -64,6 +64,35 @@ describe('shipline render', () => {
     expect(existsSync(join(dir, 'out-bad'))).toBe(false);
   });
 
+  // Each bad input of issue 3 as a whole file: exit 2, the message, nothing written.
+  const canary = golden('2-weighted-canary.config.yaml');
+  const badInputs: [string, string, string][] = [
+    ['weights', canary.replace('weight: 20', 'weight: 30'), 'routing.rules[0].to: weights sum to 110, must be 100'],
+    ['percent', `${canary}      mirror: { subset: v2, percent: 120 }\n`, 'routing.rules[0].mirror.percent: must be between 0 and 100'],
+    ['duration', `${canary}      timeout: 5 seconds\n`, 'routing.rules[0].timeout: must be a duration such as 5s'],
+    ['negative-duration', `${canary}      retries: { attempts: 3, perTryTimeout: -1s }\n`, 'routing.rules[0].retries.perTryTimeout: must be a duration'],
+    ['subset', canary.replace('{ subset: v2, weight: 20 }', '{ subset: v3, weight: 20 }'), 'routing.rules[0].to[1].subset: v3 is not defined in routing.subsets'],
+    ['empty-to', canary.replace(/ {4}- to:\n[\s\S]*$/, '    - to: []\n'), 'routing.rules[0].to: needs at least one destination'],
+    ['no-condition', canary.replace('    - to:', '    - match: {}\n      to:'), 'routing.rules[0].match: has no condition'],
+    ['typo', canary.replace('gateways:', 'gatways:'), 'routing.gatways: unknown field; did you mean gateways?'],
+    ['unreachable', `${canary}    - match: { path: { prefix: /late } }\n      to: [{ subset: v2 }]\n`, 'routing.rules[1]: unreachable: rules[0] has no match'],
+    ['dns', canary.replace('name: canary-release', 'name: Canary_Release'), 'routing.name: must be a DNS-1123 name'],
+    ['port', canary.replace('port: 80', 'port: 99999'), 'routing.port: must be a port between 1 and 65535'],
+    ['not-yaml', 'routing: [unclosed\n', 'line 2, column 1'],
+    ['aliases', ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'routing: [*c, *c]', ''].join('\n'), 'alias'],
+  ];
+  for (const [name, text, message] of badInputs) {
+    it(`exits 2 for bad input "${name}", with file and path, writing nothing`, async () => {
+      writeFileSync(join(dir, `${name}.yaml`), text);
+      const result = await shipline('render', '--config', `${name}.yaml`, '-o', `out-${name}`);
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stderr).toContain(`${name}.yaml: `);
+      expect(result.stderr).toContain(message);
+      expect(result.stdout).toBe('');
+      expect(existsSync(join(dir, `out-${name}`))).toBe(false);
+    });
+  }
+
   it('exits 2 when Gateway API cannot express the config (fault injection), writing nothing', async () => {
     const result = await shipline('render', '--config', 'fault.yaml', '--api', 'gateway-api', '-o', 'out-fault');
     expect(result.exitCode).toBe(2);
