@@ -33,7 +33,8 @@ export const bundleJsonSchema = z.object({
 export type BundleJson = z.infer<typeof bundleJsonSchema>;
 export type BundleImage = BundleJson['images'][number];
 
-export const bundleJsonName = 'bundle.json';
+export { bundleJsonName } from './names.js';
+import { bundleJsonName } from './names.js';
 
 export function parseBundleJson(raw: Buffer, where: string): BundleJson {
   let data: unknown;

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { RegistryClient, type Credentials, type RetryPolicy } from '../adapters/registry.js';
 import { InputError } from '../errors.js';
 import { applyPrepared, prepareApply, type ApplyOptions } from './apply.js';
-import { kubeObjects, rewriteImages, type ImageTarget, type KubeDoc, type Rewrite } from './manifest-docs.js';
+import type { ImageTarget, KubeDoc, Rewrite } from './manifest-docs.js';
 import { openArchive } from './open.js';
 import { planPush } from './push-plan.js';
 import { runPush, type PushStats } from './push.js';
@@ -63,12 +63,16 @@ export async function importBundle(options: ImportOptions): Promise<ImportResult
   const unmatched: Rewrite[] = [];
   const rewritten: { path: string; text: string }[] = [];
   const objects: KubeDoc[] = [];
-  for (const m of archive.manifests) {
-    const out = rewriteImages(m.path, m.text, targets);
-    rewrites.push(...out.rewrites);
-    unmatched.push(...out.unmatched);
-    rewritten.push({ path: m.path, text: out.text });
-    objects.push(...kubeObjects(`${options.file}: ${m.path}`, out.text));
+  if (archive.manifests.length > 0) {
+    // YAML handling loads only when there are manifests (a plain OCI tarball has none).
+    const { kubeObjects, rewriteImages } = await import('./manifest-docs.js');
+    for (const m of archive.manifests) {
+      const out = rewriteImages(m.path, m.text, targets);
+      rewrites.push(...out.rewrites);
+      unmatched.push(...out.unmatched);
+      rewritten.push({ path: m.path, text: out.text });
+      objects.push(...kubeObjects(`${options.file}: ${m.path}`, out.text));
+    }
   }
   for (const u of unmatched) log(`warning: ${u.file} ${u.path}: ${u.from} is not in the bundle; left as it is`);
 

@@ -2,7 +2,8 @@
 // unsafe entries), checks bundle.json against the files, and reads every image's manifests.
 import { InputError } from '../errors.js';
 import { sha256 } from '../adapters/registry.js';
-import { bundleJsonName, parseBundleJson, type BundleJson } from './bundle-json.js';
+import type { BundleJson } from './bundle-json.js';
+import { bundleJsonName } from './names.js';
 import { stripInline, tarLayoutReader } from './layout-source.js';
 import { blobPath, layoutRoot, readLayoutImage, withInlineRoot, type LayoutImage } from './oci-layout.js';
 import { parseImageName, plainRepository } from './refs.js';
@@ -47,6 +48,7 @@ async function checkFileList(index: TarIndex, bundle: BundleJson): Promise<void>
 }
 
 async function openBundle(index: TarIndex, raw: Buffer): Promise<OpenedArchive> {
+  const { parseBundleJson } = await import('./bundle-json.js');
   const bundle = parseBundleJson(raw, index.file);
   await checkFileList(index, bundle);
   const reader = tarLayoutReader(index, bundle.layout);

@@ -3,6 +3,7 @@ import { mediaTypes, sha256, type ImageManifest } from '../adapters/registry.js'
 import type { BundleImage, BundleJson } from './bundle-json.js';
 import { archiveSize, dockerArchiveEntries, dockerArchiveName, type ArchiveEntry } from './docker-archive.js';
 import { blobPath, type LayoutImage } from './oci-layout.js';
+import { layoutDir } from './names.js';
 import { parseImageName, plainRepository } from './refs.js';
 
 export interface BundleImageInput {
@@ -45,7 +46,7 @@ export interface BundlePlan {
   bundle: BundleJson;
 }
 
-export const layoutDir = 'oci';
+export { layoutDir };
 
 export function planBundle(input: BundlePlanInput): BundlePlan {
   const entries: PlannedEntry[] = [];
