@@ -78,3 +78,24 @@ export async function ensurePki(dir: string): Promise<Pki> {
   }
   return pki;
 }
+
+export interface ClientCert {
+  cert: string;
+  key: string;
+}
+
+/**
+ * A client certificate signed by the stack CA, kept as <name>.crt/<name>.key in the
+ * PKI directory; an existing pair is kept. The subject carries the identity RBAC sees
+ * (CN = user, O = group).
+ */
+export async function ensureClientCert(pki: Pki, name: string, subject: string): Promise<ClientCert> {
+  const client = { cert: join(pki.dir, `${name}.crt`), key: join(pki.dir, `${name}.key`) };
+  if (!existsSync(client.cert) || !existsSync(client.key)) {
+    await signed(
+      pki, client.key, client.cert, subject,
+      'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
+    );
+  }
+  return client;
+}

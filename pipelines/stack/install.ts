@@ -71,7 +71,7 @@ export async function downloadForeignDeb(pkg: string, arch: string, dir: string)
   return `${dir}/${deb}`;
 }
 
-export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver';
+export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver' | 'kube-node';
 
 export async function buildGoTool(tool: GoTool): Promise<void> {
   await run(['bash', buildScript, tool], {

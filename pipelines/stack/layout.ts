@@ -8,6 +8,8 @@ export const versions = {
   kubernetes: 'v1.34.4',
   /** Bumped whenever the base image recipe changes. */
   baseImage: 'musl-1',
+  /** Tag of the pause image built from Kubernetes' own pause.c. */
+  pause: '3.10',
 } as const;
 
 export const ports = {
@@ -16,6 +18,10 @@ export const ports = {
   etcdClient: 23790,
   etcdPeer: 23800,
   kubeApiserver: 6443,
+  kubeControllerManager: 10257,
+  kubeScheduler: 10259,
+  kubelet: 10250,
+  kubeletHealthz: 10248,
 } as const;
 
 export const host = '127.0.0.1';
@@ -24,6 +30,8 @@ export const builderName = 'shipline-local';
 export const baseImageRepository = `${registryAddress}/shipline/base`;
 export const baseImageRef = `${baseImageRepository}:${versions.baseImage}`;
 export const dockerSocket = '/var/run/docker.sock';
+export const pauseImageRef = `${registryAddress}/shipline/pause:${versions.pause}`;
+export const nodeName = 'shipline-node';
 
 export function cacheDir(): string {
   return process.env.SHIPLINE_CACHE ?? join(homedir(), '.cache', 'shipline');
@@ -40,4 +48,7 @@ export const paths = {
   dockerBuildx: () => join(cacheDir(), 'tools', `buildx-${versions.buildx}`, 'docker-buildx'),
   kubeApiserver: () =>
     join(cacheDir(), 'tools', `kube-apiserver-${versions.kubernetes}`, 'kube-apiserver'),
+  pki: () => join(cacheDir(), 'stack', 'pki'),
+  kubeNodeTool: (name: 'kube-controller-manager' | 'kube-scheduler' | 'kubelet') =>
+    join(cacheDir(), 'tools', `kube-node-${versions.kubernetes}`, name),
 };

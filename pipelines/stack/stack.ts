@@ -7,14 +7,27 @@ import type { Part, PartStatus } from './part.js';
 import { baseImages } from './parts/base-images.js';
 import { buildkitd } from './parts/buildkitd.js';
 import { buildx } from './parts/buildx.js';
+import { containerd } from './parts/containerd.js';
 import { dockerd } from './parts/dockerd.js';
 import { etcd } from './parts/etcd.js';
 import { kubeApiserver } from './parts/kube-apiserver.js';
+import { kubeControllerManager } from './parts/kube-controller-manager.js';
+import { kubeScheduler } from './parts/kube-scheduler.js';
+import { kubelet } from './parts/kubelet.js';
+import { pauseImage } from './parts/pause-image.js';
 import { qemu } from './parts/qemu.js';
 import { registry } from './parts/registry.js';
 
-/** In start order; `down` walks it backwards. */
-export const parts: readonly Part[] = [qemu, registry, dockerd, etcd, kubeApiserver, buildkitd, buildx, baseImages];
+/**
+ * In start order; `down` walks it backwards (kubelet, then containerd with the pods'
+ * shims). The pause image needs buildx, so the node parts come after the base images.
+ */
+export const parts: readonly Part[] = [
+  qemu, registry, dockerd, etcd, kubeApiserver, buildkitd, buildx, baseImages,
+  kubeControllerManager, kubeScheduler, pauseImage, containerd, kubelet,
+];
+
+const nameWidth = Math.max(15, ...parts.map((p) => p.name.length + 1));
 
 export type Log = (line: string) => void;
 
@@ -42,14 +55,14 @@ export async function stackUp(log: Log): Promise<void> {
     } catch (error) {
       throw inPart(part, error);
     }
-    log(`${part.name.padEnd(15)} up (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+    log(`${part.name.padEnd(nameWidth)} up (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   }
 }
 
 export async function stackDown(log: Log): Promise<void> {
   for (const part of [...parts].reverse()) {
     await part.stop();
-    log(`${part.name.padEnd(15)} stopped`);
+    log(`${part.name.padEnd(nameWidth)} stopped`);
   }
 }
 
@@ -65,7 +78,7 @@ export async function stackStatus(): Promise<{ parts: PartStatus[]; kubeconfig: 
 
 export function formatStatus(status: { parts: PartStatus[]; kubeconfig: string }): string {
   const rows = status.parts.map((p) =>
-    [p.name.padEnd(15), p.version.padEnd(12), (p.up ? 'up' : 'down').padEnd(5), p.address, p.note ? `(${p.note})` : '']
+    [p.name.padEnd(nameWidth), p.version.padEnd(12), (p.up ? 'up' : 'down').padEnd(5), p.address, p.note ? `(${p.note})` : '']
       .join(' ')
       .trimEnd(),
   );

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Go programs of the local stack into the shipline cache, pinned by version.
-# Usage: build-go-tools.sh buildkit|buildx|kube-apiserver
+# Usage: build-go-tools.sh buildkit|buildx|kube-apiserver|kube-node
 # Each build is skipped when its binary is already in the cache.
 set -euo pipefail
 
@@ -61,17 +61,27 @@ build_buildx() {
   mv "$dir/buildx" "$dir/docker-buildx"
 }
 
+KUBE_LDFLAGS="-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${KUBERNETES_VERSION#v1.}"
+
 build_kube_apiserver() {
   local dir="$TOOLS/kube-apiserver-$KUBERNETES_VERSION"
   [[ -x "$dir/kube-apiserver" ]] && return 0
-  wrapper_build k8s.io/kubernetes "$KUBERNETES_VERSION" "$dir" \
-    "-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${KUBERNETES_VERSION#v1.}" \
+  wrapper_build k8s.io/kubernetes "$KUBERNETES_VERSION" "$dir" "$KUBE_LDFLAGS" \
     k8s.io/kubernetes/cmd/kube-apiserver
+}
+
+# The node side of the local cluster: controllers, scheduler and kubelet.
+build_kube_node() {
+  local dir="$TOOLS/kube-node-$KUBERNETES_VERSION"
+  [[ -x "$dir/kube-controller-manager" && -x "$dir/kube-scheduler" && -x "$dir/kubelet" ]] && return 0
+  wrapper_build k8s.io/kubernetes "$KUBERNETES_VERSION" "$dir" "$KUBE_LDFLAGS" \
+    k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet
 }
 
 case "${1:-}" in
   buildkit) build_buildkit ;;
   buildx) build_buildx ;;
   kube-apiserver) build_kube_apiserver ;;
-  *) echo "usage: $0 buildkit|buildx|kube-apiserver" >&2; exit 2 ;;
+  kube-node) build_kube_node ;;
+  *) echo "usage: $0 buildkit|buildx|kube-apiserver|kube-node" >&2; exit 2 ;;
 esac

@@ -1,0 +1,156 @@
+// kubelet built from k8s.io/kubernetes: registers node `shipline-node` with the stack's
+// API server and runs its pods through the stack's containerd. Pods must use
+// hostNetwork: the node has no pod network, only loopback.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
+import { KubeApiError } from '../../adapters/kube.js';
+import { ExternalError } from '../../errors.js';
+import { pkiPaths } from '../certs.js';
+import { daemonPart } from '../daemon-part.js';
+import { logFile, logTail } from '../daemon.js';
+import { adminClient, binaryVersion, componentKubeconfig, installKubeNode } from '../kube-node.js';
+import { kubeletConfig } from '../kubelet-config.js';
+import { host, nodeName, paths, ports } from '../layout.js';
+import { restoreTunables, saveTunables, unmountUnder } from '../node-cleanup.js';
+import type { Part, PartStatus } from '../part.js';
+import { answers } from '../probe.js';
+import { containerdSocket } from './containerd.js';
+
+const binary = () => paths.kubeNodeTool('kubelet');
+const dir = () => join(paths.state(), 'kubelet');
+export const kubeletRootDir = () => join(dir(), 'root');
+const configFile = () => join(dir(), 'config.yaml');
+const kubeconfig = () => join(dir(), 'kubeconfig');
+const tunablesFile = () => join(dir(), 'kernel-tunables.json');
+const fieldManager = 'shipline-stack';
+
+interface Node {
+  status?: {
+    addresses?: { type: string; address: string }[];
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
+}
+
+async function getNode(): Promise<Node | undefined> {
+  try {
+    return (await adminClient().request<Node>('GET', `/api/v1/nodes/${nodeName}`)).body;
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+function readyCondition(node: Node | undefined) {
+  return node?.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+/**
+ * kubelet refuses a loopback --node-ip when it computes the node's addresses, logs that,
+ * and then leaves status.addresses as they are. So the stack records 127.0.0.1 as the
+ * node's InternalIP once; hostNetwork pods then report 127.0.0.1 as their IP, and
+ * probes without a host go to loopback.
+ */
+async function ensureLoopbackAddress(node: Node): Promise<void> {
+  if (node.status?.addresses?.some((a) => a.type === 'InternalIP' && a.address === host)) return;
+  await adminClient().request('PATCH', `/api/v1/nodes/${nodeName}/status`, {
+    contentType: 'application/merge-patch+json',
+    body: { status: { addresses: [{ type: 'InternalIP', address: host }, { type: 'Hostname', address: nodeName }] } },
+  });
+}
+
+/** RBAC-only authorization (no Node authorizer): bind the node role to the nodes group. */
+async function ensureNodeRbac(): Promise<void> {
+  await adminClient().apply(
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'shipline:node' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:node' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:nodes' }],
+    },
+    { fieldManager, force: true },
+  );
+}
+
+async function waitNodeReady(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let node: Node | undefined;
+  for (;;) {
+    node = await getNode().catch(() => undefined);
+    if (node) await ensureLoopbackAddress(node).catch(() => undefined);
+    if (readyCondition(node)?.status === 'True') return;
+    if (Date.now() > deadline) break;
+    await sleep(500);
+  }
+  const ready = readyCondition(node);
+  throw new ExternalError(
+    `kubelet: node ${nodeName} is not Ready after ${timeoutMs / 1000}s` +
+      (ready ? ` (${ready.reason ?? ''}: ${ready.message ?? ''})` : ' (not registered)') +
+      `; last lines of ${logFile('kubelet')}:\n${logTail('kubelet')}`,
+  );
+}
+
+const daemon = daemonPart({
+  name: 'kubelet',
+  address: `https://${host}:${ports.kubelet}`,
+  ports: [ports.kubelet, ports.kubeletHealthz],
+  install: installKubeNode,
+  async prepare() {
+    const pki = pkiPaths(paths.pki());
+    for (const sub of ['root', 'manifests', 'pod-logs']) mkdirSync(join(dir(), sub), { recursive: true });
+    await componentKubeconfig(kubeconfig(), 'kubelet', `/O=system:nodes/CN=system:node:${nodeName}`);
+    const config = kubeletConfig({
+      caCert: pki.caCert,
+      containerdSocket: containerdSocket(),
+      staticPodPath: join(dir(), 'manifests'),
+      podLogsDir: join(dir(), 'pod-logs'),
+    });
+    writeFileSync(configFile(), stringify(config));
+    saveTunables(tunablesFile());
+    await ensureNodeRbac();
+  },
+  argv: () => [
+    binary(),
+    `--config=${configFile()}`,
+    `--kubeconfig=${kubeconfig()}`,
+    `--hostname-override=${nodeName}`,
+    `--node-ip=${host}`,
+    `--root-dir=${kubeletRootDir()}`,
+    `--cert-dir=${join(dir(), 'pki')}`,
+    '--v=1',
+  ],
+  ready: () => answers(`http://${host}:${ports.kubeletHealthz}/healthz`),
+  version: () => binaryVersion(binary()),
+  startTimeoutMs: 120_000,
+});
+
+export const kubelet: Part = {
+  ...daemon,
+  async start() {
+    await daemon.start();
+    await waitNodeReady(180_000);
+  },
+  /**
+   * Pods keep running in containerd until it stops; kubelet's own mounts go now, and
+   * the kernel settings it rewrote at start (overcommit, panic on oops) are put back.
+   */
+  async stop() {
+    await daemon.stop();
+    await unmountUnder(kubeletRootDir());
+    restoreTunables(tunablesFile());
+  },
+  async status(): Promise<PartStatus> {
+    const status = await daemon.status();
+    if (!status.up) return status;
+    const ready = readyCondition(await getNode().catch(() => undefined));
+    const up = ready?.status === 'True';
+    return {
+      ...status,
+      address: `${status.address} node ${nodeName}`,
+      up,
+      note: up ? status.note : `node ${nodeName} ${ready ? `${ready.reason ?? 'not Ready'}: ${ready.message ?? ''}` : 'not registered'}`,
+    };
+  },
+};
