@@ -1,27 +1,30 @@
 // The CLI entry: parses arguments, runs a command, and is the only place that maps
-// errors to exit codes and exits.
+// errors to exit codes and exits. Only the module of the command being run is loaded,
+// so that start-up stays fast (the Kubernetes client alone takes most of a second).
 import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeOf, ExitCode } from '../pipelines/errors.js';
-import { registerBuildCommands } from './commands/build.js';
-import { registerClusterCommands } from './commands/cluster.js';
-import { registerReleaseCommands } from './commands/release.js';
-import { registerRolloutCommands } from './commands/rollout.js';
-import { registerStackCommands } from './commands/stack.js';
-import { registerBundleCommands } from './commands/bundle.js';
-import { registerRenderCommands } from './commands/render.js';
 
+type Register = (program: Command) => void;
+
+const modules: Record<string, () => Promise<Register>> = {
+  stack: () => import('./commands/stack.js').then((m) => m.registerStackCommands),
+  build: () => import('./commands/build.js').then((m) => m.registerBuildCommands),
+  render: () => import('./commands/render.js').then((m) => m.registerRenderCommands),
+  cluster: () => import('./commands/cluster.js').then((m) => m.registerClusterCommands),
+  rollout: () => import('./commands/rollout.js').then((m) => m.registerRolloutCommands),
+  release: () => import('./commands/release.js').then((m) => m.registerReleaseCommands),
+  bundle: () => import('./commands/bundle.js').then((m) => m.registerBundleCommands),
+  init: () => import('./commands/init.js').then((m) => m.registerInitCommands),
+};
+/** Top-level command → the module that registers it. */
+const moduleOf: Record<string, string> = { check: 'cluster', apply: 'cluster', delete: 'cluster', lint: 'render' };
+
+const version = '0.1.0';
 const program = new Command('shipline')
   .description('From a commit or git tag to a multi-arch image and a traffic-shifted rollout.')
+  .version(version, '-V, --version')
   .showHelpAfterError()
   .exitOverride();
-
-registerStackCommands(program);
-registerBundleCommands(program);
-registerRenderCommands(program);
-registerBuildCommands(program);
-registerClusterCommands(program);
-registerRolloutCommands(program);
-registerReleaseCommands(program);
 
 process.once('SIGINT', () => {
   process.stderr.write('\ninterrupted\n');
@@ -29,13 +32,16 @@ process.once('SIGINT', () => {
 });
 
 try {
+  const name = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+  const wanted = name ? (moduleOf[name] ?? name) : undefined;
+  const versionOnly = !name && process.argv.slice(2).some((arg) => arg === '-V' || arg === '--version');
+  const load = wanted && modules[wanted] ? [modules[wanted]] : versionOnly ? [] : Object.values(modules);
+  for (const register of await Promise.all(load.map((l) => l()))) register(program);
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
-    if (error.exitCode === 0) process.exit(0);
-    process.exit(ExitCode.invalidInput);
+    process.exit(error.exitCode === 0 ? 0 : ExitCode.invalidInput);
   }
   process.stderr.write(`shipline: ${describeError(error)}\n`);
   process.exit(exitCodeOf(error));
 }
-

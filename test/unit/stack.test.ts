@@ -3,7 +3,9 @@ import { quoteArgv } from '../../pipelines/adapters/process.js';
 import { describeError, exitCodeOf, InputError, PreconditionError } from '../../pipelines/errors.js';
 import { buildkitdConfig } from '../../pipelines/stack/parts/buildkitd.js';
 import { parseInspect } from '../../pipelines/adapters/buildx.js';
-import { formatStatus } from '../../pipelines/stack/stack.js';
+import { formatStatus, parts } from '../../pipelines/stack/stack.js';
+
+const nameWidth = Math.max(15, ...parts.map((p) => p.name.length + 1));
 
 describe('buildx inspect parsing', () => {
   it('reads driver, endpoint, status and platforms (defaults marked * included)', () => {
@@ -96,8 +98,8 @@ describe('stack status format', () => {
       kubeconfig: '/k/kubeconfig',
     });
     expect(text.split('\n')).toEqual([
-      'registry        2.8.2        up    http://127.0.0.1:5000',
-      'etcd            -            down  http://127.0.0.1:23790 (exited)',
+      `${'registry'.padEnd(nameWidth)} 2.8.2        up    http://127.0.0.1:5000`,
+      `${'etcd'.padEnd(nameWidth)} -            down  http://127.0.0.1:23790 (exited)`,
       'kubeconfig /k/kubeconfig',
     ]);
   });

@@ -1,0 +1,44 @@
+// Bundles the TypeScript CLI into dist/ with esbuild (code-split per command), so the
+// CLI starts without compiling TypeScript. The launcher calls it when dist/ is stale.
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+
+export async function buildCli(stamp) {
+  const tmp = join(root, `dist.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  await build({
+    entryPoints: [join(root, 'scripts', 'cli.ts')],
+    outdir: tmp,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  writeFileSync(join(tmp, 'stamp'), `${stamp}\n`);
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  // Swap in whole so a concurrent run never sees half a build.
+  const old = join(root, `dist.old-${process.pid}`);
+  try {
+    renameSync(join(root, 'dist', 'cli'), old);
+  } catch {
+    /* first build */
+  }
+  try {
+    renameSync(tmp, join(root, 'dist', 'cli'));
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another process won the race
+  }
+  rmSync(old, { recursive: true, force: true });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { sourceStamp } = await import('./source-stamp.mjs');
+  await buildCli(sourceStamp(root));
+}

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { parseRouting } from '../../manifests/intent.js';
+import { configJsonSchema } from '../../pipelines/config/json-schema.js';
+import { parseConfig, projectRoot } from '../../pipelines/config/load.js';
+import { embeddedDefault } from '../../pipelines/config/embedded-default.js';
+import { starterConfig } from '../../pipelines/config/starter.js';
+import { rolloutSection } from '../../pipelines/rollout/config.js';
+
+const checkedIn = JSON.parse(readFileSync(join(projectRoot, 'schema', 'shipline.schema.json'), 'utf8')) as object;
+
+describe('config JSON Schema', () => {
+  it('is checked in as generated from the zod schemas (run `npx tsx scripts/gen-schema.ts` after changing them)', () => {
+    expect(checkedIn).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
+  });
+
+  it('accepts the starter config and the embedded default, and rejects a typo', () => {
+    const validate = new Ajv2020({ strict: false, allErrors: true }).compile(checkedIn);
+    expect(validate(parse(starterConfig())), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate(embeddedDefault), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ image: { repository: 'a/b' }, imgae: {} })).toBe(false);
+  });
+});
+
+describe('starter config', () => {
+  it('passes every validation layer', () => {
+    const raw = parse(starterConfig()) as Record<string, unknown>;
+    expect(() => parseConfig(raw, 'shipline.yaml')).not.toThrow();
+    const { api: _api, ...routing } = raw.routing as Record<string, unknown>;
+    expect(() => parseRouting(routing, 'shipline.yaml')).not.toThrow();
+    expect(rolloutSection.safeParse(raw.rollout).success).toBe(true);
+  });
+});
