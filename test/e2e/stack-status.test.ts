@@ -8,7 +8,9 @@ describe('shipline stack status', () => {
     const result = await run(['node', 'scripts/shipline.mjs', 'stack', 'status'], { nothrow: true });
     expect(result.exitCode, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');
-    for (const part of ['qemu-binfmt', 'registry', 'dockerd', 'etcd', 'kube-apiserver', 'buildkitd', 'buildx', 'base-images']) {
+    const partNames = ['qemu-binfmt', 'registry', 'dockerd', 'etcd', 'kube-apiserver', 'buildkitd', 'buildx', 'base-images',
+      'kube-controller-manager', 'kube-scheduler', 'pause-image', 'containerd', 'kubelet'];
+    for (const part of partNames) {
       const line = lines.find((l) => l.startsWith(`${part} `));
       expect(line, part).toBeDefined();
       expect(line).toMatch(/\s+up\s+/);
