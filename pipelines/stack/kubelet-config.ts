@@ -51,7 +51,6 @@ export function kubeletConfig(p: KubeletPaths): Record<string, unknown> {
     clusterDomain: 'cluster.local',
     resolvConf: '/etc/resolv.conf',
     registerNode: true,
-    nodeStatusReportFrequency: '10s',
     serializeImagePulls: false,
     maxPods: 110,
   };

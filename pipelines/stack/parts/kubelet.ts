@@ -9,7 +9,7 @@ import { KubeApiError } from '../../adapters/kube.js';
 import { ExternalError } from '../../errors.js';
 import { pkiPaths } from '../certs.js';
 import { daemonPart } from '../daemon-part.js';
-import { logFile, logTail } from '../daemon.js';
+import { logFile, logTail, runningPid } from '../daemon.js';
 import { adminClient, binaryVersion, componentKubeconfig, installKubeNode } from '../kube-node.js';
 import { kubeletConfig } from '../kubelet-config.js';
 import { host, nodeName, paths, ports } from '../layout.js';
@@ -29,7 +29,7 @@ const fieldManager = 'shipline-stack';
 interface Node {
   status?: {
     addresses?: { type: string; address: string }[];
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    conditions?: { type: string; status: string; reason?: string; message?: string; lastHeartbeatTime?: string }[];
   };
 }
 
@@ -74,13 +74,19 @@ async function ensureNodeRbac(): Promise<void> {
   );
 }
 
-async function waitNodeReady(timeoutMs: number): Promise<void> {
+/**
+ * Waits for Ready=True posted at or after `since` (ms): a node object outlives its
+ * kubelet, and its last Ready=True stays until the controller-manager times it out.
+ */
+async function waitNodeReady(since: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let node: Node | undefined;
   for (;;) {
     node = await getNode().catch(() => undefined);
     if (node) await ensureLoopbackAddress(node).catch(() => undefined);
-    if (readyCondition(node)?.status === 'True') return;
+    const ready = readyCondition(node);
+    // Heartbeats carry whole seconds.
+    if (ready?.status === 'True' && Date.parse(ready.lastHeartbeatTime ?? '') >= since - 1000) return;
     if (Date.now() > deadline) break;
     await sleep(500);
   }
@@ -129,8 +135,9 @@ const daemon = daemonPart({
 export const kubelet: Part = {
   ...daemon,
   async start() {
+    const since = runningPid('kubelet') === undefined ? Date.now() : 0;
     await daemon.start();
-    await waitNodeReady(180_000);
+    await waitNodeReady(since, 180_000);
   },
   /**
    * Pods keep running in containerd until it stops; kubelet's own mounts go now, and
