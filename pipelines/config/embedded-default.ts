@@ -26,7 +26,7 @@ export const embeddedDefault: Record<string, unknown> = {
     availableTimeout: '3m',
     // The local stack has no pod network: versions listen on the node's loopback, each
     // on its own port from 18080.
-    workload: { hostNetwork: true, port: 18080, command: ['/bin/busybox', 'httpd', '-f', '-p', '127.0.0.1:{port}', '-h', '/www'] },
+    workload: { hostNetwork: true, port: 18080, terminationGracePeriodSeconds: 2, command: ['/bin/busybox', 'httpd', '-f', '-p', '127.0.0.1:{port}', '-h', '/www'] },
     gates: { http: { url: 'http://127.0.0.1:{port}/cgi-bin/healthz', timeout: '5s' } },
   },
 };

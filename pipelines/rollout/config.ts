@@ -24,11 +24,13 @@ export const rolloutSection = z
         port: z.number().int().min(1).max(65535).default(8080),
         /** Pods on the node's network (the local stack has no pod network): subset N listens on port + N. */
         hostNetwork: z.boolean().default(false),
+        /** How long a stopping version may take; its host port stays taken meanwhile. */
+        terminationGracePeriodSeconds: z.number().int().min(0).default(30),
         /** Container command; {port} is replaced. Default: the image's entrypoint. */
         command: z.array(z.string()).optional(),
       })
       .strict()
-      .default({ replicas: 1, port: 8080, hostNetwork: false }),
+      .default({ replicas: 1, port: 8080, hostNetwork: false, terminationGracePeriodSeconds: 30 }),
     gates: z
       .object({
         http: z.object({ url: z.string().min(1), timeout: duration.default('5s') }).strict().optional(),

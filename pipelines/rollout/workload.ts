@@ -38,6 +38,7 @@ export function deploymentFor(inputs: WorkloadInputs): KubeObject {
         metadata: { labels },
         spec: {
           ...(workload.hostNetwork ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
+          terminationGracePeriodSeconds: workload.terminationGracePeriodSeconds,
           containers: [
             {
               name: inputs.service,

@@ -1,7 +1,7 @@
 // Rollouts against the real cluster of the stack: Deployments that become available on
 // its node, routes shifted step by step, the lease, history, promote/abort/rollback.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
 import { ExternalError, PreconditionError } from '../../pipelines/errors.js';
 import { rolloutContext } from '../../pipelines/rollout/context.js';
@@ -12,7 +12,8 @@ import { installRoutingCrds } from '../support/routing-crds.js';
 import { rolloutFixture } from '../support/rollout-fixture.js';
 
 const client = KubeClient.load(paths.kubeconfig());
-const fixture = rolloutFixture({ steps: [25, 100], autoPromote: false, gates: { http: { url: 'http://127.0.0.1:{port}/cgi-bin/healthz', timeout: '3s' } } }, 19180);
+const fixture = rolloutFixture({ steps: [25, 100], autoPromote: false, gates: { http: { url: 'http://127.0.0.1:{port}/cgi-bin/healthz', timeout: '3s' } } });
+const [p0, p1] = [fixture.port, fixture.port + 1];
 const ctx = () => rolloutContext(fixture.loaded(), { kubeconfig: paths.kubeconfig() });
 const images: Record<string, string> = {};
 
@@ -28,6 +29,10 @@ async function replicas(subset: string): Promise<number | undefined> {
   return d?.spec.replicas;
 }
 
+afterAll(async () => {
+  await fixture.cleanup(client);
+});
+
 beforeAll(async () => {
   await installRoutingCrds(client);
   for (const v of ['v1', 'v2', 'v3']) images[v] = await fixture.image(v);
@@ -40,7 +45,7 @@ describe('rollout', () => {
     const http = (await route()).spec.http;
     expect(http).toHaveLength(1);
     expect(http[0]!.route).toEqual([{ destination: { host: `link-${fixture.id}`, subset: 'v1', port: { number: 8080 } } }]);
-    const res = await fetch('http://127.0.0.1:19180/cgi-bin/version');
+    const res = await fetch(`http://127.0.0.1:${p0}/cgi-bin/version`);
     expect(((await res.json()) as { version: string }).version).toBe('v1');
   });
 
@@ -48,9 +53,9 @@ describe('rollout', () => {
     const summary = await startRollout(await ctx(), { strategy: 'canary', image: images.v2!, subset: 'v2' });
     expect(summary).toMatchObject({ revision: 2, subset: 'v2', previous: 'v1', state: 'progressing', steps: ['canary 25% v2', 'canary 100% v2'] });
     const status = await rolloutStatus(await ctx());
-    expect(status.current).toMatchObject({ subset: 'v2', state: 'progressing', stepLabel: 'canary 100% v2', port: 19181 });
+    expect(status.current).toMatchObject({ subset: 'v2', state: 'progressing', stepLabel: 'canary 100% v2', port: p1 });
     expect(status.weights).toEqual([{ rule: 0, destination: 'v2', weight: 100 }]);
-    expect(((await (await fetch('http://127.0.0.1:19181/cgi-bin/version')).json()) as { version: string }).version).toBe('v2');
+    expect(((await (await fetch(`http://127.0.0.1:${p1}/cgi-bin/version`)).json()) as { version: string }).version).toBe('v2');
 
     await promoteRollout(await ctx());
     expect(await replicas('v1')).toBe(0);
@@ -103,7 +108,7 @@ describe('rollout', () => {
   });
 
   it('a failing gate aborts automatically: traffic back on the stable version', async () => {
-    const failing = rolloutFixture({ steps: [50, 100], gates: { http: { url: 'http://127.0.0.1:{port}/missing', timeout: '2s' } } }, 19180);
+    const failing = rolloutFixture({ steps: [50, 100], gates: { http: { url: 'http://127.0.0.1:{port}/missing', timeout: '2s' } } }, fixture.port);
     // Same route as the main fixture, with a gate that fails.
     const loaded = fixture.loaded();
     loaded.raw.rollout = failing.loaded().raw.rollout;
@@ -122,6 +127,6 @@ describe('rollout', () => {
     expect(await replicas('v1')).toBe(1);
     expect(await replicas('v2')).toBe(0);
     expect((await route()).spec.http[0]!.route).toEqual([{ destination: { host: `link-${fixture.id}`, subset: 'v1', port: { number: 8080 } } }]);
-    expect(((await (await fetch('http://127.0.0.1:19180/cgi-bin/version')).json()) as { version: string }).version).toBe('v1');
+    expect(((await (await fetch(`http://127.0.0.1:${p0}/cgi-bin/version`)).json()) as { version: string }).version).toBe('v1');
   });
 });

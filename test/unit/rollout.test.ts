@@ -63,7 +63,7 @@ describe('workloads', () => {
   it('runs one Deployment per version with the subset label, the pinned image and a readiness probe', () => {
     const d = deploymentFor({
       service: 'link', namespace: 'default', subset: 'v2', image: 'r/link@sha256:abc', selector: { app: 'link' }, subsetLabels: { version: 'v2' },
-      port: 18081, replicas: 2, workload: { replicas: 1, port: 18080, hostNetwork: true, command: ['httpd', '-p', '127.0.0.1:{port}'] },
+      port: 18081, replicas: 2, workload: { replicas: 1, port: 18080, hostNetwork: true, terminationGracePeriodSeconds: 30, command: ['httpd', '-p', '127.0.0.1:{port}'] },
     });
     expect(d.metadata).toMatchObject({ name: 'link-v2', labels: { app: 'link', version: 'v2' } });
     const spec = d.spec as { replicas: number; selector: unknown; template: { spec: { hostNetwork: boolean; containers: { image: string; command: string[] }[] } } };
