@@ -22,6 +22,7 @@ export const ports = {
   kubeScheduler: 10259,
   kubelet: 10250,
   kubeletHealthz: 10248,
+  prometheus: 9090,
 } as const;
 
 export const host = '127.0.0.1';

@@ -15,6 +15,7 @@ import { kubeControllerManager } from './parts/kube-controller-manager.js';
 import { kubeScheduler } from './parts/kube-scheduler.js';
 import { kubelet } from './parts/kubelet.js';
 import { pauseImage } from './parts/pause-image.js';
+import { prometheus } from './parts/prometheus.js';
 import { qemu } from './parts/qemu.js';
 import { registry } from './parts/registry.js';
 
@@ -24,7 +25,7 @@ import { registry } from './parts/registry.js';
  */
 export const parts: readonly Part[] = [
   qemu, registry, dockerd, etcd, kubeApiserver, buildkitd, buildx, baseImages,
-  kubeControllerManager, kubeScheduler, pauseImage, containerd, kubelet,
+  kubeControllerManager, kubeScheduler, pauseImage, containerd, kubelet, prometheus,
 ];
 
 const nameWidth = Math.max(15, ...parts.map((p) => p.name.length + 1));
