@@ -2,7 +2,7 @@
 // object is resolved and dry-run first; only then is anything changed.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeApiError, type KubeClient, type KubeObject } from '../adapters/kube.js';
-import { ExternalError, PreconditionError } from '../errors.js';
+import { ExternalError, InputError, PreconditionError } from '../errors.js';
 import { objectDiff, sameContent } from './diff.js';
 import { describeObject, type SourcedObject } from './documents.js';
 
@@ -71,9 +71,10 @@ async function applyPhase(client: KubeClient, objects: SourcedObject[], options:
   }
   if (problems.length > 0) {
     const conflicts = problems.some((p) => p.includes('owned by another manager'));
-    throw new PreconditionError(`the API server refused ${problems.length} of ${objects.length} objects; nothing was changed:\n${problems.join('\n')}`, {
-      hint: conflicts ? 'take the fields over with --force-conflicts, or leave them to their manager' : 'fix the objects named above',
-    });
+    const message = `the API server refused ${problems.length} of ${objects.length} objects; nothing was changed:\n${problems.join('\n')}`;
+    // Conflicts are a state of the cluster (exit 3); anything else is the objects' fault (exit 2).
+    if (conflicts) throw new PreconditionError(message, { hint: 'take the fields over with --force-conflicts, or leave them to their manager' });
+    throw new InputError(message, { hint: 'fix the fields named above' });
   }
 
   const outcomes: ApplyOutcome[] = [];

@@ -24,7 +24,12 @@ export function readYamlFile(file: string, shown = file): unknown {
       hint: 'fix the YAML syntax (indentation, quotes, duplicate keys)',
     });
   }
-  return doc.toJS() as unknown;
+  try {
+    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (error) {
+    // e.g. an alias bomb ("billion laughs"): refuse rather than expand it.
+    throw new InputError(`${shown}: ${(error as Error).message}`, { hint: 'remove the deeply nested YAML aliases (&anchor / *alias)' });
+  }
 }
 
 /** `routing.rules[2].to` from a zod issue path. */

@@ -7,7 +7,7 @@ import { gatherRoutingFacts } from '../../pipelines/cluster/check-facts.js';
 import { chooseRoutingApi } from '../../pipelines/cluster/choose-api.js';
 import { parseObjects } from '../../pipelines/cluster/documents.js';
 import { routingNeeds } from '../../pipelines/cluster/routing-needs.js';
-import { PreconditionError } from '../../pipelines/errors.js';
+import { InputError, PreconditionError } from '../../pipelines/errors.js';
 import { paths } from '../../pipelines/stack/layout.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
 
@@ -65,7 +65,7 @@ describe('apply', () => {
       'mixed.yaml',
     );
     const error = await applyObjects(client, objects, options).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PreconditionError);
+    expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toContain('Deployment/broken (mixed.yaml doc 2)');
     expect(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: good, namespace: 'default' } })).toBeUndefined();
   });

@@ -68,3 +68,17 @@ describe('config loading', () => {
     expect(loaded.config.image.repository).toBe('127.0.0.1:5000/modco/link');
   });
 });
+
+describe('hostile YAML', () => {
+  it('refuses an alias bomb with exit 2 instead of expanding it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipline-bomb-'));
+    const levels = ['a: &a [x,x,x,x,x,x,x,x,x]'];
+    for (const [prev, name] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f']] as const) {
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    writeFileSync(join(dir, 'bomb.yaml'), `${levels.join('\n')}\n`);
+    const error = errorOf(() => loadConfig('bomb.yaml', dir));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(/^bomb\.yaml: .*alias/i);
+  });
+});
