@@ -4,7 +4,8 @@
 // are unique. CEL rules (x-kubernetes-validations) are not evaluated here; lint-rules
 // re-implements the ones that matter for routing.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { projectRoot } from '../pipelines/project-root.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 
@@ -41,7 +42,7 @@ export function versionsOf(group: RoutingGroup, kind: string): Map<string, Schem
   if (!file) return undefined;
   let versions = loaded.get(file);
   if (!versions) {
-    const crd = parse(readFileSync(fileURLToPath(new URL(`./crds/${file}`, import.meta.url)), 'utf8')) as Crd;
+    const crd = parse(readFileSync(join(projectRoot, 'manifests', 'crds', file), 'utf8')) as Crd;
     versions = new Map();
     for (const v of crd.spec.versions) {
       if (v.served && v.schema?.openAPIV3Schema) versions.set(v.name, v.schema.openAPIV3Schema);

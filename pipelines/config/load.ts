@@ -3,7 +3,7 @@
 // local stack) is used.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../project-root.js';
 import { buildConfigSchema, type BuildConfig } from './schema.js';
 import { invalidConfig, readYamlFile, zodIssues, type ConfigIssue } from './read.js';
 import { embeddedDefault } from './embedded-default.js';
@@ -18,7 +18,7 @@ export interface LoadedConfig {
   raw: Record<string, unknown>;
 }
 
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { projectRoot };
 export const embeddedName = '(embedded default)';
 
 export function configRules(config: BuildConfig): ConfigIssue[] {

@@ -1,12 +1,13 @@
 // Installs what the stack needs and a machine lacks: Debian packages through apt,
 // Go programs built into the cache by scripts/stack/build-go-tools.sh.
 import { existsSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { projectRoot } from '../project-root.js';
 import { commandExists, run } from '../adapters/process.js';
 import { ExternalError } from '../errors.js';
 import { cacheDir, versions } from './layout.js';
 
-const buildScript = fileURLToPath(new URL('../../scripts/stack/build-go-tools.sh', import.meta.url));
+const buildScript = join(projectRoot, 'scripts', 'stack', 'build-go-tools.sh');
 
 function aptEnv(): NodeJS.ProcessEnv {
   return { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

@@ -19,3 +19,20 @@ describe('shipline stack status', () => {
     expect(lines).toContain(`kubeconfig ${paths.kubeconfig()}`);
   });
 });
+
+describe('shipline stack up: faults', () => {
+  it('refuses a port already taken by a program the stack did not start, naming the part and address (exit 3)', async () => {
+    const { mkdtempSync, readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    // A second stack (its own cache) finds the first one's registry on 127.0.0.1:5000.
+    const cache = mkdtempSync(join(tmpdir(), 'shipline-second-stack-'));
+    const result = await run(['node', 'scripts/shipline.mjs', 'stack', 'up'], { nothrow: true, env: { ...process.env, SHIPLINE_CACHE: cache } });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain('registry: something the stack did not start already answers at http://127.0.0.1:5000');
+    expect(result.stderr).toContain('fix:');
+    // Nothing was started for it.
+    const pids = join(cache, 'stack', 'pids');
+    expect(() => readdirSync(pids)).toThrow();
+  });
+});
