@@ -4,7 +4,7 @@
 import type { RegistryClient } from '../adapters/registry.js';
 import { PreconditionError } from '../errors.js';
 import { manifestMediaType, type BlobTask, type PushPlan } from './push-plan.js';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../pool.js';
 import { openEntry, type TarIndex } from './tar-index.js';
 
 export interface PushOptions {

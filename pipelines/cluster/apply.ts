@@ -5,6 +5,8 @@ import { KubeApiError, type KubeClient, type KubeObject } from '../adapters/kube
 import { ExternalError, InputError, PreconditionError } from '../errors.js';
 import { objectDiff, sameContent } from './diff.js';
 import { describeObject, type SourcedObject } from './documents.js';
+import { unknownKind } from './unknown-kind.js';
+import { mapLimit } from '../pool.js';
 
 export interface ApplyOptions {
   fieldManager: string;
@@ -36,11 +38,7 @@ function conflictMessage(s: SourcedObject, error: KubeApiError): string {
 /** Sets metadata.namespace the way the resource's scope wants it; fails on unknown kinds. */
 async function target(client: KubeClient, s: SourcedObject, namespace: string): Promise<KubeObject> {
   const resource = await client.resourceFor(s.object.apiVersion, s.object.kind);
-  if (!resource) {
-    throw new PreconditionError(`${describeObject(s)}: the cluster does not serve ${s.object.kind} in ${s.object.apiVersion}`, {
-      hint: 'install the CRD that defines it (see `shipline check`), or render for an API version the cluster serves',
-    });
-  }
+  if (!resource) throw await unknownKind(client, s);
   const { namespace: own, ...metadata } = s.object.metadata;
   return { ...s.object, metadata: resource.namespaced ? { ...metadata, namespace: own ?? namespace } : metadata };
 }
@@ -54,21 +52,23 @@ async function waitEstablished(client: KubeClient, crd: KubeObject): Promise<voi
   throw new ExternalError(`CustomResourceDefinition ${crd.metadata.name} did not become established within 15s`);
 }
 
+/** Requests in flight at once; the API server's default max-in-flight is far above. */
+const parallel = 16;
+
 async function applyPhase(client: KubeClient, objects: SourcedObject[], options: ApplyOptions): Promise<ApplyOutcome[]> {
-  const targets: KubeObject[] = [];
-  for (const s of objects) targets.push(await target(client, s, options.namespace));
+  const targets = await mapLimit(objects, parallel, (s) => target(client, s, options.namespace));
 
   const problems: string[] = [];
-  const previews: KubeObject[] = [];
-  for (const [i, s] of objects.entries()) {
+  const previews = await mapLimit(objects, parallel, async (s, i) => {
     try {
-      previews.push(await client.apply(targets[i]!, { fieldManager: options.fieldManager, force: options.force, dryRun: true }));
+      return await client.apply(targets[i]!, { fieldManager: options.fieldManager, force: options.force, dryRun: true });
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 409) problems.push(conflictMessage(s, error));
       else if (error instanceof KubeApiError) problems.push(`${describeObject(s)}: ${error.message.replace(/^PATCH \S+: /, '')}`);
       else throw error;
+      return undefined;
     }
-  }
+  });
   if (problems.length > 0) {
     const conflicts = problems.some((p) => p.includes('owned by another manager'));
     const message = `the API server refused ${problems.length} of ${objects.length} objects; nothing was changed:\n${problems.join('\n')}`;
@@ -77,16 +77,15 @@ async function applyPhase(client: KubeClient, objects: SourcedObject[], options:
     throw new InputError(message, { hint: 'fix the fields named above' });
   }
 
-  const outcomes: ApplyOutcome[] = [];
-  for (const [i, s] of objects.entries()) {
+  return mapLimit(objects, parallel, async (s, i): Promise<ApplyOutcome> => {
     const live = await client.get(targets[i]!);
-    const applied = options.dryRun ? previews[i]! : await client.apply(targets[i]!, { fieldManager: options.fieldManager, force: options.force });
+    const preview = previews[i]!;
+    const applied = options.dryRun ? preview : await client.apply(targets[i]!, { fieldManager: options.fieldManager, force: options.force });
     const action: ApplyAction = !live ? 'created' : sameContent(live, applied) ? 'unchanged' : 'configured';
     const label = `${s.object.kind}/${targets[i]!.metadata.namespace ? `${targets[i]!.metadata.namespace}/` : ''}${s.object.metadata.name}`;
-    outcomes.push({ object: s, action, diff: options.diff ? objectDiff(label, live, previews[i]!) : undefined });
     if (!options.dryRun && s.object.kind === 'CustomResourceDefinition') await waitEstablished(client, applied);
-  }
-  return outcomes;
+    return { object: s, action, diff: options.diff ? objectDiff(label, live, preview) : undefined };
+  });
 }
 
 export async function applyObjects(client: KubeClient, objects: readonly SourcedObject[], options: ApplyOptions): Promise<ApplyOutcome[]> {

@@ -1,6 +1,6 @@
 // Runs the release pipeline as a listr2 task list: a live tree on a terminal, plain
 // timestamped lines without one (CI), logs on stderr under --json.
-import { Listr, ListrLogger, PRESET_TIMESTAMP, ProcessOutput, type ListrTask } from 'listr2';
+import { Listr, ListrLogger, PRESET_TIMER, PRESET_TIMESTAMP, ProcessOutput, type ListrTask } from 'listr2';
 import { quoteArgv } from '../adapters/process.js';
 import { InterruptedError } from '../errors.js';
 import type { ReleaseOptions, ReleaseState, ReleaseSummary } from './context.js';
@@ -43,7 +43,7 @@ function list(tasks: ListrTask<ReleaseState>[], state: ReleaseState, io: Release
     exitOnError: true,
     renderer: io.tty && !io.json ? 'default' : 'simple',
     fallbackRenderer: 'simple',
-    rendererOptions: io.tty && !io.json ? { collapseSubtasks: true, showErrorMessage: true } : { timestamp: PRESET_TIMESTAMP, logger },
+    rendererOptions: io.tty && !io.json ? { collapseSubtasks: true, showErrorMessage: true, timer: PRESET_TIMER } : { timestamp: PRESET_TIMESTAMP, logger },
     fallbackRendererOptions: { timestamp: PRESET_TIMESTAMP, logger },
   } as ConstructorParameters<typeof Listr<ReleaseState>>[1]);
 }

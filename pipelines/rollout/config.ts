@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { durationPattern, durationMs } from '../../manifests/duration.js';
 import type { LoadedConfig } from '../config/load.js';
 import { invalidConfig, zodIssues } from '../config/read.js';
+import { InputError } from '../errors.js';
 
 const duration = z.string().regex(durationPattern, 'must be a duration such as 30s, 500ms or 5m');
 const percentStep = z.number().int('must be a whole number').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100');
@@ -11,7 +12,11 @@ export const rolloutSection = z
   .object({
     strategy: z.enum(['canary', 'mirror', 'header', 'subset']).default('canary'),
     /** Canary weights for the new version, in order; the last one is usually 100. */
-    steps: z.array(percentStep).min(1).default([10, 25, 50, 100]),
+    steps: z
+      .array(percentStep)
+      .min(1)
+      .refine((steps) => steps.every((w, i) => i === 0 || w > steps[i - 1]!), { message: 'must increase step by step, e.g. [10, 25, 50, 100]' })
+      .default([10, 25, 50, 100]),
     pause: duration.default('30s'),
     /** Promote by itself once a canary reaches its last step at 100% with every gate passing. */
     autoPromote: z.boolean().default(true),
@@ -57,6 +62,17 @@ export function rolloutConfig(loaded: LoadedConfig): RolloutConfig {
   const parsed = rolloutSection.safeParse(loaded.raw.rollout ?? {});
   if (!parsed.success) throw invalidConfig(loaded.file, zodIssues(parsed.error, 'rollout'), 'see the rollout section in README.md');
   return parsed.data;
+}
+
+/** `--steps 10,25,50,100` → [10, 25, 50, 100], checked like rollout.steps. */
+export function parseSteps(text: string): number[] {
+  const steps = text.split(',').map((s) => s.trim());
+  const numbers = steps.map(Number);
+  const bad = steps.find((s, i) => !/^\d+$/.test(s) || numbers[i]! < 1 || numbers[i]! > 100);
+  if (bad !== undefined) throw new InputError(`--steps ${text}: ${JSON.stringify(bad)} is not a whole percentage between 1 and 100`, { hint: 'e.g. --steps 10,25,50,100' });
+  const down = numbers.findIndex((w, i) => i > 0 && w <= numbers[i - 1]!);
+  if (down > 0) throw new InputError(`--steps ${text}: ${numbers[down]} after ${numbers[down - 1]}; steps must increase`, { hint: 'e.g. --steps 10,25,50,100' });
+  return numbers;
 }
 
 export function ms(duration: string): number {

@@ -73,6 +73,8 @@ export interface ReleasePlan {
   revision: number;
   port: number;
   history: StoredRelease[];
+  /** The same rollout, interrupted (e.g. its process killed): continue from its last step. */
+  resume?: StoredRelease;
 }
 
 /** Reads the history and decides the new release's subset, revision and port; changes nothing. */
@@ -81,12 +83,16 @@ export async function planRelease(ctx: RolloutContext, request: StartRequest): P
   const subset = request.subset ?? subsetFromImage(request.image);
   const history = await listReleases(ctx.client, ctx.route, ctx.namespace);
   const running = inProgress(history);
+  const stable = latestPromoted(history)?.release;
   if (running) {
-    throw new PreconditionError(`route ${ctx.route} has an unfinished rollout of ${running.release.subset} (revision ${running.release.revision}, ${running.release.stepLabel})`, {
-      hint: 'finish it with `shipline rollout promote` or `shipline rollout abort`',
+    const r = running.release;
+    if (r.subset === subset && r.image === request.image && r.strategy === request.strategy) {
+      return { subset, stable, revision: r.revision, port: r.port, history, resume: running };
+    }
+    throw new PreconditionError(`route ${ctx.route} has an unfinished rollout of ${r.subset} (revision ${r.revision}, ${r.stepLabel})`, {
+      hint: `finish it with \`shipline rollout promote\` or \`shipline rollout abort\`, or re-run the same rollout (${r.strategy} of ${r.image}) to resume it`,
     });
   }
-  const stable = latestPromoted(history)?.release;
   if (stable?.subset === subset) throw new InputError(`${subset} is already the stable version of ${ctx.route}`, { hint: 'build and roll out a new version' });
   const revision = (history.at(-1)?.release.revision ?? 0) + 1;
   const port = ctx.rollout.workload.hostNetwork ? freePort(ctx.rollout.workload.port, stable ? [stable.port] : []) : ctx.rollout.workload.port;
@@ -101,11 +107,12 @@ export function firstObjects(ctx: RolloutContext, request: StartRequest, plan: R
 
 export async function startRollout(ctx: RolloutContext, request: StartRequest): Promise<RolloutSummary> {
   return withLock(ctx, async () => {
-    const { subset, stable, revision, port } = await planRelease(ctx, request);
+    const { subset, stable, revision, port, resume } = await planRelease(ctx, request);
+    if (resume) ctx.log(`resuming the rollout of ${subset} (r${revision}) after "${resume.release.stepLabel}"`);
     const deployment = workload(ctx, subset, request.image, port);
     await applyRendered(ctx, [deployment], `(workload ${subset})`);
     ctx.log(`deployment ${deployment.metadata.name}: applied, waiting until available`);
-    const stored: StoredRelease = { release: release(ctx, { revision, subset, image: request.image, strategy: request.strategy, state: 'progressing', previous: stable?.subset, port }), manifests: '' };
+    const stored: StoredRelease = resume ?? { release: release(ctx, { revision, subset, image: request.image, strategy: request.strategy, state: 'progressing', previous: stable?.subset, port }), manifests: '' };
     try {
       await waitAvailable(ctx, subset);
     } catch (error) {
@@ -128,6 +135,10 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
     const states = strategyStates(request.strategy, stable.subset, subset, ctx.rollout);
     const done: string[] = [];
     for (const [i, state] of states.entries()) {
+      if (resume && i < resume.release.step) {
+        done.push(state.label);
+        continue;
+      }
       const routes = await shift(ctx, state);
       done.push(state.label);
       Object.assign(stored.release, { step: i, stepLabel: state.label });

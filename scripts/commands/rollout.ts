@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { durationPattern } from '../../manifests/duration.js';
 import { loadConfig } from '../../pipelines/config/load.js';
+import { InputError } from '../../pipelines/errors.js';
+import { parseSteps } from '../../pipelines/rollout/config.js';
 import { rolloutContext } from '../../pipelines/rollout/context.js';
 import { abortRollout, promoteRollout, rollbackRollout, startRollout, type RolloutSummary } from '../../pipelines/rollout/run.js';
 import { formatStatus, rolloutStatus } from '../../pipelines/rollout/status.js';
@@ -52,8 +55,17 @@ export function registerRolloutCommands(program: Command): void {
       .description(describe)
       .requiredOption('--image <ref@digest>', 'the new version, pinned by digest (as `shipline build` prints it)')
       .option('--subset <name>', 'its subset / version label (default: from the image tag)')
-      .action(async (flags: Flags & { image: string; subset?: string }) => {
-        print(await startRollout(await context(flags, strategy), { strategy, image: flags.image, subset: flags.subset }), flags.json);
+      .option('--steps <list>', 'canary weights, e.g. 10,25,50,100 (default: rollout.steps)')
+      .option('--pause <duration>', 'pause between steps, e.g. 30s (default: rollout.pause)')
+      .action(async (flags: Flags & { image: string; subset?: string; steps?: string; pause?: string }) => {
+        const steps = flags.steps === undefined ? undefined : parseSteps(flags.steps);
+        if (flags.pause !== undefined && !durationPattern.test(flags.pause)) {
+          throw new InputError(`--pause ${flags.pause}: not a duration`, { hint: 'e.g. --pause 30s or --pause 500ms' });
+        }
+        const ctx = await context(flags, strategy);
+        if (steps) ctx.rollout.steps = steps;
+        if (flags.pause) ctx.rollout.pause = flags.pause;
+        print(await startRollout(ctx, { strategy, image: flags.image, subset: flags.subset }), flags.json);
       });
   }
   common(rollout.command('status')).description('current release, step, weights and versions').action(async (flags: Flags) => {

@@ -95,3 +95,14 @@ describe('leases and live weights', () => {
     expect(liveWeights(vs)).toEqual({ weights: [{ rule: 0, destination: 'v1', weight: 80 }, { rule: 0, destination: 'v2', weight: 20 }], mirror: 'v2 50%' });
   });
 });
+
+describe('canary steps', () => {
+  it('parse from --steps and must increase within 1..100', async () => {
+    const { parseSteps } = await import('../../pipelines/rollout/config.js');
+    expect(parseSteps('10,25,50,100')).toEqual([10, 25, 50, 100]);
+    expect(() => parseSteps('10,5,100')).toThrow(/--steps 10,5,100: 5 after 10; steps must increase/);
+    expect(() => parseSteps('150')).toThrow(/"150" is not a whole percentage between 1 and 100/);
+    expect(() => parseSteps('10,,20')).toThrow(/"" is not a whole percentage/);
+    expect(rolloutSection.safeParse({ steps: [50, 20] }).success).toBe(false);
+  });
+});
