@@ -70,9 +70,19 @@ describe('apply', () => {
     expect(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: good, namespace: 'default' } })).toBeUndefined();
   });
 
-  it('refuses kinds the cluster does not serve before changing anything', async () => {
-    const objects = parseObjects('apiVersion: example.com/v1\nkind: Nothing\nmetadata: {name: x}\n', 'x.yaml');
-    await expect(applyObjects(client, objects, options)).rejects.toThrow(/does not serve Nothing in example\.com\/v1/);
+  it('refuses kinds the cluster does not serve before changing anything, suggesting served ones', async () => {
+    const missing = parseObjects('apiVersion: example.com/v1\nkind: Nothing\nmetadata: {name: x}\n', 'x.yaml');
+    const noApi = await applyObjects(client, missing, options).catch((e: unknown) => e);
+    expect(noApi).toBeInstanceOf(PreconditionError);
+    expect((noApi as Error).message).toMatch(/does not serve Nothing in example\.com\/v1/);
+    const typo = parseObjects('apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: x}\n', 'typo.yaml');
+    const typoError = await applyObjects(client, typo, options).catch((e: unknown) => e);
+    expect(typoError).toBeInstanceOf(InputError);
+    expect((typoError as Error).message).toContain('did you mean Deployment?');
+    const moved = parseObjects('apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: x}\n', 'old.yaml');
+    const movedError = await applyObjects(client, moved, options).catch((e: unknown) => e);
+    expect(movedError).toBeInstanceOf(InputError);
+    expect((movedError as Error).message).toContain('it is served as apps/v1');
   });
 
   it('deletes and waits until the objects are gone', async () => {

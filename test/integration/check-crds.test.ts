@@ -1,0 +1,57 @@
+// check with and without the routing CRDs installed: the CRDs are removed for the test
+// and installed again afterwards (tests run one file at a time).
+import { afterAll, describe, expect, it } from 'vitest';
+import { KubeClient } from '../../pipelines/adapters/kube.js';
+import { deleteObjects } from '../../pipelines/cluster/apply.js';
+import { gatherRoutingFacts } from '../../pipelines/cluster/check-facts.js';
+import { chooseRoutingApi } from '../../pipelines/cluster/choose-api.js';
+import { readObjects } from '../../pipelines/cluster/documents.js';
+import { routingNeeds } from '../../pipelines/cluster/routing-needs.js';
+import { projectRoot } from '../../pipelines/config/load.js';
+import { PreconditionError } from '../../pipelines/errors.js';
+import { paths } from '../../pipelines/stack/layout.js';
+import { installRoutingCrds } from '../support/routing-crds.js';
+import { join } from 'node:path';
+
+const crds = readObjects([join(projectRoot, 'manifests', 'crds')]);
+const gatewayCrds = crds.filter((c) => c.object.metadata.name.endsWith('gateway.networking.k8s.io'));
+const istioCrds = crds.filter((c) => c.object.metadata.name.endsWith('networking.istio.io'));
+const needsNothing = routingNeeds(undefined);
+
+async function facts() {
+  const client = KubeClient.load(paths.kubeconfig());
+  return gatherRoutingFacts(client, 'default');
+}
+
+afterAll(async () => {
+  await installRoutingCrds(KubeClient.load(paths.kubeconfig()));
+});
+
+describe('check with and without routing CRDs', () => {
+  it('with only Istio installed picks Istio, and refuses Gateway API', async () => {
+    const client = KubeClient.load(paths.kubeconfig());
+    await installRoutingCrds(client);
+    await deleteObjects(client, gatewayCrds, { namespace: 'default' });
+    const f = await facts();
+    expect(f.gatewayApi.versions).toEqual([]);
+    expect(chooseRoutingApi(needsNothing, f).apiVersion).toBe('networking.istio.io/v1');
+    expect(() => chooseRoutingApi(needsNothing, f, 'gateway-api')).toThrow(/serves no HTTPRoute/);
+  });
+
+  it('with only Gateway API installed picks it, and refuses fault injection (exit 3)', async () => {
+    const client = KubeClient.load(paths.kubeconfig());
+    await installRoutingCrds(client);
+    await deleteObjects(client, istioCrds, { namespace: 'default' });
+    const f = await facts();
+    expect(f.istio.versions).toEqual([]);
+    expect(chooseRoutingApi(needsNothing, f).apiVersion).toBe('gateway.networking.k8s.io/v1');
+    expect(() => chooseRoutingApi({ ...needsNothing, fault: true }, f)).toThrow(PreconditionError);
+  });
+
+  it('with no routing CRDs at all says so (exit 3)', async () => {
+    const client = KubeClient.load(paths.kubeconfig());
+    await deleteObjects(client, gatewayCrds, { namespace: 'default' });
+    const f = await facts();
+    expect(() => chooseRoutingApi(needsNothing, f)).toThrow(/serves no routing API: neither networking\.istio\.io nor gateway\.networking\.k8s\.io/);
+  });
+});
