@@ -89,13 +89,23 @@ export function runBuild(
     child.on('close', (code, signal) => {
       if (partial) options.onLine?.(partial);
       if (code === 0) return resolve();
-      reject(
-        new ExternalError(`${quoteArgv(argv)} ${signal ? `was killed by ${signal}` : `exited with ${code}`}\n${tail(output, 20)}`, {
-          hint: explainBuildFailure(output),
-        }),
-      );
+      const failed = failedStep(output);
+      const head = failed
+        ? `the build failed at ${failed.step}${failed.where ? ` (${failed.where})` : ''}${failed.reason ? `: ${failed.reason}` : ''}`
+        : `${quoteArgv(argv)} ${signal ? `was killed by ${signal}` : `exited with ${code}`}`;
+      reject(new ExternalError(`${head}\nlast lines of the build log:\n${tail(output, 20)}`, { hint: explainBuildFailure(output) }));
     });
   });
+}
+
+/** The step BuildKit reports as failed (` > [linux/amd64 2/3] RUN …:`) and why, from its plain progress log. */
+export function failedStep(output: string): { step: string; where?: string; reason?: string } | undefined {
+  const last = (pattern: RegExp) => [...output.matchAll(pattern)].map((m) => m[1]!.trim()).at(-1);
+  const step = last(/^ > (\[[^\]]+\] .*?):?\s*$/gm);
+  if (!step) return undefined;
+  const where = last(/^(\S+:\d+)\n-{20}$/gm);
+  const reason = last(/^ERROR: (?:failed to build: )?(?:failed to solve: )?(.+)$/gm);
+  return { step, ...(where ? { where } : {}), ...(reason ? { reason } : {}) };
 }
 
 /** Turns BuildKit's most misleading messages into their real cause. */

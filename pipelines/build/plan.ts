@@ -58,6 +58,11 @@ export function supportsMultipleExporters(facts: BuildFacts): boolean {
   return ok(facts.buildxVersion) && ok(facts.buildkitVersion);
 }
 
+/** The OCI tarball path template in effect: --oci / --no-oci over output.oci. */
+export function ociTemplateOf(config: BuildConfig, overrides: BuildOverrides): string | undefined {
+  return overrides.oci === false ? undefined : (overrides.oci ?? config.output.oci);
+}
+
 export function ociPathFor(template: string, tag: string, repository: string): string {
   const name = repository.split('/').at(-1) ?? repository;
   return template.replaceAll('{tag}', tag).replaceAll('{name}', name);
@@ -101,7 +106,7 @@ export function planBuild(inputs: PlanInputs): BuildPlan {
   const imageRef = `${repository}:${tag}`;
   const platforms = overrides.platforms ?? config.image.platforms;
   const push = overrides.push ?? config.output.push;
-  const ociTemplate = overrides.oci === false ? undefined : (overrides.oci ?? config.output.oci);
+  const ociTemplate = ociTemplateOf(config, overrides);
   const ociPath = ociTemplate ? ociPathFor(ociTemplate, tag, repository) : undefined;
   const labels = ociLabels(inputs);
 

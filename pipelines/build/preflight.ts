@@ -3,10 +3,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildxVersion, inspectBuilder, type BuilderInfo } from '../adapters/buildx.js';
-import { RegistryClient } from '../adapters/registry.js';
 import type { BuildConfig } from '../config/schema.js';
 import { InputError, PreconditionError, type ShiplineError } from '../errors.js';
-import { apiHost, splitRepository } from './reference.js';
+import { checkPushAccess, registryTarget } from './registry-access.js';
 
 export interface PreflightResult {
   buildxVersion?: string;
@@ -34,7 +33,7 @@ export function missingPlatforms(builder: BuilderInfo, platforms: readonly strin
 export async function preflight(
   config: BuildConfig,
   baseDir: string,
-  options: { dryRun: boolean; platforms: string[]; push: boolean; offline?: boolean },
+  options: { dryRun: boolean; platforms: string[]; push: boolean; offline?: boolean; env?: NodeJS.ProcessEnv },
 ): Promise<PreflightResult> {
   checkSources(config, baseDir);
   const warnings: string[] = [];
@@ -49,7 +48,7 @@ export async function preflight(
   }
   const [builder, tags] = await Promise.all([
     result.buildxVersion ? inspectBuilder(config.builder.name, !options.dryRun) : Promise.resolve(undefined),
-    options.offline ? Promise.resolve(undefined) : existingTags(config.image.repository).catch((error: Error) => error),
+    options.offline ? Promise.resolve(undefined) : targetTags(config.image.repository, options.push, options.env).catch((error: Error) => error),
   ]);
   if (result.buildxVersion && !builder) {
     fail(new PreconditionError(`builder.name: buildx builder ${config.builder.name} does not exist`, {
@@ -71,7 +70,11 @@ export async function preflight(
   if (tags === undefined) {
     warnings.push(`offline: tags of ${config.image.repository} not checked; a date tag may need a .N suffix`);
   } else if (tags instanceof Error) {
-    if (options.push) fail(new PreconditionError(`image.repository: ${tags.message}`, { hint: 'check that the registry is up and reachable, and your credentials in ~/.docker/config.json' }));
+    if (options.push) {
+      fail(tags instanceof PreconditionError || tags instanceof InputError ? tags : new PreconditionError(`image.repository: ${tags.message}`, {
+        hint: 'check that the registry is up and reachable, and your credentials in ~/.docker/config.json',
+      }));
+    }
     else warnings.push(`could not list tags of ${config.image.repository}: ${tags.message}`);
   } else {
     result.existingTags = tags;
@@ -79,8 +82,15 @@ export async function preflight(
   return result;
 }
 
-export async function existingTags(repository: string): Promise<string[]> {
-  const { host, path } = splitRepository(repository);
-  const client = new RegistryClient(apiHost(host));
+/** Tags of the repository, with the Docker config's credentials for its registry. */
+export async function existingTags(repository: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const { client, path } = registryTarget(repository, env);
+  return client.tags(path);
+}
+
+/** Before a push, the registry must also accept our credentials (or need none). */
+async function targetTags(repository: string, push: boolean, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  if (!push) return existingTags(repository, env);
+  const { client, path } = await checkPushAccess(repository, env);
   return client.tags(path);
 }

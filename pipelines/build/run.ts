@@ -1,18 +1,19 @@
 // The build pipeline: preflight, tag, plan, then (unless dry-run) run the passes and
 // read back the digests that later steps pin.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildx, inspectBuilder, runBuild } from '../adapters/buildx.js';
 import { gitRemote, gitRevision, releaseTag } from '../adapters/git.js';
-import { platformString, RegistryClient, type ImageIndex, type ImageManifest } from '../adapters/registry.js';
+import { platformString, type ImageIndex, type ImageManifest } from '../adapters/registry.js';
 import type { LoadedConfig } from '../config/load.js';
 import { ExternalError, PreconditionError } from '../errors.js';
 import { planBuilderNodes } from './builder-nodes.js';
+import { checkOciPath, checkTagOption } from './inputs.js';
 import { platformIndex, readLayoutJson } from './oci-layout.js';
-import { planBuild, type BuildOverrides, type BuildPlan } from './plan.js';
+import { ociPathFor, ociTemplateOf, planBuild, type BuildOverrides, type BuildPlan } from './plan.js';
 import { preflight } from './preflight.js';
-import { apiHost, splitRepository } from './reference.js';
+import { registryTarget } from './registry-access.js';
 import { decideTag, type TagDecision } from './tag.js';
 
 export interface BuildRequest {
@@ -66,12 +67,12 @@ function platformsOf(index: ImageIndex | ImageManifest, digest: string | undefin
     .map((m) => ({ platform: platformString(m.platform!), digest: m.digest }));
 }
 
-async function pushedResult(plan: BuildPlan, metadataFile: string): Promise<Pick<BuildResult, 'indexDigest' | 'platforms' | 'pinned'>> {
+async function pushedResult(plan: BuildPlan, metadataFile: string, env: NodeJS.ProcessEnv): Promise<Pick<BuildResult, 'indexDigest' | 'platforms' | 'pinned'>> {
   const metadata = JSON.parse(readFileSync(metadataFile, 'utf8')) as Record<string, unknown>;
   const indexDigest = metadata['containerimage.digest'];
   if (typeof indexDigest !== 'string') throw new ExternalError(`buildx wrote no containerimage.digest to ${metadataFile}`);
-  const { host, path } = splitRepository(plan.repository);
-  const pushed = await new RegistryClient(apiHost(host)).manifest<ImageIndex | ImageManifest>(path, indexDigest);
+  const { client, path } = registryTarget(plan.repository, env);
+  const pushed = await client.manifest<ImageIndex | ImageManifest>(path, indexDigest);
   if (!pushed) throw new ExternalError(`the registry does not hold ${plan.repository}@${indexDigest} after the push`);
   return { indexDigest, platforms: platformsOf(pushed.body, indexDigest, plan.platforms), pinned: `${plan.repository}@${indexDigest}` };
 }
@@ -83,10 +84,11 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
   const dryRun = request.dryRun ?? false;
   const platforms = overrides.platforms ?? config.image.platforms;
   const push = overrides.push ?? config.output.push;
+  if (request.tag !== undefined) checkTagOption(request.tag);
 
   const builderCommands = await ensureBuilderNodes(request);
   const [checks, revision, remote, gitTag] = await Promise.all([
-    preflight(config, baseDir, { dryRun, platforms, push, offline: request.offline }),
+    preflight(config, baseDir, { dryRun, platforms, push, offline: request.offline, env }),
     gitRevision(baseDir),
     gitRemote(baseDir),
     releaseTag(baseDir, env, request.gitTag),
@@ -107,6 +109,12 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
     });
   }
 
+  const ociTemplate = ociTemplateOf(config, overrides);
+  if (ociTemplate) {
+    const field = typeof overrides.oci === 'string' ? '--oci' : `${loaded.file}: output.oci`;
+    checkOciPath(resolve(baseDir, ociPathFor(ociTemplate, tag.tag, config.image.repository)), field);
+  }
+
   const metadataDir = dryRun ? join(tmpdir(), 'shipline-build') : mkdtempSync(join(tmpdir(), 'shipline-build-'));
   const plan = planBuild({
     config,
@@ -121,12 +129,17 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
   if (plan.ociPath) result.ociPath = resolve(baseDir, plan.ociPath);
   if (dryRun) return result;
 
+  const ociExisted = result.ociPath !== undefined && existsSync(result.ociPath);
   try {
     for (const pass of plan.passes) {
-      await runBuild(pass.argv, { cwd: baseDir, env: pass.env, onLine: request.onLine });
+      await runBuild(pass.argv, { cwd: baseDir, env: pass.env, onLine: request.onLine }).catch((error: unknown) => {
+        // A failed export can leave an empty or partial tarball behind: nothing half-done.
+        if (result.ociPath && !ociExisted) rmSync(result.ociPath, { force: true });
+        throw error;
+      });
     }
     const registryPass = plan.passes.find((p) => p.exports.includes('registry'));
-    if (registryPass) Object.assign(result, await pushedResult(plan, registryPass.metadataFile));
+    if (registryPass) Object.assign(result, await pushedResult(plan, registryPass.metadataFile, env));
     if (result.ociPath) {
       const layout = platformIndex(await readLayoutJson(result.ociPath));
       result.platforms ??= platformsOf(layout.index, layout.digest, plan.platforms);

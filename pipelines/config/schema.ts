@@ -2,7 +2,7 @@
 // sections. The routing section has its own schema in manifests/intent.ts.
 import { z } from 'zod';
 
-const platform = z
+export const platform = z
   .string()
   .regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'must look like os/arch[/variant], e.g. linux/arm64');
 
@@ -13,11 +13,12 @@ const repository = z
     'must be an image repository such as modco/link or 127.0.0.1:5000/modco/link (lowercase, no tag)',
   );
 
-export const tagSpec = z.union([
-  z.literal('date'),
-  z.literal('semver'),
-  z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be date, semver, or a literal tag of [A-Za-z0-9_.-], at most 128 characters'),
-]);
+/** A literal OCI tag, as the distribution spec allows it. */
+export const literalTag = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be date, semver, or a literal tag of [A-Za-z0-9_.-], at most 128 characters');
+
+export const tagSpec = z.union([z.literal('date'), z.literal('semver'), literalTag]);
 
 export const imageSection = z
   .object({

@@ -1,9 +1,10 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { quoteArgv } from '../../pipelines/adapters/process.js';
 import { loadConfig } from '../../pipelines/config/load.js';
 import { build, type BuildResult } from '../../pipelines/build/run.js';
+import { checkTagOption, parsePlatformList } from '../../pipelines/build/inputs.js';
 import { parseClock } from '../../pipelines/build/tag.js';
-import { InputError } from '../../pipelines/errors.js';
 
 interface BuildOptions {
   config?: string;
@@ -56,10 +57,8 @@ export function registerBuildCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (options: BuildOptions) => {
       const clock = parseClock(options.date, process.env.SOURCE_DATE_EPOCH) ?? new Date();
-      const platforms = options.platform?.split(',').map((p) => p.trim()).filter(Boolean);
-      if (platforms && platforms.some((p) => !/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(p))) {
-        throw new InputError(`--platform: ${JSON.stringify(options.platform)} is not a list of os/arch`, { hint: 'e.g. --platform linux/amd64,linux/arm64' });
-      }
+      const platforms = options.platform === undefined ? undefined : parsePlatformList(options.platform);
+      if (options.tag !== undefined) checkTagOption(options.tag);
       const loaded = loadConfig(options.config);
       const result = await build({
         loaded,
@@ -69,7 +68,8 @@ export function registerBuildCommands(program: Command): void {
         gitTag: options.gitTag,
         overrides: {
           push: options.push,
-          oci: options.oci === false ? false : options.oci,
+          // A path on the command line is relative to where the user runs it.
+          oci: typeof options.oci === 'string' ? resolve(options.oci) : options.oci,
           platforms,
         },
         dryRun: options.dryRun,

@@ -20,6 +20,9 @@ export function parseChallenge(header: string | undefined): Challenge | undefine
   return { scheme: match[1]!.toLowerCase(), params };
 }
 
+/** The registry wants credentials we do not have, or refused the ones we sent. */
+export class RegistryAuthError extends ExternalError {}
+
 const loginHint = (registry: string) =>
   `log in with \`docker login ${registry}\` (read from ~/.docker/config.json or $DOCKER_CONFIG), or pass --username and --password-stdin`;
 
@@ -44,10 +47,11 @@ export class Authenticator {
   /** Called on a 401: gets a header that may pass, or throws if the registry refuses us. */
   async refresh(usedGeneration: number, wwwAuthenticate: string | undefined): Promise<void> {
     const challenge = parseChallenge(wwwAuthenticate);
-    const grows = challenge?.scheme === 'bearer' && (challenge.params.scope ?? '').split(' ').some((s) => s && !this.scopes.has(s));
-    if (usedGeneration !== this.generation && !grows) return;
-    while (this.inflight) await this.inflight;
-    if (usedGeneration !== this.generation && !grows) return;
+    // Recomputed after waiting: a concurrent refresh may have added the scope meanwhile.
+    const grows = () => challenge?.scheme === 'bearer' && (challenge.params.scope ?? '').split(' ').some((s) => s && !this.scopes.has(s));
+    if (usedGeneration !== this.generation && !grows()) return;
+    while (this.inflight) await this.inflight.catch(() => undefined);
+    if (usedGeneration !== this.generation && !grows()) return;
     this.inflight = this.authenticate(challenge).finally(() => (this.inflight = undefined));
     return this.inflight;
   }
@@ -109,14 +113,14 @@ export class Authenticator {
     this.generation++;
   }
 
-  private needsLogin(): ExternalError {
-    return new ExternalError(`registry ${this.registry} requires authentication and no credentials were given`, {
+  private needsLogin(): RegistryAuthError {
+    return new RegistryAuthError(`registry ${this.registry} requires authentication and no credentials were given`, {
       hint: loginHint(this.registry),
     });
   }
 
-  private refused(who = `registry ${this.registry}`): ExternalError {
+  private refused(who = `registry ${this.registry}`): RegistryAuthError {
     const user = this.credentials ? ` for user "${this.credentials.username}"` : ' for anonymous access';
-    return new ExternalError(`${who} refused the credentials${user} (HTTP 401)`, { hint: loginHint(this.registry) });
+    return new RegistryAuthError(`${who} refused the credentials${user} (HTTP 401)`, { hint: loginHint(this.registry) });
   }
 }

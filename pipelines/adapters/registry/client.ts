@@ -2,7 +2,7 @@
 // blobs and tags; HEAD checks, cross-repository mounts and streamed, verified uploads.
 import { pipeline, type Readable } from 'node:stream';
 import { ExternalError } from '../../errors.js';
-import { Authenticator } from './auth.js';
+import { Authenticator, RegistryAuthError } from './auth.js';
 import type { Credentials } from './credentials.js';
 import { DigestCheck } from './digest-check.js';
 import { headerValue, registryErrors, send, TransientError, type HttpResponse } from './http.js';
@@ -60,7 +60,7 @@ export class RegistryClient {
         throw new TransientError(`${what}: ${this.host} answered HTTP ${res.status} ${registryErrors(res.body)}`.trim());
       }
       if (res.status === 401 || res.status === 403) {
-        throw new ExternalError(`${what}: ${this.host} denied access (HTTP ${res.status} ${registryErrors(res.body)})`.trim());
+        throw new RegistryAuthError(`${what}: ${this.host} denied access (HTTP ${res.status} ${registryErrors(res.body)})`.trim());
       }
       return res;
     }
@@ -88,6 +88,14 @@ export class RegistryClient {
   async ping(): Promise<boolean> {
     const res = await this.retried('ping', () => send({ method: 'GET', url: new URL('/v2/', this.base) }));
     return res.status === 200 || res.status === 401;
+  }
+
+  /** Whether the registry's API root asks for credentials (HTTP 401) before anything else. */
+  async requiresAuth(): Promise<boolean> {
+    const res = await this.retried('ping', () => send({ method: 'GET', url: new URL('/v2/', this.base) }));
+    if (res.status === 401) return true;
+    if (res.status === 200) return false;
+    throw this.unexpected('GET /v2/', res);
   }
 
   /** Fails early, with a clear message, when the registry is unreachable or refuses us. */

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { explainBuildFailure, failedStep } from '../../pipelines/adapters/buildx.js';
+
+// The tail of a real `docker buildx build` (BuildKit v0.34, plain progress) whose RUN failed.
+const failedRun = `#5 [linux/amd64 2/2] RUN echo before-fail && exit 3
+#5 0.051 before-fail
+#5 ERROR: process "/bin/sh -c echo before-fail && exit 3" did not complete successfully: exit code: 3
+------
+ > [linux/amd64 2/2] RUN echo before-fail && exit 3:
+0.051 before-fail
+------
+Dockerfile.musl:2
+--------------------
+   1 |     FROM 127.0.0.1:5000/shipline/base:musl-1
+   2 | >>> RUN echo before-fail && exit 3
+   3 |     
+--------------------
+ERROR: failed to build: failed to solve: process "/bin/sh -c echo before-fail && exit 3" did not complete successfully: exit code: 3
+`;
+
+describe('build failures', () => {
+  it('name the failing step, its Dockerfile line and the reason', () => {
+    expect(failedStep(failedRun)).toEqual({
+      step: '[linux/amd64 2/2] RUN echo before-fail && exit 3',
+      where: 'Dockerfile.musl:2',
+      reason: 'process "/bin/sh -c echo before-fail && exit 3" did not complete successfully: exit code: 3',
+    });
+  });
+
+  it('give nothing when no step failed (e.g. buildx itself could not start)', () => {
+    expect(failedStep('ERROR: no builder "x" found\n')).toBeUndefined();
+  });
+
+  it('explain BuildKit messages whose real cause is elsewhere', () => {
+    expect(explainBuildFailure('failed to do request: http: server gave HTTP response to HTTPS client')).toContain('plain HTTP');
+    expect(explainBuildFailure('exec /bin/sh: exec format error')).toContain('QEMU');
+    expect(explainBuildFailure(failedRun)).toBeUndefined();
+  });
+});
