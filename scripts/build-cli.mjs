@@ -18,7 +18,11 @@ export async function buildCli(stamp) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    // Dependencies are bundled too: one parsed file loads far faster than hundreds of
+    // modules (the Kubernetes client: 0.14 s instead of 0.66 s). dockerode stays out for
+    // its optional native ssh2 parts.
+    external: ['dockerode', 'ssh2', 'cpu-features', 'esbuild'],
+    banner: { js: "import { createRequire as __shiplineRequire } from 'node:module'; const require = __shiplineRequire(import.meta.url);" },
     logLevel: 'error',
   });
   writeFileSync(join(tmp, 'stamp'), `${stamp}\n`);

@@ -1,7 +1,8 @@
 // The one door to Kubernetes: kubeconfig loading and auth from @kubernetes/client-node,
 // requests over its TLS settings, server-side apply with an explicit field manager.
 import { existsSync } from 'node:fs';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -48,6 +49,9 @@ export class KubeApiError extends ExternalError {
 
 export class KubeClient {
   private readonly discovery = new Map<string, Promise<{ name: string; kind: string; namespaced: boolean }[]>>();
+  /** Reuses TLS connections: a handshake with client certificates costs more than most requests. */
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  private secureContext?: SecureContext;
 
   private constructor(
     readonly config: KubeConfig,
@@ -87,6 +91,17 @@ export class KubeClient {
     }
     const httpsOptions: Parameters<typeof request>[1] = { method, headers: { accept: 'application/json' } };
     await this.config.applyToHTTPSOptions(httpsOptions);
+    if (!this.config.getCurrentCluster()?.proxyUrl) {
+      // client-node makes a new agent (a new TLS handshake) per request; keep one
+      // connection pool and one TLS context for the client instead.
+      const { ca, cert, key } = httpsOptions;
+      this.secureContext ??= createSecureContext({ ca, cert, key });
+      delete httpsOptions.ca;
+      delete httpsOptions.cert;
+      delete httpsOptions.key;
+      (httpsOptions as { secureContext?: SecureContext }).secureContext = this.secureContext;
+      httpsOptions.agent = this.agent;
+    }
     const payload =
       options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     if (payload !== undefined) {

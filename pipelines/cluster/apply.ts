@@ -59,6 +59,9 @@ async function applyPhase(client: KubeClient, objects: SourcedObject[], options:
   const targets = await mapLimit(objects, parallel, (s) => target(client, s, options.namespace));
 
   const problems: string[] = [];
+  // The live objects are read alongside the dry-runs: they tell created from configured.
+  const lives = mapLimit(objects, parallel, (_s, i) => client.get(targets[i]!));
+  lives.catch(() => undefined); // awaited below, unless a dry-run already failed
   const previews = await mapLimit(objects, parallel, async (s, i) => {
     try {
       return await client.apply(targets[i]!, { fieldManager: options.fieldManager, force: options.force, dryRun: true });
@@ -77,14 +80,15 @@ async function applyPhase(client: KubeClient, objects: SourcedObject[], options:
     throw new InputError(message, { hint: 'fix the fields named above' });
   }
 
+  const live = await lives;
   return mapLimit(objects, parallel, async (s, i): Promise<ApplyOutcome> => {
-    const live = await client.get(targets[i]!);
     const preview = previews[i]!;
     const applied = options.dryRun ? preview : await client.apply(targets[i]!, { fieldManager: options.fieldManager, force: options.force });
-    const action: ApplyAction = !live ? 'created' : sameContent(live, applied) ? 'unchanged' : 'configured';
+    const before = live[i];
+    const action: ApplyAction = !before ? 'created' : sameContent(before, applied) ? 'unchanged' : 'configured';
     const label = `${s.object.kind}/${targets[i]!.metadata.namespace ? `${targets[i]!.metadata.namespace}/` : ''}${s.object.metadata.name}`;
     if (!options.dryRun && s.object.kind === 'CustomResourceDefinition') await waitEstablished(client, applied);
-    return { object: s, action, diff: options.diff ? objectDiff(label, live, preview) : undefined };
+    return { object: s, action, diff: options.diff ? objectDiff(label, before, preview) : undefined };
   });
 }
 
