@@ -1,6 +1,8 @@
 // Server-side applies the rewritten manifests: preflight (served API versions, a dry run
 // of every object) before the first change, then apply in dependency order.
 import type { KubeClient, KubeObject } from '../adapters/kube.js';
+import { applyObjects } from '../cluster/apply.js';
+import type { SourcedObject } from '../cluster/documents.js';
 import { PreconditionError } from '../errors.js';
 import type { KubeDoc } from './manifest-docs.js';
 
@@ -23,8 +25,8 @@ export interface ApplyOptions {
   log: (line: string) => void;
 }
 
-/** Preflight before any change: API versions served, namespaces filled in, a server-side dry run of every object. */
-export async function prepareApply(kube: KubeClient, docs: readonly KubeDoc[], options: ApplyOptions): Promise<KubeObject[]> {
+/** Preflight before any change: API versions served, then a server-side dry run of every object. */
+export async function prepareApply(kube: KubeClient, docs: readonly KubeDoc[], options: ApplyOptions): Promise<SourcedObject[]> {
   const served = new Set(await kube.servedGroupVersions());
   const missing = [...new Set([...options.requiredApiVersions, ...docs.map((d) => d.apiVersion)])].filter((v) => !served.has(v));
   if (missing.length > 0) {
@@ -32,28 +34,16 @@ export async function prepareApply(kube: KubeClient, docs: readonly KubeDoc[], o
       hint: 'install the CRDs that define them (Istio or Gateway API), or render the manifests for API versions the cluster serves',
     });
   }
-  const namespaced = new Map<string, Set<string>>();
-  const objects: KubeObject[] = [];
-  for (const doc of applyOrder(docs)) {
-    if (!namespaced.has(doc.apiVersion)) {
-      namespaced.set(doc.apiVersion, new Set((await kube.resourcesOf(doc.apiVersion)).filter((r) => r.namespaced).map((r) => r.kind)));
-    }
-    const inNamespace = namespaced.get(doc.apiVersion)!.has(doc.kind);
-    const metadata = { ...doc.metadata };
-    if (inNamespace && !metadata.namespace && options.namespace) metadata.namespace = options.namespace;
-    objects.push({ ...doc, metadata } as KubeObject);
-  }
-  for (const object of objects) await kube.apply(object, { fieldManager: options.fieldManager, force: true, dryRun: true });
+  const objects = applyOrder(docs).map((doc, i): SourcedObject => ({ object: doc as KubeObject, file: 'bundle manifests', doc: i + 1 }));
+  await applyObjects(kube, objects, { fieldManager: options.fieldManager, namespace: options.namespace ?? 'default', force: true, dryRun: true });
   return objects;
 }
 
-export async function applyPrepared(kube: KubeClient, objects: readonly KubeObject[], options: ApplyOptions): Promise<string[]> {
-  const applied: string[] = [];
-  for (const object of objects) {
-    await kube.apply(object, { fieldManager: options.fieldManager, force: true });
-    const name = `${object.kind}/${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
-    applied.push(name);
-    options.log(`applied ${name}`);
-  }
-  return applied;
+export async function applyPrepared(kube: KubeClient, objects: readonly SourcedObject[], options: ApplyOptions): Promise<string[]> {
+  const outcomes = await applyObjects(kube, objects, { fieldManager: options.fieldManager, namespace: options.namespace ?? 'default', force: true });
+  return outcomes.map((o) => {
+    const name = `${o.object.object.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.object.object.metadata.name}`;
+    options.log(`applied ${name} (${o.action})`);
+    return name;
+  });
 }

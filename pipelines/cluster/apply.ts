@@ -21,6 +21,8 @@ export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
 export interface ApplyOutcome {
   object: SourcedObject;
+  /** The namespace it went to (undefined for cluster-scoped objects). */
+  namespace?: string;
   action: ApplyAction;
   diff?: string;
 }
@@ -88,7 +90,7 @@ async function applyPhase(client: KubeClient, objects: SourcedObject[], options:
     const action: ApplyAction = !before ? 'created' : sameContent(before, applied) ? 'unchanged' : 'configured';
     const label = `${s.object.kind}/${targets[i]!.metadata.namespace ? `${targets[i]!.metadata.namespace}/` : ''}${s.object.metadata.name}`;
     if (!options.dryRun && s.object.kind === 'CustomResourceDefinition') await waitEstablished(client, applied);
-    return { object: s, action, diff: options.diff ? objectDiff(label, before, preview) : undefined };
+    return { object: s, namespace: targets[i]!.metadata.namespace, action, diff: options.diff ? objectDiff(label, before, preview) : undefined };
   });
 }
 
@@ -97,12 +99,17 @@ export async function applyObjects(client: KubeClient, objects: readonly Sourced
   const rest = objects.filter((s) => !isFirst(s));
   const outcomes = await applyPhase(client, first, options);
   if (first.length > 0) client.forgetDiscovery();
-  // In a dry-run, kinds that this batch's own CRDs would define cannot be checked yet.
+  // In a dry-run, kinds that this batch's own CRDs would define, and objects in the
+  // namespaces it would create, cannot be checked yet.
   const checkable = options.dryRun && first.length > 0
-    ? await filterServed(client, rest)
+    ? (await filterServed(client, rest)).filter((s) => !newNamespaces(outcomes).has(s.object.metadata.namespace ?? options.namespace))
     : rest;
   outcomes.push(...(await applyPhase(client, checkable, options)));
   return outcomes;
+}
+
+function newNamespaces(outcomes: readonly ApplyOutcome[]): Set<string> {
+  return new Set(outcomes.filter((o) => o.object.object.kind === 'Namespace' && o.action === 'created').map((o) => o.object.object.metadata.name));
 }
 
 async function filterServed(client: KubeClient, objects: SourcedObject[]): Promise<SourcedObject[]> {
