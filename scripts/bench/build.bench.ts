@@ -12,7 +12,7 @@ import { projectRoot } from '../../pipelines/config/load.js';
 import { registryAddress } from '../../pipelines/stack/layout.js';
 
 const cli = fileURLToPath(new URL('../shipline.mjs', import.meta.url));
-const runs = 5;
+const runs = 10;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 interface HyperfineResult {
