@@ -105,3 +105,14 @@ describe('the kube context guard', () => {
     expect(connect({ ...cluster, context: undefined }).currentContext).toBe('prod');
   });
 });
+
+describe('reading manifest files', () => {
+  it('refuses a namespace in the file that differs from -n (exit 2), and a missing path', async () => {
+    const { readObjects } = await import('../../pipelines/cluster/documents.js');
+    const dir = mkdtempSync(join(tmpdir(), 'shipline-docs-'));
+    writeFileSync(join(dir, 'a.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: prod}\n');
+    expect(() => readObjects([join(dir, 'a.yaml')], 'staging')).toThrow(/a\.yaml: doc 1: metadata\.namespace is prod, but -n asks for staging/);
+    expect(readObjects([dir], 'prod')).toHaveLength(1);
+    expect(() => readObjects([join(dir, 'nope.yaml')])).toThrow(InputError);
+  });
+});
