@@ -105,7 +105,13 @@ export class KubeClient {
     const payload =
       options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     if (payload !== undefined) {
-      httpsOptions.headers = { ...httpsOptions.headers, 'content-type': options.contentType ?? 'application/json' };
+      // An explicit length: Node sends a DELETE body without one, and on a kept-alive
+      // connection the server would read the body as the start of the next request.
+      httpsOptions.headers = {
+        ...httpsOptions.headers,
+        'content-type': options.contentType ?? 'application/json',
+        'content-length': String(Buffer.byteLength(payload)),
+      };
     }
     return new Promise((resolve, reject) => {
       const req = request(url, httpsOptions, (res) => {

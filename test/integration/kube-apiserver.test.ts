@@ -87,3 +87,18 @@ describe('kube-apiserver of the local stack', () => {
     expect((error as KubeApiError).message).toMatch(/spec\.colour(: field not declared in schema|" unknown field)/);
   });
 });
+
+describe('the Kubernetes client on kept-alive connections', () => {
+  it('sends a DELETE body with its length, so the next request on the connection is not corrupted', async () => {
+    const name = `keepalive-${suffix}`;
+    const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { a: '1' } };
+    for (let i = 0; i < 5; i++) {
+      await kube.apply(cm, { fieldManager: 'shipline-smoke' });
+      await kube.request('DELETE', `/api/v1/namespaces/default/configmaps/${name}`, {
+        body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' },
+      });
+      const list = await kube.request<{ items: unknown[] }>('GET', '/api/v1/namespaces/default/configmaps', { query: { labelSelector: 'none=none' } });
+      expect(list.body.items).toEqual([]);
+    }
+  });
+});
