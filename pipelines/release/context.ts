@@ -36,6 +36,8 @@ export interface ReleaseState {
   bundle?: { path: string; size: number };
   warnings: string[];
   timings: Record<string, number>;
+  /** Holds files that only live for the release (e.g. the OCI layout of a bundle). */
+  temporaryDir?: string;
   /** Done so far, for the error report of a failure further on. */
   done: string[];
 }

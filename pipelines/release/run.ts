@@ -1,6 +1,7 @@
 // Runs the release pipeline as a listr2 task list: a live tree on a terminal, plain
 // timestamped lines without one (CI), logs on stderr under --json.
 import { Listr, ListrLogger, PRESET_TIMER, PRESET_TIMESTAMP, ProcessOutput, type ListrTask } from 'listr2';
+import { rmSync } from 'node:fs';
 import { quoteArgv } from '../adapters/process.js';
 import { InterruptedError } from '../errors.js';
 import type { ReleaseOptions, ReleaseState, ReleaseSummary } from './context.js';
@@ -69,6 +70,15 @@ export function summarize(state: ReleaseState): ReleaseSummary {
 
 export async function release(options: ReleaseOptions, io: ReleaseIo): Promise<ReleaseSummary> {
   const state: ReleaseState = { options, warnings: [], timings: {}, done: [] };
+  try {
+    return await runRelease(state, io);
+  } finally {
+    if (state.temporaryDir) rmSync(state.temporaryDir, { recursive: true, force: true });
+  }
+}
+
+async function runRelease(state: ReleaseState, io: ReleaseIo): Promise<ReleaseSummary> {
+  const { options } = state;
   const started = Date.now();
   validate(state);
   await list(

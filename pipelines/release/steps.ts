@@ -1,6 +1,7 @@
 // The release pipeline's steps: validate → preflight → build → render → server dry-run
 // and diff → (confirm) → roll out → record, each a function of the shared state.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildxVersion, inspectBuilder } from '../adapters/buildx.js';
 import { KubeApiError } from '../adapters/kube.js';
@@ -76,7 +77,8 @@ export async function buildImage(state: ReleaseState, report: Report): Promise<v
     fixedDate: state.options.date !== undefined,
     tag: state.options.tag,
     dryRun: state.options.dryRun,
-    overrides: wantsBundle && !loaded.config.output.oci ? { oci: `${basename(loaded.config.image.repository)}_{tag}.tar` } : {},
+    // A bundle needs the OCI layout; when the config keeps none, it is a temporary file.
+    overrides: wantsBundle && !loaded.config.output.oci ? { oci: join(temporaryDir(state), `${basename(loaded.config.image.repository)}_{tag}.tar`) } : {},
     onLine: (line) => {
       if (line.trim()) report(line);
     },
@@ -132,7 +134,7 @@ export async function rollOut(state: ReleaseState, report: Report): Promise<void
 export async function makeBundle(state: ReleaseState, report: Report): Promise<void> {
   const build = state.build!;
   if (!build.ociPath) throw new PreconditionError('--bundle needs the OCI tarball of the build', { hint: 'set output.oci in the config' });
-  const output = typeof state.options.bundle === 'string' ? state.options.bundle : build.ociPath.replace(/\.tar$/, '.bundle.tar');
+  const output = typeof state.options.bundle === 'string' ? state.options.bundle : join(process.cwd(), basename(build.ociPath).replace(/\.tar$/, '.bundle.tar'));
   const manifests = state.preview ? [{ name: 'release.yaml', content: Buffer.from(toYaml(state.preview.objects)) }] : [];
   const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
   const created = await createBundle({
@@ -145,6 +147,11 @@ export async function makeBundle(state: ReleaseState, report: Report): Promise<v
   });
   state.bundle = { path: created.output, size: created.size };
   state.done.push(`bundle ${created.output}`);
+}
+
+function temporaryDir(state: ReleaseState): string {
+  state.temporaryDir ??= mkdtempSync(join(tmpdir(), 'shipline-release-'));
+  return state.temporaryDir;
 }
 
 /** Adds what was already done (e.g. the pushed image) to a failure further on, so a re-run can continue. */

@@ -1,11 +1,12 @@
 // `npm run release` on the embedded default, as a user and as CI run it: the sample
 // service built for both platforms, pushed, and rolled out on the local stack's cluster.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
 import { platformString, RegistryClient, type ImageIndex } from '../../pipelines/adapters/registry.js';
+import { projectRoot } from '../../pipelines/config/load.js';
 import type { ReleaseSummary } from '../../pipelines/release/context.js';
 import { paths, registryAddress } from '../../pipelines/stack/layout.js';
 import { shipline } from '../support/cli.js';
@@ -78,6 +79,19 @@ describe('npm run release (embedded default)', () => {
     expect(dr!.spec.subsets.map((s) => s.name)).toContain(subset);
     const vs = await client.get<VirtualService>(vsRef);
     expect(vs!.spec.http.at(-1)!.route).toEqual([expect.objectContaining({ destination: expect.objectContaining({ subset }) })]);
+  });
+
+  it('--bundle writes a verified air-gap bundle of the release, and no stray OCI tarball', async () => {
+    const result = await shipline(['release', '--yes', '--json', '--bundle'], { cwd, env });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout) as ReleaseSummary;
+    expect(summary.bundle!.path).toBe(join(cwd, `link_${summary.tag}.bundle.tar`));
+    const verified = await shipline(['bundle', 'verify', summary.bundle!.path], { cwd, env });
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    expect(verified.stdout).toContain(summary.image!.split('@')[1]!);
+    expect(verified.stdout).toContain('VirtualService/link');
+    expect(readdirSync(cwd).filter((f) => f.endsWith('.tar'))).toEqual([`link_${summary.tag}.bundle.tar`]);
+    expect(readdirSync(projectRoot).filter((f) => f.endsWith('.tar'))).toEqual([]);
   });
 
   it('without a TTY prints plain timestamped lines; --strategy mirror mirrors to the new version', async () => {
