@@ -28,17 +28,25 @@ async function aptListsEmpty(): Promise<boolean> {
   }
 }
 
-/** Installs the Debian packages whose marker command is missing. */
-export async function ensureDebianPackages(wanted: Record<string, string>): Promise<void> {
-  const missing: string[] = [];
-  for (const [pkg, marker] of Object.entries(wanted)) {
-    const present = marker.startsWith('/') ? existsSync(marker) : await commandExists(marker);
-    if (!present) missing.push(pkg);
-  }
-  if (missing.length === 0) return;
+/** The packages of which at least one marker is absent. */
+export async function packagesToInstall(
+  wanted: readonly (readonly [string, string])[],
+  present: (marker: string) => Promise<boolean>,
+): Promise<Set<string>> {
+  const missing = new Set<string>();
+  for (const [pkg, marker] of wanted) if (!(await present(marker))) missing.add(pkg);
+  return missing;
+}
+
+/** Installs each Debian package of which a marker (a command, or an absolute path) is missing. */
+export async function ensureDebianPackages(wanted: Record<string, string> | readonly (readonly [string, string])[]): Promise<void> {
+  const missing = await packagesToInstall(Array.isArray(wanted) ? wanted : Object.entries(wanted), (marker) =>
+    marker.startsWith('/') ? Promise.resolve(existsSync(marker)) : commandExists(marker),
+  );
+  if (missing.size === 0) return;
   if (await aptListsEmpty()) await aptUpdate();
   const install = () =>
-    run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...[...missing].sort()], {
       env: aptEnv(),
       timeoutMs: 900_000,
     });
@@ -47,7 +55,7 @@ export async function ensureDebianPackages(wanted: Record<string, string>): Prom
   } catch {
     await aptUpdate();
     await install().catch((error: unknown) => {
-      throw new ExternalError(`cannot install Debian packages ${missing.join(', ')}`, { cause: error });
+      throw new ExternalError(`cannot install Debian packages ${[...missing].join(', ')}`, { cause: error });
     });
   }
 }

@@ -42,7 +42,8 @@ function inPart(part: Part, error: unknown): Error {
 }
 
 export async function stackUp(log: Log): Promise<void> {
-  const packages = Object.assign({}, ...parts.map((p) => p.debianPackages ?? {})) as Record<string, string>;
+  // Every part's markers count: docker.io is wanted for dockerd's daemon and for buildx's CLI.
+  const packages = parts.flatMap((p) => Object.entries(p.debianPackages ?? {}));
   try {
     await ensureDebianPackages(packages);
   } catch (error) {

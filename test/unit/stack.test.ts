@@ -104,3 +104,15 @@ describe('stack status format', () => {
     ]);
   });
 });
+
+describe('Debian packages to install', () => {
+  it('installs a package when any part misses one of its markers (docker.io: the docker CLI exists, dockerd does not)', async () => {
+    const { packagesToInstall } = await import('../../pipelines/stack/install.js');
+    const present = new Set(['docker', 'runc']);
+    const missing = await packagesToInstall(
+      [['docker.io', '/usr/sbin/dockerd'], ['runc', 'runc'], ['docker.io', 'docker']],
+      async (marker) => present.has(marker),
+    );
+    expect([...missing]).toEqual(['docker.io']);
+  });
+});
