@@ -10,7 +10,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { ExternalError, PreconditionError } from '../errors.js';
 import { planBuilderNodes } from './builder-nodes.js';
 import { checkOciPath, checkTagOption } from './inputs.js';
-import { platformIndex, readLayoutJson } from './oci-layout.js';
+import { readOciTarball } from '../bundle/layout-source.js';
 import { ociPathFor, ociTemplateOf, planBuild, type BuildOverrides, type BuildPlan } from './plan.js';
 import { preflight } from './preflight.js';
 import { registryTarget } from './registry-access.js';
@@ -141,9 +141,11 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
     const registryPass = plan.passes.find((p) => p.exports.includes('registry'));
     if (registryPass) Object.assign(result, await pushedResult(plan, registryPass.metadataFile, env));
     if (result.ociPath) {
-      const layout = platformIndex(await readLayoutJson(result.ociPath));
-      result.platforms ??= platformsOf(layout.index, layout.digest, plan.platforms);
-      result.indexDigest ??= layout.digest;
+      const { image } = await readOciTarball(result.ociPath, plan.imageRef);
+      result.platforms ??= image.platforms.length > 0
+        ? image.platforms.map(({ platform, digest }) => ({ platform, digest }))
+        : [{ platform: plan.platforms[0]!, digest: image.root.descriptor.digest }];
+      result.indexDigest ??= image.root.descriptor.digest;
     }
   } finally {
     rmSync(metadataDir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { isIndexMediaType, platformString, RegistryClient, type ImageIndex, type ImageManifest } from '../../pipelines/adapters/registry.js';
-import { platformIndex, readLayoutJson } from '../../pipelines/build/oci-layout.js';
+import { readOciTarball } from '../../pipelines/bundle/layout-source.js';
 import { build, type BuildResult } from '../../pipelines/build/run.js';
 import { loadConfig, projectRoot } from '../../pipelines/config/load.js';
 import { registryAddress } from '../../pipelines/stack/layout.js';
@@ -58,13 +58,10 @@ describe('the sample service, built for linux/amd64 and linux/arm64', () => {
 
   it('is written as an OCI tarball whose index holds the same platform manifests', async () => {
     expect(result.ociPath).toBe(join(dir, 'link_20240126.tar'));
-    const layout = await readLayoutJson(result.ociPath!);
-    const { index } = platformIndex(layout);
-    expect(index.manifests.map((m) => [platformString(m.platform!), m.digest]).sort()).toEqual(
-      result.platforms!.map((p) => [p.platform, p.digest]).sort(),
-    );
+    const { image } = await readOciTarball(result.ociPath!, 'sample');
+    expect(image.platforms.map((p) => [p.platform, p.digest]).sort()).toEqual(result.platforms!.map((p) => [p.platform, p.digest]).sort());
     for (const { digest } of result.platforms!) {
-      const inTar = JSON.parse(layout.blobs.get(digest)!.toString('utf8')) as ImageManifest;
+      const inTar = JSON.parse(image.children.find((c) => c.descriptor.digest === digest)!.raw.toString('utf8')) as ImageManifest;
       const inRegistry = (await registry.manifest<ImageManifest>(path, digest))!.body;
       expect(inTar.layers.map((l) => l.digest)).toEqual(inRegistry.layers.map((l) => l.digest));
     }

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RegistryClient, type ImageIndex, type ImageManifest } from '../../pipelines/adapters/registry.js';
-import { platformIndex, readLayoutJson } from '../../pipelines/build/oci-layout.js';
+import { readOciTarball } from '../../pipelines/bundle/layout-source.js';
 import { build } from '../../pipelines/build/run.js';
 import { loadConfig } from '../../pipelines/config/load.js';
 import { PreconditionError } from '../../pipelines/errors.js';
@@ -36,8 +36,8 @@ describe('build pipeline', () => {
     }
     const ociPath = join(fixture.dir, 'link_20240126.tar');
     expect(result.ociPath).toBe(ociPath);
-    const layout = platformIndex(await readLayoutJson(ociPath));
-    expect(layout.index.manifests.map((m) => `${m.platform?.os}/${m.platform?.architecture}`).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    const { image } = await readOciTarball(ociPath, 'link');
+    expect(image.platforms.map((p) => p.platform).sort()).toEqual(['linux/amd64', 'linux/arm64']);
   });
 
   it('never overwrites: the same date gets the next free YYYYMMDD.N', async () => {
