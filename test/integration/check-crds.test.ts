@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../pipelines/adapters/kube.js';
 import { deleteObjects } from '../../pipelines/cluster/apply.js';
-import { gatherRoutingFacts } from '../../pipelines/cluster/check-facts.js';
+import { gatherRoutingFacts, type RoutingFacts } from '../../pipelines/cluster/check-facts.js';
 import { chooseRoutingApi } from '../../pipelines/cluster/choose-api.js';
 import { readObjects } from '../../pipelines/cluster/documents.js';
 import { routingNeeds } from '../../pipelines/cluster/routing-needs.js';
@@ -12,15 +12,20 @@ import { PreconditionError } from '../../pipelines/errors.js';
 import { paths } from '../../pipelines/stack/layout.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const crds = readObjects([join(projectRoot, 'manifests', 'crds')]);
 const gatewayCrds = crds.filter((c) => c.object.metadata.name.endsWith('gateway.networking.k8s.io'));
 const istioCrds = crds.filter((c) => c.object.metadata.name.endsWith('networking.istio.io'));
 const needsNothing = routingNeeds(undefined);
 
-async function facts() {
-  const client = KubeClient.load(paths.kubeconfig());
-  return gatherRoutingFacts(client, 'default');
+/** Discovery drops a deleted CRD's group a moment after the CRD is gone: poll until it has. */
+async function factsWhen(settled: (f: RoutingFacts) => boolean): Promise<RoutingFacts> {
+  for (let i = 0; ; i++) {
+    const f = await gatherRoutingFacts(KubeClient.load(paths.kubeconfig()), 'default');
+    if (settled(f) || i >= 100) return f;
+    await sleep(200);
+  }
 }
 
 afterAll(async () => {
@@ -32,7 +37,7 @@ describe('check with and without routing CRDs', () => {
     const client = KubeClient.load(paths.kubeconfig());
     await installRoutingCrds(client);
     await deleteObjects(client, gatewayCrds, { namespace: 'default' });
-    const f = await facts();
+    const f = await factsWhen((x) => x.gatewayApi.versions.length === 0);
     expect(f.gatewayApi.versions).toEqual([]);
     expect(chooseRoutingApi(needsNothing, f).apiVersion).toBe('networking.istio.io/v1');
     expect(() => chooseRoutingApi(needsNothing, f, 'gateway-api')).toThrow(/serves no HTTPRoute/);
@@ -42,7 +47,7 @@ describe('check with and without routing CRDs', () => {
     const client = KubeClient.load(paths.kubeconfig());
     await installRoutingCrds(client);
     await deleteObjects(client, istioCrds, { namespace: 'default' });
-    const f = await facts();
+    const f = await factsWhen((x) => x.istio.versions.length === 0 && x.gatewayApi.versions.length > 0);
     expect(f.istio.versions).toEqual([]);
     expect(chooseRoutingApi(needsNothing, f).apiVersion).toBe('gateway.networking.k8s.io/v1');
     expect(() => chooseRoutingApi({ ...needsNothing, fault: true }, f)).toThrow(PreconditionError);
@@ -51,7 +56,7 @@ describe('check with and without routing CRDs', () => {
   it('with no routing CRDs at all says so (exit 3)', async () => {
     const client = KubeClient.load(paths.kubeconfig());
     await deleteObjects(client, gatewayCrds, { namespace: 'default' });
-    const f = await facts();
+    const f = await factsWhen((x) => x.istio.versions.length === 0 && x.gatewayApi.versions.length === 0);
     expect(() => chooseRoutingApi(needsNothing, f)).toThrow(/serves no routing API: neither networking\.istio\.io nor gateway\.networking\.k8s\.io/);
   });
 });
