@@ -136,7 +136,17 @@ export const kubelet: Part = {
   ...daemon,
   async start() {
     const since = runningPid('kubelet') === undefined ? Date.now() : 0;
-    await daemon.start();
+    // containerd lists its CRI plugin as ok a moment before the CRI server accepts calls;
+    // a kubelet started in that moment exits at once ("server is not initialized yet").
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await daemon.start();
+        break;
+      } catch (error) {
+        if (attempt >= 5 || !/not initialized yet/.test((error as Error).message)) throw error;
+        await sleep(1000);
+      }
+    }
     await waitNodeReady(since, 180_000);
   },
   /**
