@@ -1,12 +1,12 @@
 // The stack's one-node cluster: a hostNetwork Deployment on the musl base image becomes
 // Available, serves on loopback, and scales to zero leaving no pod behind.
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
 import { baseImageRef, nodeName, paths } from '../../pipelines/stack/layout.js';
 import { httpGet } from '../../pipelines/stack/probe.js';
+import { freePort } from '../support/free-port.js';
 
 const kube = KubeClient.load(paths.kubeconfig());
 const fieldManager = 'shipline-kube-node-test';
@@ -24,16 +24,6 @@ interface PodList {
   items: { metadata: { name: string }; spec: { nodeName?: string }; status: { podIP?: string; phase?: string } }[];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function deployment(port: number, replicas: number): Deployment {
   return {
