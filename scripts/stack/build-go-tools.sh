@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds the Go programs of the local stack into the shipline cache, pinned by version.
-# Usage: build-go-tools.sh buildkit|buildx|kube-apiserver|kube-node
+# Usage: build-go-tools.sh buildkit|buildx|kube-apiserver|kube-node|coredns|traefik
 # Each build is skipped when its binary is already in the cache.
 set -euo pipefail
 
 BUILDKIT_VERSION=${BUILDKIT_VERSION:-v0.34.2}
 BUILDX_VERSION=${BUILDX_VERSION:-v0.38.2}
 KUBERNETES_VERSION=${KUBERNETES_VERSION:-v1.34.4}
+COREDNS_VERSION=${COREDNS_VERSION:-v1.15.0}
+TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.12}
 CACHE=${SHIPLINE_CACHE:-$HOME/.cache/shipline}
 TOOLS="$CACHE/tools"
 export CGO_ENABLED=${CGO_ENABLED:-0}
@@ -33,6 +35,12 @@ wrapper_build() {
     awk '/^exclude \(/{on=1} on{print} on&&/^\)/{on=0} /^exclude [^(]/{print}' "$gomod"
     grep -oE '^\s*k8s\.io/[a-z0-9-]+ => \./staging/src/k8s\.io/[a-z0-9-]+' "$gomod" |
       awk -v v="$staging" '{ print "replace " $1 " => " $1 " " v }' || true
+    # Replaces of the module itself that point at other modules (not local folders).
+    if [[ -n "${COPY_REPLACES:-}" ]]; then
+      awk '/^replace \(/{on=1;next} on&&/^\)/{on=0;next} on{print "replace " $0} /^replace [^(]/{print}' "$gomod" |
+        grep -v '=> \.' || true
+    fi
+    printf '%s\n' "${EXTRA_DIRECTIVES:-}"
   } > "$src/go.mod"
   local pkg
   for pkg in "$@"; do
@@ -73,9 +81,28 @@ build_kube_apiserver() {
 # The node side of the local cluster: controllers, scheduler and kubelet.
 build_kube_node() {
   local dir="$TOOLS/kube-node-$KUBERNETES_VERSION"
-  [[ -x "$dir/kube-controller-manager" && -x "$dir/kube-scheduler" && -x "$dir/kubelet" ]] && return 0
+  [[ -x "$dir/kube-controller-manager" && -x "$dir/kube-scheduler" && -x "$dir/kubelet" && -x "$dir/kube-proxy" ]] && return 0
   wrapper_build k8s.io/kubernetes "$KUBERNETES_VERSION" "$dir" "$KUBE_LDFLAGS" \
-    k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet
+    k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
+}
+
+# Cluster DNS: CoreDNS answers for the cluster's zones from the kubernetes plugin.
+build_coredns() {
+  local dir="$TOOLS/coredns-$COREDNS_VERSION"
+  [[ -x "$dir/coredns" ]] && return 0
+  COPY_REPLACES=1 wrapper_build github.com/coredns/coredns "$COREDNS_VERSION" "$dir" "" \
+    github.com/coredns/coredns
+}
+
+# The data plane: Traefik with its Gateway API provider.
+build_traefik() {
+  local dir="$TOOLS/traefik-$TRAEFIK_VERSION"
+  [[ -x "$dir/traefik" ]] && return 0
+  COPY_REPLACES=1 EXTRA_DIRECTIVES="exclude github.com/tencentcloud/tencentcloud-sdk-go v3.0.83+incompatible" \
+    wrapper_build github.com/traefik/traefik/v3 "$TRAEFIK_VERSION" "$dir" \
+    "-X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" \
+    github.com/traefik/traefik/v3/cmd/traefik
 }
 
 case "${1:-}" in
@@ -83,5 +110,7 @@ case "${1:-}" in
   buildx) build_buildx ;;
   kube-apiserver) build_kube_apiserver ;;
   kube-node) build_kube_node ;;
-  *) echo "usage: $0 buildkit|buildx|kube-apiserver|kube-node" >&2; exit 2 ;;
+  coredns) build_coredns ;;
+  traefik) build_traefik ;;
+  *) echo "usage: $0 buildkit|buildx|kube-apiserver|kube-node|coredns|traefik" >&2; exit 2 ;;
 esac
