@@ -7,7 +7,7 @@ export interface DaemonSpec {
   name: string;
   address: string;
   ports: readonly number[];
-  debianPackages?: Record<string, string>;
+  debianPackages?: readonly string[];
   install?(): Promise<void>;
   /** Prepares config and state files; runs before every start. */
   prepare?(): Promise<void>;

@@ -1,9 +1,9 @@
 // Installs what the stack needs and a machine lacks: Debian packages through apt,
 // Go programs built into the cache by scripts/stack/build-go-tools.sh.
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../project-root.js';
-import { commandExists, run } from '../adapters/process.js';
+import { run } from '../adapters/process.js';
 import { ExternalError } from '../errors.js';
 import { cacheDir, versions } from './layout.js';
 
@@ -28,25 +28,34 @@ async function aptListsEmpty(): Promise<boolean> {
   }
 }
 
-/** The packages of which at least one marker is absent. */
-export async function packagesToInstall(
-  wanted: readonly (readonly [string, string])[],
-  present: (marker: string) => Promise<boolean>,
-): Promise<Set<string>> {
-  const missing = new Set<string>();
-  for (const [pkg, marker] of wanted) if (!(await present(marker))) missing.add(pkg);
-  return missing;
+/** The wanted packages that the package database does not list as installed ("ii"). */
+export function packagesToInstall(wanted: Iterable<string>, dpkgStatus: string): string[] {
+  const installed = new Set(
+    dpkgStatus
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([, status]) => status?.startsWith('ii'))
+      .map(([name]) => name?.replace(/:[a-z0-9]+$/, '')),
+  );
+  return [...new Set(wanted)].filter((pkg) => !installed.has(pkg)).sort();
 }
 
-/** Installs each Debian package of which a marker (a command, or an absolute path) is missing. */
-export async function ensureDebianPackages(wanted: Record<string, string> | readonly (readonly [string, string])[]): Promise<void> {
-  const missing = await packagesToInstall(Array.isArray(wanted) ? wanted : Object.entries(wanted), (marker) =>
-    marker.startsWith('/') ? Promise.resolve(existsSync(marker)) : commandExists(marker),
-  );
-  if (missing.size === 0) return;
+/** Asks dpkg which of the packages are installed: lines of "name status". */
+export async function dpkgStatus(packages: readonly string[]): Promise<string> {
+  if (packages.length === 0) return '';
+  // Unknown packages make dpkg-query exit 1 and say so on stderr; the known ones are still listed.
+  const result = await run(['dpkg-query', '-W', '-f=${Package} ${db:Status-Abbrev}\n', ...packages], { nothrow: true });
+  return result.stdout;
+}
+
+/** Every wanted Debian package the package database lacks, installed in one apt-get call. */
+export async function ensureDebianPackages(wanted: readonly string[], log?: (line: string) => void): Promise<string[]> {
+  const missing = packagesToInstall(wanted, await dpkgStatus([...new Set(wanted)]));
+  if (missing.length === 0) return [];
+  log?.(`installing Debian packages: ${missing.join(' ')}`);
   if (await aptListsEmpty()) await aptUpdate();
   const install = () =>
-    run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...[...missing].sort()], {
+    run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing], {
       env: aptEnv(),
       timeoutMs: 900_000,
     });
@@ -55,9 +64,12 @@ export async function ensureDebianPackages(wanted: Record<string, string> | read
   } catch {
     await aptUpdate();
     await install().catch((error: unknown) => {
-      throw new ExternalError(`cannot install Debian packages ${[...missing].join(', ')}`, { cause: error });
+      throw new ExternalError(`cannot install Debian packages ${missing.join(', ')}`, { cause: error });
     });
   }
+  const still = packagesToInstall(missing, await dpkgStatus(missing));
+  if (still.length > 0) throw new ExternalError(`apt-get install left Debian packages not installed: ${still.join(', ')}`);
+  return missing;
 }
 
 /** Downloads a Debian package for another architecture into dir; returns the .deb path. */

@@ -10,8 +10,8 @@ export interface PartStatus {
 /** One program or setting of the local stack. Every method is idempotent. */
 export interface Part {
   readonly name: string;
-  /** Debian packages it needs: package name → a command or absolute path that marks it installed. */
-  readonly debianPackages?: Record<string, string>;
+  /** Debian packages it needs, checked against the package database (dpkg-query). */
+  readonly debianPackages?: readonly string[];
   /** Installs what is missing beyond Debian packages (Go builds, certificates, images). */
   install?(): Promise<void>;
   start(): Promise<void>;

@@ -42,10 +42,9 @@ function inPart(part: Part, error: unknown): Error {
 }
 
 export async function stackUp(log: Log): Promise<void> {
-  // Every part's markers count: docker.io is wanted for dockerd's daemon and for buildx's CLI.
-  const packages = parts.flatMap((p) => Object.entries(p.debianPackages ?? {}));
+  const packages = parts.flatMap((p) => p.debianPackages ?? []);
   try {
-    await ensureDebianPackages(packages);
+    await ensureDebianPackages(packages, log);
   } catch (error) {
     throw inPart({ name: 'debian-packages' } as Part, error);
   }

@@ -81,10 +81,10 @@ build_kube_apiserver() {
 # The node side of the local cluster: controllers, scheduler and kubelet.
 build_kube_node() {
   local dir="$TOOLS/kube-node-$KUBERNETES_VERSION"
-  [[ -x "$dir/kube-controller-manager" && -x "$dir/kube-scheduler" && -x "$dir/kubelet" && -x "$dir/kube-proxy" ]] && return 0
+  [[ -x "$dir/kube-controller-manager" && -x "$dir/kube-scheduler" && -x "$dir/kubelet" && -x "$dir/kube-proxy" && -x "$dir/kubectl" ]] && return 0
   wrapper_build k8s.io/kubernetes "$KUBERNETES_VERSION" "$dir" "$KUBE_LDFLAGS" \
     k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
-    k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
+    k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy k8s.io/kubernetes/cmd/kubectl
 }
 
 # Cluster DNS: CoreDNS answers for the cluster's zones from the kubernetes plugin.

@@ -106,13 +106,19 @@ describe('stack status format', () => {
 });
 
 describe('Debian packages to install', () => {
-  it('installs a package when any part misses one of its markers (docker.io: the docker CLI exists, dockerd does not)', async () => {
+  it('installs what the package database does not list as installed, whatever binaries exist (gcc-aarch64-linux-gnu without libc6-dev-arm64-cross)', async () => {
     const { packagesToInstall } = await import('../../pipelines/stack/install.js');
-    const present = new Set(['docker', 'runc']);
-    const missing = await packagesToInstall(
-      [['docker.io', '/usr/sbin/dockerd'], ['runc', 'runc'], ['docker.io', 'docker']],
-      async (marker) => present.has(marker),
+    const dpkg = [
+      'gcc-aarch64-linux-gnu ii ',
+      'docker.io un ',
+      'runc ii ',
+      'libc6-dev-arm64-cross rc ',
+      'qemu-user-static:amd64 ii ',
+    ].join('\n');
+    const missing = packagesToInstall(
+      ['docker.io', 'runc', 'gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross', 'docker.io', 'qemu-user-static', 'etcd-server'],
+      dpkg,
     );
-    expect([...missing]).toEqual(['docker.io']);
+    expect(missing).toEqual(['docker.io', 'etcd-server', 'libc6-dev-arm64-cross']);
   });
 });

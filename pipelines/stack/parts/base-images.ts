@@ -53,7 +53,7 @@ async function makeRootfs(arch: Arch, debDir: string, appletNames: string[]): Pr
 
 export const baseImages: Part = {
   name: 'base-images',
-  debianPackages: { 'busybox-static': '/bin/busybox', 'dpkg-dev': 'dpkg-deb' },
+  debianPackages: ['busybox-static', 'dpkg-dev'],
   async start() {
     const have: string[] = await publishedPlatforms().catch(() => []);
     if (Object.values(arches).every((p) => have.includes(p))) return;

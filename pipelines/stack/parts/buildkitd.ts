@@ -36,7 +36,7 @@ export const buildkitd = daemonPart({
   name: 'buildkitd',
   address: buildkitdAddress,
   ports: [ports.buildkitd],
-  debianPackages: { runc: 'runc' },
+  debianPackages: ['runc'],
   async install() {
     if (!existsSync(paths.buildkitd()) || !existsSync(paths.buildctl())) await buildGoTool('buildkit');
   },

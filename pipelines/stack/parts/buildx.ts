@@ -33,7 +33,7 @@ function linkPlugin(): void {
 
 export const buildx: Part = {
   name: 'buildx',
-  debianPackages: { 'docker.io': 'docker' },
+  debianPackages: ['docker.io'],
   async install() {
     if (!existsSync(paths.dockerBuildx())) await buildGoTool('buildx');
     linkPlugin();

@@ -82,7 +82,7 @@ const daemon = daemonPart({
   name: 'containerd',
   address: `unix://${containerdSocket()}`,
   ports: [],
-  debianPackages: { containerd: 'containerd', runc: 'runc', 'containernetworking-plugins': `${cniBinDir}/loopback` },
+  debianPackages: ['containerd', 'runc', 'containernetworking-plugins'],
   async prepare() {
     mkdirSync(cniConfDir(), { recursive: true });
     mkdirSync(join(certsDir(), registryAddress), { recursive: true });

@@ -12,7 +12,7 @@ export const dockerd = daemonPart({
   name: 'dockerd',
   address: `unix://${dockerSocket}`,
   ports: [],
-  debianPackages: { 'docker.io': '/usr/sbin/dockerd', containerd: 'containerd', runc: 'runc' },
+  debianPackages: ['docker.io', 'containerd', 'runc'],
   async prepare() {
     mkdirSync(join(dir(), 'data'), { recursive: true });
     mkdirSync(join(dir(), 'exec'), { recursive: true });

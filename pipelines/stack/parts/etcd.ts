@@ -13,7 +13,7 @@ export const etcd = daemonPart({
   name: 'etcd',
   address: etcdUrl,
   ports: [ports.etcdClient, ports.etcdPeer],
-  debianPackages: { 'etcd-server': '/usr/bin/etcd' },
+  debianPackages: ['etcd-server'],
   async prepare() {
     mkdirSync(dir(), { recursive: true, mode: 0o700 });
   },

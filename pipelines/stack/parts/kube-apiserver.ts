@@ -42,7 +42,7 @@ export const kubeApiserver = daemonPart({
   name: 'kube-apiserver',
   address: apiserverUrl,
   ports: [ports.kubeApiserver],
-  debianPackages: { openssl: 'openssl' },
+  debianPackages: ['openssl'],
   async install() {
     if (!existsSync(paths.kubeApiserver())) await buildGoTool('kube-apiserver');
     writeKubeconfig(await ensurePki(pkiDir()));

@@ -60,7 +60,7 @@ async function build(): Promise<void> {
 
 export const pauseImage: Part = {
   name: 'pause-image',
-  debianPackages: { 'musl-tools': 'musl-gcc', 'gcc-aarch64-linux-gnu': 'aarch64-linux-gnu-gcc' },
+  debianPackages: ['musl-tools', 'gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross'],
   async start() {
     const have: string[] = await indexPlatforms(pauseImageRef).catch(() => []);
     if (platforms.every((p) => have.includes(p))) return;

@@ -16,7 +16,7 @@ export const prometheus = daemonPart({
   name: 'prometheus',
   address: prometheusUrl,
   ports: [ports.prometheus],
-  debianPackages: { prometheus: '/usr/bin/prometheus' },
+  debianPackages: ['prometheus'],
   async prepare() {
     mkdirSync(prometheusTargetsDir(), { recursive: true });
     mkdirSync(join(dir(), 'data'), { recursive: true });

@@ -25,7 +25,7 @@ function registered(): boolean {
 
 export const qemu: Part = {
   name: 'qemu-binfmt',
-  debianPackages: { 'qemu-user-static': interpreter },
+  debianPackages: ['qemu-user-static'],
   async start() {
     if (registered()) return;
     if (!existsSync(`${binfmtDir}/register`)) {

@@ -13,7 +13,7 @@ export const registry = daemonPart({
   name: 'registry',
   address: `http://${registryAddress}`,
   ports: [ports.registry],
-  debianPackages: { 'docker-registry': 'docker-registry' },
+  debianPackages: ['docker-registry'],
   async prepare() {
     mkdirSync(join(dir(), 'data'), { recursive: true });
     writeFileSync(
