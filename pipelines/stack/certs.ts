@@ -1,8 +1,10 @@
 // envtest-style PKI for the local kube-apiserver: a CA, a serving certificate for
 // loopback, an admin client certificate (system:masters) and service-account keys.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { run } from '../adapters/process.js';
+import { network } from './layout.js';
 
 export interface Pki {
   dir: string;
@@ -59,13 +61,10 @@ export async function ensurePki(dir: string): Promise<Pki> {
       '-days', days, '-out', pki.caCert,
     ]);
   }
-  if (!existsSync(pki.servingCert)) {
-    await signed(
-      pki, pki.servingKey, pki.servingCert, '/CN=kube-apiserver',
-      'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' +
-        'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n',
-    );
-  }
+  await ensureServingCert(pki, { cert: pki.servingCert, key: pki.servingKey }, '/CN=kube-apiserver', [
+    'IP:127.0.0.1', `IP:${network.kubernetesServiceIp}`, 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default',
+    'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local',
+  ]);
   if (!existsSync(pki.adminCert)) {
     await signed(
       pki, pki.adminKey, pki.adminCert, '/O=system:masters/CN=shipline-admin',
@@ -98,4 +97,24 @@ export async function ensureClientCert(pki: Pki, name: string, subject: string):
     );
   }
   return client;
+}
+
+/** The subjectAltName entries of a certificate, as openssl writes them ("IP:…", "DNS:…"). */
+function altNames(certFile: string): string[] {
+  const text = new X509Certificate(readFileSync(certFile)).subjectAltName ?? '';
+  return text.split(',').map((entry) => entry.trim().replace(/^IP Address:/, 'IP:'));
+}
+
+/**
+ * A serving certificate signed by the stack CA for the given names; one whose names
+ * differ (an older stack's, before a range changed) is made anew.
+ */
+export async function ensureServingCert(pki: Pki, pair: ClientCert, subject: string, sans: readonly string[]): Promise<ClientCert> {
+  if (existsSync(pair.cert) && existsSync(pair.key) && sans.every((san) => altNames(pair.cert).includes(san))) return pair;
+  await signed(
+    pki, pair.key, pair.cert, subject,
+    'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' +
+      `subjectAltName=${sans.join(',')}\n`,
+  );
+  return pair;
 }

@@ -92,7 +92,7 @@ export async function downloadForeignDeb(pkg: string, arch: string, dir: string)
   return `${dir}/${deb}`;
 }
 
-export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver' | 'kube-node';
+export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver' | 'kube-node' | 'coredns' | 'traefik';
 
 export async function buildGoTool(tool: GoTool): Promise<void> {
   await run(['bash', buildScript, tool], {
@@ -102,6 +102,8 @@ export async function buildGoTool(tool: GoTool): Promise<void> {
       BUILDKIT_VERSION: versions.buildkit,
       BUILDX_VERSION: versions.buildx,
       KUBERNETES_VERSION: versions.kubernetes,
+      COREDNS_VERSION: versions.coredns,
+      TRAEFIK_VERSION: versions.traefik,
     },
     timeoutMs: 45 * 60_000,
   }).catch((error: unknown) => {

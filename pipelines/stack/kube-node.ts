@@ -10,9 +10,9 @@ import { buildGoTool } from './install.js';
 import { paths } from './layout.js';
 import { apiserverUrl } from './parts/kube-apiserver.js';
 
-const tools = ['kube-controller-manager', 'kube-scheduler', 'kubelet'] as const;
+const tools = ['kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'kubectl'] as const;
 
-/** Builds controller-manager, scheduler and kubelet (one `go build` run) when any is missing. */
+/** Builds controller-manager, scheduler, kubelet, kube-proxy and kubectl (one wrapper module) when any is missing. */
 export async function installKubeNode(): Promise<void> {
   if (tools.some((tool) => !existsSync(paths.kubeNodeTool(tool)))) await buildGoTool('kube-node');
 }

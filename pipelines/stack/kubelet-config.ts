@@ -1,9 +1,12 @@
-// The KubeletConfiguration of the stack's one node: loopback only, cgroupfs on cgroup v1,
-// no systemd, and eviction thresholds that a busy developer disk does not trip.
-import { host, ports } from './layout.js';
+// The KubeletConfiguration of the stack's one node: its API on the pod bridge's address
+// with a certificate of the stack CA, cluster DNS, cgroupfs on cgroup v1, no systemd,
+// and eviction thresholds that a busy developer disk does not trip.
+import { host, network, ports } from './layout.js';
 
 export interface KubeletPaths {
   caCert: string;
+  servingCert: string;
+  servingKey: string;
   containerdSocket: string;
   staticPodPath: string;
   podLogsDir: string;
@@ -14,12 +17,15 @@ export function kubeletConfig(p: KubeletPaths): Record<string, unknown> {
   return {
     apiVersion: 'kubelet.config.k8s.io/v1beta1',
     kind: 'KubeletConfiguration',
-    address: host,
+    // The API server reaches the kubelet at the node's InternalIP, the bridge address.
+    address: network.gateway,
     port: ports.kubelet,
+    tlsCertFile: p.servingCert,
+    tlsPrivateKeyFile: p.servingKey,
     readOnlyPort: 0,
     healthzBindAddress: host,
     healthzPort: ports.kubeletHealthz,
-    // Only holders of a stack-CA client certificate reach the kubelet API, on loopback.
+    // Only holders of a stack-CA client certificate reach the kubelet API.
     // Webhook authn/authz would need TokenReview/SubjectAccessReview rights the node
     // identity does not have under RBAC-only authorization.
     authentication: { anonymous: { enabled: false }, webhook: { enabled: false }, x509: { clientCAFile: p.caCert } },
@@ -49,7 +55,9 @@ export function kubeletConfig(p: KubeletPaths): Record<string, unknown> {
     imageGCHighThresholdPercent: 100,
     imageGCLowThresholdPercent: 99,
     clusterDomain: 'cluster.local',
-    resolvConf: '/etc/resolv.conf',
+    clusterDNS: [network.dnsIp],
+    // Pods resolve through cluster DNS alone: no search domains or servers of the machine.
+    resolvConf: '',
     registerNode: true,
     serializeImagePulls: false,
     maxPods: 110,

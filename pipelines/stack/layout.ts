@@ -6,6 +6,8 @@ export const versions = {
   buildkit: 'v0.34.2',
   buildx: 'v0.38.2',
   kubernetes: 'v1.34.4',
+  coredns: 'v1.15.0',
+  traefik: 'v3.6.12',
   /** Bumped whenever the base image recipe changes. */
   baseImage: 'musl-1',
   /** Tag of the pause image built from Kubernetes' own pause.c. */
@@ -23,6 +25,32 @@ export const ports = {
   kubelet: 10250,
   kubeletHealthz: 10248,
   prometheus: 9090,
+  kubeProxyHealthz: 10256,
+  kubeProxyMetrics: 10249,
+  corednsHealth: 18053,
+  corednsReady: 18153,
+  corednsMetrics: 19153,
+} as const;
+
+/**
+ * The pod network owns 198.19.0.0/16, a block of the benchmarking range (RFC 2544)
+ * that no real network, VPN or container tool on a developer machine is likely to use
+ * (Docker takes 172.17/16, kind and minikube 10.x, Tailscale 100.64/10). Whatever of
+ * the block has no purpose below is an `unreachable` route, so nothing sent there
+ * can follow the default route off the machine.
+ */
+export const network = {
+  block: '198.19.0.0/16',
+  bridge: 'shipline0',
+  /** Pods: one address each from host-local IPAM; .1 is the bridge (the node). */
+  podCidr: '198.19.0.0/24',
+  gateway: '198.19.0.1',
+  /** ClusterIPs; .1 is the `kubernetes` Service. */
+  serviceCidr: '198.19.1.0/24',
+  kubernetesServiceIp: '198.19.1.1',
+  /** Cluster DNS answers on the node's address, which every pod routes to. */
+  dnsIp: '198.19.0.1',
+  nftTable: 'shipline',
 } as const;
 
 export const host = '127.0.0.1';
@@ -50,6 +78,8 @@ export const paths = {
   kubeApiserver: () =>
     join(cacheDir(), 'tools', `kube-apiserver-${versions.kubernetes}`, 'kube-apiserver'),
   pki: () => join(cacheDir(), 'stack', 'pki'),
-  kubeNodeTool: (name: 'kube-controller-manager' | 'kube-scheduler' | 'kubelet') =>
+  coredns: () => join(cacheDir(), 'tools', `coredns-${versions.coredns}`, 'coredns'),
+  traefik: () => join(cacheDir(), 'tools', `traefik-${versions.traefik}`, 'traefik'),
+  kubeNodeTool: (name: 'kube-controller-manager' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'kubectl') =>
     join(cacheDir(), 'tools', `kube-node-${versions.kubernetes}`, name),
 };

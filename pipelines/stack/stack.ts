@@ -2,6 +2,7 @@
 // report one line per part, and stop exactly what was started.
 import { ExternalError, PreconditionError, ShiplineError } from '../errors.js';
 import { ensureDebianPackages } from './install.js';
+import { installKubeNode } from './kube-node.js';
 import { paths } from './layout.js';
 import type { Part, PartStatus } from './part.js';
 import { baseImages } from './parts/base-images.js';
@@ -15,17 +16,21 @@ import { kubeControllerManager } from './parts/kube-controller-manager.js';
 import { kubeScheduler } from './parts/kube-scheduler.js';
 import { kubelet } from './parts/kubelet.js';
 import { pauseImage } from './parts/pause-image.js';
+import { coredns } from './parts/coredns.js';
+import { kubeProxy } from './parts/kube-proxy.js';
+import { podNetwork } from './parts/pod-network.js';
 import { prometheus } from './parts/prometheus.js';
 import { qemu } from './parts/qemu.js';
 import { registry } from './parts/registry.js';
 
 /**
- * In start order; `down` walks it backwards (kubelet, then containerd with the pods'
- * shims). The pause image needs buildx, so the node parts come after the base images.
+ * In start order; `down` walks it backwards (DNS and kube-proxy, kubelet, containerd
+ * with the pods' shims and network namespaces, then the bridge). The pause image needs
+ * buildx, so the node parts come after the base images.
  */
 export const parts: readonly Part[] = [
   qemu, registry, dockerd, etcd, kubeApiserver, buildkitd, buildx, baseImages,
-  kubeControllerManager, kubeScheduler, pauseImage, containerd, kubelet, prometheus,
+  kubeControllerManager, kubeScheduler, pauseImage, podNetwork, containerd, kubelet, kubeProxy, coredns, prometheus,
 ];
 
 const nameWidth = Math.max(15, ...parts.map((p) => p.name.length + 1));
@@ -58,6 +63,22 @@ export async function stackUp(log: Log): Promise<void> {
     }
     log(`${part.name.padEnd(nameWidth)} up (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   }
+}
+
+/** Debian packages of the benchmarks' peer tools (kubectl is built with the node tools). */
+export const benchDebianPackages = ['hyperfine', 'skopeo'] as const;
+
+/** Every Debian package the stack and the benchmarks install, by part. */
+export function debianPackagesByPart(): Record<string, readonly string[]> {
+  return {
+    ...Object.fromEntries(parts.filter((p) => p.debianPackages?.length).map((p) => [p.name, p.debianPackages!])),
+    benchmarks: benchDebianPackages,
+  };
+}
+
+export async function ensureBenchTools(log: Log): Promise<void> {
+  await ensureDebianPackages(benchDebianPackages, log);
+  await installKubeNode();
 }
 
 export async function stackDown(log: Log): Promise<void> {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { commandExists, run } from '../../pipelines/adapters/process.js';
+import { run } from '../../pipelines/adapters/process.js';
 import { paths } from '../../pipelines/stack/layout.js';
 
 const cli = fileURLToPath(new URL('../shipline.mjs', import.meta.url));
@@ -41,22 +41,24 @@ async function timed(argv: string[]): Promise<number> {
   return performance.now() - start;
 }
 
+/** The stack's kubectl, built from the same Kubernetes module as its apiserver. */
+const kubectl = () => paths.kubeNodeTool('kubectl');
+
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 
 export default async function bench(): Promise<void> {
-  if (!(await commandExists('kubectl'))) throw new Error('kubectl is not on PATH: the peer of this benchmark');
   const dir = mkdtempSync(join(tmpdir(), 'shipline-apply-bench-'));
   writeFileSync(join(dir, 'objects.yaml'), objects().map((o) => stringify(o)).join('---\n'));
   const times = { kubectl: [] as number[], shipline: [] as number[] };
   for (let round = 0; round < 3; round++) {
     for (const tool of ['kubectl', 'shipline'] as const) {
       const ns = `bench-${tool}-${Date.now()}`;
-      await run(['kubectl', 'create', 'namespace', ns], { env });
+      await run([kubectl(), 'create', 'namespace', ns], { env });
       const argv = tool === 'kubectl'
-        ? ['kubectl', 'apply', '--server-side', '--field-manager=bench', '-n', ns, '-f', dir]
+        ? [kubectl(), 'apply', '--server-side', '--field-manager=bench', '-n', ns, '-f', dir]
         : ['node', cli, 'apply', '-n', ns, '-f', dir];
       times[tool].push(await timed(argv));
-      await run(['kubectl', 'delete', 'namespace', ns, '--wait=false'], { env });
+      await run([kubectl(), 'delete', 'namespace', ns, '--wait=false'], { env });
     }
   }
   const k = median(times.kubectl);

@@ -2,6 +2,7 @@
 // line) one after the other; each prints its ratios against the peer tool.
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureBenchTools } from '../../pipelines/stack/stack.js';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const wanted = process.argv.slice(2);
@@ -13,6 +14,8 @@ if (files.length === 0) {
   process.stderr.write(`no benchmark matches ${wanted.join(' ')}\n`);
   process.exit(2);
 }
+// The peers the benchmarks compare against, installed like the stack's own parts.
+await ensureBenchTools((line) => process.stderr.write(`${line}\n`));
 for (const file of files) {
   process.stdout.write(`\n== ${file}\n`);
   const mod = (await import(pathToFileURL(`${dir}/${file}`).href)) as { default: () => Promise<void> };

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatStatus, stackDown, stackStatus, stackUp } from '../../pipelines/stack/stack.js';
+import { debianPackagesByPart, formatStatus, stackDown, stackStatus, stackUp } from '../../pipelines/stack/stack.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -19,6 +19,17 @@ export function registerStackCommands(program: Command): void {
     .description('stop exactly what `up` started')
     .action(async () => {
       await stackDown(log);
+    });
+  stack
+    .command('packages')
+    .description('the Debian packages the stack and the benchmarks install, one line per part (`--plain`: one package per line)')
+    .option('--plain', 'package names only, sorted, one per line')
+    .action((options: { plain?: boolean }) => {
+      const byPart = debianPackagesByPart();
+      const lines = options.plain
+        ? [...new Set(Object.values(byPart).flat())].sort()
+        : Object.entries(byPart).map(([part, pkgs]) => `${part.padEnd(20)} ${pkgs.join(' ')}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
     });
   stack
     .command('status')

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
-import { baseImageRef, nodeName, paths } from '../../pipelines/stack/layout.js';
+import { baseImageRef, network, nodeName, paths } from '../../pipelines/stack/layout.js';
 import { httpGet } from '../../pipelines/stack/probe.js';
 import { freePort } from '../support/free-port.js';
 
@@ -87,12 +87,12 @@ afterAll(async () => {
 });
 
 describe('the local cluster runs Deployments', () => {
-  it(`has node ${nodeName} Ready on 127.0.0.1`, async () => {
+  it(`has node ${nodeName} Ready`, async () => {
     const node = await kube.get<KubeObject & { status: { conditions: Condition[]; addresses: { type: string; address: string }[] } }>(
       { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName } },
     );
     expect(node?.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
-    expect(node?.status.addresses).toContainEqual({ type: 'InternalIP', address: '127.0.0.1' });
+    expect(node?.status.addresses).toContainEqual({ type: 'InternalIP', address: network.gateway });
   });
 
   it('makes a hostNetwork Deployment Available, serves on loopback, and scales it to zero', async () => {
@@ -110,7 +110,8 @@ describe('the local cluster runs Deployments', () => {
     const [pod, ...others] = await pods();
     expect(others).toHaveLength(0);
     expect(pod?.spec.nodeName).toBe(nodeName);
-    expect(pod?.status.podIP).toBe('127.0.0.1');
+    // A hostNetwork pod reports the node's address.
+    expect(pod?.status.podIP).toBe(network.gateway);
 
     const res = await httpGet(`http://127.0.0.1:${port}/`);
     expect(res.status).toBe(200);

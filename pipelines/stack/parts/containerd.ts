@@ -1,6 +1,7 @@
 // A containerd of the stack's own (Debian containerd 1.6) serving CRI to kubelet: its
 // config, root, state and socket live under the stack's state dir, apart from the
-// containerd that dockerd runs privately.
+// containerd that dockerd runs privately. Pods join the stack's pod network through
+// the CNI bridge plugin.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../adapters/process.js';
@@ -9,6 +10,8 @@ import { runningPid } from '../daemon.js';
 import { host, pauseImageRef, paths, registryAddress } from '../layout.js';
 import { killTrees, removeCgroupTree, shimSocketsOf, shimsOf, unmountUnder } from '../node-cleanup.js';
 import type { Part } from '../part.js';
+import { cniConflist } from '../pod-network-plan.js';
+import { ipamDataDir } from './pod-network.js';
 
 const dir = () => join(paths.state(), 'containerd');
 export const containerdSocket = () => join(dir(), 'containerd.sock');
@@ -37,6 +40,9 @@ export function containerdConfig(root: string, socket: string): string {
     // The machine withholds CAP_SYS_RESOURCE, so no process may lower its oom_score_adj;
     // kubelet asks -998 for sandboxes, which runc would fail on. Clamp at containerd's own.
     '  restrict_oom_score_adj = true',
+    // Pods' network namespaces under the stack's state dir, not /var/run/netns: `down`
+    // removes exactly the stack's own.
+    '  netns_mounts_under_state_dir = true',
     `[${cri}.containerd]`,
     '  snapshotter = "overlayfs"',
     '  default_runtime_name = "runc"',
@@ -55,16 +61,6 @@ export function containerdConfig(root: string, socket: string): string {
   ].join('\n');
 }
 
-/**
- * CRI reports NetworkReady only once a CNI config is loaded. Every pod of the stack uses
- * hostNetwork, so CNI is never called for them; a loopback-only network makes no bridge
- * and no address outside 127.0.0.0/8 even if it were.
- */
-export const cniConfig = JSON.stringify({
-  cniVersion: '1.0.0',
-  name: 'shipline-loopback',
-  plugins: [{ type: 'loopback' }],
-});
 
 /** The local registry speaks plain HTTP. */
 export const registryHosts = [
@@ -87,7 +83,8 @@ const daemon = daemonPart({
     mkdirSync(cniConfDir(), { recursive: true });
     mkdirSync(join(certsDir(), registryAddress), { recursive: true });
     writeFileSync(configFile(), containerdConfig(dir(), containerdSocket()));
-    writeFileSync(join(cniConfDir(), '10-shipline-loopback.conflist'), `${cniConfig}\n`);
+    rmSync(join(cniConfDir(), '10-shipline-loopback.conflist'), { force: true });
+    writeFileSync(join(cniConfDir(), '10-shipline.conflist'), `${JSON.stringify(cniConflist(ipamDataDir()), null, 2)}\n`);
     writeFileSync(join(certsDir(), registryAddress, 'hosts.toml'), registryHosts);
   },
   argv: () => ['containerd', '--config', configFile()],

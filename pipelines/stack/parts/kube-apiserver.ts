@@ -3,15 +3,16 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { ensurePki, pkiPaths, type Pki } from '../certs.js';
+import { ensureClientCert, ensurePki, pkiPaths, type Pki } from '../certs.js';
 import { daemonPart } from '../daemon-part.js';
 import { buildGoTool } from '../install.js';
-import { host, paths, ports } from '../layout.js';
+import { host, network, paths, ports } from '../layout.js';
 import { httpGet } from '../probe.js';
 import { etcdUrl } from './etcd.js';
 
 export const apiserverUrl = `https://${host}:${ports.kubeApiserver}`;
 const pkiDir = () => join(paths.state(), 'pki');
+const kubeletClientName = 'apiserver-kubelet-client';
 
 function tlsOptions(pki: Pki) {
   return {
@@ -45,7 +46,10 @@ export const kubeApiserver = daemonPart({
   debianPackages: ['openssl'],
   async install() {
     if (!existsSync(paths.kubeApiserver())) await buildGoTool('kube-apiserver');
-    writeKubeconfig(await ensurePki(pkiDir()));
+    const pki = await ensurePki(pkiDir());
+    // The API server's identity towards kubelets (logs, exec, port-forward).
+    await ensureClientCert(pki, kubeletClientName, '/O=system:masters/CN=kube-apiserver-kubelet-client');
+    writeKubeconfig(pki);
   },
   argv() {
     const pki = pkiPaths(pkiDir());
@@ -62,7 +66,13 @@ export const kubeApiserver = daemonPart({
       `--service-account-key-file=${pki.serviceAccountPub}`,
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
       '--service-account-issuer=https://kubernetes.default.svc',
-      '--service-cluster-ip-range=10.0.0.0/24',
+      `--service-cluster-ip-range=${network.serviceCidr}`,
+      // Kubelets are reached by the node's InternalIP (the pod bridge's address) and must
+      // present a certificate of the stack CA; never through the machine's resolver.
+      '--kubelet-preferred-address-types=InternalIP',
+      `--kubelet-certificate-authority=${pki.caCert}`,
+      `--kubelet-client-certificate=${join(pki.dir, `${kubeletClientName}.crt`)}`,
+      `--kubelet-client-key=${join(pki.dir, `${kubeletClientName}.key`)}`,
       '--authorization-mode=RBAC',
       '--allow-privileged=true',
       '--enable-priority-and-fairness=false',

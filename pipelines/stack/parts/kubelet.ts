@@ -1,18 +1,18 @@
 // kubelet built from k8s.io/kubernetes: registers node `shipline-node` with the stack's
-// API server and runs its pods through the stack's containerd. Pods must use
-// hostNetwork: the node has no pod network, only loopback.
+// API server and runs its pods through the stack's containerd on the pod network; its
+// InternalIP is the pod bridge's address, where the API server reaches it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { KubeApiError } from '../../adapters/kube.js';
 import { ExternalError } from '../../errors.js';
-import { pkiPaths } from '../certs.js';
+import { ensureServingCert, pkiPaths } from '../certs.js';
 import { daemonPart } from '../daemon-part.js';
 import { logFile, logTail, runningPid } from '../daemon.js';
 import { adminClient, binaryVersion, componentKubeconfig, installKubeNode } from '../kube-node.js';
 import { kubeletConfig } from '../kubelet-config.js';
-import { host, nodeName, paths, ports } from '../layout.js';
+import { host, network, nodeName, paths, ports } from '../layout.js';
 import { restoreTunables, saveTunables, unmountUnder } from '../node-cleanup.js';
 import type { Part, PartStatus } from '../part.js';
 import { answers } from '../probe.js';
@@ -46,20 +46,6 @@ function readyCondition(node: Node | undefined) {
   return node?.status?.conditions?.find((c) => c.type === 'Ready');
 }
 
-/**
- * kubelet refuses a loopback --node-ip when it computes the node's addresses, logs that,
- * and then leaves status.addresses as they are. So the stack records 127.0.0.1 as the
- * node's InternalIP once; hostNetwork pods then report 127.0.0.1 as their IP, and
- * probes without a host go to loopback.
- */
-async function ensureLoopbackAddress(node: Node): Promise<void> {
-  if (node.status?.addresses?.some((a) => a.type === 'InternalIP' && a.address === host)) return;
-  await adminClient().request('PATCH', `/api/v1/nodes/${nodeName}/status`, {
-    contentType: 'application/merge-patch+json',
-    body: { status: { addresses: [{ type: 'InternalIP', address: host }, { type: 'Hostname', address: nodeName }] } },
-  });
-}
-
 /** RBAC-only authorization (no Node authorizer): bind the node role to the nodes group. */
 async function ensureNodeRbac(): Promise<void> {
   await adminClient().apply(
@@ -83,7 +69,6 @@ async function waitNodeReady(since: number, timeoutMs: number): Promise<void> {
   let node: Node | undefined;
   for (;;) {
     node = await getNode().catch(() => undefined);
-    if (node) await ensureLoopbackAddress(node).catch(() => undefined);
     const ready = readyCondition(node);
     // Heartbeats carry whole seconds.
     if (ready?.status === 'True' && Date.parse(ready.lastHeartbeatTime ?? '') >= since - 1000) return;
@@ -100,15 +85,21 @@ async function waitNodeReady(since: number, timeoutMs: number): Promise<void> {
 
 const daemon = daemonPart({
   name: 'kubelet',
-  address: `https://${host}:${ports.kubelet}`,
-  ports: [ports.kubelet, ports.kubeletHealthz],
+  address: `https://${network.gateway}:${ports.kubelet}`,
+  ports: [ports.kubeletHealthz],
   install: installKubeNode,
   async prepare() {
     const pki = pkiPaths(paths.pki());
     for (const sub of ['root', 'manifests', 'pod-logs']) mkdirSync(join(dir(), sub), { recursive: true });
     await componentKubeconfig(kubeconfig(), 'kubelet', `/O=system:nodes/CN=system:node:${nodeName}`);
+    const serving = await ensureServingCert(
+      pki, { cert: join(pki.dir, 'kubelet-serving.crt'), key: join(pki.dir, 'kubelet-serving.key') },
+      `/O=system:nodes/CN=system:node:${nodeName}`, [`IP:${network.gateway}`, 'IP:127.0.0.1', `DNS:${nodeName}`],
+    );
     const config = kubeletConfig({
       caCert: pki.caCert,
+      servingCert: serving.cert,
+      servingKey: serving.key,
       containerdSocket: containerdSocket(),
       staticPodPath: join(dir(), 'manifests'),
       podLogsDir: join(dir(), 'pod-logs'),
@@ -122,7 +113,7 @@ const daemon = daemonPart({
     `--config=${configFile()}`,
     `--kubeconfig=${kubeconfig()}`,
     `--hostname-override=${nodeName}`,
-    `--node-ip=${host}`,
+    `--node-ip=${network.gateway}`,
     `--root-dir=${kubeletRootDir()}`,
     `--cert-dir=${join(dir(), 'pki')}`,
     '--v=1',
