@@ -6,6 +6,7 @@ import { quoteArgv } from '../adapters/process.js';
 import { InterruptedError } from '../errors.js';
 import type { ReleaseOptions, ReleaseState, ReleaseSummary } from './context.js';
 import { buildImage, makeBundle, preflight, renderAndDiff, rollOut, validate, withProgress, type Report } from './steps.js';
+import { localStack, onLocalStack } from './local-stack.js';
 
 export interface ReleaseIo {
   tty: boolean;
@@ -81,8 +82,10 @@ async function runRelease(state: ReleaseState, io: ReleaseIo): Promise<ReleaseSu
   const { options } = state;
   const started = Date.now();
   validate(state);
+  const local = onLocalStack(state);
   await list(
     [
+      task('Local stack (first start installs and builds its parts)', localStack, () => local && !options.dryRun),
       task('Preflight: builder, registry, cluster', preflight),
       task('Build the multi-arch image', buildImage, (s) => !s.options.skipBuild),
       task('Render, server dry-run and diff', renderAndDiff),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../project-root.js';
 import { run } from '../adapters/process.js';
 import { ExternalError } from '../errors.js';
-import { cacheDir, versions } from './layout.js';
+import { cacheDir, paths, versions } from './layout.js';
 
 const buildScript = join(projectRoot, 'scripts', 'stack', 'build-go-tools.sh');
 
@@ -94,9 +94,22 @@ export async function downloadForeignDeb(pkg: string, arch: string, dir: string)
 
 export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver' | 'kube-node' | 'coredns' | 'traefik';
 
+/** Where the stack reports what it is doing during a long start (set by stackUp). */
+let progress: (line: string) => void = () => undefined;
+export function onInstallProgress(log: (line: string) => void): void {
+  progress = log;
+}
+
+export function goBuildLog(tool: GoTool): string {
+  return join(paths.logs(), `build-${tool}.log`);
+}
+
 export async function buildGoTool(tool: GoTool): Promise<void> {
+  const log = goBuildLog(tool);
+  progress(`building ${tool} from its Go module (minutes on a first start); output in ${log}`);
   await run(['bash', buildScript, tool], {
     env: {
+      BUILD_LOG: log,
       ...process.env,
       SHIPLINE_CACHE: cacheDir(),
       BUILDKIT_VERSION: versions.buildkit,
@@ -107,7 +120,7 @@ export async function buildGoTool(tool: GoTool): Promise<void> {
     },
     timeoutMs: 45 * 60_000,
   }).catch((error: unknown) => {
-    throw new ExternalError(`cannot build ${tool} from its Go module`, {
+    throw new ExternalError(`cannot build ${tool} from its Go module; see ${log}`, {
       cause: error,
       hint: 'check that the Go module proxy is reachable and `go version` is at least 1.26',
     });

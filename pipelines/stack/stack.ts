@@ -1,7 +1,7 @@
 // The local stack as a whole: install what is missing, start in dependency order,
 // report one line per part, and stop exactly what was started.
 import { ExternalError, PreconditionError, ShiplineError } from '../errors.js';
-import { ensureDebianPackages } from './install.js';
+import { ensureDebianPackages, onInstallProgress } from './install.js';
 import { installKubeNode } from './kube-node.js';
 import { paths } from './layout.js';
 import type { Part, PartStatus } from './part.js';
@@ -53,16 +53,30 @@ export async function stackUp(log: Log): Promise<void> {
   } catch (error) {
     throw inPart({ name: 'debian-packages' } as Part, error);
   }
+  const stackStarted = Date.now();
   for (const part of parts) {
     const started = Date.now();
+    const elapsed = () => formatElapsed(Date.now() - started);
+    onInstallProgress((line) => log(`${part.name.padEnd(nameWidth)} ${line}`));
+    // A first start builds for minutes: say every 30 s that the part is still at it.
+    const heartbeat = setInterval(() => log(`${part.name.padEnd(nameWidth)} still starting (${elapsed()})`), 30_000);
     try {
       await part.install?.();
       await part.start();
     } catch (error) {
       throw inPart(part, error);
+    } finally {
+      clearInterval(heartbeat);
+      onInstallProgress(() => undefined);
     }
-    log(`${part.name.padEnd(nameWidth)} up (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+    log(`${part.name.padEnd(nameWidth)} up (${elapsed()})`);
   }
+  log(`${'stack'.padEnd(nameWidth)} up in ${formatElapsed(Date.now() - stackStarted)}`);
+}
+
+export function formatElapsed(ms: number): string {
+  const s = Math.round(ms / 100) / 10;
+  return s < 60 ? `${s.toFixed(1)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 }
 
 /** Debian packages of the benchmarks' peer tools (kubectl is built with the node tools). */

@@ -3,6 +3,8 @@
 # Usage: build-go-tools.sh buildkit|buildx|kube-apiserver|kube-node|coredns|traefik
 # Each build is skipped when its binary is already in the cache.
 set -euo pipefail
+# BUILD_LOG: append the go commands' output there instead of the terminal.
+if [[ -n "${BUILD_LOG:-}" ]]; then mkdir -p "$(dirname "$BUILD_LOG")"; exec >>"$BUILD_LOG" 2>&1; fi
 
 BUILDKIT_VERSION=${BUILDKIT_VERSION:-v0.34.2}
 BUILDX_VERSION=${BUILDX_VERSION:-v0.38.2}
