@@ -23,7 +23,7 @@ import type { ReleaseState } from './context.js';
 export type Report = (line: string) => void;
 
 export function validate(state: ReleaseState): void {
-  const loaded = loadConfig(state.options.config);
+  const loaded = loadConfig(state.options.config, undefined, { repository: state.options.repository });
   state.loaded = loaded;
   state.strategy = state.options.strategy ?? rolloutConfig(loaded).strategy;
   if (state.options.skipBuild) {
