@@ -5,7 +5,7 @@
 // of stderr. Long-lived daemons (the local stack) start through spawnDaemon, below.
 // No other module imports node:child_process or zx (test/unit/process-door.test.ts).
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync } from 'node:fs';
 import { $, which, type ProcessOutput } from 'zx/core';
 import { ExternalError } from '../errors.js';
 import { killTree, killTreeSync } from './process-tree.js';
@@ -72,6 +72,9 @@ export function start(argv: readonly string[], options: RunOptions = {}): Runnin
   if (!command) throw new Error('run: empty argv');
   const env = options.env ?? process.env;
   requireExecutable(command, env.PATH);
+  if (options.cwd !== undefined && !existsSync(options.cwd)) {
+    throw new ExternalError(`cannot run ${command}: its working directory ${options.cwd} does not exist`);
+  }
   const program = $({
     cwd: options.cwd,
     env,

@@ -76,6 +76,7 @@ describe('process door', () => {
   it('names a program that is not installed', async () => {
     await expect(run(['shipline-no-such-program', '--help'])).rejects.toThrow(/cannot run shipline-no-such-program: not found on PATH/);
     await expect(run(['/nonexistent/bin/tool'])).rejects.toThrow(/no such executable/);
+    await expect(run(['true'], { cwd: '/nonexistent/dir' })).rejects.toThrow('cannot run true: its working directory /nonexistent/dir does not exist');
   });
 
   it('ends the whole process tree on a timeout, also processes that left its group', async () => {
