@@ -1,12 +1,13 @@
 // The process door (pipelines/adapters/process.ts) with real processes: argv passed
 // verbatim, output streamed, stderr tail in errors, and the whole process tree ended on
 // a timeout and on Ctrl-C. Also: no other module spawns a process, tests included.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { run, start } from '../../pipelines/adapters/process.js';
-import { isRunning } from '../../pipelines/adapters/process-tree.js';
+import { run, spawnDaemon, start } from '../../pipelines/adapters/process.js';
+import { isRunning, killTree } from '../../pipelines/adapters/process-tree.js';
 import { ExternalError } from '../../pipelines/errors.js';
 import { projectRoot } from '../../pipelines/project-root.js';
 
@@ -120,4 +121,22 @@ describe('process door', () => {
       expect(await waitGone(pids)).toEqual([]);
     }, 30_000);
   }
+
+  it('starts a daemon detached, as its own process group, output appended to its log', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'shipline-daemon-')), 'd.log');
+    const pid = spawnDaemon(['sh', '-c', 'echo started; echo oops >&2; exec sleep 300'], log);
+    try {
+      const deadline = Date.now() + 5_000;
+      while (!readFileSync(log, 'utf8').includes('oops') && Date.now() < deadline) await sleep(50);
+      expect(readFileSync(log, 'utf8')).toBe('started\noops\n');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [, , , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      expect(Number(group)).toBe(pid);
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]).toBe('sleep');
+    } finally {
+      await killTree(pid, 1_000);
+    }
+    expect(await waitGone([pid])).toEqual([]);
+    expect(() => spawnDaemon(['shipline-no-such-daemon'], log)).toThrow(/not found on PATH/);
+  });
 });
