@@ -14,8 +14,10 @@ import { baseImageRef } from '../../pipelines/stack/layout.js';
 const golden = (name: string) => readFileSync(join(projectRoot, 'test', 'unit', 'golden', name), 'utf8');
 const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
-// npm called from inside `npm test` must not see the outer script's package variables.
-const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_(package|lifecycle)_/.test(key)));
+// npm called from inside `npm test` must not see the outer npm's variables (its package,
+// its lifecycle, its local prefix); only the settings that reach the registry are kept.
+const kept = /^npm_config_(cache|registry|cafile|userconfig|globalconfig|proxy|https_proxy|noproxy)$/i;
+const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) || kept.test(key)));
 
 let work: string;
 let app: string;
