@@ -1,5 +1,7 @@
-// Bundles the TypeScript CLI into dist/ with esbuild (code-split per command), so the
-// CLI starts without compiling TypeScript. The launcher calls it when dist/ is stale.
+// Bundles the TypeScript CLI into dist/cli with esbuild (code-split per command), so the
+// CLI starts without compiling TypeScript. In a checkout the launcher calls it when
+// dist/cli is stale; `npm pack` runs it (prepack) so the package ships the bundle.
+// esbuild is a dev dependency: an installed package never builds.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

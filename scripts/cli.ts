@@ -3,6 +3,7 @@
 // so that start-up stays fast (the Kubernetes client alone takes most of a second).
 import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeOf, ExitCode } from '../pipelines/errors.js';
+import { toolVersion } from '../pipelines/version.js';
 
 type Register = (program: Command) => void;
 
@@ -19,10 +20,9 @@ const modules: Record<string, () => Promise<Register>> = {
 /** Top-level command → the module that registers it. */
 const moduleOf: Record<string, string> = { check: 'cluster', apply: 'cluster', delete: 'cluster', lint: 'render' };
 
-const version = '0.1.0';
 const program = new Command('shipline')
   .description('From a commit or git tag to a multi-arch image and a traffic-shifted rollout.')
-  .version(version, '-V, --version')
+  .version(toolVersion(), '-V, --version')
   .showHelpAfterError()
   .exitOverride();
 

@@ -1,5 +1,4 @@
 // The one door to `docker buildx`: version, builder inspection and creation, builds.
-import { spawn } from 'node:child_process';
 import { ExternalError } from '../errors.js';
 import { quoteArgv, run, tail } from './process.js';
 
@@ -63,39 +62,33 @@ export async function buildx(args: readonly string[]): Promise<void> {
 }
 
 /** Runs one build, passing each output line to onLine; fails with the output's tail. */
-export function runBuild(
+export async function runBuild(
   argv: readonly string[],
-  options: { cwd: string; env: Record<string, string>; onLine?: (line: string) => void },
+  options: { cwd: string; env: Record<string, string>; onLine?: (line: string) => void; timeoutMs?: number },
 ): Promise<void> {
-  const [command, ...args] = argv;
-  return new Promise((resolve, reject) => {
-    const child = spawn(command!, args, {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env, BUILDKIT_PROGRESS: 'plain' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    let partial = '';
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      output = (output + text).slice(-64_000);
-      const lines = (partial + text).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) options.onLine?.(line);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', (error) => reject(new ExternalError(`cannot run docker buildx: ${error.message}`)));
-    child.on('close', (code, signal) => {
-      if (partial) options.onLine?.(partial);
-      if (code === 0) return resolve();
-      const failed = failedStep(output);
-      const head = failed
-        ? `the build failed at ${failed.step}${failed.where ? ` (${failed.where})` : ''}${failed.reason ? `: ${failed.reason}` : ''}`
-        : `${quoteArgv(argv)} ${signal ? `was killed by ${signal}` : `exited with ${code}`}`;
-      reject(new ExternalError(`${head}\nlast lines of the build log:\n${tail(output, 20)}`, { hint: explainBuildFailure(output) }));
-    });
+  // stdout and stderr interleaved as they arrive: the failed step is found in that order.
+  let output = '';
+  const result = await run(argv, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env, BUILDKIT_PROGRESS: 'plain' },
+    nothrow: true,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    onLine: (line) => {
+      output = `${output}${line}\n`.slice(-64_000);
+      options.onLine?.(line);
+    },
   });
+  if (result.exitCode === 0) return;
+  const failed = failedStep(output);
+  const why = result.timedOut
+    ? `did not finish within ${options.timeoutMs! / 1000}s; its process tree was ended`
+    : result.signal
+      ? `was killed by ${result.signal}`
+      : `exited with ${result.exitCode}`;
+  const head = failed
+    ? `the build failed at ${failed.step}${failed.where ? ` (${failed.where})` : ''}${failed.reason ? `: ${failed.reason}` : ''}`
+    : `${quoteArgv(argv)} ${why}`;
+  throw new ExternalError(`${head}\nlast lines of the build log:\n${tail(output, 20)}`, { hint: explainBuildFailure(output) });
 }
 
 /** The step BuildKit reports as failed (` > [linux/amd64 2/3] RUN …:`) and why, from its plain progress log. */

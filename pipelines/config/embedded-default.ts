@@ -7,6 +7,9 @@ export const embeddedDefault: Record<string, unknown> = {
     context: '.',
     platforms: ['linux/amd64', 'linux/arm64'],
     tag: 'date',
+    // Dockerfile.musl's BASE defaults to a public image; the local stack serves its own
+    // (the stack's baseImageRef, built from Debian packages).
+    buildArgs: { BASE: '127.0.0.1:5000/shipline/base:musl-1' },
   },
   builder: { name: 'shipline-local' },
   output: { push: true },

@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { projectRoot } from '../project-root.js';
-import { buildConfigSchema, type BuildConfig } from './schema.js';
+import { InputError } from '../errors.js';
+import { buildConfigSchema, imageRepository, type BuildConfig } from './schema.js';
 import { invalidConfig, readYamlFile, zodIssues, type ConfigIssue } from './read.js';
 import { embeddedDefault } from './embedded-default.js';
 
@@ -60,12 +61,33 @@ export function parseConfig(raw: unknown, file: string): BuildConfig {
   return parsed.data;
 }
 
-export function loadConfig(file?: string, cwd = process.cwd()): LoadedConfig {
+/** Values from the command line that replace the config's. */
+export interface ConfigOverrides {
+  /** --repository: image.repository (e.g. a registry CI names in a variable). */
+  repository?: string;
+}
+
+export function loadConfig(file?: string, cwd = process.cwd(), overrides: ConfigOverrides = {}): LoadedConfig {
   const path = file ? resolve(cwd, file) : existsSync(resolve(cwd, 'shipline.yaml')) ? resolve(cwd, 'shipline.yaml') : undefined;
   if (!path) {
-    return { file: embeddedName, baseDir: projectRoot, config: parseConfig(embeddedDefault, embeddedName), raw: embeddedDefault };
+    const raw = withOverrides(embeddedDefault, overrides) as Record<string, unknown>;
+    return { file: embeddedName, baseDir: projectRoot, config: parseConfig(raw, embeddedName), raw };
   }
   const shown = file ?? 'shipline.yaml';
-  const raw = readYamlFile(path, shown);
+  const raw = withOverrides(readYamlFile(path, shown), overrides);
   return { file: shown, baseDir: dirname(path), config: parseConfig(raw, shown), raw: raw as Record<string, unknown> };
+}
+
+function withOverrides(raw: unknown, overrides: ConfigOverrides): unknown {
+  if (overrides.repository === undefined) return raw;
+  const checked = imageRepository.safeParse(overrides.repository);
+  if (!checked.success) {
+    throw new InputError(`--repository ${overrides.repository}: ${checked.error.issues[0]?.message ?? 'invalid'}`, {
+      hint: 'pass a registry and path without a tag, e.g. --repository ghcr.io/acme/link',
+    });
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const record = raw as Record<string, unknown>;
+  const image = record.image !== null && typeof record.image === 'object' && !Array.isArray(record.image) ? record.image : {};
+  return { ...record, image: { ...image, repository: checked.data } };
 }

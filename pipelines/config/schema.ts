@@ -6,7 +6,7 @@ export const platform = z
   .string()
   .regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'must look like os/arch[/variant], e.g. linux/arm64');
 
-const repository = z
+export const imageRepository = z
   .string()
   .regex(
     /^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/,
@@ -22,7 +22,7 @@ export const tagSpec = z.union([z.literal('date'), z.literal('semver'), literalT
 
 export const imageSection = z
   .object({
-    repository,
+    repository: imageRepository,
     dockerfile: z.string().min(1).default('Dockerfile.musl'),
     context: z.string().min(1).default('.'),
     platforms: z.array(platform).min(1).default(['linux/amd64', 'linux/arm64']),

@@ -9,6 +9,8 @@ import type { Strategy } from '../rollout/route-states.js';
 
 export interface ReleaseOptions {
   config?: string;
+  /** Replaces image.repository of the config. */
+  repository?: string;
   dryRun: boolean;
   strategy?: Strategy;
   bundle?: string | boolean;

@@ -1,17 +1,18 @@
 // The release pipeline's steps: validate → preflight → build → render → server dry-run
 // and diff → (confirm) → roll out → record, each a function of the shared state.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildxVersion, inspectBuilder } from '../adapters/buildx.js';
 import { KubeApiError } from '../adapters/kube.js';
 import { applyObjects } from '../cluster/apply.js';
-import { loadConfig, projectRoot } from '../config/load.js';
+import { loadConfig } from '../config/load.js';
 import { build } from '../build/run.js';
 import { parseClock } from '../build/tag.js';
 import { existingTags } from '../build/preflight.js';
 import { createBundle } from '../bundle/create.js';
 import { InputError, PreconditionError, ShiplineError } from '../errors.js';
+import { toolVersion } from '../version.js';
 import { rolloutContext } from '../rollout/context.js';
 import { firstObjects, planRelease, startRollout, checkPinned } from '../rollout/run.js';
 import { rolloutConfig } from '../rollout/config.js';
@@ -22,7 +23,7 @@ import type { ReleaseState } from './context.js';
 export type Report = (line: string) => void;
 
 export function validate(state: ReleaseState): void {
-  const loaded = loadConfig(state.options.config);
+  const loaded = loadConfig(state.options.config, undefined, { repository: state.options.repository });
   state.loaded = loaded;
   state.strategy = state.options.strategy ?? rolloutConfig(loaded).strategy;
   if (state.options.skipBuild) {
@@ -136,12 +137,11 @@ export async function makeBundle(state: ReleaseState, report: Report): Promise<v
   if (!build.ociPath) throw new PreconditionError('--bundle needs the OCI tarball of the build', { hint: 'set output.oci in the config' });
   const output = typeof state.options.bundle === 'string' ? state.options.bundle : join(process.cwd(), basename(build.ociPath).replace(/\.tar$/, '.bundle.tar'));
   const manifests = state.preview ? [{ name: 'release.yaml', content: Buffer.from(toYaml(state.preview.objects)) }] : [];
-  const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
   const created = await createBundle({
     images: [{ name: build.plan.imageRef, ociLayoutTar: build.ociPath }],
     manifests,
     routingApiVersions: state.api ? [state.api.apiVersion] : [],
-    toolVersion: version,
+    toolVersion: toolVersion(),
     output,
     log: report,
   });

@@ -1,12 +1,12 @@
 // Starts and stops the stack's long-running programs, each recorded by PID so that
 // `down` ends exactly what `up` started.
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExternalError, PreconditionError } from '../errors.js';
-import { tail } from '../adapters/process.js';
+import { spawnDaemon, tail } from '../adapters/process.js';
+import { descendantsOf } from '../adapters/process-tree.js';
 import { paths } from './layout.js';
 
 export function logFile(name: string): string {
@@ -66,21 +66,9 @@ export async function requireFreePorts(part: string, portsNeeded: readonly numbe
 export function startDaemon(name: string, argv: readonly string[], env?: NodeJS.ProcessEnv): number {
   mkdirSync(paths.logs(), { recursive: true });
   mkdirSync(paths.pids(), { recursive: true });
-  const log = openSync(logFile(name), 'a');
-  const [command, ...args] = argv;
-  if (!command) throw new Error('startDaemon: empty argv');
-  const child = spawn(command, args, {
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: env ?? process.env,
-  });
-  closeSync(log);
-  if (child.pid === undefined) {
-    throw new ExternalError(`${name}: cannot start ${command}`);
-  }
-  child.unref();
-  writeFileSync(pidFile(name), `${child.pid}\n`);
-  return child.pid;
+  const pid = spawnDaemon(argv, logFile(name), env);
+  writeFileSync(pidFile(name), `${pid}\n`);
+  return pid;
 }
 
 export function logTail(name: string, lines = 15): string {
@@ -113,35 +101,7 @@ export async function waitUntil(
   }
 }
 
-function parentOf(pid: number): number | undefined {
-  try {
-    // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Every live descendant of pid, including those that left its process group. */
-export function descendantsOf(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    const child = Number(entry);
-    if (!Number.isInteger(child)) continue;
-    const parent = parentOf(child);
-    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), child]);
-  }
-  const found: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift()!) ?? []) {
-      found.push(child);
-      queue.push(child);
-    }
-  }
-  return found;
-}
+export { descendantsOf };
 
 /**
  * Ends the recorded process group and every descendant (dockerd puts containerd in a

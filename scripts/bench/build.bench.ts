@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { quoteArgv, run } from '../../pipelines/adapters/process.js';
 import { projectRoot } from '../../pipelines/config/load.js';
-import { registryAddress } from '../../pipelines/stack/layout.js';
+import { baseImageRef, registryAddress } from '../../pipelines/stack/layout.js';
 
 const cli = fileURLToPath(new URL('../shipline.mjs', import.meta.url));
 const runs = 10;
@@ -38,7 +38,7 @@ function context(): string {
   cpSync(join(projectRoot, 'Dockerfile.musl'), join(dir, 'Dockerfile.musl'));
   cpSync(join(projectRoot, 'service'), join(dir, 'service'), { recursive: true });
   writeFileSync(join(dir, 'shipline.yaml'), stringify({
-    image: { repository: `${registryAddress}/bench/link`, buildArgs: { VERSION: 'bench' } },
+    image: { repository: `${registryAddress}/bench/link`, buildArgs: { VERSION: 'bench', BASE: baseImageRef } },
     output: { push: true },
   }));
   return dir;

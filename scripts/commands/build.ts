@@ -8,6 +8,7 @@ import { parseClock } from '../../pipelines/build/tag.js';
 
 interface BuildOptions {
   config?: string;
+  repository?: string;
   push?: boolean;
   oci?: string | false;
   tag?: string;
@@ -43,6 +44,7 @@ export function registerBuildCommands(program: Command): void {
     .command('build')
     .description('build the multi-arch image with docker buildx: push and/or write an OCI tarball')
     .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)')
+    .option('--repository <name>', 'the image repository (overrides image.repository), e.g. ghcr.io/acme/link')
     .option('--push', 'push to the registry (overrides output.push)')
     .option('--no-push', 'do not push')
     .option('--oci <path>', 'also write an OCI image-layout tarball ({tag} is replaced)')
@@ -59,7 +61,7 @@ export function registerBuildCommands(program: Command): void {
       const clock = parseClock(options.date, process.env.SOURCE_DATE_EPOCH) ?? new Date();
       const platforms = options.platform === undefined ? undefined : parsePlatformList(options.platform);
       if (options.tag !== undefined) checkTagOption(options.tag);
-      const loaded = loadConfig(options.config);
+      const loaded = loadConfig(options.config, undefined, { repository: options.repository });
       const result = await build({
         loaded,
         clock,

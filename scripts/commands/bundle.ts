@@ -1,7 +1,5 @@
 // `bundle create | verify | import`: air-gapped releases in one file.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { projectRoot } from '../../pipelines/project-root.js';
+import { toolVersion } from '../../pipelines/version.js';
 import type { Command } from 'commander';
 import type { Credentials } from '../../pipelines/adapters/registry/credentials.js';
 import { InputError } from '../../pipelines/errors.js';
@@ -10,7 +8,6 @@ import { InputError } from '../../pipelines/errors.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-const toolVersion = () => (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 function positiveInt(flag: string) {
   return (value: string) => {

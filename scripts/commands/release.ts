@@ -7,6 +7,7 @@ import type { Strategy } from '../../pipelines/rollout/route-states.js';
 
 interface Flags {
   config?: string;
+  repository?: string;
   dryRun?: boolean;
   json?: boolean;
   strategy?: string;
@@ -52,6 +53,7 @@ export function registerReleaseCommands(program: Command): void {
     .command('release')
     .description('the whole pipeline: preflight → build → render → server dry-run + diff → roll out → record')
     .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default: the sample service on the local stack)')
+    .option('--repository <name>', 'push to this image repository (overrides image.repository), e.g. ghcr.io/acme/link')
     .option('--dry-run', 'print the full plan (commands, manifests, diffs); push, apply and write nothing')
     .option('--json', 'one JSON document on stdout; logs on stderr')
     .option('--strategy <name>', 'canary, mirror, header or subset (default: rollout.strategy)')
@@ -72,6 +74,7 @@ export function registerReleaseCommands(program: Command): void {
       const summary = await release(
         {
           config: flags.config,
+          repository: flags.repository,
           dryRun: flags.dryRun ?? false,
           strategy: flags.strategy as Strategy | undefined,
           bundle: flags.bundle,

@@ -1,9 +1,9 @@
 // A registry instance of our own (Debian docker-registry) on a free loopback port, with its
 // own storage, optionally behind htpasswd or token auth; stopped and restarted by PID.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { start, type RunningProcess } from '../../pipelines/adapters/process.js';
 import { freePort } from '../support/free-port.js';
 
 export { freePort };
@@ -29,7 +29,7 @@ async function waitUntilUp(url: string, timeoutMs: number): Promise<void> {
 }
 
 export class RegistryInstance {
-  private child: ChildProcess | undefined;
+  private child: { process: RunningProcess; exited: boolean } | undefined;
   readonly dir: string;
 
   private constructor(
@@ -45,7 +45,7 @@ export class RegistryInstance {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.child?.process.pid;
   }
 
   static async start(auth: RegistryAuth = { kind: 'none' }): Promise<RegistryInstance> {
@@ -74,18 +74,19 @@ export class RegistryInstance {
   async startProcess(): Promise<void> {
     const configFile = join(this.dir, 'config.yml');
     writeFileSync(configFile, this.config());
-    const logFd = openSync(join(this.dir, 'registry.log'), 'a');
-    this.child = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', logFd, logFd] });
+    const log = join(this.dir, 'registry.log');
+    const child = { process: start(['docker-registry', 'serve', configFile], { nothrow: true, onStdout: (chunk) => appendFileSync(log, chunk), onStderr: (chunk) => appendFileSync(log, chunk) }), exited: false };
+    void child.process.result.finally(() => (child.exited = true));
+    this.child = child;
     await waitUntilUp(`http://${this.address}/v2/`, 15_000);
   }
 
   /** SIGKILL, as a crash would; storage is kept for a restart. */
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    if (!child || child.exited) return;
+    process.kill(child.process.pid, 'SIGKILL');
+    await child.process.result;
     this.child = undefined;
   }
 

@@ -1,10 +1,10 @@
 // Bad input and faults for `bundle import`, as a user meets them: each case checks the exit
 // code, the message, and that nothing was tagged (or, for unsafe archives, written at all).
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { start } from '../../pipelines/adapters/process.js';
 import { RegistryClient } from '../../pipelines/adapters/registry.js';
 import type { BundleJson } from '../../pipelines/bundle/bundle-json.js';
 import { indexTar } from '../../pipelines/bundle/tar-index.js';
@@ -106,17 +106,19 @@ describe('bundle import when the registry dies mid-import', () => {
     const dying = await RegistryInstance.start();
     try {
       const args = ['scripts/shipline.mjs', 'bundle', 'import', big.file, '--image', 'air/killed:1', '--registry', dying.address, '--concurrency', '1', '--retries', '2'];
-      const child = spawn('node', args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       let killed = false;
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString('utf8');
-        if (!killed && stderr.includes('uploaded sha256:')) {
-          killed = true;
-          void dying.kill();
-        }
+      const child = start(['node', ...args], {
+        nothrow: true,
+        onStderr: (chunk) => {
+          stderr += chunk;
+          if (!killed && stderr.includes('uploaded sha256:')) {
+            killed = true;
+            void dying.kill();
+          }
+        },
       });
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const code = (await child.result).exitCode;
       expect(killed, stderr).toBe(true);
       expect(code, stderr).toBe(1);
       expect(stderr).toMatch(/upload blob sha256:[a-f0-9]{64} to air\/killed: .*gave up after 2 tries/);

@@ -1,11 +1,11 @@
 // `shipline rollout` as a user runs it: bad input, an unreachable cluster, status, and a
 // rollout killed mid-way that is resumed by running the same command again.
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { start } from '../../pipelines/adapters/process.js';
 import { KubeClient } from '../../pipelines/adapters/kube.js';
 import { listReleases } from '../../pipelines/rollout/history.js';
 import { paths } from '../../pipelines/stack/layout.js';
@@ -58,8 +58,8 @@ describe('shipline rollout: bad input changes nothing', () => {
 describe('shipline rollout: killed mid-way, then resumed', () => {
   it('keeps the lease until it expires, then the same command continues from the recorded step', async () => {
     const entry = fileURLToPath(new URL('../../scripts/shipline.mjs', import.meta.url));
-    const child = spawn('node', [entry, 'rollout', 'canary', '--image', images.v2!, '--subset', 'v2', '--pause', '60s', '--config', fixture.configFile], {
-      cwd: fixture.dir, env: { ...process.env, ...env }, stdio: 'ignore',
+    const child = start(['node', entry, 'rollout', 'canary', '--image', images.v2!, '--subset', 'v2', '--pause', '60s', '--config', fixture.configFile], {
+      cwd: fixture.dir, env: { ...process.env, ...env }, nothrow: true,
     });
     // Wait until the first step is recorded, then kill the process without warning.
     const route = `link-${fixture.id}`;
@@ -68,8 +68,8 @@ describe('shipline rollout: killed mid-way, then resumed', () => {
       if (current?.subset === 'v2' && current.stepLabel === 'canary 20% v2') break;
       await sleep(500);
     }
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    process.kill(child.pid, 'SIGKILL');
+    await child.result;
 
     const held = await cli(['canary', '--image', images.v2!, '--subset', 'v2']);
     expect(held.exitCode).toBe(3);

@@ -1,6 +1,5 @@
 // builder.nodes: one buildx builder with a node per platform, each its own real
 // buildkitd (the stack's on :1234, a second one this test starts on :1235).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectBuilder } from '../../pipelines/adapters/buildx.js';
-import { run } from '../../pipelines/adapters/process.js';
+import { run, start, type RunningProcess } from '../../pipelines/adapters/process.js';
 import { build } from '../../pipelines/build/run.js';
 import { loadConfig } from '../../pipelines/config/load.js';
 import { paths } from '../../pipelines/stack/layout.js';
@@ -17,13 +16,13 @@ import { buildFixture } from '../support/build-fixture.js';
 
 const second = 'tcp://127.0.0.1:1235';
 const builderName = `shipline-multi-${randomBytes(3).toString('hex')}`;
-let daemon: ChildProcess;
+let daemon: RunningProcess;
 let state: string;
 
 beforeAll(async () => {
   state = mkdtempSync(join(tmpdir(), 'shipline-buildkitd2-'));
   writeFileSync(join(state, 'buildkitd.toml'), buildkitdConfig(join(state, 'root'), second));
-  daemon = spawn(paths.buildkitd(), [`--config=${join(state, 'buildkitd.toml')}`], { stdio: 'ignore' });
+  daemon = start([paths.buildkitd(), `--config=${join(state, 'buildkitd.toml')}`], { nothrow: true });
   for (let i = 0; i < 100; i++) {
     const ready = await run([paths.buildctl(), '--addr', second, 'debug', 'workers'], { nothrow: true });
     if (ready.exitCode === 0) return;
@@ -38,8 +37,8 @@ async function totalUsage(): Promise<string | undefined> {
 
 afterAll(async () => {
   await run(['docker', 'buildx', 'rm', builderName], { nothrow: true });
-  daemon.kill('SIGTERM');
-  await new Promise((resolve) => daemon.once('exit', resolve));
+  await daemon.kill(15_000);
+  await daemon.result;
   rmSync(state, { recursive: true, force: true });
 });
 

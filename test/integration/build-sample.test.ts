@@ -11,7 +11,7 @@ import { isIndexMediaType, platformString, RegistryClient, type ImageIndex, type
 import { readOciTarball } from '../../pipelines/bundle/layout-source.js';
 import { build, type BuildResult } from '../../pipelines/build/run.js';
 import { loadConfig, projectRoot } from '../../pipelines/config/load.js';
-import { registryAddress } from '../../pipelines/stack/layout.js';
+import { baseImageRef, registryAddress } from '../../pipelines/stack/layout.js';
 import { elfMachine, elfMachines, imageConfig, imageFile } from '../support/image-files.js';
 import { smokeRun } from '../support/smoke.js';
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
       dockerfile: join(projectRoot, 'Dockerfile.musl'),
       context: projectRoot,
       platforms: Object.keys(arches),
-      buildArgs: { VERSION: version },
+      buildArgs: { VERSION: version, BASE: baseImageRef },
     },
     output: { push: true, oci: 'link_{tag}.tar' },
   }));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { build } from '../../pipelines/build/run.js';
 import { loadConfig, projectRoot, type LoadedConfig } from '../../pipelines/config/load.js';
-import { registryAddress } from '../../pipelines/stack/layout.js';
+import { baseImageRef, registryAddress } from '../../pipelines/stack/layout.js';
 import type { KubeClient } from '../../pipelines/adapters/kube.js';
 
 export interface RolloutFixture {
@@ -27,7 +27,7 @@ export function rolloutFixture(rollout: Record<string, unknown>, port = 20000 + 
   const id = randomBytes(3).toString('hex');
   const dir = mkdtempSync(join(tmpdir(), 'shipline-rollout-'));
   const config = {
-    image: { repository: `${registryAddress}/it/link`, dockerfile: join(projectRoot, 'Dockerfile.musl'), context: projectRoot },
+    image: { repository: `${registryAddress}/it/link`, dockerfile: join(projectRoot, 'Dockerfile.musl'), context: projectRoot, buildArgs: { BASE: baseImageRef } },
     routing: { name: `link-${id}`, hosts: ['link.example.com'], service: `link-${id}`, port: 8080, rules: [{ to: [{ service: `link-${id}` }] }] },
     rollout: {
       pause: '0s',
@@ -57,7 +57,7 @@ export function rolloutFixture(rollout: Record<string, unknown>, port = 20000 + 
     },
     async image(version: string) {
       const loaded = loadConfig(configFile);
-      loaded.config.image.buildArgs = { VERSION: version };
+      loaded.config.image.buildArgs = { ...loaded.config.image.buildArgs, VERSION: version };
       const result = await build({ loaded, clock: new Date(), tag: `${id}-${version}`, overrides: { oci: false, platforms: ['linux/amd64'] } });
       return result.pinned!;
     },

@@ -1,0 +1,97 @@
+// The CLI as a package: `npm pack` (its prepack builds dist/cli), installed into an empty
+// folder with `npm install ./shipline-*.tgz` (no dev dependencies), then run with npx as a
+// user would. The installed package has no TypeScript sources and no esbuild: it can only
+// run its prebuilt bundle, and the files it reads (CRDs, Dockerfile, sample service) must
+// be in the tarball.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, type RunResult } from '../../pipelines/adapters/process.js';
+import { projectRoot } from '../../pipelines/project-root.js';
+import { baseImageRef } from '../../pipelines/stack/layout.js';
+
+const golden = (name: string) => readFileSync(join(projectRoot, 'test', 'unit', 'golden', name), 'utf8');
+const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+// npm called from inside `npm test` must not see the outer npm's variables (its package,
+// its lifecycle, its local prefix); only the settings that reach the registry are kept.
+const kept = /^npm_config_(cache|registry|cafile|userconfig|globalconfig|proxy|https_proxy|noproxy)$/i;
+const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) || kept.test(key)));
+
+let work: string;
+let app: string;
+let installed: string;
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? files(join(dir, entry.name)) : [relative(installed, join(dir, entry.name))],
+  );
+}
+
+const shipline = (...args: string[]): Promise<RunResult> =>
+  run(['npx', 'shipline', ...args], { cwd: app, env: { ...env, CI: 'true' }, nothrow: true, timeoutMs: 120_000 });
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'shipline-package-'));
+  app = join(work, 'app');
+  const packed = await run(['npm', 'pack', '--json', '--pack-destination', work], { cwd: projectRoot, env, timeoutMs: 300_000 });
+  const [{ filename }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [{ filename: string }];
+  await run(['mkdir', app]);
+  await run(['npm', 'init', '-y'], { cwd: app, env, timeoutMs: 60_000 });
+  await run(['npm', 'install', '--prefer-offline', '--no-audit', '--no-fund', join(work, filename)], { cwd: app, env, timeoutMs: 480_000 });
+  installed = join(app, 'node_modules', 'shipline');
+}, 900_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the packed CLI, installed into an empty folder', () => {
+  it('holds the prebuilt bundle and what it reads at run time, and no sources', () => {
+    const all = files(installed);
+    expect(all).toEqual(expect.arrayContaining([
+      'dist/cli/cli.js', 'scripts/shipline.mjs', 'scripts/stack/build-go-tools.sh', 'manifests/crds/istio-virtualservices.yaml',
+      'manifests/crds/gateway-api-httproutes.yaml', 'schema/shipline.schema.json', 'Dockerfile.musl', 'service/cgi-bin/healthz', 'package.json',
+    ]));
+    expect(all.filter((file) => /\.ts$/.test(file))).toEqual([]);
+    // esbuild is a dev dependency: the installed package could not build even if it tried.
+    expect(readdirSync(join(app, 'node_modules'))).not.toContain('esbuild');
+  });
+
+  it('runs --help and --version (the version of package.json)', async () => {
+    const help = await shipline('--help');
+    expect(help.exitCode, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: shipline /);
+    for (const command of ['build', 'render', 'lint', 'release', 'rollout', 'bundle', 'stack']) expect(help.stdout).toContain(`  ${command}`);
+    const shown = await shipline('--version');
+    expect(shown.stdout.trim()).toBe(version);
+  });
+
+  it('renders the routing of a shipline.yaml', async () => {
+    writeFileSync(join(app, 'shipline.yaml'), `image:\n  repository: modco/link\n${golden('2-weighted-canary.config.yaml')}`);
+    const result = await shipline('render');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe(golden('2-weighted-canary.istio.yaml'));
+    rmSync(join(app, 'shipline.yaml'));
+  });
+
+  it('lints against the CRD schemas shipped in the package', async () => {
+    writeFileSync(join(app, 'good.yaml'), golden('2-weighted-canary.istio.yaml'));
+    writeFileSync(join(app, 'typo.yaml'), golden('2-weighted-canary.istio.yaml').replace('weight: 80', 'wieght: 80'));
+    const good = await shipline('lint', 'good.yaml');
+    expect(good.exitCode, good.stdout + good.stderr).toBe(0);
+    const typo = await shipline('lint', 'typo.yaml');
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stdout).toMatch(/typo\.yaml: doc \d \(VirtualService\/canary-release\): spec\.http\[0\]\.route\[0\]\.wieght: unknown field/);
+  });
+
+  it('prints the build of the embedded default (the sample service shipped in the package) with --dry-run', async () => {
+    const stamp = statSync(join(installed, 'dist', 'cli', 'cli.js')).mtimeMs;
+    const result = await shipline('build', '--dry-run', '--offline', '--date', '2024-01-26');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('docker buildx build --platform linux/amd64,linux/arm64 -t 127.0.0.1:5000/modco/link:20240126 -f Dockerfile.musl');
+    expect(result.stdout).toContain(`--build-arg BASE=${baseImageRef}`);
+    // Nothing was built at run time.
+    expect(statSync(join(installed, 'dist', 'cli', 'cli.js')).mtimeMs).toBe(stamp);
+    expect(readdirSync(installed).filter((name) => name.startsWith('dist.'))).toEqual([]);
+  });
+});
