@@ -16,7 +16,8 @@ export interface Release {
   /** Index into the strategy's states of the step reached. */
   step: number;
   stepLabel: string;
-  port: number;
+  /** Host port of a version in releases recorded before the pod network (no longer set). */
+  port?: number;
   createdAt: string;
   updatedAt: string;
   note?: string;
