@@ -50,8 +50,11 @@ export function manifestsYaml(objects: readonly KubeObject[]): string {
   return toYaml(objects);
 }
 
-async function versionPods(ctx: RolloutContext, subset: string): Promise<(PodState & { status?: { podIP?: string } })[]> {
-  const selector = podSelector(deriveDeployment(ctx.template, { subset, image: '', subsetLabels: subsetLabelsFor(subset), namespace: ctx.namespace }));
+function versionSelector(ctx: RolloutContext, subset: string): string {
+  return podSelector(deriveDeployment(ctx.template, { subset, image: '', subsetLabels: subsetLabelsFor(subset), namespace: ctx.namespace }));
+}
+
+async function podsOf(ctx: RolloutContext, selector: string): Promise<(PodState & { status?: { podIP?: string } })[]> {
   const res = await ctx.client.request<{ items: PodState[] }>('GET', `/api/v1/namespaces/${ctx.namespace}/pods`, { query: { labelSelector: selector } });
   return res.body.items;
 }
@@ -72,7 +75,7 @@ async function podEvents(ctx: RolloutContext, pods: readonly PodState[]): Promis
 
 /** Base URLs (`http://<pod address>:<port>`) of the version's ready pods. */
 export async function versionAddresses(ctx: RolloutContext, subset: string, port: number): Promise<string[]> {
-  const pods = await versionPods(ctx, subset);
+  const pods = await podsOf(ctx, versionSelector(ctx, subset));
   return pods
     .filter((p) => !p.metadata.deletionTimestamp && p.status?.podIP && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
     .map((p) => `http://${p.status!.podIP!.includes(':') ? `[${p.status!.podIP!}]` : p.status!.podIP!}:${port}`);
@@ -83,14 +86,19 @@ export async function versionAddresses(ctx: RolloutContext, subset: string, port
  * its pods cannot start (image pull, crash, unschedulable, failing readiness probe) or its
  * progress deadline passes, naming pod, container, reason and message.
  */
-export async function waitAvailable(ctx: RolloutContext, subset: string, name = versionDeploymentName(ctx, subset)): Promise<void> {
+export async function waitAvailable(ctx: RolloutContext, subset: string): Promise<void> {
+  await waitDeployment(ctx, versionDeploymentName(ctx, subset), versionSelector(ctx, subset));
+}
+
+/** waitAvailable for any Deployment, by name and pod selector (e.g. an adopted original). */
+export async function waitDeployment(ctx: RolloutContext, name: string, selector: string): Promise<void> {
   const ref = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ctx.namespace } };
   const timeout = ms(ctx.rollout.availableTimeout);
   const deadline = Date.now() + timeout;
   let last: Readiness = { state: 'waiting', detail: 'not read yet' };
   while (Date.now() < deadline) {
     const deployment = await ctx.client.get<KubeObject & DeploymentState>(ref);
-    const pods = deployment ? await versionPods(ctx, subset) : [];
+    const pods = deployment ? await podsOf(ctx, selector) : [];
     const events = await podEvents(ctx, pods);
     last = classifyVersion(deployment, pods, events, { now: new Date() });
     if (last.state === 'available') return;
@@ -102,6 +110,6 @@ export async function waitAvailable(ctx: RolloutContext, subset: string, name = 
     await ctx.sleep(1000);
   }
   throw new ExternalError(`Deployment ${ctx.namespace}/${name} did not become available within ${ctx.rollout.availableTimeout}: ${last.state === 'waiting' ? last.detail : ''}`, {
-    hint: 'check its pods (`kubectl describe pod -l version=' + subset + '`); traffic was not shifted',
+    hint: `check its pods (\`kubectl describe pod -l ${selector}\`); traffic was not shifted`,
   });
 }
