@@ -41,6 +41,7 @@ export function deriveDeployment(template: WorkloadTemplate, v: VersionInputs): 
   const spec = structuredClone(source.spec);
   spec.selector = { ...spec.selector, matchLabels: { ...(spec.selector.matchLabels ?? {}), ...v.subsetLabels } };
   spec.template.metadata = { ...(spec.template.metadata ?? {}), labels: { ...(spec.template.metadata?.labels ?? {}), ...v.subsetLabels } };
+  delete spec.template.metadata.creationTimestamp; // null in a Deployment read back from the API
   spec.template.spec.containers = spec.template.spec.containers.map((c) => (c.name === template.container ? { ...c, image: v.image } : c));
   if (v.replicas !== undefined) spec.replicas = v.replicas;
   else if (template.autoscalers.length > 0) delete spec.replicas; // the version's autoscaler owns it

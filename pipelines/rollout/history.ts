@@ -21,6 +21,17 @@ export interface Release {
   createdAt: string;
   updatedAt: string;
   note?: string;
+  /** Set on the release that adopted the user's running Deployment. */
+  adopted?: Adoption;
+  /** A rollback past the adoption: the original Deployment serves again, as before shipline. */
+  restored?: boolean;
+}
+
+export interface Adoption {
+  /** The original Deployment, left in place at 0 replicas. */
+  deployment: string;
+  /** Its replicas when adopted: what a rollback past the adoption restores. */
+  replicas: number;
 }
 
 export interface StoredRelease {

@@ -1,12 +1,25 @@
 // Reads the service's manifests named by rollout.workload.manifests: files, folders of
 // YAML files, and kustomize folders rendered by `kubectl kustomize`.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { commandExists, run } from '../adapters/process.js';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { run } from '../adapters/process.js';
 import { parseObjects, type SourcedObject } from '../cluster/documents.js';
 import { InputError } from '../errors.js';
 
 const kustomizationFiles = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+/** Whether a program is on PATH (or, given as a path, executable). */
+function onPath(program: string, path = process.env.PATH ?? ''): boolean {
+  const candidates = isAbsolute(program) ? [program] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, program));
+  return candidates.some((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
 
 export interface ManifestSource {
   /** As written in the config, for errors. */
@@ -24,7 +37,7 @@ async function readEntry(path: string, source: ManifestSource, configFile: strin
   }
   if (!stat.isDirectory()) return parseObjects(readFileSync(path, 'utf8'), source.entry);
   if (kustomizationFiles.some((f) => existsSync(join(path, f)))) {
-    if (!(await commandExists(kubectl))) {
+    if (!onPath(kubectl)) {
       throw new InputError(`${configFile}: ${source.field}: ${source.entry} is a kustomize folder, and rendering it needs kubectl, which is not on PATH`, {
         hint: 'install kubectl, or render it once (`kustomize build`) and name the rendered file instead',
       });

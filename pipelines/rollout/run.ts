@@ -1,12 +1,13 @@
 // Rollout commands: start a strategy, then promote, abort or roll back; each holds the
 // route's lease while it changes anything.
 import { ExternalError, InputError, PreconditionError } from '../errors.js';
+import { adoptable, adoptedManifests, adoptedSubset, copyOriginal, restoreOriginal, retireOriginal } from './adopt.js';
 import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
 import { applyRendered, applyShared, manifestsYaml, routingObjects, versionAddresses, waitAvailable, workload } from './effects.js';
 import { runGates } from './gates.js';
 import { containerPort } from './template.js';
-import { inProgress, latestPromoted, listReleases, saveRelease, type Release, type StoredRelease } from './history.js';
+import { inProgress, latestPromoted, listReleases, saveRelease, type Adoption, type Release, type StoredRelease } from './history.js';
 import { RouteLock } from './lease.js';
 import { stableState, strategyStates, subsetFor, type RouteState, type Strategy } from './route-states.js';
 
@@ -82,7 +83,9 @@ export async function planRelease(ctx: RolloutContext, request: StartRequest): P
   const subset = request.subset ?? subsetFromImage(request.image);
   const history = await listReleases(ctx.client, ctx.route, ctx.namespace);
   const running = inProgress(history);
-  const stable = latestPromoted(history)?.release;
+  const promoted = latestPromoted(history)?.release;
+  // After a rollback past the adoption the original serves again: the next release adopts it anew.
+  const stable = promoted?.restored ? undefined : promoted;
   if (running) {
     const r = running.release;
     if (r.subset === subset && r.image === request.image && r.strategy === request.strategy) {
@@ -105,9 +108,15 @@ export function firstObjects(ctx: RolloutContext, request: StartRequest, plan: R
 
 export async function startRollout(ctx: RolloutContext, request: StartRequest): Promise<RolloutSummary> {
   return withLock(ctx, async () => {
-    const { subset, stable, revision, resume } = await planRelease(ctx, request);
+    const plan = await planRelease(ctx, request);
+    const { subset, resume } = plan;
+    let { stable, revision } = plan;
     if (resume) ctx.log(`resuming the rollout of ${subset} (r${revision}) after "${resume.release.stepLabel}"`);
     await applyShared(ctx);
+    if (!stable && !resume) {
+      const adopted = await adoptRunning(ctx, revision);
+      if (adopted) [stable, revision] = [adopted, revision + 1];
+    }
     const version = workload(ctx, subset, request.image);
     const deployment = version[0]!;
     await applyRendered(ctx, version, `(workload ${subset})`);
@@ -165,6 +174,24 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
   });
 }
 
+/**
+ * First release of a route whose Deployment already runs (applied with kubectl): its copy
+ * becomes the stable version, the route points at it, then the original is scaled to 0.
+ */
+async function adoptRunning(ctx: RolloutContext, revision: number): Promise<Release | undefined> {
+  const live = await adoptable(ctx);
+  if (!live) return undefined;
+  const copy = await copyOriginal(ctx, live);
+  const routes = await shift(ctx, stableState(adoptedSubset));
+  const adopted = release(ctx, {
+    revision, subset: adoptedSubset, image: copy.image, strategy: 'adopt', state: 'promoted', stepLabel: `100% ${adoptedSubset}`, adopted: copy.adoption,
+    note: `adopted Deployment ${copy.adoption.deployment} (${copy.adoption.replicas} replicas)`,
+  });
+  await record(ctx, { release: adopted, manifests: adoptedManifests(copy) + '---\n' + routes });
+  await retireOriginal(ctx, copy.adoption);
+  return adopted;
+}
+
 async function abortTo(ctx: RolloutContext, stored: StoredRelease, stable: Release, note: string): Promise<void> {
   await shift(ctx, stableState(stable.subset));
   await applyRendered(ctx, workload(ctx, stored.release.subset, stored.release.image, 0), `(workload ${stored.release.subset})`);
@@ -216,6 +243,7 @@ export async function rollbackRollout(ctx: RolloutContext): Promise<RolloutSumma
     const target = [...promoted].reverse().find((s) => s.release.subset !== current?.subset);
     if (!current || !target) throw new PreconditionError(`route ${ctx.route} has no earlier release to roll back to`);
     const t = target.release;
+    if (t.adopted) return rollbackPastAdoption(ctx, history, current, t as Release & { adopted: Adoption });
     await applyRendered(ctx, workload(ctx, t.subset, t.image), `(workload ${t.subset})`);
     await waitAvailable(ctx, t.subset);
     const routes = await shift(ctx, stableState(t.subset));
@@ -228,4 +256,17 @@ export async function rollbackRollout(ctx: RolloutContext): Promise<RolloutSumma
     await record(ctx, stored);
     return { route: ctx.route, revision, subset: t.subset, previous: current.subset, state: 'promoted', steps: [`100% ${t.subset}`] };
   });
+}
+
+async function rollbackPastAdoption(ctx: RolloutContext, history: StoredRelease[], current: Release, target: Release & { adopted: Adoption }): Promise<RolloutSummary> {
+  const routes = await restoreOriginal(ctx, target);
+  await applyRendered(ctx, workload(ctx, current.subset, current.image, 0), `(workload ${current.subset})`);
+  const revision = (history.at(-1)?.release.revision ?? 0) + 1;
+  const note = `rollback from ${current.subset} past the adoption (revision ${target.revision}): Deployment ${target.adopted.deployment} restored to ${target.adopted.replicas} replicas`;
+  await record(ctx, {
+    release: release(ctx, { revision, subset: target.subset, image: target.image, strategy: 'rollback', state: 'promoted', previous: current.subset, stepLabel: `100% ${target.adopted.deployment}`, adopted: target.adopted, restored: true, note }),
+    manifests: routes,
+  });
+  ctx.log(note);
+  return { route: ctx.route, revision, subset: target.adopted.deployment, previous: current.subset, state: 'promoted', steps: [`100% ${target.adopted.deployment}`] };
 }
