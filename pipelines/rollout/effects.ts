@@ -10,7 +10,7 @@ import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
 import { intentFor, type RouteState } from './route-states.js';
 import { deriveDeployment, deriveVersion, podSelector, versionName } from './derive.js';
-import { classifyVersion, type DeploymentState, type PodEvent, type PodState, type Readiness } from './readiness.js';
+import { classifyVersion, currentPods, type ReplicaSetState, type DeploymentState, type PodEvent, type PodState, type Readiness } from './readiness.js';
 
 export const subsetLabelsFor = (subset: string) => ({ version: subset });
 
@@ -59,6 +59,11 @@ async function podsOf(ctx: RolloutContext, selector: string): Promise<(PodState 
   return res.body.items;
 }
 
+async function replicaSetsOf(ctx: RolloutContext, selector: string): Promise<ReplicaSetState[]> {
+  const res = await ctx.client.request<{ items: ReplicaSetState[] }>('GET', `/apis/apps/v1/namespaces/${ctx.namespace}/replicasets`, { query: { labelSelector: selector } });
+  return res.body.items;
+}
+
 async function podEvents(ctx: RolloutContext, pods: readonly PodState[]): Promise<PodEvent[]> {
   const unready = pods.filter((p) => p.status?.containerStatuses?.some((c) => !c.ready && c.state?.running));
   const lists = await Promise.all(
@@ -98,7 +103,7 @@ export async function waitDeployment(ctx: RolloutContext, name: string, selector
   let last: Readiness = { state: 'waiting', detail: 'not read yet' };
   while (Date.now() < deadline) {
     const deployment = await ctx.client.get<KubeObject & DeploymentState>(ref);
-    const pods = deployment ? await podsOf(ctx, selector) : [];
+    const pods = deployment ? currentPods(deployment, await replicaSetsOf(ctx, selector), await podsOf(ctx, selector)) : [];
     const events = await podEvents(ctx, pods);
     last = classifyVersion(deployment, pods, events, { now: new Date() });
     if (last.state === 'available') return;

@@ -11,7 +11,7 @@ export interface Condition {
 }
 
 export interface DeploymentState {
-  metadata: { name: string; generation?: number };
+  metadata: { name: string; generation?: number; uid?: string; annotations?: Record<string, string> };
   spec: { replicas?: number };
   status?: {
     observedGeneration?: number;
@@ -40,7 +40,7 @@ export interface ContainerStatus {
 }
 
 export interface PodState {
-  metadata: { name: string; deletionTimestamp?: string };
+  metadata: { name: string; deletionTimestamp?: string; labels?: Record<string, string> };
   spec?: { containers?: { name: string; readinessProbe?: Probe }[] };
   status?: {
     phase?: string;
@@ -63,6 +63,27 @@ export interface PodEvent {
   message: string;
   count?: number;
   lastTimestamp?: string;
+}
+
+export interface ReplicaSetState {
+  metadata: { labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: { uid: string; controller?: boolean }[] };
+}
+
+const revisionAnnotation = 'deployment.kubernetes.io/revision';
+
+/**
+ * The pods of the Deployment's current ReplicaSet (its latest revision): pods of an earlier
+ * template of the same version — e.g. one that crashed before the manifest was fixed — are
+ * on their way out and say nothing about the current one.
+ */
+export function currentPods(deployment: DeploymentState, replicaSets: readonly ReplicaSetState[], pods: readonly PodState[]): PodState[] {
+  const revision = deployment.metadata.annotations?.[revisionAnnotation];
+  const current = replicaSets.find(
+    (rs) => rs.metadata.ownerReferences?.some((o) => o.controller && o.uid === deployment.metadata.uid) && revision !== undefined && rs.metadata.annotations?.[revisionAnnotation] === revision,
+  );
+  const hash = current?.metadata.labels?.['pod-template-hash'];
+  if (hash === undefined) return [];
+  return pods.filter((p) => p.metadata.labels?.['pod-template-hash'] === hash);
 }
 
 export type Readiness =

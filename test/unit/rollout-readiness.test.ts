@@ -1,6 +1,6 @@
 // Ready, still starting, or failed: the classification of a version's Deployment and pods.
 import { describe, expect, it } from 'vitest';
-import { classifyVersion, type DeploymentState, type PodEvent, type PodState } from '../../pipelines/rollout/readiness.js';
+import { classifyVersion, currentPods, type DeploymentState, type PodEvent, type PodState } from '../../pipelines/rollout/readiness.js';
 
 const now = new Date('2024-01-26T12:00:30Z');
 const deployment = (status: DeploymentState['status'], replicas = 1): DeploymentState => ({ metadata: { name: 'link-v2', generation: 2 }, spec: { replicas }, status: { observedGeneration: 2, ...status } });
@@ -74,5 +74,17 @@ describe('classifyVersion', () => {
     expect(classifyVersion(stuck, [], [], { now })).toEqual({ state: 'failed', reason: 'ProgressDeadlineExceeded', message: 'Deployment link-v2: ProgressDeadlineExceeded: ReplicaSet "link-v2-abc" has timed out progressing.' });
     const leaving: PodState = { metadata: { name: 'old', deletionTimestamp: '2024-01-26T12:00:00Z' }, status: { containerStatuses: [{ name: 'link', state: { terminated: { exitCode: 137 } } }] } };
     expect(classifyVersion(starting, [leaving], [], { now }).state).toBe('waiting');
+  });
+});
+
+describe('currentPods', () => {
+  it('keeps only the pods of the ReplicaSet of the Deployment\'s latest revision', () => {
+    const d: DeploymentState = { metadata: { name: 'link-v2', uid: 'u1', annotations: { 'deployment.kubernetes.io/revision': '2' } }, spec: {} };
+    const rs = (hash: string, revision: string, uid = 'u1') => ({ metadata: { labels: { 'pod-template-hash': hash }, annotations: { 'deployment.kubernetes.io/revision': revision }, ownerReferences: [{ uid, controller: true }] } });
+    const p = (name: string, hash: string): PodState => ({ metadata: { name, labels: { 'pod-template-hash': hash } } });
+    const pods = [p('old', 'aaa'), p('new', 'bbb'), p('other', 'ccc')];
+    expect(currentPods(d, [rs('aaa', '1'), rs('bbb', '2'), rs('ccc', '2', 'u2')], pods).map((x) => x.metadata.name)).toEqual(['new']);
+    // Before the controller made the new ReplicaSet: no pod speaks for the current template.
+    expect(currentPods(d, [rs('aaa', '1')], pods)).toEqual([]);
   });
 });
