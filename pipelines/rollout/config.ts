@@ -83,7 +83,25 @@ export const rolloutSection = z
 
 export type RolloutConfig = z.output<typeof rolloutSection>;
 
+/** Fields of the host-network era, with what replaces them. */
+function retiredFields(raw: unknown): { path: string; message: string }[] {
+  const r = (raw ?? {}) as { workload?: Record<string, unknown>; gates?: { http?: { url?: unknown } } };
+  const issues: { path: string; message: string }[] = [];
+  if (r.workload && 'hostNetwork' in r.workload) {
+    issues.push({ path: 'rollout.workload.hostNetwork', message: 'no longer exists: versions run on the pod network, each on its ordinary container port; drop it' });
+  }
+  if (typeof r.gates?.http?.url === 'string' && r.gates.http.url.includes('{port}')) {
+    issues.push({ path: 'rollout.gates.http.url', message: 'the {port} placeholder no longer exists: use path (e.g. path: /healthz), probed on each pod of the new version' });
+  }
+  if (r.workload && Array.isArray(r.workload.command) && r.workload.command.some((a) => typeof a === 'string' && a.includes('{port}'))) {
+    issues.push({ path: 'rollout.workload.command', message: 'the {port} placeholder no longer exists: listen on rollout.workload.port' });
+  }
+  return issues;
+}
+
 export function rolloutConfig(loaded: LoadedConfig): RolloutConfig {
+  const retired = retiredFields(loaded.raw.rollout);
+  if (retired.length > 0) throw invalidConfig(loaded.file, retired, 'see the rollout section in README.md');
   const parsed = rolloutSection.safeParse(loaded.raw.rollout ?? {});
   if (!parsed.success) throw invalidConfig(loaded.file, zodIssues(parsed.error, 'rollout'), 'see the rollout section in README.md');
   return parsed.data;

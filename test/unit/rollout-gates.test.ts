@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rolloutSection } from '../../pipelines/rollout/config.js';
+import { rolloutConfig, rolloutSection } from '../../pipelines/rollout/config.js';
 import { runGates } from '../../pipelines/rollout/gates.js';
 
 const servers: Server[] = [];
@@ -38,5 +38,7 @@ describe('HTTP gate', () => {
     expect(rolloutSection.safeParse({ gates: { http: { timeout: '1s' } } }).success).toBe(false);
     expect(rolloutSection.safeParse({ gates: { http: { url: 'http://127.0.0.1:{port}/healthz' } } }).success).toBe(false);
     expect(rolloutSection.safeParse({ workload: { hostNetwork: true } }).success).toBe(false);
+    const old = { file: 'shipline.yaml', baseDir: '.', config: {} as never, raw: { rollout: { workload: { hostNetwork: true }, gates: { http: { url: 'http://127.0.0.1:{port}/healthz' } } } } };
+    expect(() => rolloutConfig(old)).toThrow(/shipline.yaml: rollout.workload.hostNetwork: no longer exists: versions run on the pod network[^]*rollout.gates.http.url: the \{port\} placeholder no longer exists/);
   });
 });
