@@ -39,7 +39,12 @@ async function runningImage(ctx: RolloutContext, live: LiveDeployment, container
     'GET', `/api/v1/namespaces/${ctx.namespace}/pods`, { query: { labelSelector: podSelector(live) } },
   );
   const id = pods.body.items.flatMap((p) => p.status?.containerStatuses ?? []).find((c) => c.name === container)?.imageID ?? '';
-  const digest = /@(sha256:[a-f0-9]{64})$/.exec(id)?.[1];
+  return pinnedImage(declared, id);
+}
+
+/** `repo:tag` and the pod's imageID `repo@sha256:…` → `repo@sha256:…`; the declared image when the ID has no digest. */
+export function pinnedImage(declared: string, imageID: string): string {
+  const digest = /@(sha256:[a-f0-9]{64})$/.exec(imageID)?.[1];
   return digest ? `${declared.split('@')[0]!.replace(/:[^/:]+$/, '')}@${digest}` : declared;
 }
 

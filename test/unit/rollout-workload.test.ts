@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../pipelines/config/load.js';
 import { parseObjects, type SourcedObject } from '../../pipelines/cluster/documents.js';
 import { InputError } from '../../pipelines/errors.js';
+import { pinnedImage } from '../../pipelines/rollout/adopt.js';
 import { deriveVersion, podSelector } from '../../pipelines/rollout/derive.js';
 import { readManifests } from '../../pipelines/rollout/read-manifests.js';
 import { templateFromManifests, type DeploymentObject, type TemplateOptions } from '../../pipelines/rollout/template.js';
@@ -158,5 +159,14 @@ describe('reading the manifests', () => {
     const error = await readManifests(['base'], dir, 'shipline.yaml', 'kubectl-that-is-not-installed').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toBe('shipline.yaml: rollout.workload.manifests[0]: base is a kustomize folder, and rendering it needs kubectl, which is not on PATH');
+  });
+});
+
+describe('the adopted original\'s image', () => {
+  it('is pinned by the digest its pods run', () => {
+    const digest = `sha256:${'c'.repeat(64)}`;
+    expect(pinnedImage('127.0.0.1:5000/modco/link:latest', `127.0.0.1:5000/modco/link@${digest}`)).toBe(`127.0.0.1:5000/modco/link@${digest}`);
+    expect(pinnedImage('127.0.0.1:5000/modco/link', `sha256:${'d'.repeat(64)}`)).toBe('127.0.0.1:5000/modco/link');
+    expect(pinnedImage('modco/link:1', '')).toBe('modco/link:1');
   });
 });
