@@ -27,9 +27,10 @@ export const embeddedDefault: Record<string, unknown> = {
     steps: [10, 50, 100],
     pause: '2s',
     availableTimeout: '3m',
-    // The local stack has no pod network: versions listen on the node's loopback, each
-    // on its own port from 18080.
-    workload: { hostNetwork: true, port: 18080, terminationGracePeriodSeconds: 2, command: ['/bin/busybox', 'httpd', '-f', '-p', '127.0.0.1:{port}', '-h', '/www'] },
-    gates: { http: { url: 'http://127.0.0.1:{port}/cgi-bin/healthz', timeout: '5s' } },
+    // The sample service's own manifest: each version is derived from its Deployment and
+    // runs on the cluster's pod network on its ordinary container port.
+    workload: { manifests: ['service/deploy/link.yaml'] },
+    // Probed on each pod of the new version, at its pod address.
+    gates: { http: { path: '/cgi-bin/healthz', timeout: '5s' } },
   },
 };

@@ -53,11 +53,13 @@ rollout:
   header: { name: user, value: premium-user }
   availableTimeout: 5m
   workload:
-    replicas: 1
-    port: 8080
-    hostNetwork: false
+    # manifests: [deploy.yaml]            # your own Deployment (+ Service, ConfigMaps, ...): files, folders, kustomize folders
+    # deployment: link                    # the service's Deployment in them (default: the only one)
+    # container: link                     # whose image each version replaces (default: the first)
+    replicas: 1                           # without manifests, shipline generates a Deployment
+    port: 8080                            # with one container listening here
   gates:
-    http: { url: "http://127.0.0.1:{port}/cgi-bin/healthz", timeout: 5s }
+    http: { path: /cgi-bin/healthz, timeout: 5s }   # probed on each pod of the new version (or url: for one fixed address)
     # prometheus: { url: "http://127.0.0.1:9090", query: "sum(rate(errors_total[1m]))", max: 0.05 }
 `;
 }

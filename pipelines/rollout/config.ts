@@ -25,20 +25,45 @@ export const rolloutSection = z
     availableTimeout: duration.default('5m'),
     workload: z
       .object({
+        /**
+         * The service's own manifests: files or folders (multi-document YAML; a folder with a
+         * kustomization.yaml is rendered with `kubectl kustomize`), relative to the config file.
+         * Without them shipline generates a Deployment from the fields below.
+         */
+        manifests: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((m) => (typeof m === 'string' ? [m] : m)).optional(),
+        /** The service's Deployment in the manifests (default: the only one). */
+        deployment: z.string().min(1).optional(),
+        /** The container whose image each version replaces (default: the first). */
+        container: z.string().min(1).optional(),
+        /** Generated Deployment only: replicas, container port, grace period and command. */
         replicas: z.number().int().min(1).default(1),
         port: z.number().int().min(1).max(65535).default(8080),
-        /** Pods on the node's network (the local stack has no pod network): subset N listens on port + N. */
-        hostNetwork: z.boolean().default(false),
-        /** How long a stopping version may take; its host port stays taken meanwhile. */
         terminationGracePeriodSeconds: z.number().int().min(0).default(30),
-        /** Container command; {port} is replaced. Default: the image's entrypoint. */
+        /** Container command of the generated Deployment. Default: the image's entrypoint. */
         command: z.array(z.string()).optional(),
       })
       .strict()
-      .default({ replicas: 1, port: 8080, hostNetwork: false, terminationGracePeriodSeconds: 30 }),
+      .refine((w) => w.manifests !== undefined || (w.deployment === undefined && w.container === undefined), {
+        message: 'deployment and container name parts of rollout.workload.manifests; add manifests or drop them',
+      })
+      .default({ replicas: 1, port: 8080, terminationGracePeriodSeconds: 30 }),
     gates: z
       .object({
-        http: z.object({ url: z.string().min(1), timeout: duration.default('5s') }).strict().optional(),
+        /**
+         * 2xx from every ready pod of the new version at `http://<pod address>:<port><path>`
+         * (port: the workload's container port), or from one fixed `url`.
+         */
+        http: z
+          .object({
+            path: z.string().startsWith('/', 'must start with /').optional(),
+            port: z.number().int().min(1).max(65535).optional(),
+            url: z.string().url().optional(),
+            timeout: duration.default('5s'),
+          })
+          .strict()
+          .refine((h) => (h.path === undefined) !== (h.url === undefined), { message: 'needs either path (probed on each pod of the new version) or url, not both' })
+          .refine((h) => h.url === undefined || h.port === undefined, { message: 'port goes with path; put it into url instead' })
+          .optional(),
         prometheus: z
           .object({
             url: z.string().url(),
@@ -58,7 +83,25 @@ export const rolloutSection = z
 
 export type RolloutConfig = z.output<typeof rolloutSection>;
 
+/** Fields of the host-network era, with what replaces them. */
+function retiredFields(raw: unknown): { path: string; message: string }[] {
+  const r = (raw ?? {}) as { workload?: Record<string, unknown>; gates?: { http?: { url?: unknown } } };
+  const issues: { path: string; message: string }[] = [];
+  if (r.workload && 'hostNetwork' in r.workload) {
+    issues.push({ path: 'rollout.workload.hostNetwork', message: 'no longer exists: versions run on the pod network, each on its ordinary container port; drop it' });
+  }
+  if (typeof r.gates?.http?.url === 'string' && r.gates.http.url.includes('{port}')) {
+    issues.push({ path: 'rollout.gates.http.url', message: 'the {port} placeholder no longer exists: use path (e.g. path: /healthz), probed on each pod of the new version' });
+  }
+  if (r.workload && Array.isArray(r.workload.command) && r.workload.command.some((a) => typeof a === 'string' && a.includes('{port}'))) {
+    issues.push({ path: 'rollout.workload.command', message: 'the {port} placeholder no longer exists: listen on rollout.workload.port' });
+  }
+  return issues;
+}
+
 export function rolloutConfig(loaded: LoadedConfig): RolloutConfig {
+  const retired = retiredFields(loaded.raw.rollout);
+  if (retired.length > 0) throw invalidConfig(loaded.file, retired, 'see the rollout section in README.md');
   const parsed = rolloutSection.safeParse(loaded.raw.rollout ?? {});
   if (!parsed.success) throw invalidConfig(loaded.file, zodIssues(parsed.error, 'rollout'), 'see the rollout section in README.md');
   return parsed.data;

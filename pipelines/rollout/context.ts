@@ -10,12 +10,16 @@ import { routingNeeds } from '../cluster/routing-needs.js';
 import type { LoadedConfig } from '../config/load.js';
 import { invalidConfig } from '../config/read.js';
 import { rolloutConfig, type RolloutConfig } from './config.js';
+import { readManifests } from './read-manifests.js';
+import { generatedTemplate, templateFromManifests, type WorkloadTemplate } from './template.js';
 
 export interface RolloutContext {
   loaded: LoadedConfig;
   client: KubeClient;
   intent: RoutingIntent;
   rollout: RolloutConfig;
+  /** The Deployment each version is derived from (the user's, or the generated one). */
+  template: WorkloadTemplate;
   choice: ApiChoice;
   namespace: string;
   fieldManager: string;
@@ -39,6 +43,7 @@ export async function rolloutContext(
     throw invalidConfig(loaded.file, [{ path: 'routing.service', message: 'missing; the rollout deploys versions of this service' }]);
   }
   const rollout = rolloutConfig(loaded);
+  const template = await workloadTemplate(loaded, rollout, intent.namespace, intent.service, intent.selector);
   const client = connect(loaded.config.cluster, options);
   const facts = await gatherRoutingFacts(client, intent.namespace);
   const needs = { ...routingNeeds(intent), subsets: true, ...options.strategyNeeds };
@@ -48,6 +53,7 @@ export async function rolloutContext(
     client,
     intent,
     rollout,
+    template,
     choice,
     namespace: intent.namespace,
     fieldManager: loaded.config.cluster.fieldManager,
@@ -56,4 +62,18 @@ export async function rolloutContext(
     log: options.log ?? (() => undefined),
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   };
+}
+
+/** Reads and checks the user's manifests (exit 2 on any problem, before anything changes). */
+export async function workloadTemplate(
+  loaded: LoadedConfig,
+  rollout: RolloutConfig,
+  namespace: string,
+  service: string,
+  selector: Record<string, string> | undefined,
+): Promise<WorkloadTemplate> {
+  const w = rollout.workload;
+  if (!w.manifests) return generatedTemplate({ service, namespace, selector: selector ?? { app: service }, workload: w });
+  const objects = await readManifests(w.manifests, loaded.baseDir, loaded.file);
+  return templateFromManifests(objects, w.manifests.join(', '), { configFile: loaded.file, deployment: w.deployment, container: w.container, namespace, routeLabels: selector ?? { app: service } });
 }

@@ -9,7 +9,8 @@ import { ExternalError } from '../errors.js';
 import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
 import { intentFor, type RouteState } from './route-states.js';
-import { deploymentFor, deploymentName } from './workload.js';
+import { deriveDeployment, deriveVersion, podSelector, versionName } from './derive.js';
+import { classifyVersion, currentPods, type ReplicaSetState, type DeploymentState, type PodEvent, type PodState, type Readiness } from './readiness.js';
 
 export const subsetLabelsFor = (subset: string) => ({ version: subset });
 
@@ -29,52 +30,91 @@ export async function applyRendered(ctx: RolloutContext, objects: KubeObject[], 
   );
 }
 
-export function workload(ctx: RolloutContext, subset: string, image: string, port: number, replicas = ctx.rollout.workload.replicas): KubeObject {
-  return deploymentFor({
-    service: ctx.service,
-    namespace: ctx.namespace,
-    subset,
-    image,
-    selector: ctx.intent.selector ?? { app: ctx.service },
-    subsetLabels: subsetLabelsFor(subset),
-    port,
-    replicas,
-    workload: ctx.rollout.workload,
-  });
+/** A version's objects: its Deployment (derived from the workload template), then its autoscalers. */
+export function workload(ctx: RolloutContext, subset: string, image: string, replicas?: number): KubeObject[] {
+  return deriveVersion(ctx.template, { subset, image, subsetLabels: subsetLabelsFor(subset), namespace: ctx.namespace, replicas });
+}
+
+export function versionDeploymentName(ctx: RolloutContext, subset: string): string {
+  return versionName(ctx.template.deployment.metadata.name, subset);
+}
+
+/** The manifests' other objects (Services, ConfigMaps, …), applied once per release. */
+export async function applyShared(ctx: RolloutContext): Promise<void> {
+  if (ctx.template.shared.length === 0) return;
+  await applyObjects(ctx.client, ctx.template.shared, { fieldManager: ctx.fieldManager, namespace: ctx.namespace });
+  ctx.log(`applied ${ctx.template.shared.map((s) => `${s.object.kind}/${s.object.metadata.name}`).join(', ')}`);
 }
 
 export function manifestsYaml(objects: readonly KubeObject[]): string {
   return toYaml(objects);
 }
 
-interface DeploymentStatus {
-  metadata: { generation?: number };
-  spec: { replicas?: number };
-  status?: {
-    observedGeneration?: number;
-    updatedReplicas?: number;
-    readyReplicas?: number;
-    availableReplicas?: number;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
-  };
+function versionSelector(ctx: RolloutContext, subset: string): string {
+  return podSelector(deriveDeployment(ctx.template, { subset, image: '', subsetLabels: subsetLabelsFor(subset), namespace: ctx.namespace }));
 }
 
+async function podsOf(ctx: RolloutContext, selector: string): Promise<(PodState & { status?: { podIP?: string } })[]> {
+  const res = await ctx.client.request<{ items: PodState[] }>('GET', `/api/v1/namespaces/${ctx.namespace}/pods`, { query: { labelSelector: selector } });
+  return res.body.items;
+}
+
+async function replicaSetsOf(ctx: RolloutContext, selector: string): Promise<ReplicaSetState[]> {
+  const res = await ctx.client.request<{ items: ReplicaSetState[] }>('GET', `/apis/apps/v1/namespaces/${ctx.namespace}/replicasets`, { query: { labelSelector: selector } });
+  return res.body.items;
+}
+
+async function podEvents(ctx: RolloutContext, pods: readonly PodState[]): Promise<PodEvent[]> {
+  const unready = pods.filter((p) => p.status?.containerStatuses?.some((c) => !c.ready && c.state?.running));
+  const lists = await Promise.all(
+    unready.map((p) =>
+      ctx.client.request<{ items: { reason?: string; message?: string; count?: number; lastTimestamp?: string; eventTime?: string }[] }>('GET', `/api/v1/namespaces/${ctx.namespace}/events`, {
+        query: { fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${p.metadata.name}` },
+      }),
+    ),
+  );
+  return lists.flatMap((res, i) =>
+    res.body.items.map((e) => ({ pod: unready[i]!.metadata.name, reason: e.reason ?? '', message: e.message ?? '', count: e.count, lastTimestamp: e.lastTimestamp ?? e.eventTime })),
+  );
+}
+
+/** Base URLs (`http://<pod address>:<port>`) of the version's ready pods. */
+export async function versionAddresses(ctx: RolloutContext, subset: string, port: number): Promise<string[]> {
+  const pods = await podsOf(ctx, versionSelector(ctx, subset));
+  return pods
+    .filter((p) => !p.metadata.deletionTimestamp && p.status?.podIP && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    .map((p) => `http://${p.status!.podIP!.includes(':') ? `[${p.status!.podIP!}]` : p.status!.podIP!}:${port}`);
+}
+
+/**
+ * Waits until the version's Deployment is available by its own status; fails as soon as
+ * its pods cannot start (image pull, crash, unschedulable, failing readiness probe) or its
+ * progress deadline passes, naming pod, container, reason and message.
+ */
 export async function waitAvailable(ctx: RolloutContext, subset: string): Promise<void> {
-  const name = deploymentName(ctx.service, subset);
+  await waitDeployment(ctx, versionDeploymentName(ctx, subset), versionSelector(ctx, subset));
+}
+
+/** waitAvailable for any Deployment, by name and pod selector (e.g. an adopted original). */
+export async function waitDeployment(ctx: RolloutContext, name: string, selector: string): Promise<void> {
   const ref = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ctx.namespace } };
   const timeout = ms(ctx.rollout.availableTimeout);
   const deadline = Date.now() + timeout;
-  let last: DeploymentStatus | undefined;
+  let last: Readiness = { state: 'waiting', detail: 'not read yet' };
   while (Date.now() < deadline) {
-    last = await ctx.client.get<KubeObject & DeploymentStatus>(ref);
-    const s = last?.status;
-    const want = last?.spec.replicas ?? 1;
-    const current = s?.observedGeneration !== undefined && s.observedGeneration >= (last?.metadata.generation ?? 0);
-    if (current && (s?.updatedReplicas ?? 0) >= want && (s?.availableReplicas ?? 0) >= want && s?.conditions?.some((c) => c.type === 'Available' && c.status === 'True')) return;
+    const deployment = await ctx.client.get<KubeObject & DeploymentState>(ref);
+    const pods = deployment ? currentPods(deployment, await replicaSetsOf(ctx, selector), await podsOf(ctx, selector)) : [];
+    const events = await podEvents(ctx, pods);
+    last = classifyVersion(deployment, pods, events, { now: new Date() });
+    if (last.state === 'available') return;
+    if (last.state === 'failed') {
+      throw new ExternalError(`Deployment ${ctx.namespace}/${name} cannot become available: ${last.message}`, {
+        hint: 'fix the version (image, command, probes, resources) and roll out again; traffic was not shifted',
+      });
+    }
     await ctx.sleep(1000);
   }
-  const conditions = last?.status?.conditions?.map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason}: ${c.message ?? ''})` : ''}`).join('; ');
-  throw new ExternalError(`Deployment ${ctx.namespace}/${name} did not become available within ${ctx.rollout.availableTimeout}: ${conditions || 'no status (is a controller manager running?)'}`, {
-    hint: 'check its pods (image pull, readiness probe on the workload port); traffic was not shifted',
+  throw new ExternalError(`Deployment ${ctx.namespace}/${name} did not become available within ${ctx.rollout.availableTimeout}: ${last.state === 'waiting' ? last.detail : ''}`, {
+    hint: `check its pods (\`kubectl describe pod -l ${selector}\`); traffic was not shifted`,
   });
 }

@@ -40,9 +40,18 @@ export async function prometheusGate(p: Prometheus): Promise<GateResult> {
   }
 }
 
-export async function runGates(gates: RolloutConfig['gates'], port: number): Promise<GateResult[]> {
+/**
+ * Runs the configured gates against the new version: the HTTP gate probes `url`, or `path`
+ * on each of `addresses` (the version's ready pods, `http://<pod address>:<port>`).
+ */
+export async function runGates(gates: RolloutConfig['gates'], addresses: readonly string[]): Promise<GateResult[]> {
   const results: GateResult[] = [];
-  if (gates.http) results.push(await httpGate(gates.http.url.replaceAll('{port}', String(port)), gates.http.timeout));
+  const http = gates.http;
+  if (http?.url) results.push(await httpGate(http.url, http.timeout));
+  else if (http?.path) {
+    if (addresses.length === 0) results.push({ gate: `http ${http.path}`, ok: false, detail: 'the new version has no ready pod to probe' });
+    for (const base of addresses) results.push(await httpGate(`${base}${http.path}`, http.timeout));
+  }
   if (gates.prometheus) results.push(await prometheusGate(gates.prometheus));
   return results;
 }

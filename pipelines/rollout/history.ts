@@ -16,10 +16,22 @@ export interface Release {
   /** Index into the strategy's states of the step reached. */
   step: number;
   stepLabel: string;
-  port: number;
+  /** Host port of a version in releases recorded before the pod network (no longer set). */
+  port?: number;
   createdAt: string;
   updatedAt: string;
   note?: string;
+  /** Set on the release that adopted the user's running Deployment. */
+  adopted?: Adoption;
+  /** A rollback past the adoption: the original Deployment serves again, as before shipline. */
+  restored?: boolean;
+}
+
+export interface Adoption {
+  /** The original Deployment, left in place at 0 replicas. */
+  deployment: string;
+  /** Its replicas when adopted: what a rollback past the adoption restores. */
+  replicas: number;
 }
 
 export interface StoredRelease {

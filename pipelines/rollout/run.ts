@@ -1,14 +1,15 @@
 // Rollout commands: start a strategy, then promote, abort or roll back; each holds the
 // route's lease while it changes anything.
 import { ExternalError, InputError, PreconditionError } from '../errors.js';
+import { adoptable, adoptedManifests, adoptedSubset, copyOriginal, restoreOriginal, retireOriginal } from './adopt.js';
 import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
-import { applyRendered, manifestsYaml, routingObjects, waitAvailable, workload } from './effects.js';
+import { applyRendered, applyShared, manifestsYaml, routingObjects, versionAddresses, waitAvailable, workload } from './effects.js';
 import { runGates } from './gates.js';
-import { inProgress, latestPromoted, listReleases, saveRelease, type Release, type StoredRelease } from './history.js';
+import { containerPort } from './template.js';
+import { inProgress, latestPromoted, listReleases, saveRelease, type Adoption, type Release, type StoredRelease } from './history.js';
 import { RouteLock } from './lease.js';
 import { stableState, strategyStates, subsetFor, type RouteState, type Strategy } from './route-states.js';
-import { freePort } from './workload.js';
 
 export interface StartRequest {
   strategy: Strategy;
@@ -50,7 +51,7 @@ export function checkPinned(image: string): void {
   }
 }
 
-function release(ctx: RolloutContext, fields: Partial<Release> & Pick<Release, 'revision' | 'subset' | 'image' | 'strategy' | 'state' | 'port'>): Release {
+function release(ctx: RolloutContext, fields: Partial<Release> & Pick<Release, 'revision' | 'subset' | 'image' | 'strategy' | 'state'>): Release {
   const now = new Date().toISOString();
   return { route: ctx.route, step: 0, stepLabel: '', createdAt: now, updatedAt: now, ...fields };
 }
@@ -71,23 +72,24 @@ export interface ReleasePlan {
   subset: string;
   stable?: Release;
   revision: number;
-  port: number;
   history: StoredRelease[];
   /** The same rollout, interrupted (e.g. its process killed): continue from its last step. */
   resume?: StoredRelease;
 }
 
-/** Reads the history and decides the new release's subset, revision and port; changes nothing. */
+/** Reads the history and decides the new release's subset and revision; changes nothing. */
 export async function planRelease(ctx: RolloutContext, request: StartRequest): Promise<ReleasePlan> {
   checkPinned(request.image);
   const subset = request.subset ?? subsetFromImage(request.image);
   const history = await listReleases(ctx.client, ctx.route, ctx.namespace);
   const running = inProgress(history);
-  const stable = latestPromoted(history)?.release;
+  const promoted = latestPromoted(history)?.release;
+  // After a rollback past the adoption the original serves again: the next release adopts it anew.
+  const stable = promoted?.restored ? undefined : promoted;
   if (running) {
     const r = running.release;
     if (r.subset === subset && r.image === request.image && r.strategy === request.strategy) {
-      return { subset, stable, revision: r.revision, port: r.port, history, resume: running };
+      return { subset, stable, revision: r.revision, history, resume: running };
     }
     throw new PreconditionError(`route ${ctx.route} has an unfinished rollout of ${r.subset} (revision ${r.revision}, ${r.stepLabel})`, {
       hint: `finish it with \`shipline rollout promote\` or \`shipline rollout abort\`, or re-run the same rollout (${r.strategy} of ${r.image}) to resume it`,
@@ -95,24 +97,31 @@ export async function planRelease(ctx: RolloutContext, request: StartRequest): P
   }
   if (stable?.subset === subset) throw new InputError(`${subset} is already the stable version of ${ctx.route}`, { hint: 'build and roll out a new version' });
   const revision = (history.at(-1)?.release.revision ?? 0) + 1;
-  const port = ctx.rollout.workload.hostNetwork ? freePort(ctx.rollout.workload.port, stable ? [stable.port] : []) : ctx.rollout.workload.port;
-  return { subset, stable, revision, port, history };
+  return { subset, stable, revision, history };
 }
 
-/** The objects the rollout applies first: the new version's Deployment and the first traffic state. */
+/** The objects the rollout applies first: the manifests' shared objects, the new version's workload and the first traffic state. */
 export function firstObjects(ctx: RolloutContext, request: StartRequest, plan: ReleasePlan) {
   const states = plan.stable ? strategyStates(request.strategy, plan.stable.subset, plan.subset, ctx.rollout) : [stableState(plan.subset)];
-  return [workload(ctx, plan.subset, request.image, plan.port), ...routingObjects(ctx, states[0]!)];
+  return [...ctx.template.shared.map((s) => s.object), ...workload(ctx, plan.subset, request.image), ...routingObjects(ctx, states[0]!)];
 }
 
 export async function startRollout(ctx: RolloutContext, request: StartRequest): Promise<RolloutSummary> {
   return withLock(ctx, async () => {
-    const { subset, stable, revision, port, resume } = await planRelease(ctx, request);
+    const plan = await planRelease(ctx, request);
+    const { subset, resume } = plan;
+    let { stable, revision } = plan;
     if (resume) ctx.log(`resuming the rollout of ${subset} (r${revision}) after "${resume.release.stepLabel}"`);
-    const deployment = workload(ctx, subset, request.image, port);
-    await applyRendered(ctx, [deployment], `(workload ${subset})`);
+    await applyShared(ctx);
+    if (!stable && !resume) {
+      const adopted = await adoptRunning(ctx, revision);
+      if (adopted) [stable, revision] = [adopted, revision + 1];
+    }
+    const version = workload(ctx, subset, request.image);
+    const deployment = version[0]!;
+    await applyRendered(ctx, version, `(workload ${subset})`);
     ctx.log(`deployment ${deployment.metadata.name}: applied, waiting until available`);
-    const stored: StoredRelease = resume ?? { release: release(ctx, { revision, subset, image: request.image, strategy: request.strategy, state: 'progressing', previous: stable?.subset, port }), manifests: '' };
+    const stored: StoredRelease = resume ?? { release: release(ctx, { revision, subset, image: request.image, strategy: request.strategy, state: 'progressing', previous: stable?.subset }), manifests: '' };
     try {
       await waitAvailable(ctx, subset);
     } catch (error) {
@@ -127,7 +136,7 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
       // First release of this route: nothing to shift from.
       const routes = await shift(ctx, stableState(subset));
       Object.assign(stored.release, { state: 'promoted', stepLabel: `100% ${subset}` });
-      stored.manifests = manifestsYaml([deployment]) + '---\n' + routes;
+      stored.manifests = manifestsYaml(version) + '---\n' + routes;
       await record(ctx, stored);
       return { route: ctx.route, revision, subset, state: 'promoted', steps: [`100% ${subset}`] };
     }
@@ -142,10 +151,11 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
       const routes = await shift(ctx, state);
       done.push(state.label);
       Object.assign(stored.release, { step: i, stepLabel: state.label });
-      stored.manifests = manifestsYaml([deployment]) + '---\n' + routes;
+      stored.manifests = manifestsYaml(version) + '---\n' + routes;
       await record(ctx, stored);
       if (i < states.length - 1 || ctx.rollout.gates.http || ctx.rollout.gates.prometheus) await ctx.sleep(ms(ctx.rollout.pause));
-      const failed = (await runGates(ctx.rollout.gates, port)).filter((g) => !g.ok);
+      const addresses = ctx.rollout.gates.http?.path ? await versionAddresses(ctx, subset, ctx.rollout.gates.http.port ?? containerPort(ctx.template, ctx.rollout.workload.port)) : [];
+      const failed = (await runGates(ctx.rollout.gates, addresses)).filter((g) => !g.ok);
       if (failed.length > 0) {
         const why = failed.map((g) => `${g.gate}: ${g.detail}`).join('; ');
         await abortTo(ctx, stored, stable, `gate failed at ${state.label}: ${why}`);
@@ -164,9 +174,27 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
   });
 }
 
+/**
+ * First release of a route whose Deployment already runs (applied with kubectl): its copy
+ * becomes the stable version, the route points at it, then the original is scaled to 0.
+ */
+async function adoptRunning(ctx: RolloutContext, revision: number): Promise<Release | undefined> {
+  const live = await adoptable(ctx);
+  if (!live) return undefined;
+  const copy = await copyOriginal(ctx, live);
+  const routes = await shift(ctx, stableState(adoptedSubset));
+  const adopted = release(ctx, {
+    revision, subset: adoptedSubset, image: copy.image, strategy: 'adopt', state: 'promoted', stepLabel: `100% ${adoptedSubset}`, adopted: copy.adoption,
+    note: `adopted Deployment ${copy.adoption.deployment} (${copy.adoption.replicas} replicas)`,
+  });
+  await record(ctx, { release: adopted, manifests: adoptedManifests(copy) + '---\n' + routes });
+  await retireOriginal(ctx, copy.adoption);
+  return adopted;
+}
+
 async function abortTo(ctx: RolloutContext, stored: StoredRelease, stable: Release, note: string): Promise<void> {
   await shift(ctx, stableState(stable.subset));
-  await applyRendered(ctx, [workload(ctx, stored.release.subset, stored.release.image, stored.release.port, 0)], `(workload ${stored.release.subset})`);
+  await applyRendered(ctx, workload(ctx, stored.release.subset, stored.release.image, 0), `(workload ${stored.release.subset})`);
   Object.assign(stored.release, { state: 'aborted', stepLabel: `100% ${stable.subset}`, note });
   await record(ctx, stored);
 }
@@ -198,9 +226,9 @@ export async function promoteRollout(ctx: RolloutContext): Promise<RolloutSummar
 async function promoteRelease(ctx: RolloutContext, running: StoredRelease, stable: Release | undefined): Promise<void> {
   const { release: next } = running;
   const routes = await shift(ctx, stableState(next.subset));
-  if (stable) await applyRendered(ctx, [workload(ctx, stable.subset, stable.image, stable.port, 0)], `(workload ${stable.subset})`);
+  if (stable) await applyRendered(ctx, workload(ctx, stable.subset, stable.image, 0), `(workload ${stable.subset})`);
   Object.assign(next, { state: 'promoted', stepLabel: `100% ${next.subset}` });
-  running.manifests = manifestsYaml([workload(ctx, next.subset, next.image, next.port)]) + '---\n' + routes;
+  running.manifests = manifestsYaml(workload(ctx, next.subset, next.image)) + '---\n' + routes;
   await record(ctx, running);
   ctx.log(`promoted ${next.subset}${stable ? `; ${stable.subset} scaled to 0` : ''}`);
 }
@@ -215,16 +243,30 @@ export async function rollbackRollout(ctx: RolloutContext): Promise<RolloutSumma
     const target = [...promoted].reverse().find((s) => s.release.subset !== current?.subset);
     if (!current || !target) throw new PreconditionError(`route ${ctx.route} has no earlier release to roll back to`);
     const t = target.release;
-    await applyRendered(ctx, [workload(ctx, t.subset, t.image, t.port)], `(workload ${t.subset})`);
+    if (t.adopted) return rollbackPastAdoption(ctx, history, current, t as Release & { adopted: Adoption });
+    await applyRendered(ctx, workload(ctx, t.subset, t.image), `(workload ${t.subset})`);
     await waitAvailable(ctx, t.subset);
     const routes = await shift(ctx, stableState(t.subset));
-    await applyRendered(ctx, [workload(ctx, current.subset, current.image, current.port, 0)], `(workload ${current.subset})`);
+    await applyRendered(ctx, workload(ctx, current.subset, current.image, 0), `(workload ${current.subset})`);
     const revision = (history.at(-1)?.release.revision ?? 0) + 1;
     const stored: StoredRelease = {
-      release: release(ctx, { revision, subset: t.subset, image: t.image, strategy: 'rollback', state: 'promoted', previous: current.subset, port: t.port, stepLabel: `100% ${t.subset}`, note: `rollback from ${current.subset} to revision ${t.revision}` }),
-      manifests: manifestsYaml([workload(ctx, t.subset, t.image, t.port)]) + '---\n' + routes,
+      release: release(ctx, { revision, subset: t.subset, image: t.image, strategy: 'rollback', state: 'promoted', previous: current.subset, stepLabel: `100% ${t.subset}`, note: `rollback from ${current.subset} to revision ${t.revision}` }),
+      manifests: manifestsYaml(workload(ctx, t.subset, t.image)) + '---\n' + routes,
     };
     await record(ctx, stored);
     return { route: ctx.route, revision, subset: t.subset, previous: current.subset, state: 'promoted', steps: [`100% ${t.subset}`] };
   });
+}
+
+async function rollbackPastAdoption(ctx: RolloutContext, history: StoredRelease[], current: Release, target: Release & { adopted: Adoption }): Promise<RolloutSummary> {
+  const routes = await restoreOriginal(ctx, target);
+  await applyRendered(ctx, workload(ctx, current.subset, current.image, 0), `(workload ${current.subset})`);
+  const revision = (history.at(-1)?.release.revision ?? 0) + 1;
+  const note = `rollback from ${current.subset} past the adoption (revision ${target.revision}): Deployment ${target.adopted.deployment} restored to ${target.adopted.replicas} replicas`;
+  await record(ctx, {
+    release: release(ctx, { revision, subset: target.subset, image: target.image, strategy: 'rollback', state: 'promoted', previous: current.subset, stepLabel: `100% ${target.adopted.deployment}`, adopted: target.adopted, restored: true, note }),
+    manifests: routes,
+  });
+  ctx.log(note);
+  return { route: ctx.route, revision, subset: target.adopted.deployment, previous: current.subset, state: 'promoted', steps: [`100% ${target.adopted.deployment}`] };
 }

@@ -48,7 +48,7 @@ export async function rolloutStatus(ctx: RolloutContext): Promise<RolloutStatus>
   const kind = ctx.choice.api === 'istio' ? 'VirtualService' : 'HTTPRoute';
   const route = await ctx.client.get({ apiVersion: ctx.choice.apiVersion, kind, metadata: { name: ctx.route, namespace: ctx.namespace } });
   const selector = Object.entries(ctx.intent.selector ?? { app: ctx.service }).map(([k, v]) => `${k}=${v}`).join(',');
-  const deployments = await ctx.client.request<{ items: { metadata: { name: string }; spec: { replicas?: number; template: { spec: { containers: { image: string }[] } } }; status?: { readyReplicas?: number } }[] }>(
+  const deployments = await ctx.client.request<{ items: { metadata: { name: string }; spec: { replicas?: number; template: { spec: { containers: { name: string; image: string }[] } } }; status?: { readyReplicas?: number } }[] }>(
     'GET', `/apis/apps/v1/namespaces/${ctx.namespace}/deployments`, { query: { labelSelector: selector } },
   );
   return {
@@ -61,7 +61,7 @@ export async function rolloutStatus(ctx: RolloutContext): Promise<RolloutStatus>
       name: d.metadata.name,
       replicas: d.spec.replicas ?? 1,
       ready: d.status?.readyReplicas ?? 0,
-      image: d.spec.template.spec.containers[0]?.image ?? '',
+      image: (d.spec.template.spec.containers.find((c) => c.name === ctx.template.container) ?? d.spec.template.spec.containers[0])?.image ?? '',
     })),
   };
 }

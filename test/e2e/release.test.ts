@@ -70,11 +70,14 @@ describe('npm run release (embedded default)', () => {
     expect(index!.body.manifests.flatMap((m) => (m.platform ? [platformString(m.platform)] : [])).sort()).toEqual(['linux/amd64', 'linux/arm64']);
 
     const subset = summary.rollout!.subset;
-    const deployment = await client.get<KubeObject & { spec: { template: { spec: { containers: { image: string }[] } } }; status: { availableReplicas?: number } }>({
+    const deployment = await client.get<KubeObject & { spec: { template: { spec: { hostNetwork?: boolean; containers: { image: string; env?: unknown[] }[] } } }; status: { availableReplicas?: number } }>({
       apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `link-${subset}`, namespace: 'default' },
     });
     expect(deployment!.spec.template.spec.containers[0]!.image).toBe(summary.image);
     expect(deployment!.status.availableReplicas).toBe(1);
+    // Derived from the sample manifest, on the pod network.
+    expect(deployment!.spec.template.spec.hostNetwork).toBeUndefined();
+    expect(deployment!.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'LINK_GREETING_FILE', value: '/etc/link/greeting.txt' });
     const dr = await client.get<KubeObject & { spec: { subsets: { name: string }[] } }>({ ...vsRef, kind: 'DestinationRule' });
     expect(dr!.spec.subsets.map((s) => s.name)).toContain(subset);
     const vs = await client.get<VirtualService>(vsRef);

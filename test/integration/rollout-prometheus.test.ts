@@ -1,7 +1,6 @@
 // The Prometheus gate with the stack's real Prometheus scraping the sample service's
-// versions on loopback: a healthy query lets the canary through, a breached one aborts it.
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// versions at their pod addresses: a healthy query lets the canary through, a breached one
+// aborts it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../pipelines/adapters/kube.js';
 import { ExternalError } from '../../pipelines/errors.js';
@@ -9,13 +8,14 @@ import { rolloutContext } from '../../pipelines/rollout/context.js';
 import { startRollout } from '../../pipelines/rollout/run.js';
 import { rolloutStatus } from '../../pipelines/rollout/status.js';
 import { paths } from '../../pipelines/stack/layout.js';
-import { prometheusTargetsDir, prometheusUrl } from '../../pipelines/stack/parts/prometheus.js';
+import { prometheusUrl } from '../../pipelines/stack/parts/prometheus.js';
+import { podTargets } from '../support/pod-targets.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
 import { rolloutFixture } from '../support/rollout-fixture.js';
 
 const client = KubeClient.load(paths.kubeconfig());
 const fixture = rolloutFixture({ steps: [50, 100], pause: '4s' });
-const targets = join(prometheusTargetsDir(), `it-${fixture.id}.json`);
+let targets: { stop: () => void } | undefined;
 const images: Record<string, string> = {};
 
 function withGate(query: string, bounds: { min?: number; max?: number }) {
@@ -26,20 +26,20 @@ function withGate(query: string, bounds: { min?: number; max?: number }) {
 
 beforeAll(async () => {
   await installRoutingCrds(client);
-  // Prometheus scrapes each port the versions of this route may take.
-  writeFileSync(targets, JSON.stringify([0, 1].map((i) => ({ targets: [`127.0.0.1:${fixture.port + i}`], labels: { route: fixture.id, port: String(fixture.port + i) } }))));
+  // Prometheus scrapes every pod of this route's service at its pod address.
+  targets = podTargets(client, fixture.name, { route: fixture.id });
   for (const v of ['v1', 'v2', 'v3']) images[v] = await fixture.image(v);
   await startRollout(await withGate('vector(1)', { min: 1 }), { strategy: 'canary', image: images.v1!, subset: 'v1' });
 });
 
 afterAll(async () => {
-  rmSync(targets, { force: true });
+  targets?.stop();
   await fixture.cleanup(client);
 });
 
 describe('Prometheus gate', () => {
   it('lets the canary through while the new version is up and scraped', async () => {
-    const ctx = await withGate(`max(up{route="${fixture.id}",port="${fixture.port + 1}"})`, { min: 1 });
+    const ctx = await withGate(`max(up{route="${fixture.id}",version="v2"})`, { min: 1 });
     const summary = await startRollout(ctx, { strategy: 'canary', image: images.v2!, subset: 'v2' });
     expect(summary).toMatchObject({ subset: 'v2', state: 'promoted', steps: ['canary 50% v2', 'canary 100% v2'] });
   });

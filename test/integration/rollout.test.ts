@@ -1,5 +1,6 @@
-// Rollouts against the real cluster of the stack: Deployments that become available on
-// its node, routes shifted step by step, the lease, history, promote/abort/rollback.
+// Rollouts against the real cluster of the stack: versions derived from the sample
+// manifest that become available on its node's pod network, routes shifted step by step,
+// the HTTP gate on pod addresses, the lease, history, promote/abort/rollback.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
@@ -9,11 +10,10 @@ import { abortRollout, promoteRollout, rollbackRollout, startRollout } from '../
 import { rolloutStatus } from '../../pipelines/rollout/status.js';
 import { paths } from '../../pipelines/stack/layout.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
-import { rolloutFixture } from '../support/rollout-fixture.js';
+import { rolloutFixture, versionPods } from '../support/rollout-fixture.js';
 
 const client = KubeClient.load(paths.kubeconfig());
-const fixture = rolloutFixture({ steps: [25, 100], autoPromote: false, gates: { http: { url: 'http://127.0.0.1:{port}/cgi-bin/healthz', timeout: '3s' } } });
-const [p0, p1] = [fixture.port, fixture.port + 1];
+const fixture = rolloutFixture({ steps: [25, 100], autoPromote: false, gates: { http: { path: '/cgi-bin/healthz', timeout: '3s' } } });
 const ctx = () => rolloutContext(fixture.loaded(), { kubeconfig: paths.kubeconfig() });
 const images: Record<string, string> = {};
 
@@ -27,6 +27,12 @@ async function route(): Promise<KubeObject & { spec: { http: Record<string, unkn
 async function replicas(subset: string): Promise<number | undefined> {
   const d = await client.get<KubeObject & { spec: { replicas: number } }>({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `link-${fixture.id}-${subset}`, namespace: 'default' } });
   return d?.spec.replicas;
+}
+
+/** What each ready pod of a version answers on /cgi-bin/version, at its own pod address. */
+async function versionOf(subset: string): Promise<string[]> {
+  const pods = await versionPods(client, fixture.name, subset);
+  return Promise.all(pods.map(async (base) => ((await (await fetch(`${base}/cgi-bin/version`)).json()) as { version: string }).version));
 }
 
 afterAll(async () => {
@@ -45,17 +51,16 @@ describe('rollout', () => {
     const http = (await route()).spec.http;
     expect(http).toHaveLength(1);
     expect(http[0]!.route).toEqual([{ destination: { host: `link-${fixture.id}`, subset: 'v1', port: { number: 8080 } } }]);
-    const res = await fetch(`http://127.0.0.1:${p0}/cgi-bin/version`);
-    expect(((await res.json()) as { version: string }).version).toBe('v1');
+    expect(await versionOf('v1')).toEqual(['v1']);
   });
 
   it('canary: moves weight through the steps with the HTTP gate passing, then promote scales v1 down', async () => {
     const summary = await startRollout(await ctx(), { strategy: 'canary', image: images.v2!, subset: 'v2' });
     expect(summary).toMatchObject({ revision: 2, subset: 'v2', previous: 'v1', state: 'progressing', steps: ['canary 25% v2', 'canary 100% v2'] });
     const status = await rolloutStatus(await ctx());
-    expect(status.current).toMatchObject({ subset: 'v2', state: 'progressing', stepLabel: 'canary 100% v2', port: p1 });
+    expect(status.current).toMatchObject({ subset: 'v2', state: 'progressing', stepLabel: 'canary 100% v2' });
     expect(status.weights).toEqual([{ rule: 0, destination: 'v2', weight: 100 }]);
-    expect(((await (await fetch(`http://127.0.0.1:${p1}/cgi-bin/version`)).json()) as { version: string }).version).toBe('v2');
+    expect(await versionOf('v2')).toEqual(['v2']);
 
     await promoteRollout(await ctx());
     expect(await replicas('v1')).toBe(0);
@@ -108,7 +113,7 @@ describe('rollout', () => {
   });
 
   it('a failing gate aborts automatically: traffic back on the stable version', async () => {
-    const failing = rolloutFixture({ steps: [50, 100], gates: { http: { url: 'http://127.0.0.1:{port}/missing', timeout: '2s' } } }, fixture.port);
+    const failing = rolloutFixture({ steps: [50, 100], gates: { http: { path: '/missing', timeout: '2s' } } });
     // Same route as the main fixture, with a gate that fails.
     const loaded = fixture.loaded();
     loaded.raw.rollout = failing.loaded().raw.rollout;
@@ -127,6 +132,6 @@ describe('rollout', () => {
     expect(await replicas('v1')).toBe(1);
     expect(await replicas('v2')).toBe(0);
     expect((await route()).spec.http[0]!.route).toEqual([{ destination: { host: `link-${fixture.id}`, subset: 'v1', port: { number: 8080 } } }]);
-    expect(((await (await fetch(`http://127.0.0.1:${p0}/cgi-bin/version`)).json()) as { version: string }).version).toBe('v1');
+    expect(await versionOf('v1')).toEqual(['v1']);
   });
 });

@@ -1,7 +1,8 @@
-// A route of its own for a rollout test: a config with routing and rollout sections,
-// and sample-service images built by the real stack, pinned by digest.
+// A route of its own for a rollout test: a config with routing and rollout sections, the
+// sample service's manifest renamed to the route (link-<id>), and sample-service images
+// built by the real stack, pinned by digest.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -12,28 +13,44 @@ import type { KubeClient } from '../../pipelines/adapters/kube.js';
 
 export interface RolloutFixture {
   id: string;
+  /** The route, service and Deployment name: link-<id>. */
+  name: string;
   dir: string;
   configFile: string;
+  /** The renamed sample manifest (deploy.yaml in dir). */
+  manifestFile: string;
   loaded: () => LoadedConfig;
-  /** The first host port of its versions (each fixture has a range of its own). */
-  port: number;
   /** Builds the sample service with VERSION=version; returns repo@sha256. */
   image: (version: string) => Promise<string>;
   /** Deletes everything the rollouts of this route created. */
   cleanup: (client: KubeClient) => Promise<void>;
 }
 
-export function rolloutFixture(rollout: Record<string, unknown>, port = 20000 + Math.floor(Math.random() * 2000) * 10): RolloutFixture {
+/** The sample manifest (service/deploy/link.yaml) with every `link` name and label renamed. */
+export function sampleManifest(name: string): string {
+  const text = readFileSync(join(projectRoot, 'service/deploy/link.yaml'), 'utf8');
+  return text.replace(/: link(-config)?$/gm, `: ${name}$1`);
+}
+
+export interface FixtureOptions {
+  /** Use the generated Deployment instead of the sample manifest. */
+  generated?: boolean;
+}
+
+export function rolloutFixture(rollout: Record<string, unknown>, options: FixtureOptions = {}): RolloutFixture {
   const id = randomBytes(3).toString('hex');
+  const name = `link-${id}`;
   const dir = mkdtempSync(join(tmpdir(), 'shipline-rollout-'));
+  const manifestFile = join(dir, 'deploy.yaml');
+  writeFileSync(manifestFile, sampleManifest(name));
   const config = {
     image: { repository: `${registryAddress}/it/link`, dockerfile: join(projectRoot, 'Dockerfile.musl'), context: projectRoot, buildArgs: { BASE: baseImageRef } },
-    routing: { name: `link-${id}`, hosts: ['link.example.com'], service: `link-${id}`, port: 8080, rules: [{ to: [{ service: `link-${id}` }] }] },
+    routing: { name, hosts: ['link.example.com'], service: name, port: 8080, rules: [{ to: [{ service: name }] }] },
     rollout: {
       pause: '0s',
       availableTimeout: '3m',
       lease: { duration: '3s' },
-      workload: { hostNetwork: true, port, terminationGracePeriodSeconds: 1, command: ['/bin/busybox', 'httpd', '-f', '-p', '127.0.0.1:{port}', '-h', '/www'] },
+      workload: options.generated ? { terminationGracePeriodSeconds: 1 } : { manifests: ['deploy.yaml'] },
       ...rollout,
     },
   };
@@ -41,19 +58,27 @@ export function rolloutFixture(rollout: Record<string, unknown>, port = 20000 + 
   writeFileSync(configFile, stringify(config));
   return {
     id,
+    name,
     dir,
     configFile,
+    manifestFile,
     loaded: () => loadConfig(configFile),
-    port,
     async cleanup(client: KubeClient) {
       const ns = '/namespaces/default';
-      const selector = { labelSelector: `app=link-${id}` };
+      const selector = { labelSelector: `app=${name}` };
       await client.request('DELETE', `/apis/apps/v1${ns}/deployments`, { query: selector });
-      await client.request('DELETE', `/api/v1${ns}/configmaps`, { query: { labelSelector: `shipline.dev/route=link-${id}` } });
-      for (const kind of ['virtualservices', 'destinationrules']) {
-        await client.request('DELETE', `/apis/networking.istio.io/v1${ns}/${kind}/link-${id}`).catch(() => undefined);
+      await client.request('DELETE', `/apis/autoscaling/v2${ns}/horizontalpodautoscalers`, { query: selector }).catch(() => undefined);
+      await client.request('DELETE', `/api/v1${ns}/configmaps`, { query: { labelSelector: `shipline.dev/route=${name}` } });
+      await client.request('DELETE', `/api/v1${ns}/configmaps`, { query: selector });
+      const services = await client.request<{ items: { metadata: { name: string } }[] }>('GET', `/api/v1${ns}/services`);
+      for (const s of services.body.items.filter((x) => x.metadata.name === name || x.metadata.name.startsWith(`${name}-`))) {
+        await client.request('DELETE', `/api/v1${ns}/services/${s.metadata.name}`).catch(() => undefined);
       }
-      await client.request('DELETE', `/apis/coordination.k8s.io/v1${ns}/leases/shipline-link-${id}`).catch(() => undefined);
+      for (const kind of ['virtualservices', 'destinationrules']) {
+        await client.request('DELETE', `/apis/networking.istio.io/v1${ns}/${kind}/${name}`).catch(() => undefined);
+      }
+      await client.request('DELETE', `/apis/gateway.networking.k8s.io/v1${ns}/httproutes/${name}`).catch(() => undefined);
+      await client.request('DELETE', `/apis/coordination.k8s.io/v1${ns}/leases/shipline-${name}`).catch(() => undefined);
     },
     async image(version: string) {
       const loaded = loadConfig(configFile);
@@ -62,4 +87,14 @@ export function rolloutFixture(rollout: Record<string, unknown>, port = 20000 + 
       return result.pinned!;
     },
   };
+}
+
+/** `http://<pod address>:8080` of the ready pods of one version of the fixture's service. */
+export async function versionPods(client: KubeClient, name: string, subset: string): Promise<string[]> {
+  const res = await client.request<{ items: { metadata: { deletionTimestamp?: string }; status?: { podIP?: string; conditions?: { type: string; status: string }[] } }[] }>(
+    'GET', '/api/v1/namespaces/default/pods', { query: { labelSelector: `app=${name},version=${subset}` } },
+  );
+  return res.body.items
+    .filter((p) => !p.metadata.deletionTimestamp && p.status?.podIP && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    .map((p) => `http://${p.status!.podIP!}:8080`);
 }

@@ -5,7 +5,8 @@ import { rolloutSection } from '../../pipelines/rollout/config.js';
 import { leaseExpired } from '../../pipelines/rollout/lease.js';
 import { intentFor, stableState, strategyStates, subsetFor } from '../../pipelines/rollout/route-states.js';
 import { liveWeights } from '../../pipelines/rollout/status.js';
-import { deploymentFor, freePort } from '../../pipelines/rollout/workload.js';
+import { deriveVersion } from '../../pipelines/rollout/derive.js';
+import { generatedTemplate } from '../../pipelines/rollout/template.js';
 
 const config = rolloutSection.parse({});
 const base: RoutingIntent = {
@@ -60,21 +61,18 @@ describe('intent for a state', () => {
 });
 
 describe('workloads', () => {
-  it('runs one Deployment per version with the subset label, the pinned image and a readiness probe', () => {
-    const d = deploymentFor({
-      service: 'link', namespace: 'default', subset: 'v2', image: 'r/link@sha256:abc', selector: { app: 'link' }, subsetLabels: { version: 'v2' },
-      port: 18081, replicas: 2, workload: { replicas: 1, port: 18080, hostNetwork: true, terminationGracePeriodSeconds: 30, command: ['httpd', '-p', '127.0.0.1:{port}'] },
-    });
-    expect(d.metadata).toMatchObject({ name: 'link-v2', labels: { app: 'link', version: 'v2' } });
-    const spec = d.spec as { replicas: number; selector: unknown; template: { spec: { hostNetwork: boolean; containers: { image: string; command: string[] }[] } } };
+  it('without manifests: one generated Deployment per version, subset label, pinned image, ordinary container port', () => {
+    const template = generatedTemplate({ service: 'link', namespace: 'default', selector: { app: 'link' }, workload: { replicas: 2, port: 8080, terminationGracePeriodSeconds: 30, command: ['httpd', '-f'] } });
+    const [d, ...rest] = deriveVersion(template, { subset: 'v2', image: 'r/link@sha256:abc', subsetLabels: { version: 'v2' }, namespace: 'default' });
+    expect(rest).toEqual([]);
+    expect(d!.metadata).toMatchObject({ name: 'link-v2', labels: { app: 'link', version: 'v2' } });
+    const spec = d!.spec as { replicas: number; selector: unknown; template: { spec: Record<string, unknown> & { containers: { image: string; command: string[]; ports: unknown }[] } } };
     expect(spec.replicas).toBe(2);
     expect(spec.selector).toEqual({ matchLabels: { app: 'link', version: 'v2' } });
-    expect(spec.template.spec.hostNetwork).toBe(true);
-    expect(spec.template.spec.containers[0]).toMatchObject({ image: 'r/link@sha256:abc', command: ['httpd', '-p', '127.0.0.1:18081'] });
+    expect(spec.template.spec.hostNetwork).toBeUndefined();
+    expect(spec.template.spec.containers[0]).toMatchObject({ image: 'r/link@sha256:abc', command: ['httpd', '-f'], ports: [{ name: 'http', containerPort: 8080 }] });
   });
-  it('gives host-network versions distinct ports, and versions DNS-safe subset names', () => {
-    expect(freePort(18080, [])).toBe(18080);
-    expect(freePort(18080, [18080])).toBe(18081);
+  it('gives versions DNS-safe subset names', () => {
     expect(subsetFor('20240126.1')).toBe('v20240126-1');
     expect(subsetFor('1.4.0-rc.2')).toBe('v1-4-0-rc-2');
     expect(subsetFor('Canary_B')).toBe('canary-b');
