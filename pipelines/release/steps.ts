@@ -154,10 +154,20 @@ function temporaryDir(state: ReleaseState): string {
   return state.temporaryDir;
 }
 
+/** A step's failure with what was already done; keeps the original's exit code and hint. */
+export class StepFailedError extends ShiplineError {
+  readonly exitCode: ShiplineError['exitCode'];
+  constructor(message: string, original: ShiplineError, hint?: string) {
+    super(message, { hint, cause: original });
+    this.exitCode = original.exitCode;
+  }
+}
+
 /** Adds what was already done (e.g. the pushed image) to a failure further on, so a re-run can continue. */
 export function withProgress(error: unknown, state: ReleaseState, step: string): unknown {
   if (!(error instanceof ShiplineError) || state.done.length === 0) return error;
-  const Kind = error.constructor as new (message: string, options?: { hint?: string; cause?: unknown }) => ShiplineError;
+  // Not `new error.constructor(...)`: error classes take different arguments (KubeApiError's
+  // first one is the HTTP status), so a re-made error would lose its message.
   const resume = state.image && state.done.some((d) => d.startsWith('image ')) ? ` Continue with: npm run release -- --skip-build --image ${state.image}` : '';
-  return new Kind(`${step}: ${error.message}\nalready done: ${state.done.join('; ')}`, { hint: `${error.hint ?? ''}${resume}`.trim() || undefined, cause: error });
+  return new StepFailedError(`${step}: ${error.message}\nalready done: ${state.done.join('; ')}`, error, `${error.hint ?? ''}${resume}`.trim() || undefined);
 }
