@@ -3,6 +3,7 @@
 import { ExternalError } from '../../errors.js';
 import type { Credentials } from './credentials.js';
 import { headerValue, send, TransientError } from './http.js';
+import { transientStatus } from '../retry.js';
 
 export interface Challenge {
   scheme: string;
@@ -92,7 +93,7 @@ export class Authenticator {
     }
     const res = await send({ method: 'GET', url, headers });
     if (res.status === 401 || res.status === 403) throw this.refused(`token server ${url.origin}`);
-    if (res.status >= 500 || res.status === 429) {
+    if (transientStatus(res.status)) {
       throw new TransientError(`token server ${url.origin} answered HTTP ${res.status}`);
     }
     if (res.status !== 200) throw new ExternalError(`token server ${url.origin} answered HTTP ${res.status}`);
