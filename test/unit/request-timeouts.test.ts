@@ -10,6 +10,7 @@ import { idempotent, KubeClient } from '../../pipelines/adapters/kube.js';
 import { RegistryClient } from '../../pipelines/adapters/registry.js';
 import { RequestTimeoutError, TransientError, withRetry } from '../../pipelines/adapters/retry.js';
 import { ExternalError } from '../../pipelines/errors.js';
+import { httpGate, prometheusGate } from '../../pipelines/rollout/gates.js';
 
 let silent: Server;
 let port = 0;
@@ -69,6 +70,28 @@ describe('timeouts', () => {
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(error).toBeInstanceOf(RequestTimeoutError);
       expect((error as Error).message).toBe(`registry 127.0.0.1:${port} did not answer GET /v2/team/app/tags/list (silent for 0.5s)`);
+    } finally {
+      delete process.env.SHIPLINE_TIMEOUT;
+    }
+  });
+});
+
+describe('gates: a silent server fails the check, not the process', () => {
+  it('http gate', async () => {
+    const started = Date.now();
+    const result = await httpGate(`http://127.0.0.1:${port}/healthz`, '300ms');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(result).toEqual({ gate: `http http://127.0.0.1:${port}/healthz`, ok: false, detail: `http://127.0.0.1:${port}/healthz gave no answer within 300ms` });
+  });
+
+  it('prometheus gate', async () => {
+    process.env.SHIPLINE_TIMEOUT = '0.5';
+    try {
+      const started = Date.now();
+      const result = await prometheusGate({ url: `http://127.0.0.1:${port}`, query: 'up', max: 1 });
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(result.ok).toBe(false);
+      expect(result.detail).toBe(`Prometheus at http://127.0.0.1:${port} did not answer: no answer within 0.5s`);
     } finally {
       delete process.env.SHIPLINE_TIMEOUT;
     }
