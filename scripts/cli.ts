@@ -17,7 +17,7 @@ const modules: Record<string, () => Promise<Register>> = {
   init: () => import('./commands/init.js').then((m) => m.registerInitCommands),
 };
 /** Top-level command → the module that registers it. */
-const moduleOf: Record<string, string> = { check: 'cluster', apply: 'cluster', delete: 'cluster', lint: 'render' };
+const moduleOf: Record<string, string> = { check: 'cluster', apply: 'cluster', diff: 'cluster', delete: 'cluster', lint: 'render' };
 
 const version = '0.1.0';
 const program = new Command('shipline')

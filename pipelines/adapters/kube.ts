@@ -255,9 +255,13 @@ export class KubeClient {
     }
   }
 
-  async delete(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<boolean> {
+  async delete(
+    object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>,
+    options: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' } = {},
+  ): Promise<boolean> {
     try {
-      await this.request('DELETE', await this.objectPath(object));
+      const body = options.propagationPolicy ? { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options.propagationPolicy } : undefined;
+      await this.request('DELETE', await this.objectPath(object), { body });
       return true;
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 404) return false;

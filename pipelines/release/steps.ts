@@ -11,7 +11,7 @@ import { build } from '../build/run.js';
 import { parseClock } from '../build/tag.js';
 import { existingTags } from '../build/preflight.js';
 import { createBundle } from '../bundle/create.js';
-import { InputError, PreconditionError, ShiplineError } from '../errors.js';
+import { ContextError, InputError, PreconditionError, ShiplineError } from '../errors.js';
 import { rolloutContext } from '../rollout/context.js';
 import { firstObjects, planRelease, startRollout, checkPinned } from '../rollout/run.js';
 import { rolloutConfig } from '../rollout/config.js';
@@ -154,20 +154,11 @@ function temporaryDir(state: ReleaseState): string {
   return state.temporaryDir;
 }
 
-/** A step's failure with what was already done; keeps the original's exit code and hint. */
-export class StepFailedError extends ShiplineError {
-  readonly exitCode: ShiplineError['exitCode'];
-  constructor(message: string, original: ShiplineError, hint?: string) {
-    super(message, { hint, cause: original });
-    this.exitCode = original.exitCode;
-  }
-}
-
 /** Adds what was already done (e.g. the pushed image) to a failure further on, so a re-run can continue. */
 export function withProgress(error: unknown, state: ReleaseState, step: string): unknown {
   if (!(error instanceof ShiplineError) || state.done.length === 0) return error;
   // Not `new error.constructor(...)`: error classes take different arguments (KubeApiError's
   // first one is the HTTP status), so a re-made error would lose its message.
   const resume = state.image && state.done.some((d) => d.startsWith('image ')) ? ` Continue with: npm run release -- --skip-build --image ${state.image}` : '';
-  return new StepFailedError(`${step}: ${error.message}\nalready done: ${state.done.join('; ')}`, error, `${error.hint ?? ''}${resume}`.trim() || undefined);
+  return new ContextError(`${step}: ${error.message}\nalready done: ${state.done.join('; ')}`, error, { hint: `${error.hint ?? ''}${resume}`.trim() || undefined });
 }

@@ -22,6 +22,8 @@ export function routingObjects(ctx: RolloutContext, state: RouteState): KubeObje
 }
 
 export async function applyRendered(ctx: RolloutContext, objects: KubeObject[], label: string): Promise<void> {
+  // Every change is made by the lease's holder only: renewed just before, or no change.
+  await ctx.lock?.confirm();
   await applyObjects(
     ctx.client,
     objects.map((object, i) => ({ object, file: label, doc: i + 1 })),

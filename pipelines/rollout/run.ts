@@ -30,9 +30,11 @@ export interface RolloutSummary {
 async function withLock<T>(ctx: RolloutContext, action: () => Promise<T>): Promise<T> {
   const lock = new RouteLock(ctx.client, `shipline-${ctx.route}`, ctx.namespace, Math.max(1, Math.round(ms(ctx.rollout.lease.duration) / 1000)));
   await lock.acquire();
+  ctx.lock = lock;
   try {
     return await action();
   } finally {
+    ctx.lock = undefined;
     await lock.release();
   }
 }
@@ -55,7 +57,25 @@ function release(ctx: RolloutContext, fields: Partial<Release> & Pick<Release, '
   return { route: ctx.route, step: 0, stepLabel: '', createdAt: now, updatedAt: now, ...fields };
 }
 
+/** A pause between steps that ends at once when the lease is lost. */
+async function pause(ctx: RolloutContext, milliseconds: number): Promise<void> {
+  const signal = ctx.lock?.signal;
+  if (!signal) return ctx.sleep(milliseconds);
+  signal.throwIfAborted();
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([ctx.sleep(milliseconds), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 async function record(ctx: RolloutContext, stored: StoredRelease): Promise<void> {
+  await ctx.lock?.confirm();
   stored.release.updatedAt = new Date().toISOString();
   await saveRelease(ctx.client, ctx.namespace, stored, ctx.fieldManager);
 }
@@ -144,7 +164,7 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
       Object.assign(stored.release, { step: i, stepLabel: state.label });
       stored.manifests = manifestsYaml([deployment]) + '---\n' + routes;
       await record(ctx, stored);
-      if (i < states.length - 1 || ctx.rollout.gates.http || ctx.rollout.gates.prometheus) await ctx.sleep(ms(ctx.rollout.pause));
+      if (i < states.length - 1 || ctx.rollout.gates.http || ctx.rollout.gates.prometheus) await pause(ctx, ms(ctx.rollout.pause));
       const failed = (await runGates(ctx.rollout.gates, port)).filter((g) => !g.ok);
       if (failed.length > 0) {
         const why = failed.map((g) => `${g.gate}: ${g.detail}`).join('; ');
