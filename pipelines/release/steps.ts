@@ -25,6 +25,12 @@ export function validate(state: ReleaseState): void {
   const loaded = loadConfig(state.options.config);
   state.loaded = loaded;
   state.strategy = state.options.strategy ?? rolloutConfig(loaded).strategy;
+  if (!state.options.skipBuild && !state.options.dryRun && !loaded.config.output.push) {
+    // The roll-out deploys the image from the registry: an unpushed build cannot be rolled out.
+    throw new InputError(`${loaded.file}: output.push is false, so the image this release builds never reaches a registry the cluster can pull from`, {
+      hint: 'set output.push: true, or build with `shipline build`, push or load the image yourself and run `release --skip-build --image REF@sha256:…`',
+    });
+  }
   if (state.options.skipBuild) {
     if (!state.options.image) throw new InputError('--skip-build needs --image REF@DIGEST: the image to release', { hint: 'pass the pinned reference a previous run printed' });
     checkPinned(state.options.image);
