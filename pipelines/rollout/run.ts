@@ -1,5 +1,7 @@
 // Rollout commands: start a strategy, then promote, abort or roll back; each holds the
 // route's lease while it changes anything.
+import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../adapters/kube.js';
 import { ExternalError, InputError, PreconditionError } from '../errors.js';
 import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
@@ -225,6 +227,19 @@ async function promoteRelease(ctx: RolloutContext, running: StoredRelease, stabl
   ctx.log(`promoted ${next.subset}${stable ? `; ${stable.subset} scaled to 0` : ''}`);
 }
 
+/** The objects a release recorded, or undefined when it kept none (or they do not parse). */
+export function keptManifests(stored: StoredRelease): KubeObject[] | undefined {
+  if (!stored.manifests.trim()) return undefined;
+  try {
+    const objects = parseAllDocuments(stored.manifests)
+      .map((d) => d.toJS() as KubeObject | null)
+      .filter((o): o is KubeObject => !!o && typeof o === 'object' && typeof o.kind === 'string');
+    return objects.length > 0 ? objects : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Back to the release before the current stable one, from the manifests history kept. */
 export async function rollbackRollout(ctx: RolloutContext): Promise<RolloutSummary> {
   return withLock(ctx, async () => {
@@ -235,14 +250,25 @@ export async function rollbackRollout(ctx: RolloutContext): Promise<RolloutSumma
     const target = [...promoted].reverse().find((s) => s.release.subset !== current?.subset);
     if (!current || !target) throw new PreconditionError(`route ${ctx.route} has no earlier release to roll back to`);
     const t = target.release;
-    await applyRendered(ctx, [workload(ctx, t.subset, t.image, t.port)], `(workload ${t.subset})`);
+    // The manifests that release applied, as they were: not re-rendered from today's config.
+    const kept = keptManifests(target);
+    const deployments = kept?.filter((o) => o.kind === 'Deployment') ?? [workload(ctx, t.subset, t.image, t.port)];
+    await applyRendered(ctx, deployments, `(workload ${t.subset}, from release r${t.revision})`);
     await waitAvailable(ctx, t.subset);
-    const routes = await shift(ctx, stableState(t.subset));
+    const routing = kept?.filter((o) => o.kind !== 'Deployment');
+    let routes: string;
+    if (routing && routing.length > 0) {
+      await applyRendered(ctx, routing, `(route of release r${t.revision})`);
+      ctx.log(`route ${ctx.route}: manifests of r${t.revision} re-applied`);
+      routes = manifestsYaml(routing);
+    } else {
+      routes = await shift(ctx, stableState(t.subset));
+    }
     await applyRendered(ctx, [workload(ctx, current.subset, current.image, current.port, 0)], `(workload ${current.subset})`);
     const revision = (history.at(-1)?.release.revision ?? 0) + 1;
     const stored: StoredRelease = {
       release: release(ctx, { revision, subset: t.subset, image: t.image, strategy: 'rollback', state: 'promoted', previous: current.subset, port: t.port, stepLabel: `100% ${t.subset}`, note: `rollback from ${current.subset} to revision ${t.revision}` }),
-      manifests: manifestsYaml([workload(ctx, t.subset, t.image, t.port)]) + '---\n' + routes,
+      manifests: manifestsYaml(deployments) + '---\n' + routes,
     };
     await record(ctx, stored);
     return { route: ctx.route, revision, subset: t.subset, previous: current.subset, state: 'promoted', steps: [`100% ${t.subset}`] };
