@@ -6,6 +6,7 @@ import { toYaml } from '../../manifests/yaml.js';
 import type { IstioVersion } from '../../manifests/istio.js';
 import { applyObjects } from '../cluster/apply.js';
 import { ExternalError } from '../errors.js';
+import { checkInterrupted } from '../interrupt.js';
 import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
 import { intentFor, type RouteState } from './route-states.js';
@@ -68,6 +69,7 @@ export async function waitAvailable(ctx: RolloutContext, subset: string): Promis
   const deadline = Date.now() + timeout;
   let last: DeploymentStatus | undefined;
   while (Date.now() < deadline) {
+    checkInterrupted(`while waiting for Deployment ${ctx.namespace}/${name} to become available`);
     last = await ctx.client.get<KubeObject & DeploymentStatus>(ref);
     const s = last?.status;
     const want = last?.spec.replicas ?? 1;

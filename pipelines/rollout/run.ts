@@ -2,7 +2,8 @@
 // route's lease while it changes anything.
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../adapters/kube.js';
-import { ExternalError, InputError, PreconditionError } from '../errors.js';
+import { ExternalError, InputError, InterruptedError, PreconditionError } from '../errors.js';
+import { interruption } from '../interrupt.js';
 import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
 import { applyRendered, manifestsYaml, routingObjects, waitAvailable, workload } from './effects.js';
@@ -59,20 +60,26 @@ function release(ctx: RolloutContext, fields: Partial<Release> & Pick<Release, '
   return { route: ctx.route, step: 0, stepLabel: '', createdAt: now, updatedAt: now, ...fields };
 }
 
-/** A pause between steps that ends at once when the lease is lost. */
+/**
+ * A pause between steps: a lost lease ends it at once with its error; Ctrl-C ends it early
+ * (the loop then stops before the next change).
+ */
 async function pause(ctx: RolloutContext, milliseconds: number): Promise<void> {
-  const signal = ctx.lock?.signal;
-  if (!signal) return ctx.sleep(milliseconds);
-  signal.throwIfAborted();
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
+  const lost = ctx.lock?.signal;
+  lost?.throwIfAborted();
+  if (interruption.aborted) return;
+  const cleanups: (() => void)[] = [];
+  const ended = new Promise<void>((resolve, reject) => {
+    const onLost = () => reject(lost!.reason as Error);
+    const onInterrupt = () => resolve();
+    lost?.addEventListener('abort', onLost, { once: true });
+    interruption.addEventListener('abort', onInterrupt, { once: true });
+    cleanups.push(() => lost?.removeEventListener('abort', onLost), () => interruption.removeEventListener('abort', onInterrupt));
   });
   try {
-    await Promise.race([ctx.sleep(milliseconds), aborted]);
+    await Promise.race([ctx.sleep(milliseconds), ended]);
   } finally {
-    signal.removeEventListener('abort', onAbort);
+    for (const cleanup of cleanups) cleanup();
   }
 }
 
@@ -138,6 +145,12 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
     try {
       await waitAvailable(ctx, subset);
     } catch (error) {
+      if (error instanceof InterruptedError) {
+        // Stays in progress: the same rollout run again resumes it.
+        stored.release.note = `interrupted while waiting for ${deployment.metadata.name} to become available; no traffic was shifted`;
+        await record(ctx, stored);
+        throw new InterruptedError(`${error.message}; no traffic was shifted`, { hint: `re-run the same rollout to resume it, or \`shipline rollout abort\`` });
+      }
       stored.release.state = 'failed';
       stored.release.note = (error as Error).message;
       await record(ctx, stored);
@@ -160,6 +173,14 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
       if (resume && i < resume.release.step) {
         done.push(state.label);
         continue;
+      }
+      if (interruption.aborted) {
+        const where = i === 0 ? 'before the first traffic step' : `after "${stored.release.stepLabel}"`;
+        stored.release.note = `interrupted ${where}`;
+        await record(ctx, stored);
+        throw new InterruptedError(`rollout of ${subset} interrupted ${where}; traffic stays on ${i === 0 ? (resume ? resume.release.stepLabel || stable.subset : stable.subset) : stored.release.stepLabel}`, {
+          hint: 're-run the same rollout to resume it, or `shipline rollout abort` to go back',
+        });
       }
       const routes = await shift(ctx, state);
       done.push(state.label);
