@@ -46,7 +46,10 @@ describe('retries', () => {
     expect([1, 2, 3, 4].map((a) => backoffDelay(policy, a, () => 0))).toEqual([100, 200, 400, 500]);
     const spread = new Set(Array.from({ length: 20 }, () => backoffDelay(policy, 3)));
     expect(spread.size).toBeGreaterThan(1);
-    for (const d of spread) expect(d).toBeGreaterThanOrEqual(400), expect(d).toBeLessThanOrEqual(800);
+    for (const d of spread) {
+      expect(d).toBeGreaterThanOrEqual(400);
+      expect(d).toBeLessThanOrEqual(800);
+    }
   });
 });
 
