@@ -71,7 +71,7 @@ async function pushedResult(plan: BuildPlan, metadataFile: string, env: NodeJS.P
   const metadata = JSON.parse(readFileSync(metadataFile, 'utf8')) as Record<string, unknown>;
   const indexDigest = metadata['containerimage.digest'];
   if (typeof indexDigest !== 'string') throw new ExternalError(`buildx wrote no containerimage.digest to ${metadataFile}`);
-  const { client, path } = registryTarget(plan.repository, env);
+  const { client, path } = await registryTarget(plan.repository, env);
   const pushed = await client.manifest<ImageIndex | ImageManifest>(path, indexDigest);
   if (!pushed) throw new ExternalError(`the registry does not hold ${plan.repository}@${indexDigest} after the push`);
   return { indexDigest, platforms: platformsOf(pushed.body, indexDigest, plan.platforms), pinned: `${plan.repository}@${indexDigest}` };
