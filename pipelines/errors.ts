@@ -40,6 +40,19 @@ export class InterruptedError extends ShiplineError {
   readonly exitCode = ExitCode.interrupted;
 }
 
+/**
+ * Another error with more context (what was already done, which step) in its message: keeps
+ * the original as its cause, and its exit code unless told otherwise. Not a re-made error of
+ * the original's class: classes take different constructor arguments.
+ */
+export class ContextError extends ShiplineError {
+  readonly exitCode: ExitCode;
+  constructor(message: string, readonly original: ShiplineError, options: { hint?: string; exitCode?: ExitCode } = {}) {
+    super(message, { hint: options.hint, cause: original });
+    this.exitCode = options.exitCode ?? original.exitCode;
+  }
+}
+
 export function exitCodeOf(error: unknown): ExitCode {
   return error instanceof ShiplineError ? error.exitCode : ExitCode.external;
 }

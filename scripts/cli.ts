@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeOf, ExitCode } from '../pipelines/errors.js';
 import { toolVersion } from '../pipelines/version.js';
+import { interruption, requestInterruption, stopsCleanly } from '../pipelines/interrupt.js';
 
 type Register = (program: Command) => void;
 
@@ -18,7 +19,7 @@ const modules: Record<string, () => Promise<Register>> = {
   init: () => import('./commands/init.js').then((m) => m.registerInitCommands),
 };
 /** Top-level command → the module that registers it. */
-const moduleOf: Record<string, string> = { check: 'cluster', apply: 'cluster', delete: 'cluster', lint: 'render' };
+const moduleOf: Record<string, string> = { check: 'cluster', apply: 'cluster', diff: 'cluster', delete: 'cluster', lint: 'render' };
 
 const program = new Command('shipline')
   .description('From a commit or git tag to a multi-arch image and a traffic-shifted rollout.')
@@ -26,7 +27,12 @@ const program = new Command('shipline')
   .showHelpAfterError()
   .exitOverride();
 
-process.once('SIGINT', () => {
+process.on('SIGINT', () => {
+  if (stopsCleanly() && !interruption.aborted) {
+    requestInterruption();
+    process.stderr.write('\ninterrupted: stopping at the next safe point (Ctrl-C again to quit at once)\n');
+    return;
+  }
   process.stderr.write('\ninterrupted\n');
   process.exit(ExitCode.interrupted);
 });
@@ -43,5 +49,6 @@ try {
     process.exit(error.exitCode === 0 ? 0 : ExitCode.invalidInput);
   }
   process.stderr.write(`shipline: ${describeError(error)}\n`);
-  process.exit(exitCodeOf(error));
+  // A step that failed because Ctrl-C reached its programs (buildx) is an interruption too.
+  process.exit(interruption.aborted && exitCodeOf(error) === ExitCode.external ? ExitCode.interrupted : exitCodeOf(error));
 }

@@ -1,5 +1,6 @@
 // The one door to Kubernetes: kubeconfig loading and auth from @kubernetes/client-node,
-// requests over its TLS settings, server-side apply with an explicit field manager.
+// requests over its TLS settings, server-side apply with an explicit field manager. Every
+// request has a deadline; idempotent ones are retried with jitter on transient failures.
 import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { createSecureContext, type SecureContext } from 'node:tls';
@@ -7,6 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ExternalError, PreconditionError } from '../errors.js';
+import { RequestTimeoutError, requestTimeoutMs, TransientError, transientNetworkError, transientStatus, withRetry, type RetryPolicy } from './retry.js';
 import { paths } from '../stack/layout.js';
 
 export interface KubeObject {
@@ -47,6 +49,23 @@ export class KubeApiError extends ExternalError {
   }
 }
 
+export interface KubeRequestOptions {
+  body?: unknown;
+  contentType?: string;
+  query?: Record<string, string | undefined>;
+  /** Deadline of one try (default SHIPLINE_TIMEOUT, else 30 s). */
+  timeoutMs?: number;
+}
+
+/** Reads and server-side applies give the same result when sent twice; POST, PUT and DELETE may not. */
+export function idempotent(method: string, contentType?: string): boolean {
+  return method === 'GET' || method === 'HEAD' || (method === 'PATCH' && contentType === 'application/apply-patch+yaml');
+}
+
+const kubeRetry: RetryPolicy = { attempts: 4, baseDelayMs: 250, maxDelayMs: 4_000 };
+
+const retryable = (error: unknown) => error instanceof TransientError || (error instanceof KubeApiError && transientStatus(error.status));
+
 export class KubeClient {
   private readonly discovery = new Map<string, Promise<{ name: string; kind: string; namespaced: boolean }[]>>();
   /** Reuses TLS connections: a handshake with client certificates costs more than most requests. */
@@ -80,11 +99,18 @@ export class KubeClient {
     return cluster.server;
   }
 
-  async request<T = unknown>(
-    method: string,
-    path: string,
-    options: { body?: unknown; contentType?: string; query?: Record<string, string | undefined> } = {},
-  ): Promise<KubeResponse<T>> {
+  async request<T = unknown>(method: string, path: string, options: KubeRequestOptions = {}): Promise<KubeResponse<T>> {
+    const once = () => this.requestOnce<T>(method, path, options);
+    if (!idempotent(method, options.contentType)) return once();
+    return withRetry(kubeRetry, once, retryable).catch((error: unknown) => {
+      if (error instanceof TransientError) {
+        throw new ExternalError(`${error.message} (gave up after ${kubeRetry.attempts} tries)`, { cause: error, hint: error.hint });
+      }
+      throw error;
+    });
+  }
+
+  private async requestOnce<T>(method: string, path: string, options: KubeRequestOptions): Promise<KubeResponse<T>> {
     const url = new URL(path, this.server);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, value);
@@ -113,11 +139,15 @@ export class KubeClient {
         'content-length': String(Buffer.byteLength(payload)),
       };
     }
+    const timeoutMs = options.timeoutMs ?? requestTimeoutMs(30_000);
+    const hint = 'check the kube context, or start the local cluster with `npm run stack:up`';
     return new Promise((resolve, reject) => {
       const req = request(url, httpsOptions, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (error) => (clearTimeout(deadline), reject(new TransientError(`the Kubernetes API at ${this.server} broke off ${method} ${url.pathname}: ${error.message}`, { hint }))));
         res.on('end', () => {
+          clearTimeout(deadline);
           const text = Buffer.concat(chunks).toString('utf8');
           let body: unknown = text;
           try {
@@ -134,11 +164,17 @@ export class KubeClient {
           }
         });
       });
-      req.on('error', (error) =>
-        reject(new ExternalError(`cannot reach the Kubernetes API at ${this.server}: ${error.message}`, {
-          hint: 'check the kube context, or start the local cluster with `npm run stack:up`',
-        })),
-      );
+      const deadline = setTimeout(() => {
+        req.destroy(new RequestTimeoutError(`the Kubernetes API at ${this.server} did not answer ${method} ${url.pathname} within ${timeoutMs / 1000}s`, {
+          hint: `${hint}; SHIPLINE_TIMEOUT sets the limit in seconds`,
+        }));
+      }, timeoutMs);
+      req.on('error', (error) => {
+        clearTimeout(deadline);
+        if (error instanceof ExternalError) return reject(error);
+        const message = `cannot reach the Kubernetes API at ${this.server} (${method} ${url.pathname}): ${error.message}`;
+        reject(transientNetworkError(error) ? new TransientError(message, { hint, cause: error }) : new ExternalError(message, { hint, cause: error }));
+      });
       req.end(payload);
     });
   }
@@ -219,9 +255,13 @@ export class KubeClient {
     }
   }
 
-  async delete(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<boolean> {
+  async delete(
+    object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>,
+    options: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' } = {},
+  ): Promise<boolean> {
     try {
-      await this.request('DELETE', await this.objectPath(object));
+      const body = options.propagationPolicy ? { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options.propagationPolicy } : undefined;
+      await this.request('DELETE', await this.objectPath(object), { body });
       return true;
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 404) return false;

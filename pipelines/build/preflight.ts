@@ -86,7 +86,7 @@ export async function preflight(
 
 /** Tags of the repository, with the Docker config's credentials for its registry. */
 export async function existingTags(repository: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
-  const { client, path } = registryTarget(repository, env);
+  const { client, path } = await registryTarget(repository, env);
   return client.tags(path);
 }
 

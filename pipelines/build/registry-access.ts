@@ -19,10 +19,10 @@ function credentialKey(host: string): string {
 }
 
 /** A client for the repository's registry, with credentials from the Docker config when it holds some. */
-export function registryTarget(repository: string, env: NodeJS.ProcessEnv = process.env): RegistryTarget {
+export async function registryTarget(repository: string, env: NodeJS.ProcessEnv = process.env): Promise<RegistryTarget> {
   const { host, path } = splitRepository(repository);
   const file = dockerConfigPath(env);
-  const credentials = readDockerCredentials(credentialKey(host), file);
+  const credentials = await readDockerCredentials(credentialKey(host), file, env);
   const client = new RegistryClient(apiHost(host), { credentials });
   return credentials ? { host, path, client, credentialsFrom: file } : { host, path, client };
 }
@@ -36,7 +36,7 @@ const loginHint = (host: string) =>
  * Refusals are PreconditionErrors that name the registry and user, never the secret.
  */
 export async function checkPushAccess(repository: string, env: NodeJS.ProcessEnv = process.env): Promise<RegistryTarget> {
-  const target = registryTarget(repository, env);
+  const target = await registryTarget(repository, env);
   if (!(await target.client.requiresAuth())) return target;
   if (!target.credentialsFrom) {
     throw new PreconditionError(

@@ -7,7 +7,7 @@ import { buildx, inspectBuilder, runBuild } from '../adapters/buildx.js';
 import { gitRemote, gitRevision, releaseTag } from '../adapters/git.js';
 import { platformString, type ImageIndex, type ImageManifest } from '../adapters/registry.js';
 import type { LoadedConfig } from '../config/load.js';
-import { ExternalError, PreconditionError } from '../errors.js';
+import { ExternalError, InputError, PreconditionError } from '../errors.js';
 import { planBuilderNodes } from './builder-nodes.js';
 import { checkOciPath, checkTagOption } from './inputs.js';
 import { readOciTarball } from '../bundle/layout-source.js';
@@ -71,7 +71,7 @@ async function pushedResult(plan: BuildPlan, metadataFile: string, env: NodeJS.P
   const metadata = JSON.parse(readFileSync(metadataFile, 'utf8')) as Record<string, unknown>;
   const indexDigest = metadata['containerimage.digest'];
   if (typeof indexDigest !== 'string') throw new ExternalError(`buildx wrote no containerimage.digest to ${metadataFile}`);
-  const { client, path } = registryTarget(plan.repository, env);
+  const { client, path } = await registryTarget(plan.repository, env);
   const pushed = await client.manifest<ImageIndex | ImageManifest>(path, indexDigest);
   if (!pushed) throw new ExternalError(`the registry does not hold ${plan.repository}@${indexDigest} after the push`);
   return { indexDigest, platforms: platformsOf(pushed.body, indexDigest, plan.platforms), pinned: `${plan.repository}@${indexDigest}` };
@@ -85,6 +85,12 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
   const platforms = overrides.platforms ?? config.image.platforms;
   const push = overrides.push ?? config.output.push;
   if (request.tag !== undefined) checkTagOption(request.tag);
+  if (request.offline && push && !dryRun) {
+    // Offline, the tags cannot be checked: a push could overwrite a tag (or miss the next free .N).
+    throw new InputError('--offline checks no tags in the registry, but this build pushes', {
+      hint: 'add --no-push (and --oci PATH) to build offline, or drop --offline',
+    });
+  }
 
   const builderCommands = await ensureBuilderNodes(request);
   const [checks, revision, remote, gitTag] = await Promise.all([

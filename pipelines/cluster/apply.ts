@@ -25,6 +25,8 @@ export interface ApplyOutcome {
   namespace?: string;
   action: ApplyAction;
   diff?: string;
+  /** Dry-run only: the server could not check it before its Namespace or CRD (of the same batch) exists. */
+  unchecked?: string;
 }
 
 /** Namespaces and CRDs go first so that what they define exists for the rest. */
@@ -57,7 +59,16 @@ async function waitEstablished(client: KubeClient, crd: KubeObject): Promise<voi
 /** Requests in flight at once; the API server's default max-in-flight is far above. */
 const parallel = 16;
 
-async function applyPhase(client: KubeClient, objects: SourcedObject[], options: ApplyOptions): Promise<ApplyOutcome[]> {
+/** Objects resolved and dry-run on the server, not yet changed. */
+interface Checked {
+  objects: SourcedObject[];
+  targets: KubeObject[];
+  previews: KubeObject[];
+  lives: (KubeObject | undefined)[];
+}
+
+/** Resolves and dry-runs every object; throws (changing nothing) when the server refuses any. */
+async function dryRun(client: KubeClient, objects: SourcedObject[], options: ApplyOptions): Promise<Checked> {
   const targets = await mapLimit(objects, parallel, (s) => target(client, s, options.namespace));
 
   const problems: string[] = [];
@@ -81,35 +92,87 @@ async function applyPhase(client: KubeClient, objects: SourcedObject[], options:
     if (conflicts) throw new PreconditionError(message, { hint: 'take the fields over with --force-conflicts, or leave them to their manager' });
     throw new InputError(message, { hint: 'fix the fields named above' });
   }
+  return { objects, targets, previews: previews as KubeObject[], lives: await lives };
+}
 
-  const live = await lives;
-  return mapLimit(objects, parallel, async (s, i): Promise<ApplyOutcome> => {
-    const preview = previews[i]!;
-    const applied = options.dryRun ? preview : await client.apply(targets[i]!, { fieldManager: options.fieldManager, force: options.force });
-    const before = live[i];
+const labelOf = (t: KubeObject) => `${t.kind}/${t.metadata.namespace ? `${t.metadata.namespace}/` : ''}${t.metadata.name}`;
+
+/** Applies checked objects for real (or only reports them, in a dry-run). */
+async function commit(client: KubeClient, checked: Checked, options: ApplyOptions): Promise<ApplyOutcome[]> {
+  return mapLimit(checked.objects, parallel, async (s, i): Promise<ApplyOutcome> => {
+    const target = checked.targets[i]!;
+    const preview = checked.previews[i]!;
+    const applied = options.dryRun ? preview : await client.apply(target, { fieldManager: options.fieldManager, force: options.force });
+    const before = checked.lives[i];
     const action: ApplyAction = !before ? 'created' : sameContent(before, applied) ? 'unchanged' : 'configured';
-    const label = `${s.object.kind}/${targets[i]!.metadata.namespace ? `${targets[i]!.metadata.namespace}/` : ''}${s.object.metadata.name}`;
     if (!options.dryRun && s.object.kind === 'CustomResourceDefinition') await waitEstablished(client, applied);
-    return { object: s, namespace: targets[i]!.metadata.namespace, action, diff: options.diff ? objectDiff(label, before, preview) : undefined };
+    return { object: s, namespace: target.metadata.namespace, action, diff: options.diff ? objectDiff(labelOf(target), before, preview) : undefined };
   });
 }
 
+/**
+ * Every object is dry-run before the first change. Objects that need a Namespace or CRD of
+ * the same batch cannot be dry-run until it exists: those are dry-run right after it is
+ * created, and if the server refuses one, what this apply created is deleted again.
+ */
 export async function applyObjects(client: KubeClient, objects: readonly SourcedObject[], options: ApplyOptions): Promise<ApplyOutcome[]> {
   const first = objects.filter(isFirst);
   const rest = objects.filter((s) => !isFirst(s));
-  const outcomes = await applyPhase(client, first, options);
-  if (first.length > 0) client.forgetDiscovery();
-  // In a dry-run, kinds that this batch's own CRDs would define, and objects in the
-  // namespaces it would create, cannot be checked yet.
-  const checkable = options.dryRun && first.length > 0
-    ? (await filterServed(client, rest)).filter((s) => !newNamespaces(outcomes).has(s.object.metadata.namespace ?? options.namespace))
-    : rest;
-  outcomes.push(...(await applyPhase(client, checkable, options)));
+  const checkedFirst = await dryRun(client, first, options);
+  const created = new Set(checkedFirst.objects.filter((_s, i) => !checkedFirst.lives[i] && checkedFirst.objects[i]!.object.kind === 'Namespace').map((s) => s.object.metadata.name));
+  const defined = definedKinds(first);
+  const served = first.length > 0 ? await filterServed(client, rest) : rest;
+  const pending = rest.filter((s) =>
+    created.has(s.object.metadata.namespace ?? options.namespace) || (!served.includes(s) && defined.has(`${s.object.apiVersion} ${s.object.kind}`)),
+  );
+  // Kinds nobody defines stay here: resolving them fails with the unknown-kind error.
+  const checkable = rest.filter((s) => !pending.includes(s));
+  const checkedRest = await dryRun(client, checkable, options);
+  if (options.dryRun) {
+    // What this batch's own CRDs and new namespaces hold cannot be checked without creating them.
+    const uncheckable = pending.map((s): ApplyOutcome => {
+      const namespace = s.object.metadata.namespace ?? options.namespace;
+      const why = created.has(namespace) ? `Namespace ${namespace} is created by this apply` : `${s.object.kind} is defined by a CRD of this apply`;
+      const label = `${s.object.kind}/${s.object.metadata.name}`;
+      return { object: s, action: 'created', unchecked: why, diff: options.diff ? objectDiff(label, undefined, s.object) : undefined };
+    });
+    return [...(await commit(client, checkedFirst, options)), ...(await commit(client, checkedRest, options)), ...uncheckable];
+  }
+  const outcomes = await commit(client, checkedFirst, options);
+  if (pending.length > 0) {
+    client.forgetDiscovery();
+    try {
+      const checkedPending = await dryRun(client, pending, options);
+      checkedRest.objects.push(...checkedPending.objects);
+      checkedRest.targets.push(...checkedPending.targets);
+      checkedRest.previews.push(...checkedPending.previews);
+      checkedRest.lives.push(...checkedPending.lives);
+    } catch (error) {
+      await undoCreated(client, checkedFirst, outcomes);
+      throw error;
+    }
+  }
+  outcomes.push(...(await commit(client, checkedRest, options)));
   return outcomes;
 }
 
-function newNamespaces(outcomes: readonly ApplyOutcome[]): Set<string> {
-  return new Set(outcomes.filter((o) => o.object.object.kind === 'Namespace' && o.action === 'created').map((o) => o.object.object.metadata.name));
+/** Deletes the objects an apply created (not those it only changed), newest first. */
+async function undoCreated(client: KubeClient, checked: Checked, outcomes: readonly ApplyOutcome[]): Promise<void> {
+  for (const [i, o] of [...outcomes.entries()].reverse()) {
+    if (o.action === 'created') await client.delete(checked.targets[i]!).catch(() => undefined);
+  }
+  client.forgetDiscovery();
+}
+
+/** "apiVersion kind" of every kind the batch's CRDs define. */
+function definedKinds(first: readonly SourcedObject[]): Set<string> {
+  const kinds = new Set<string>();
+  for (const { object } of first) {
+    if (object.kind !== 'CustomResourceDefinition') continue;
+    const spec = object.spec as { group?: string; names?: { kind?: string }; versions?: { name: string }[] } | undefined;
+    for (const v of spec?.versions ?? []) kinds.add(`${spec?.group}/${v.name} ${spec?.names?.kind}`);
+  }
+  return kinds;
 }
 
 async function filterServed(client: KubeClient, objects: SourcedObject[]): Promise<SourcedObject[]> {
@@ -123,20 +186,33 @@ export interface DeleteOutcome {
   action: 'deleted' | 'not found';
 }
 
-/** Deletes in reverse order and waits until every object is gone. */
+/**
+ * Deletes in reverse order with foreground propagation (as `kubectl delete --cascade=foreground`):
+ * an object goes only after its dependents (a Deployment's ReplicaSets and Pods) are gone;
+ * waits until every object is gone.
+ */
 export async function deleteObjects(
   client: KubeClient,
   objects: readonly SourcedObject[],
   options: { namespace: string; timeoutMs?: number },
 ): Promise<DeleteOutcome[]> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new InputError(`delete timeout ${timeoutMs} ms: must be a positive number`);
   const targets: [SourcedObject, KubeObject][] = [];
   for (const s of [...objects].reverse()) targets.push([s, await target(client, s, options.namespace)]);
   const outcomes: DeleteOutcome[] = [];
-  for (const [s, t] of targets) outcomes.push({ object: s, action: (await client.delete(t)) ? 'deleted' : 'not found' });
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (const [s, t] of targets) outcomes.push({ object: s, action: (await client.delete(t, { propagationPolicy: 'Foreground' })) ? 'deleted' : 'not found' });
+  const deadline = Date.now() + timeoutMs;
   for (const [s, t] of targets) {
-    while (await client.get(t)) {
-      if (Date.now() > deadline) throw new ExternalError(`${describeObject(s)} is still there after the delete (finalizers?)`);
+    for (;;) {
+      const live = await client.get<KubeObject & { metadata: { finalizers?: string[] } }>(t);
+      if (!live) break;
+      if (Date.now() > deadline) {
+        const finalizers = live.metadata.finalizers?.length ? ` (finalizers: ${live.metadata.finalizers.join(', ')})` : '';
+        throw new ExternalError(`${describeObject(s)} is still there ${timeoutMs / 1000}s after the delete${finalizers}`, {
+          hint: 'its dependents (pods) may still be terminating; wait longer with --timeout, or look at them with `kubectl get pods`',
+        });
+      }
       await sleep(200);
     }
   }

@@ -4,6 +4,7 @@ import { Listr, ListrLogger, PRESET_TIMER, PRESET_TIMESTAMP, ProcessOutput, type
 import { rmSync } from 'node:fs';
 import { quoteArgv } from '../adapters/process.js';
 import { InterruptedError } from '../errors.js';
+import { checkInterrupted, interruption } from '../interrupt.js';
 import type { ReleaseOptions, ReleaseState, ReleaseSummary } from './context.js';
 import { buildImage, makeBundle, preflight, renderAndDiff, rollOut, validate, withProgress, type Report } from './steps.js';
 import { localStack, onLocalStack } from './local-stack.js';
@@ -15,6 +16,11 @@ export interface ReleaseIo {
   confirm?: (question: string) => Promise<boolean>;
 }
 
+/** What was done before an interruption, and how to go on. */
+function doneHint(state: ReleaseState): string {
+  return state.done.length > 0 ? `already done: ${state.done.join('; ')}; run the release again to continue` : 'nothing was changed';
+}
+
 type Step = (state: ReleaseState, report: Report) => Promise<void> | void;
 
 function task(title: string, step: Step, enabled: (s: ReleaseState) => boolean = () => true): ListrTask<ReleaseState> {
@@ -24,11 +30,16 @@ function task(title: string, step: Step, enabled: (s: ReleaseState) => boolean =
     rendererOptions: { bottomBar: 6, persistentOutput: false },
     task: async (state, t) => {
       const started = Date.now();
+      checkInterrupted(`before "${title}"`, { hint: doneHint(state) });
       try {
         await step(state, (line) => {
           t.output = line;
         });
       } catch (error) {
+        if (interruption.aborted && !(error instanceof InterruptedError)) {
+          // Ctrl-C reached the step's programs (buildx stops, its partial tarball is removed).
+          throw new InterruptedError(`interrupted during "${title}": ${(error as Error).message.split('\n')[0]}`, { hint: doneHint(state), cause: error });
+        }
         throw withProgress(error, state, title);
       } finally {
         state.timings[title] = Date.now() - started;

@@ -11,7 +11,7 @@ import { build } from '../build/run.js';
 import { parseClock } from '../build/tag.js';
 import { existingTags } from '../build/preflight.js';
 import { createBundle } from '../bundle/create.js';
-import { InputError, PreconditionError, ShiplineError } from '../errors.js';
+import { ContextError, InputError, PreconditionError, ShiplineError } from '../errors.js';
 import { toolVersion } from '../version.js';
 import { rolloutContext } from '../rollout/context.js';
 import { firstObjects, planRelease, startRollout, checkPinned } from '../rollout/run.js';
@@ -26,6 +26,12 @@ export function validate(state: ReleaseState): void {
   const loaded = loadConfig(state.options.config, undefined, { repository: state.options.repository });
   state.loaded = loaded;
   state.strategy = state.options.strategy ?? rolloutConfig(loaded).strategy;
+  if (!state.options.skipBuild && !state.options.dryRun && !loaded.config.output.push) {
+    // The roll-out deploys the image from the registry: an unpushed build cannot be rolled out.
+    throw new InputError(`${loaded.file}: output.push is false, so the image this release builds never reaches a registry the cluster can pull from`, {
+      hint: 'set output.push: true, or build with `shipline build`, push or load the image yourself and run `release --skip-build --image REF@sha256:…`',
+    });
+  }
   if (state.options.skipBuild) {
     if (!state.options.image) throw new InputError('--skip-build needs --image REF@DIGEST: the image to release', { hint: 'pass the pinned reference a previous run printed' });
     checkPinned(state.options.image);
@@ -157,7 +163,8 @@ function temporaryDir(state: ReleaseState): string {
 /** Adds what was already done (e.g. the pushed image) to a failure further on, so a re-run can continue. */
 export function withProgress(error: unknown, state: ReleaseState, step: string): unknown {
   if (!(error instanceof ShiplineError) || state.done.length === 0) return error;
-  const Kind = error.constructor as new (message: string, options?: { hint?: string; cause?: unknown }) => ShiplineError;
+  // Not `new error.constructor(...)`: error classes take different arguments (KubeApiError's
+  // first one is the HTTP status), so a re-made error would lose its message.
   const resume = state.image && state.done.some((d) => d.startsWith('image ')) ? ` Continue with: npm run release -- --skip-build --image ${state.image}` : '';
-  return new Kind(`${step}: ${error.message}\nalready done: ${state.done.join('; ')}`, { hint: `${error.hint ?? ''}${resume}`.trim() || undefined, cause: error });
+  return new ContextError(`${step}: ${error.message}\nalready done: ${state.done.join('; ')}`, error, { hint: `${error.hint ?? ''}${resume}`.trim() || undefined });
 }

@@ -28,6 +28,8 @@ export interface RolloutContext {
   service: string;
   log: (line: string) => void;
   sleep: (ms: number) => Promise<void>;
+  /** The route's lease while a command holds it: confirmed before every change. */
+  lock?: { confirm(): Promise<void>; readonly signal: AbortSignal };
 }
 
 export async function rolloutContext(

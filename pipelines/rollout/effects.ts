@@ -6,6 +6,7 @@ import { toYaml } from '../../manifests/yaml.js';
 import type { IstioVersion } from '../../manifests/istio.js';
 import { applyObjects } from '../cluster/apply.js';
 import { ExternalError } from '../errors.js';
+import { checkInterrupted } from '../interrupt.js';
 import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
 import { intentFor, type RouteState } from './route-states.js';
@@ -23,6 +24,8 @@ export function routingObjects(ctx: RolloutContext, state: RouteState): KubeObje
 }
 
 export async function applyRendered(ctx: RolloutContext, objects: KubeObject[], label: string): Promise<void> {
+  // Every change is made by the lease's holder only: renewed just before, or no change.
+  await ctx.lock?.confirm();
   await applyObjects(
     ctx.client,
     objects.map((object, i) => ({ object, file: label, doc: i + 1 })),
@@ -102,6 +105,7 @@ export async function waitDeployment(ctx: RolloutContext, name: string, selector
   const deadline = Date.now() + timeout;
   let last: Readiness = { state: 'waiting', detail: 'not read yet' };
   while (Date.now() < deadline) {
+    checkInterrupted(`while waiting for Deployment ${ctx.namespace}/${name} to become available`);
     const deployment = await ctx.client.get<KubeObject & DeploymentState>(ref);
     const pods = deployment ? currentPods(deployment, await replicaSetsOf(ctx, selector), await podsOf(ctx, selector)) : [];
     const events = await podEvents(ctx, pods);

@@ -1,6 +1,7 @@
 // Gates between rollout steps: an HTTP probe and a Prometheus query with a threshold.
 import type { RolloutConfig } from './config.js';
 import { ms } from './config.js';
+import { requestTimeoutMs } from '../adapters/retry.js';
 
 export interface GateResult {
   gate: string;
@@ -15,7 +16,7 @@ export async function httpGate(url: string, timeout: string): Promise<GateResult
     await res.arrayBuffer();
     return { gate, ok: res.status >= 200 && res.status < 300, detail: `HTTP ${res.status}` };
   } catch (error) {
-    return { gate, ok: false, detail: (error as Error).name === 'TimeoutError' ? `no answer within ${timeout}` : (error as Error).message };
+    return { gate, ok: false, detail: (error as Error).name === 'TimeoutError' ? `${url} gave no answer within ${timeout}` : `${url}: ${(error as Error).message}` };
   }
 }
 
@@ -25,8 +26,10 @@ export async function prometheusGate(p: Prometheus): Promise<GateResult> {
   const gate = `prometheus ${p.query}`;
   const url = new URL('/api/v1/query', p.url);
   url.searchParams.set('query', p.query);
+  const timeoutMs = requestTimeoutMs(10_000);
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    // The signal also bounds reading the body: a server that stops mid-reply fails the gate too.
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     const body = (await res.json()) as { status: string; error?: string; data?: { result?: { value?: [number, string] }[] } };
     if (body.status !== 'success') return { gate, ok: false, detail: `query failed: ${body.error ?? res.status}` };
     const raw = body.data?.result?.[0]?.value?.[1];
@@ -36,7 +39,8 @@ export async function prometheusGate(p: Prometheus): Promise<GateResult> {
     const bounds = [p.min !== undefined && `>= ${p.min}`, p.max !== undefined && `<= ${p.max}`].filter(Boolean).join(' and ');
     return { gate, ok, detail: `value ${raw}, must be ${bounds}` };
   } catch (error) {
-    return { gate, ok: false, detail: `Prometheus at ${p.url} did not answer: ${(error as Error).message}` };
+    const why = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000}s` : (error as Error).message;
+    return { gate, ok: false, detail: `Prometheus at ${p.url} did not answer: ${why}` };
   }
 }
 

@@ -1,8 +1,13 @@
 // One rollout per route at a time: a coordination.k8s.io/v1 Lease as the lock, renewed
-// while the rollout runs, free for the taking once its holder stops renewing.
+// while the rollout runs, free for the taking once its holder stops renewing. A rollout
+// confirms the lease (renews it) right before every change; a lease that was taken over,
+// deleted, or could not be renewed stops the rollout before its next change.
 import { hostname } from 'node:os';
 import { KubeApiError, type KubeClient } from '../adapters/kube.js';
-import { PreconditionError } from '../errors.js';
+import { ExternalError, PreconditionError } from '../errors.js';
+
+/** The rollout no longer holds its route's lease: it must change nothing more. */
+export class LeaseLostError extends PreconditionError {}
 
 interface Lease {
   apiVersion: 'coordination.k8s.io/v1';
@@ -28,6 +33,9 @@ export function leaseExpired(lease: Lease, now: Date): boolean {
 export class RouteLock {
   private timer?: NodeJS.Timeout;
   private lease?: Lease;
+  private lost?: LeaseLostError;
+  private renewedAt = 0;
+  private readonly lostController = new AbortController();
 
   constructor(
     private readonly client: KubeClient,
@@ -37,8 +45,18 @@ export class RouteLock {
     readonly holder = holderIdentity(),
   ) {}
 
+  /** Aborted as soon as the lease is known to be lost (for waits between steps). */
+  get signal(): AbortSignal {
+    return this.lostController.signal;
+  }
+
   private get path(): string {
     return `/apis/coordination.k8s.io/v1/namespaces/${this.namespace}/leases`;
+  }
+
+  /** A request to the lease may take a third of its duration at most: renewals must not hang. */
+  private get timeoutMs(): number {
+    return Math.max(1000, (this.durationSeconds * 1000) / 3);
   }
 
   private body(acquireTime: string, resourceVersion?: string): Lease {
@@ -75,6 +93,7 @@ export class RouteLock {
       }
       throw error;
     }
+    this.renewedAt = Date.now();
     this.timer = setInterval(() => void this.renew().catch(() => undefined), (this.durationSeconds * 1000) / 3);
     this.timer.unref();
   }
@@ -86,18 +105,64 @@ export class RouteLock {
     );
   }
 
+  private markLost(why: string): LeaseLostError {
+    this.lost ??= new LeaseLostError(`lost the lease ${this.namespace}/${this.name}: ${why}; the rollout stopped and changes nothing more`, {
+      hint: 'the route keeps the last split that was fully applied (`shipline rollout status`); re-run the same rollout to resume it once the other holder is done',
+    });
+    if (this.timer) clearInterval(this.timer);
+    this.lease = undefined;
+    this.lostController.abort(this.lost);
+    return this.lost;
+  }
+
+  /** Renews the lease now; throws LeaseLostError when it was taken, deleted, or could not be renewed in time. */
   async renew(): Promise<void> {
+    if (this.lost) throw this.lost;
     if (!this.lease) return;
-    this.lease = (await this.client.request<Lease>('PUT', `${this.path}/${this.name}`, {
-      body: this.body(this.lease.spec.acquireTime ?? microTime(new Date()), this.lease.metadata.resourceVersion),
-    })).body;
+    try {
+      this.lease = (await this.client.request<Lease>('PUT', `${this.path}/${this.name}`, {
+        body: this.body(this.lease.spec.acquireTime ?? microTime(new Date()), this.lease.metadata.resourceVersion),
+        timeoutMs: this.timeoutMs,
+      })).body;
+      this.renewedAt = Date.now();
+    } catch (error) {
+      if (this.lost) throw this.lost;
+      if (error instanceof KubeApiError && (error.status === 409 || error.status === 404)) {
+        const now = await this.client.request<Lease>('GET', `${this.path}/${this.name}`, { timeoutMs: this.timeoutMs }).then(
+          (res) => res.body,
+          () => undefined,
+        );
+        const holder = now?.spec.holderIdentity;
+        throw this.markLost(
+          holder && holder !== this.holder
+            ? `it is now held by ${holder}`
+            : error.status === 404 ? 'it was deleted by someone else' : 'it was changed by someone else',
+        );
+      }
+      // Not renewed for a whole lease duration: another rollout may take it now.
+      if (Date.now() - this.renewedAt >= this.durationSeconds * 1000) {
+        throw this.markLost(`not renewed for ${this.durationSeconds}s (${(error as Error).message})`);
+      }
+      throw new ExternalError(`cannot renew the lease ${this.namespace}/${this.name}: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'the rollout stopped before its next change; re-run it to resume once the cluster answers',
+      });
+    }
+  }
+
+  /** Before every change: the lease is still ours, renewed just now. */
+  async confirm(): Promise<void> {
+    await this.renew();
   }
 
   async release(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    if (!this.lease) return;
+    if (!this.lease || this.lost) return;
     await this.client
-      .request('DELETE', `${this.path}/${this.name}`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: this.lease.metadata.resourceVersion } } })
+      .request('DELETE', `${this.path}/${this.name}`, {
+        body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: this.lease.metadata.resourceVersion } },
+        timeoutMs: this.timeoutMs,
+      })
       .catch(() => undefined);
     this.lease = undefined;
   }

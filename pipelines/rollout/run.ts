@@ -1,6 +1,9 @@
 // Rollout commands: start a strategy, then promote, abort or roll back; each holds the
 // route's lease while it changes anything.
-import { ExternalError, InputError, PreconditionError } from '../errors.js';
+import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../adapters/kube.js';
+import { ExternalError, InputError, InterruptedError, PreconditionError } from '../errors.js';
+import { interruption } from '../interrupt.js';
 import { adoptable, adoptedManifests, adoptedSubset, copyOriginal, restoreOriginal, retireOriginal } from './adopt.js';
 import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
@@ -31,9 +34,11 @@ export interface RolloutSummary {
 async function withLock<T>(ctx: RolloutContext, action: () => Promise<T>): Promise<T> {
   const lock = new RouteLock(ctx.client, `shipline-${ctx.route}`, ctx.namespace, Math.max(1, Math.round(ms(ctx.rollout.lease.duration) / 1000)));
   await lock.acquire();
+  ctx.lock = lock;
   try {
     return await action();
   } finally {
+    ctx.lock = undefined;
     await lock.release();
   }
 }
@@ -56,7 +61,31 @@ function release(ctx: RolloutContext, fields: Partial<Release> & Pick<Release, '
   return { route: ctx.route, step: 0, stepLabel: '', createdAt: now, updatedAt: now, ...fields };
 }
 
+/**
+ * A pause between steps: a lost lease ends it at once with its error; Ctrl-C ends it early
+ * (the loop then stops before the next change).
+ */
+async function pause(ctx: RolloutContext, milliseconds: number): Promise<void> {
+  const lost = ctx.lock?.signal;
+  lost?.throwIfAborted();
+  if (interruption.aborted) return;
+  const cleanups: (() => void)[] = [];
+  const ended = new Promise<void>((resolve, reject) => {
+    const onLost = () => reject(lost!.reason as Error);
+    const onInterrupt = () => resolve();
+    lost?.addEventListener('abort', onLost, { once: true });
+    interruption.addEventListener('abort', onInterrupt, { once: true });
+    cleanups.push(() => lost?.removeEventListener('abort', onLost), () => interruption.removeEventListener('abort', onInterrupt));
+  });
+  try {
+    await Promise.race([ctx.sleep(milliseconds), ended]);
+  } finally {
+    for (const cleanup of cleanups) cleanup();
+  }
+}
+
 async function record(ctx: RolloutContext, stored: StoredRelease): Promise<void> {
+  await ctx.lock?.confirm();
   stored.release.updatedAt = new Date().toISOString();
   await saveRelease(ctx.client, ctx.namespace, stored, ctx.fieldManager);
 }
@@ -125,6 +154,12 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
     try {
       await waitAvailable(ctx, subset);
     } catch (error) {
+      if (error instanceof InterruptedError) {
+        // Stays in progress: the same rollout run again resumes it.
+        stored.release.note = `interrupted while waiting for ${deployment.metadata.name} to become available; no traffic was shifted`;
+        await record(ctx, stored);
+        throw new InterruptedError(`${error.message}; no traffic was shifted`, { hint: `re-run the same rollout to resume it, or \`shipline rollout abort\`` });
+      }
       stored.release.state = 'failed';
       stored.release.note = (error as Error).message;
       await record(ctx, stored);
@@ -148,12 +183,20 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
         done.push(state.label);
         continue;
       }
+      if (interruption.aborted) {
+        const where = i === 0 ? 'before the first traffic step' : `after "${stored.release.stepLabel}"`;
+        stored.release.note = `interrupted ${where}`;
+        await record(ctx, stored);
+        throw new InterruptedError(`rollout of ${subset} interrupted ${where}; traffic stays on ${i === 0 ? (resume ? resume.release.stepLabel || stable.subset : stable.subset) : stored.release.stepLabel}`, {
+          hint: 're-run the same rollout to resume it, or `shipline rollout abort` to go back',
+        });
+      }
       const routes = await shift(ctx, state);
       done.push(state.label);
       Object.assign(stored.release, { step: i, stepLabel: state.label });
       stored.manifests = manifestsYaml(version) + '---\n' + routes;
       await record(ctx, stored);
-      if (i < states.length - 1 || ctx.rollout.gates.http || ctx.rollout.gates.prometheus) await ctx.sleep(ms(ctx.rollout.pause));
+      if (i < states.length - 1 || ctx.rollout.gates.http || ctx.rollout.gates.prometheus) await pause(ctx, ms(ctx.rollout.pause));
       const addresses = ctx.rollout.gates.http?.path ? await versionAddresses(ctx, subset, ctx.rollout.gates.http.port ?? containerPort(ctx.template, ctx.rollout.workload.port)) : [];
       const failed = (await runGates(ctx.rollout.gates, addresses)).filter((g) => !g.ok);
       if (failed.length > 0) {
@@ -233,6 +276,19 @@ async function promoteRelease(ctx: RolloutContext, running: StoredRelease, stabl
   ctx.log(`promoted ${next.subset}${stable ? `; ${stable.subset} scaled to 0` : ''}`);
 }
 
+/** The objects a release recorded, or undefined when it kept none (or they do not parse). */
+export function keptManifests(stored: StoredRelease): KubeObject[] | undefined {
+  if (!stored.manifests.trim()) return undefined;
+  try {
+    const objects = parseAllDocuments(stored.manifests)
+      .map((d) => d.toJS() as KubeObject | null)
+      .filter((o): o is KubeObject => !!o && typeof o === 'object' && typeof o.kind === 'string');
+    return objects.length > 0 ? objects : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Back to the release before the current stable one, from the manifests history kept. */
 export async function rollbackRollout(ctx: RolloutContext): Promise<RolloutSummary> {
   return withLock(ctx, async () => {
@@ -244,14 +300,27 @@ export async function rollbackRollout(ctx: RolloutContext): Promise<RolloutSumma
     if (!current || !target) throw new PreconditionError(`route ${ctx.route} has no earlier release to roll back to`);
     const t = target.release;
     if (t.adopted) return rollbackPastAdoption(ctx, history, current, t as Release & { adopted: Adoption });
-    await applyRendered(ctx, workload(ctx, t.subset, t.image), `(workload ${t.subset})`);
+    // The manifests that release applied, as they were: not re-rendered from today's config.
+    const kept = keptManifests(target);
+    const isVersion = (o: KubeObject) => o.kind === 'Deployment' || o.kind === 'HorizontalPodAutoscaler';
+    const keptVersion = kept?.filter(isVersion);
+    const versionObjects = keptVersion && keptVersion.length > 0 ? keptVersion : workload(ctx, t.subset, t.image);
+    await applyRendered(ctx, versionObjects, `(workload ${t.subset}, from release r${t.revision})`);
     await waitAvailable(ctx, t.subset);
-    const routes = await shift(ctx, stableState(t.subset));
+    const routing = kept?.filter((o) => !isVersion(o));
+    let routes: string;
+    if (routing && routing.length > 0) {
+      await applyRendered(ctx, routing, `(route of release r${t.revision})`);
+      ctx.log(`route ${ctx.route}: manifests of r${t.revision} re-applied`);
+      routes = manifestsYaml(routing);
+    } else {
+      routes = await shift(ctx, stableState(t.subset));
+    }
     await applyRendered(ctx, workload(ctx, current.subset, current.image, 0), `(workload ${current.subset})`);
     const revision = (history.at(-1)?.release.revision ?? 0) + 1;
     const stored: StoredRelease = {
       release: release(ctx, { revision, subset: t.subset, image: t.image, strategy: 'rollback', state: 'promoted', previous: current.subset, stepLabel: `100% ${t.subset}`, note: `rollback from ${current.subset} to revision ${t.revision}` }),
-      manifests: manifestsYaml(workload(ctx, t.subset, t.image)) + '---\n' + routes,
+      manifests: manifestsYaml(versionObjects) + '---\n' + routes,
     };
     await record(ctx, stored);
     return { route: ctx.route, revision, subset: t.subset, previous: current.subset, state: 'promoted', steps: [`100% ${t.subset}`] };

@@ -7,7 +7,8 @@ import { describeObject, readObjects } from '../../pipelines/cluster/documents.j
 import { routingConfig } from '../../pipelines/cluster/routing-config.js';
 import { routingNeeds } from '../../pipelines/cluster/routing-needs.js';
 import { loadConfig } from '../../pipelines/config/load.js';
-import { InputError, type ShiplineError } from '../../pipelines/errors.js';
+import { ContextError, ExitCode, InputError, ShiplineError } from '../../pipelines/errors.js';
+import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
 
 interface ClusterFlags {
   config?: string;
@@ -62,42 +63,72 @@ export function registerClusterCommands(program: Command): void {
     .description('server-side apply of YAML files (every object is dry-run first; nothing changes if one fails)')
     .requiredOption('-f, --filename <paths...>', 'YAML files or folders')
     .option('--dry-run <mode>', 'server: validate and show, change nothing')
-    .option('--diff', 'show what would change against the live objects')
+    .option('--diff', 'show what would change against the live objects, and change nothing (a server dry run)')
     .option('--force-conflicts', 'take over fields owned by other managers')
     .option('--field-manager <name>', 'field manager (default: cluster.fieldManager, shipline)')
     .action(async (flags: ClusterFlags & { filename: string[]; dryRun?: string; diff?: boolean; forceConflicts?: boolean; fieldManager?: string }) => {
       if (flags.dryRun !== undefined && flags.dryRun !== 'server') {
         throw new InputError(`--dry-run=${flags.dryRun}: only server is supported`, { hint: 'use --dry-run=server' });
       }
-      const loaded = loadConfig(flags.config);
-      const namespace = flags.namespace ?? loaded.config.cluster.namespace;
-      const objects = readObjects(flags.filename, flags.namespace);
-      const client = connect(loaded.config.cluster, flags);
-      const outcomes = await applyObjects(client, objects, {
-        fieldManager: flags.fieldManager ?? loaded.config.cluster.fieldManager,
-        namespace,
-        force: flags.forceConflicts,
-        dryRun: flags.dryRun === 'server',
-        diff: flags.diff,
-      });
+      // --diff shows what an apply would change; it never changes anything itself.
+      const dryRun = flags.dryRun === 'server' || flags.diff === true;
+      const outcomes = await planApply(flags, dryRun);
       for (const o of outcomes) {
         if (o.diff) out(o.diff.trimEnd());
-        out(`${describeObject(o.object)} ${o.action}${flags.dryRun ? ' (server dry run)' : ''}`);
+        out(`${describeObject(o.object)} ${o.action}${dryRun ? ` (server dry run${o.unchecked ? `; not checked: ${o.unchecked}` : ''})` : ''}`);
       }
     });
 
-  withClusterFlags(program.command('delete'))
-    .description('delete the objects of YAML files and wait until they are gone')
+  withClusterFlags(program.command('diff'))
+    .description('what `apply -f` would change against the live objects; exits 0 with no differences, 1 with some, 2 or more on an error (as kubectl diff)')
     .requiredOption('-f, --filename <paths...>', 'YAML files or folders')
-    .option('--timeout <seconds>', 'how long to wait for the objects to go', '120')
+    .option('--force-conflicts', 'diff as if taking over fields owned by other managers')
+    .option('--field-manager <name>', 'field manager (default: cluster.fieldManager, shipline)')
+    .action(async (flags: ClusterFlags & { filename: string[]; forceConflicts?: boolean; fieldManager?: string }) => {
+      let outcomes: Awaited<ReturnType<typeof planApply>>;
+      try {
+        outcomes = await planApply({ ...flags, diff: true }, true);
+      } catch (error) {
+        // Exit 1 means "differences" here: an error must exit above it.
+        if (error instanceof ShiplineError && error.exitCode === ExitCode.external) {
+          throw new ContextError(error.message, error, { hint: error.hint, exitCode: ExitCode.invalidInput });
+        }
+        throw error;
+      }
+      const diffs = outcomes.flatMap((o) => (o.diff ? [o.diff.trimEnd()] : []));
+      if (diffs.length > 0) out(diffs.join('\n'));
+      // Like kubectl diff: differences are a result, not an error (nothing goes to stderr).
+      if (diffs.length > 0) process.exitCode = 1;
+    });
+
+  withClusterFlags(program.command('delete'))
+    .description('delete the objects of YAML files and wait until they and their dependents (pods) are gone')
+    .requiredOption('-f, --filename <paths...>', 'YAML files or folders')
+    .option('--timeout <seconds>', 'how long to wait for the objects to go (seconds, or a duration such as 2m)', '120')
     .action(async (flags: ClusterFlags & { filename: string[]; timeout: string }) => {
+      const timeoutMs = parseTimeoutFlag(flags.timeout);
       const loaded = loadConfig(flags.config);
       const objects = readObjects(flags.filename, flags.namespace);
       const client = connect(loaded.config.cluster, flags);
       const outcomes = await deleteObjects(client, objects, {
         namespace: flags.namespace ?? loaded.config.cluster.namespace,
-        timeoutMs: Number(flags.timeout) * 1000,
+        timeoutMs,
       });
       for (const o of outcomes) out(`${describeObject(o.object)} ${o.action}`);
     });
+}
+
+/** Reads the files and applies them (or dry-runs them on the server). */
+async function planApply(flags: ClusterFlags & { filename: string[]; diff?: boolean; forceConflicts?: boolean; fieldManager?: string }, dryRun: boolean) {
+  const loaded = loadConfig(flags.config);
+  const namespace = flags.namespace ?? loaded.config.cluster.namespace;
+  const objects = readObjects(flags.filename, flags.namespace);
+  const client = connect(loaded.config.cluster, flags);
+  return applyObjects(client, objects, {
+    fieldManager: flags.fieldManager ?? loaded.config.cluster.fieldManager,
+    namespace,
+    force: flags.forceConflicts,
+    dryRun,
+    diff: flags.diff,
+  });
 }

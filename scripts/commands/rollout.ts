@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { stopsCleanlyOnInterrupt } from '../../pipelines/interrupt.js';
 import { durationPattern } from '../../manifests/duration.js';
 import { loadConfig } from '../../pipelines/config/load.js';
 import { InputError } from '../../pipelines/errors.js';
@@ -58,6 +59,7 @@ export function registerRolloutCommands(program: Command): void {
       .option('--steps <list>', 'canary weights, e.g. 10,25,50,100 (default: rollout.steps)')
       .option('--pause <duration>', 'pause between steps, e.g. 30s (default: rollout.pause)')
       .action(async (flags: Flags & { image: string; subset?: string; steps?: string; pause?: string }) => {
+        stopsCleanlyOnInterrupt();
         const steps = flags.steps === undefined ? undefined : parseSteps(flags.steps);
         if (flags.pause !== undefined && !durationPattern.test(flags.pause)) {
           throw new InputError(`--pause ${flags.pause}: not a duration`, { hint: 'e.g. --pause 30s or --pause 500ms' });

@@ -40,9 +40,16 @@ describe('Docker config credentials', () => {
 });
 
 describe('retries', () => {
-  it('backs off exponentially up to a cap', () => {
+  it('backs off exponentially up to a cap, with jitter in the upper half', () => {
     const policy = { attempts: 6, baseDelayMs: 200, maxDelayMs: 1000 };
-    expect([1, 2, 3, 4].map((a) => backoffDelay(policy, a))).toEqual([200, 400, 800, 1000]);
+    expect([1, 2, 3, 4].map((a) => backoffDelay(policy, a, () => 1))).toEqual([200, 400, 800, 1000]);
+    expect([1, 2, 3, 4].map((a) => backoffDelay(policy, a, () => 0))).toEqual([100, 200, 400, 500]);
+    const spread = new Set(Array.from({ length: 20 }, () => backoffDelay(policy, 3)));
+    expect(spread.size).toBeGreaterThan(1);
+    for (const d of spread) {
+      expect(d).toBeGreaterThanOrEqual(400);
+      expect(d).toBeLessThanOrEqual(800);
+    }
   });
 });
 

@@ -3,6 +3,7 @@
 import { ExternalError } from '../../errors.js';
 import type { Credentials } from './credentials.js';
 import { headerValue, send, TransientError } from './http.js';
+import { transientStatus } from '../retry.js';
 
 export interface Challenge {
   scheme: string;
@@ -60,6 +61,9 @@ export class Authenticator {
     if (!challenge) throw new ExternalError(`registry ${this.registry} answered 401 without a WWW-Authenticate challenge`);
     if (challenge.scheme === 'basic') {
       if (!this.credentials) throw this.needsLogin();
+      if (this.credentials.identityToken) {
+        throw new RegistryAuthError(`registry ${this.registry} asks for Basic auth, but the Docker config holds only an identity token for it`, { hint: loginHint(this.registry) });
+      }
       if (this.header?.startsWith('Basic ')) throw this.refused();
       const { username, password } = this.credentials;
       this.set(`Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`);
@@ -83,16 +87,25 @@ export class Authenticator {
     } catch {
       throw new ExternalError(`registry ${this.registry} named an invalid token realm`);
     }
-    if (params.service) url.searchParams.set('service', params.service);
-    for (const scope of this.scopes) url.searchParams.append('scope', scope);
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.credentials) {
-      const { username, password } = this.credentials;
-      headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    let res;
+    if (this.credentials?.identityToken) {
+      // An identity token is an OAuth2 refresh token: exchanged by POST (distribution's token spec).
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: this.credentials.identityToken, client_id: 'shipline' });
+      if (params.service) form.set('service', params.service);
+      if (this.scopes.size > 0) form.set('scope', [...this.scopes].join(' '));
+      res = await send({ method: 'POST', url, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from(form.toString()) });
+    } else {
+      if (params.service) url.searchParams.set('service', params.service);
+      for (const scope of this.scopes) url.searchParams.append('scope', scope);
+      if (this.credentials) {
+        const { username, password } = this.credentials;
+        headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+      }
+      res = await send({ method: 'GET', url, headers });
     }
-    const res = await send({ method: 'GET', url, headers });
     if (res.status === 401 || res.status === 403) throw this.refused(`token server ${url.origin}`);
-    if (res.status >= 500 || res.status === 429) {
+    if (transientStatus(res.status)) {
       throw new TransientError(`token server ${url.origin} answered HTTP ${res.status}`);
     }
     if (res.status !== 200) throw new ExternalError(`token server ${url.origin} answered HTTP ${res.status}`);

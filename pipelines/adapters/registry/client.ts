@@ -6,6 +6,7 @@ import { Authenticator, RegistryAuthError } from './auth.js';
 import type { Credentials } from './credentials.js';
 import { DigestCheck } from './digest-check.js';
 import { headerValue, registryErrors, send, TransientError, type HttpResponse } from './http.js';
+import { transientStatus } from '../retry.js';
 import { defaultRetry, withRetry, type RetryPolicy } from './retry.js';
 import { manifestAccept, sha256, type ImageIndex, type ImageManifest } from './types.js';
 
@@ -30,6 +31,10 @@ interface CallOptions {
   maxBody?: number;
 }
 
+/**
+ * Every request here is idempotent (blobs and manifests are content-addressed; a tag PUT
+ * writes the same digest again), so transient failures are retried with backoff and jitter.
+ */
 export class RegistryClient {
   readonly base: string;
   private readonly auth: Authenticator;
@@ -56,7 +61,7 @@ export class RegistryClient {
         await this.auth.refresh(generation, headerValue(res.headers, 'www-authenticate'));
         continue;
       }
-      if (res.status >= 500 || res.status === 429) {
+      if (transientStatus(res.status)) {
         throw new TransientError(`${what}: ${this.host} answered HTTP ${res.status} ${registryErrors(res.body)}`.trim());
       }
       if (res.status === 401 || res.status === 403) {
@@ -157,12 +162,23 @@ export class RegistryClient {
     return res.body;
   }
 
-  async tags(repository: string): Promise<string[]> {
+  /** Every tag of the repository, following the registry's pagination (`Link: <…>; rel="next"`). */
+  async tags(repository: string, pageSize?: number): Promise<string[]> {
     const what = `GET tags of ${repository}`;
-    const res = await this.retried(what, () => this.call('GET', `${repository}/tags/list`, what));
-    if (res.status === 404) return [];
-    if (res.status !== 200) throw this.unexpected(what, res);
-    return (JSON.parse(res.body.toString('utf8')) as { tags: string[] | null }).tags ?? [];
+    const all: string[] = [];
+    let url: URL | undefined = new URL(`/v2/${repository}/tags/list`, this.base);
+    if (pageSize) url.searchParams.set('n', String(pageSize));
+    for (let page = 0; url; page++) {
+      if (page > 10_000) throw new ExternalError(`${what}: ${this.host} keeps sending more pages (a Link loop?)`);
+      const target: URL = url;
+      const res = await this.retried(what, () => this.call('GET', target, what));
+      if (res.status === 404 && page === 0) return [];
+      if (res.status !== 200) throw this.unexpected(what, res);
+      all.push(...((JSON.parse(res.body.toString('utf8')) as { tags: string[] | null }).tags ?? []));
+      const next = nextLink(headerValue(res.headers, 'link'));
+      url = next ? new URL(next, this.base) : undefined;
+    }
+    return all;
   }
 
   /** Mounts a blob from another repository of the same registry; false if the registry declined. */
@@ -205,4 +221,13 @@ export class RegistryClient {
       if (res.status !== 201) throw this.unexpected(what, res);
     });
   }
+}
+
+/** The target of a `rel="next"` entry of a Link header (RFC 8288), if any. */
+export function nextLink(header: string | undefined): string | undefined {
+  for (const part of header?.split(/,(?=\s*<)/) ?? []) {
+    const match = /^\s*<([^>]*)>(.*)$/.exec(part);
+    if (match && /;\s*rel="?next"?(\s|;|$)/i.test(match[2]!)) return match[1];
+  }
+  return undefined;
 }

@@ -1,9 +1,12 @@
-// HTTP transport for the registry client: keep-alive agents, streamed request bodies,
-// and a typed error that says whether retrying could help.
+// HTTP transport for the registry client: keep-alive agents, streamed request bodies, a
+// timeout on silence, and a typed error that says whether retrying could help.
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { ExternalError } from '../../errors.js';
+import { RequestTimeoutError, requestTimeoutMs, TransientError, transientNetworkError } from '../retry.js';
+
+export { RequestTimeoutError, TransientError };
 
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 16 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 16 });
@@ -24,10 +27,9 @@ export interface HttpRequest {
   readBody?: boolean;
   /** Bytes of response body kept at most (default 4 MiB, the registry's manifest limit). */
   maxBody?: number;
+  /** Fails when the server sends or takes no byte for this long (default SHIPLINE_TIMEOUT, else 30 s). */
+  idleTimeoutMs?: number;
 }
-
-/** A failure that may pass if tried again: network errors, 5xx, 429. */
-export class TransientError extends ExternalError {}
 
 const maxBody = 4 * 1024 * 1024;
 
@@ -36,10 +38,13 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
   const headers: Record<string, string> = { ...req.headers };
   if (Buffer.isBuffer(req.body)) headers['content-length'] = String(req.body.length);
   return new Promise<HttpResponse>((resolve, reject) => {
+    const where = `${req.method} ${req.url.origin}${req.url.pathname}`;
     const fail = (error: Error) => {
       source?.unpipe();
       source?.destroy();
-      reject(error instanceof ExternalError ? error : new TransientError(`${req.method} ${req.url.origin}: ${error.message}`, { cause: error }));
+      if (error instanceof ExternalError) reject(error);
+      else if (transientNetworkError(error)) reject(new TransientError(`${where}: ${error.message}`, { cause: error }));
+      else reject(new ExternalError(`${where}: ${error.message}`, { cause: error }));
     };
     const onResponse = (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
@@ -64,6 +69,12 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
     const options = { method: req.method, headers, agent: tls ? httpsAgent : httpAgent };
     const clientReq = tls ? httpsRequest(req.url, options, onResponse) : httpRequest(req.url, options, onResponse);
     clientReq.on('error', fail);
+    const idle = req.idleTimeoutMs ?? requestTimeoutMs(30_000);
+    clientReq.setTimeout(idle, () => {
+      clientReq.destroy(new RequestTimeoutError(`registry ${req.url.host} did not answer ${req.method} ${req.url.pathname} (silent for ${idle / 1000}s)`, {
+        hint: `check that the registry at ${req.url.origin} is up and not overloaded; a re-run uploads only what is missing (SHIPLINE_TIMEOUT sets the limit in seconds)`,
+      }));
+    });
     const source = req.body && !Buffer.isBuffer(req.body) ? req.body : undefined;
     if (source) {
       source.on('error', (error) => {
