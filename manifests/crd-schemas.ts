@@ -3,12 +3,12 @@
 // unknown fields are errors (as with fieldValidation=Strict), list-type set/map items
 // are unique, formats are checked as kube-openapi checks them. Defaults are applied
 // first (crd-defaults.ts) and CEL rules are evaluated after (crd-cel.ts).
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { projectRoot } from '../pipelines/project-root.js';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
-import { numberFormats, stringFormats } from './crd-formats.js';
 
 /**
  * The API groups lint speaks for: a kind of these groups is checked against its shipped
@@ -53,14 +53,40 @@ export function versionsOf(group: string, kind: string): Map<string, Schema> | u
   if (!file) return undefined;
   let versions = loaded.get(file);
   if (!versions) {
-    const crd = parse(readFileSync(join(crdDir, file), 'utf8')) as Crd;
-    versions = new Map();
-    for (const v of crd.spec.versions) {
-      if (v.served && v.schema?.openAPIV3Schema) versions.set(v.name, withImplicitFields(v.schema.openAPIV3Schema));
-    }
+    versions = new Map(Object.entries(servedSchemas(file)).map(([name, schema]) => [name, withImplicitFields(schema)]));
     loaded.set(file, versions);
   }
   return versions;
+}
+
+/**
+ * The served versions' schemas of a CRD file. Parsing a large CRD's YAML takes a
+ * second; its JSON, cached under the file's content hash, a millisecond.
+ */
+function servedSchemas(file: string): Record<string, Schema> {
+  const text = readFileSync(join(crdDir, file), 'utf8');
+  const cached = join(schemaCacheDir(), `${file.replace(/\.yaml$/, '')}-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`);
+  try {
+    return JSON.parse(readFileSync(cached, 'utf8')) as Record<string, Schema>;
+  } catch {
+    // Not cached yet (or unreadable): parse the YAML.
+  }
+  const crd = parse(text) as Crd;
+  const schemas: Record<string, Schema> = {};
+  for (const v of crd.spec.versions) if (v.served && v.schema?.openAPIV3Schema) schemas[v.name] = v.schema.openAPIV3Schema;
+  try {
+    mkdirSync(dirname(cached), { recursive: true });
+    writeFileSync(`${cached}.${process.pid}`, JSON.stringify(schemas));
+    renameSync(`${cached}.${process.pid}`, cached);
+  } catch {
+    // A read-only home only makes the next run slower.
+  }
+  return schemas;
+}
+
+/** Where parsed CRD schemas are cached: $SHIPLINE_CACHE/lint, else ~/.cache/shipline/lint. */
+export function schemaCacheDir(): string {
+  return join(process.env.SHIPLINE_CACHE ?? join(homedir(), '.cache', 'shipline'), 'lint');
 }
 
 /** The apiserver supplies apiVersion, kind and metadata for every kind; CRD schemas often omit them. */
@@ -69,59 +95,4 @@ function withImplicitFields(schema: Schema): Schema {
   return { ...schema, properties: { ...implicit, ...(schema.properties as Schema | undefined) } };
 }
 
-const branchKeys = new Set(['oneOf', 'anyOf', 'allOf', 'not']);
-
-/**
- * A copy where objects with declared properties reject others, as the apiserver does.
- * Inside oneOf/anyOf/allOf/not the branches only constrain values the main schema
- * declares (structural schemas allow nothing else there), so they never reject fields.
- */
-function structural(node: unknown, inBranch = false): unknown {
-  if (Array.isArray(node)) return node.map((n) => structural(n, inBranch));
-  if (node === null || typeof node !== 'object') return node;
-  const out: Schema = {};
-  for (const [key, value] of Object.entries(node)) {
-    if (key === 'description' || key === 'default' || key === 'x-kubernetes-validations') continue;
-    if (key === 'properties') out[key] = Object.fromEntries(Object.entries(value as Schema).map(([k, v]) => [k, structural(v, inBranch)]));
-    else out[key] = structural(value, inBranch || branchKeys.has(key));
-  }
-  if (!inBranch && out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
-    out.additionalProperties = false;
-  }
-  if (out['x-kubernetes-list-type'] === 'set') out.uniqueItems = true;
-  return out;
-}
-
-let ajv: Ajv | undefined;
-function compiler(): Ajv {
-  if (ajv) return ajv;
-  ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: false });
-  for (const [format, validate] of Object.entries(numberFormats)) ajv.addFormat(format, { type: 'number', validate });
-  for (const [format, validate] of Object.entries(stringFormats)) ajv.addFormat(format, { type: 'string', validate });
-  for (const keyword of ['x-kubernetes-list-type', 'x-kubernetes-map-type', 'x-kubernetes-int-or-string', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource']) {
-    ajv.addKeyword({ keyword });
-  }
-  ajv.addKeyword({
-    keyword: 'x-kubernetes-list-map-keys',
-    type: 'array',
-    error: { message: 'has two items with the same key' },
-    validate: (keys: string[], items: unknown[]) => {
-      const seen = new Set(items.map((item) => JSON.stringify(keys.map((k) => (item as Schema)?.[k]))));
-      return seen.size === items.length;
-    },
-  });
-  return ajv;
-}
-
-const compiled = new Map<Schema, ValidateFunction>();
-
-export function validatorFor(schema: Schema): ValidateFunction {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = compiler().compile(structural(schema) as Schema);
-    compiled.set(schema, validate);
-  }
-  return validate;
-}
-
-export type SchemaError = ErrorObject;
+export { validatorFor, type SchemaError } from './crd-validator.js';
