@@ -1,108 +1,98 @@
 // The openAPIV3 schemas of the real routing CRDs in manifests/crds/, compiled with ajv
 // to check manifests offline the way the apiserver's structural schema does:
 // unknown fields are errors (as with fieldValidation=Strict), list-type set/map items
-// are unique. CEL rules (x-kubernetes-validations) are not evaluated here; lint-rules
-// re-implements the ones that matter for routing.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// are unique, formats are checked as kube-openapi checks them. Defaults are applied
+// first (crd-defaults.ts) and CEL rules are evaluated after (crd-cel.ts).
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { projectRoot } from '../pipelines/project-root.js';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 
-/** The CRD file of each kind, by API group. */
-const crdFiles = {
-  'networking.istio.io': {
-    VirtualService: 'istio-virtualservices.yaml',
-    DestinationRule: 'istio-destinationrules.yaml',
-    Gateway: 'istio-gateways.yaml',
-  },
-  'gateway.networking.k8s.io': {
-    HTTPRoute: 'gateway-api-httproutes.yaml',
-    Gateway: 'gateway-api-gateways.yaml',
-    GatewayClass: 'gateway-api-gatewayclasses.yaml',
-  },
-} as const satisfies Record<string, Record<string, string>>;
-export type RoutingGroup = keyof typeof crdFiles;
-export const routingGroups = Object.keys(crdFiles) as RoutingGroup[];
+/**
+ * The API groups lint speaks for: a kind of these groups is checked against its shipped
+ * CRD, or reported as not checked; it is never skipped silently.
+ */
+export const routingGroups = ['networking.istio.io', 'gateway.networking.k8s.io', 'gateway.networking.x-k8s.io'] as const;
+export type RoutingGroup = (typeof routingGroups)[number];
 
-export function kindsOf(group: RoutingGroup): string[] {
-  return Object.keys(crdFiles[group]);
+const crdDir = join(projectRoot, 'manifests', 'crds');
+let index: Map<string, Map<string, string>> | undefined;
+
+/** group → kind → CRD file, read from the files' headers (not parsed whole: they are large). */
+function crdIndex(): Map<string, Map<string, string>> {
+  if (index) return index;
+  index = new Map();
+  for (const file of readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).sort()) {
+    const text = readFileSync(join(crdDir, file), 'utf8');
+    const group = /^ {2}group: (\S+)$/m.exec(text)?.[1];
+    const kind = /^ {4}kind: (\S+)$/m.exec(text)?.[1];
+    if (!group || !kind) continue;
+    if (!index.has(group)) index.set(group, new Map());
+    index.get(group)!.set(kind, file);
+  }
+  return index;
 }
 
-type Schema = { [key: string]: unknown };
+/** The kinds of a group that have a shipped CRD. */
+export function kindsOf(group: string): string[] {
+  return [...(crdIndex().get(group)?.keys() ?? [])];
+}
+
+export type Schema = { [key: string]: unknown };
 interface Crd {
   spec: { versions: { name: string; served: boolean; schema?: { openAPIV3Schema?: Schema } }[] };
 }
 
 const loaded = new Map<string, Map<string, Schema>>();
 
-/** The served versions of a kind with their schemas, read on first use (the files are large). */
-export function versionsOf(group: RoutingGroup, kind: string): Map<string, Schema> | undefined {
-  const file = (crdFiles[group] as Record<string, string>)[kind];
+/** The served versions of a kind with their schemas, read on first use; undefined when no CRD is shipped. */
+export function versionsOf(group: string, kind: string): Map<string, Schema> | undefined {
+  const file = crdIndex().get(group)?.get(kind);
   if (!file) return undefined;
   let versions = loaded.get(file);
   if (!versions) {
-    const crd = parse(readFileSync(join(projectRoot, 'manifests', 'crds', file), 'utf8')) as Crd;
-    versions = new Map();
-    for (const v of crd.spec.versions) {
-      if (v.served && v.schema?.openAPIV3Schema) versions.set(v.name, v.schema.openAPIV3Schema);
-    }
+    versions = new Map(Object.entries(servedSchemas(file)).map(([name, schema]) => [name, withImplicitFields(schema)]));
     loaded.set(file, versions);
   }
   return versions;
 }
 
-/** A copy where objects with declared properties reject others, as the apiserver does. */
-function structural(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(structural);
-  if (node === null || typeof node !== 'object') return node;
-  const out: Schema = {};
-  for (const [key, value] of Object.entries(node)) {
-    if (key === 'description') continue;
-    out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value as Schema).map(([k, v]) => [k, structural(v)])) : structural(value);
+/**
+ * The served versions' schemas of a CRD file. Parsing a large CRD's YAML takes a
+ * second; its JSON, cached under the file's content hash, a millisecond.
+ */
+function servedSchemas(file: string): Record<string, Schema> {
+  const text = readFileSync(join(crdDir, file), 'utf8');
+  const cached = join(schemaCacheDir(), `${file.replace(/\.yaml$/, '')}-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`);
+  try {
+    return JSON.parse(readFileSync(cached, 'utf8')) as Record<string, Schema>;
+  } catch {
+    // Not cached yet (or unreadable): parse the YAML.
   }
-  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
-    out.additionalProperties = false;
+  const crd = parse(text) as Crd;
+  const schemas: Record<string, Schema> = {};
+  for (const v of crd.spec.versions) if (v.served && v.schema?.openAPIV3Schema) schemas[v.name] = v.schema.openAPIV3Schema;
+  try {
+    mkdirSync(dirname(cached), { recursive: true });
+    writeFileSync(`${cached}.${process.pid}`, JSON.stringify(schemas));
+    renameSync(`${cached}.${process.pid}`, cached);
+  } catch {
+    // A read-only home only makes the next run slower.
   }
-  if (out['x-kubernetes-list-type'] === 'set') out.uniqueItems = true;
-  return out;
+  return schemas;
 }
 
-let ajv: Ajv | undefined;
-function compiler(): Ajv {
-  if (ajv) return ajv;
-  ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: false });
-  const int = (bits: number) => (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** (bits - 1);
-  ajv.addFormat('int32', { type: 'number', validate: int(32) });
-  ajv.addFormat('int64', { type: 'number', validate: int(64) });
-  for (const format of ['double', 'byte', 'date-time', 'ipv4', 'ipv6']) ajv.addFormat(format, true);
-  for (const keyword of ['x-kubernetes-validations', 'x-kubernetes-list-type', 'x-kubernetes-map-type', 'x-kubernetes-int-or-string', 'x-kubernetes-preserve-unknown-fields']) {
-    ajv.addKeyword({ keyword });
-  }
-  ajv.addKeyword({
-    keyword: 'x-kubernetes-list-map-keys',
-    type: 'array',
-    error: { message: 'has two items with the same key' },
-    validate: (keys: string[], items: unknown[]) => {
-      const seen = new Set(items.map((item) => JSON.stringify(keys.map((k) => (item as Schema)?.[k]))));
-      return seen.size === items.length;
-    },
-  });
-  return ajv;
+/** Where parsed CRD schemas are cached: $SHIPLINE_CACHE/lint, else ~/.cache/shipline/lint. */
+export function schemaCacheDir(): string {
+  return join(process.env.SHIPLINE_CACHE ?? join(homedir(), '.cache', 'shipline'), 'lint');
 }
 
-const compiled = new Map<Schema, ValidateFunction>();
-
-export function validatorFor(schema: Schema): ValidateFunction {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    // The apiserver supplies these for every kind; CRD schemas often omit them.
-    const implicit = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' } };
-    const root = { ...schema, properties: { ...implicit, ...(schema.properties as Schema | undefined) } };
-    validate = compiler().compile(structural(root) as Schema);
-    compiled.set(schema, validate);
-  }
-  return validate;
+/** The apiserver supplies apiVersion, kind and metadata for every kind; CRD schemas often omit them. */
+function withImplicitFields(schema: Schema): Schema {
+  const implicit = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } };
+  return { ...schema, properties: { ...implicit, ...(schema.properties as Schema | undefined) } };
 }
 
-export type SchemaError = ErrorObject;
+export { validatorFor, type SchemaError } from './crd-validator.js';

@@ -5,7 +5,7 @@
 import type { KubeObject } from '../pipelines/adapters/kube.js';
 import { invalidConfig, type ConfigIssue } from '../pipelines/config/read.js';
 import type { Destination, Mirror, RoutingIntent, RoutingMatch, RoutingRule } from './intent-schema.js';
-import { outranks } from './match.js';
+import { outranks, rankIsImplementationSpecific } from './match.js';
 
 /** HTTPRoute spec.rules maxItems in the v1.7.0 CRD. */
 const maxRules = 16;
@@ -14,13 +14,13 @@ const maxRules = 16;
  * Istio retryOn conditions as HTTPRoute retry codes. 5xx becomes the four codes every
  * implementation must support. Connection-level conditions add no code: an HTTPRoute
  * retry covers connections that failed or were refused by definition (see the CRD's
- * `retry` description); a reset after the backend began processing is not retried.
+ * `retry` description). A reset after the backend began processing is not retried by
+ * an HTTPRoute, so `reset` is refused rather than dropped.
  */
 const retryCodes: Record<string, number[]> = {
   '5xx': [500, 502, 503, 504],
   'gateway-error': [502, 503, 504],
   'retriable-4xx': [409],
-  reset: [],
   'reset-before-request': [],
   'connect-failure': [],
   'refused-stream': [],
@@ -69,7 +69,8 @@ function retry(rule: RoutingRule, p: string, problems: Problems) {
   for (const token of (rule.retries.on ?? '').split(',').map((t) => t.trim()).filter(Boolean)) {
     if (/^[45][0-9]{2}$/.test(token)) codes.add(Number(token));
     else if (retryCodes[token]) retryCodes[token].forEach((c) => codes.add(c));
-    else problems.add(`${p}.retries.on`, `HTTPRoute cannot retry on ${token}; use status codes 400-599, 5xx, gateway-error, reset or connect-failure, or render with --api istio`);
+    else if (token === 'reset') problems.add(`${p}.retries.on`, 'HTTPRoute cannot retry on reset: it retries only requests the backend did not process (connect-failure, refused-stream, reset-before-request); drop reset, or render with --api istio');
+    else problems.add(`${p}.retries.on`, `HTTPRoute cannot retry on ${token}; use status codes 400-599, 5xx, gateway-error, retriable-4xx, connect-failure, refused-stream or reset-before-request, or render with --api istio`);
   }
   return {
     attempts: rule.retries.attempts,
@@ -160,7 +161,10 @@ export function renderGatewayApi(intent: RoutingIntent, file: string): KubeObjec
   }
   intent.rules.forEach((rule, j) => {
     const i = intent.rules.slice(0, j).findIndex((earlier) => outranks(earlier.match, rule.match));
-    if (i >= 0) {
+    if (i >= 0 && rankIsImplementationSpecific(intent.rules[i]!.match, rule.match)) {
+      // Moving it would not help: the other order is just as implementation-specific.
+      problems.add(`rules[${j}]`, `may match the same requests as rules[${i}], and Gateway API implementations rank regular-expression paths each in their own way; give the two rules disjoint paths (distinct literal prefixes), or render with --api istio`);
+    } else if (i >= 0) {
       problems.add(`rules[${j}]`, `Gateway API would pick it before rules[${i}] (HTTPRoute prefers the most specific match, not the first); move it before rules[${i}], or render with --api istio`);
     }
   });

@@ -3,6 +3,7 @@
 // section is checked if it parses on its own, so all problems surface in one run.
 import type { ConfigIssue } from '../pipelines/config/read.js';
 import { durationMs } from './duration.js';
+import { re2Error } from './re2.js';
 import { dnsSubdomainSchema, ruleSchema, type RoutingRule, type StringMatch } from './intent-schema.js';
 import { shadows } from './match.js';
 import { closest } from './suggest.js';
@@ -30,12 +31,9 @@ function oneOf(match: StringMatch, path: string, ctx: Context, isPath: boolean):
   if (isPath && match.regex === undefined && !(match.exact ?? match.prefix)!.startsWith('/')) {
     ctx.push(`${path}.${set[0]}`, 'a path must start with /');
   }
-  if (match.regex !== undefined) {
-    try {
-      new RegExp(match.regex, 'u');
-    } catch (error) {
-      ctx.push(`${path}.regex`, `is not a valid regular expression (${(error as Error).message})`);
-    }
+  const invalid = match.regex === undefined ? undefined : re2Error(match.regex);
+  if (invalid !== undefined) {
+    ctx.push(`${path}.regex`, `is not a valid regular expression for Envoy and Gateway API implementations, which use RE2 (${invalid}); RE2 has no lookahead, lookbehind or backreferences`);
   }
 }
 

@@ -1,7 +1,9 @@
-// Semantic checks of hand-written routing manifests, beyond their CRD schemas: the
-// rules the intent enforces (weights, percentages, statuses, rule order), the CEL rules
-// of the CRDs that matter for routing, and the notes' pattern-3 mistake.
+// Semantic checks of hand-written routing manifests, beyond their CRD schemas and CEL
+// rules: the rules the intent enforces (weights, subsets of destinations and mirrors,
+// rule order), Istio's own validation (lint-istio-rules.ts), and the notes' pattern-3
+// mistake.
 import type { RoutingMatch, StringMatch } from './intent-schema.js';
+import { istioVirtualServiceRules } from './lint-istio-rules.js';
 import { isCatchAll, shadows } from './match.js';
 
 export interface RuleFinding {
@@ -14,23 +16,6 @@ type Obj = Record<string, unknown>;
 
 const asObj = (v: unknown): Obj | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-// Go's time.ParseDuration syntax, which CEL's duration() uses.
-const goDuration = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$/;
-const nanos: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-function goDurationMs(text: string): number | undefined {
-  if (!goDuration.test(text)) return undefined;
-  const sign = text.startsWith('-') ? -1 : 1;
-  let total = 0;
-  for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)) total += Number(n) * nanos[unit!]!;
-  return sign * total;
-}
-
-function istioDuration(value: unknown, path: string, out: RuleFinding[]): void {
-  if (value === undefined) return;
-  const ms = typeof value === 'string' ? goDurationMs(value) : undefined;
-  if (ms === undefined || ms < 1) out.push({ path, message: `${JSON.stringify(value)} must be a valid duration greater than 1ms, e.g. 5s or 500ms` });
-}
 
 function percentage(value: unknown, path: string, out: RuleFinding[]): void {
   if (typeof value === 'number' && (value < 0 || value > 100)) out.push({ path, message: `${value} must be between 0 and 100` });
@@ -78,6 +63,20 @@ export function virtualServiceRules(spec: Obj, subsetsOf: (host: string) => stri
         out.push({ path: `${p}.route[${k}].destination.subset`, message: `${subset} is not a subset of ${host} in its DestinationRule (${known.join(', ') || 'none'})` });
       }
     });
+    // A mirror must name a defined subset too (Envoy rejects the route otherwise).
+    const mirrors: [string, unknown][] = [
+      [`${p}.mirror`, route.mirror],
+      ...asList(route.mirrors).map((m, k) => [`${p}.mirrors[${k}].destination`, asObj(m)?.destination] as [string, unknown]),
+    ];
+    for (const [at, target] of mirrors) {
+      const dest = asObj(target);
+      const host = typeof dest?.host === 'string' ? dest.host : undefined;
+      const subset = typeof dest?.subset === 'string' ? dest.subset : undefined;
+      const known = host ? subsetsOf(host) : undefined;
+      if (subset && known && !known.includes(subset)) {
+        out.push({ path: `${at}.subset`, message: `${subset} is not a subset of ${host} in its DestinationRule (${known.join(', ') || 'none'})` });
+      }
+    }
     const real = destinations.filter((d) => asObj(d)?.destination !== undefined);
     if (real.length > 1) {
       const weights = real.map((d) => asObj(d)!.weight);
@@ -85,16 +84,6 @@ export function virtualServiceRules(spec: Obj, subsetsOf: (host: string) => stri
       if (sum !== 100) out.push({ path: `${p}.route`, message: `weights sum to ${sum}, must be 100${weights.includes(undefined) ? ' (a destination without weight counts 0)' : ''}` });
     }
     percentage(asObj(route.mirrorPercentage)?.value, `${p}.mirrorPercentage.value`, out);
-    const fault = asObj(route.fault);
-    percentage(asObj(asObj(fault?.delay)?.percentage)?.value, `${p}.fault.delay.percentage.value`, out);
-    percentage(asObj(asObj(fault?.abort)?.percentage)?.value, `${p}.fault.abort.percentage.value`, out);
-    istioDuration(asObj(fault?.delay)?.fixedDelay, `${p}.fault.delay.fixedDelay`, out);
-    const status = asObj(fault?.abort)?.httpStatus;
-    if (typeof status === 'number' && (status < 200 || status > 599)) out.push({ path: `${p}.fault.abort.httpStatus`, message: `${status} must be an HTTP status 200-599` });
-    istioDuration(route.timeout, `${p}.timeout`, out);
-    const retries = asObj(route.retries);
-    istioDuration(retries?.perTryTimeout, `${p}.retries.perTryTimeout`, out);
-    istioDuration(retries?.backoff, `${p}.retries.backoff`, out);
     for (const [k, m] of asList(route.match).entries()) {
       for (const name of Object.keys(asObj(asObj(m)?.headers) ?? {})) {
         if (name !== name.toLowerCase()) out.push({ path: `${p}.match[${k}].headers.${name}`, message: 'header names must be lowercase (Istio matches lowercase keys)' });
@@ -105,7 +94,7 @@ export function virtualServiceRules(spec: Obj, subsetsOf: (host: string) => stri
       out.push({ path: p, message: `unreachable: spec.http[${hider}] already matches every request it matches (first match wins); put the more specific route first, or remove it` });
     }
   });
-  return out;
+  return [...out, ...istioVirtualServiceRules(spec)];
 }
 
 export function destinationRuleRules(spec: Obj): RuleFinding[] {
@@ -125,22 +114,8 @@ export function httpRouteRules(spec: Obj): RuleFinding[] {
   asList(spec.rules).forEach((raw, i) => {
     const rule = asObj(raw) ?? {};
     const p = `spec.rules[${i}]`;
-    const refs = [
-      ...asList(rule.backendRefs).map((r, k) => [`${p}.backendRefs[${k}]`, asObj(r)] as const),
-      ...asList(rule.filters).map((f, k) => [`${p}.filters[${k}].requestMirror.backendRef`, asObj(asObj(asObj(f)?.requestMirror)?.backendRef)] as const),
-    ];
-    for (const [path, ref] of refs) {
-      const isService = ref && (ref.kind ?? 'Service') === 'Service' && (ref.group ?? '') === '';
-      if (isService && ref.port === undefined) out.push({ path: `${path}.port`, message: 'missing; a backendRef to a Service needs a port' });
-    }
     if ('fault' in rule) {
       out.push({ path: `${p}.fault`, message: 'HTTPRoute cannot inject faults; use an Istio VirtualService for fault injection (shipline render --api istio)', explains: true });
-    }
-    const timeouts = asObj(rule.timeouts);
-    const request = typeof timeouts?.request === 'string' ? goDurationMs(timeouts.request) : undefined;
-    const backend = typeof timeouts?.backendRequest === 'string' ? goDurationMs(timeouts.backendRequest) : undefined;
-    if (request !== undefined && backend !== undefined && request !== 0 && backend > request) {
-      out.push({ path: `${p}.timeouts.backendRequest`, message: 'backendRequest timeout cannot be longer than request timeout' });
     }
   });
   return out;

@@ -2,6 +2,8 @@
 // Gateway API document is checked against its real CRD schema and the semantic rules.
 // Documents of other groups (Deployments, Services...) are skipped and noted.
 import { parseAllDocuments } from 'yaml';
+import { evaluateRules, evaluationFailed } from './crd-cel.js';
+import { withDefaults } from './crd-defaults.js';
 import { kindsOf, routingGroups, validatorFor, versionsOf, type RoutingGroup, type SchemaError } from './crd-schemas.js';
 import { destinationRuleRules, httpRouteRules, virtualServiceRules, type RuleFinding } from './lint-rules.js';
 import { closest, didYouMean } from './suggest.js';
@@ -108,7 +110,20 @@ function parseDocs(input: LintInput, findings: Finding[]): Doc[] {
   return docs;
 }
 
-function check(d: Doc, subsetsOf: (host: string) => string[] | undefined, result: LintResult): void {
+/** Kinds of the routing groups without a shipped CRD, by file: reported once per file. */
+type Unchecked = Map<string, Map<string, number[]>>;
+
+/** A kind that differs from a shipped one by case or one letter is a typo; anything else may be real. */
+function typoOf(kind: string, group: string): string | undefined {
+  const guess = closest(kind, kindsOf(group));
+  if (!guess) return undefined;
+  const a = kind.toLowerCase();
+  const b = guess.toLowerCase();
+  const oneEdit = a === b || (Math.abs(a.length - b.length) <= 1 && closest(a, [b]) !== undefined && [...a].filter((c, i) => c !== b[i]).length <= 1) || a === `${b}s`;
+  return oneEdit ? guess : undefined;
+}
+
+function check(d: Doc, subsetsOf: (host: string) => string[] | undefined, result: LintResult, unchecked: Unchecked): void {
   const apiVersion = typeof d.value.apiVersion === 'string' ? d.value.apiVersion : '';
   const kind = typeof d.value.kind === 'string' ? d.value.kind : '';
   const push = (f: RuleFinding) => result.findings.push({ file: d.file, doc: d.doc, object: d.object, ...f });
@@ -118,11 +133,15 @@ function check(d: Doc, subsetsOf: (host: string) => string[] | undefined, result
     else result.skipped.push(`${d.file}: doc ${d.doc} (${d.object}): skipped, ${apiVersion} is not a routing API`);
     return;
   }
-  const versions = versionsOf(group as RoutingGroup, kind);
+  const versions = versionsOf(group!, kind);
   if (!versions) {
-    const guess = closest(kind, kindsOf(group as RoutingGroup));
-    if (guess) push({ path: 'kind', message: `unknown kind ${kind} in ${group}; did you mean ${guess}?` });
-    else result.skipped.push(`${d.file}: doc ${d.doc} (${d.object}): skipped, shipline has no schema for ${kind}`);
+    const guess = typoOf(kind, group!);
+    if (guess) {
+      push({ path: 'kind', message: `unknown kind ${kind} in ${group}; did you mean ${guess}?` });
+    } else {
+      const byKind = unchecked.get(d.file) ?? new Map<string, number[]>();
+      unchecked.set(d.file, byKind.set(`${kind} (${apiVersion})`, [...(byKind.get(`${kind} (${apiVersion})`) ?? []), d.doc]));
+    }
     return;
   }
   const schema = versions.get(version!);
@@ -145,12 +164,22 @@ function check(d: Doc, subsetsOf: (host: string) => string[] | undefined, result
           : [];
   // A semantic finding explains its object better than the schema errors beneath it.
   const explained = semantic.filter((f) => f.explains).map((f) => f.path);
-  const covered = (path: string) => explained.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
-  if (!validate(d.value)) {
+  const under = (path: string, roots: string[]) => roots.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
+  // The apiserver defaults fields before it validates them.
+  const defaulted = withDefaults(schema, d.value);
+  const schemaFindings: RuleFinding[] = [];
+  if (!validate(defaulted)) {
     for (const error of validate.errors ?? []) {
       const finding = schemaFinding(error);
-      if (finding && !covered(finding.path)) push(finding);
+      if (finding && !under(finding.path, explained)) schemaFindings.push(finding);
     }
+  }
+  schemaFindings.forEach(push);
+  const invalid = schemaFindings.map((f) => f.path);
+  for (const f of evaluateRules(schema, defaulted)) {
+    // A rule that cannot run on a value the schema already rejects adds nothing.
+    if (under(f.path, explained) || (f.message.includes(evaluationFailed) && invalid.some((p) => under(p, [f.path]) || under(f.path, [p])))) continue;
+    push(f);
   }
   semantic.forEach(({ path, message }) => push({ path, message }));
 }
@@ -166,7 +195,13 @@ export function lintManifests(inputs: readonly LintInput[]): LintResult {
       subsets.set(spec.host, spec.subsets.map((s) => String((s as Obj)?.name)));
     }
   }
-  for (const d of docs) check(d, (host) => subsets.get(host), result);
+  const unchecked: Unchecked = new Map();
+  for (const d of docs) check(d, (host) => subsets.get(host), result, unchecked);
+  for (const [file, byKind] of unchecked) {
+    for (const [kind, numbers] of byKind) {
+      result.skipped.push(`${file}: ${kind}: not checked by lint (no schema shipped); doc${numbers.length > 1 ? 's' : ''} ${numbers.join(', ')}`);
+    }
+  }
   const order = new Map(inputs.map((input, i) => [input.file, i]));
   result.findings.sort((a, b) => order.get(a.file)! - order.get(b.file)! || a.doc - b.doc);
   return result;

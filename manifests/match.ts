@@ -1,6 +1,7 @@
 // Reasoning about rule matches: which rule hides a later one (Istio: first match
 // wins), and which later rule Gateway API would prefer (most specific match wins).
 import type { RoutingMatch, StringMatch } from './intent-schema.js';
+import { literalPrefix, re2FullMatch } from './re2.js';
 
 export function isCatchAll(match: RoutingMatch | undefined): boolean {
   if (!match) return true;
@@ -33,6 +34,14 @@ export function shadows(earlier: RoutingMatch | undefined, later: RoutingMatch |
 /** Can one request match both strings? (true when unsure) */
 function mayOverlap(a: StringMatch, b: StringMatch, pathSegments: boolean): boolean {
   if (a.exact !== undefined && b.exact !== undefined) return a.exact === b.exact;
+  // A regex matches the whole value: test an exact value, compare literal prefixes otherwise.
+  if (a.regex !== undefined && b.exact !== undefined) return re2FullMatch(a.regex, b.exact) ?? true;
+  if (b.regex !== undefined && a.exact !== undefined) return re2FullMatch(b.regex, a.exact) ?? true;
+  if (a.regex !== undefined || b.regex !== undefined) {
+    const left = a.regex !== undefined ? literalPrefix(a.regex) : (a.prefix ?? '');
+    const right = b.regex !== undefined ? literalPrefix(b.regex) : (b.prefix ?? '');
+    return left.startsWith(right) || right.startsWith(left);
+  }
   const within = (value: string, prefix: string) =>
     value.startsWith(prefix) &&
     (!pathSegments || prefix.endsWith('/') || value.length === prefix.length || value[prefix.length] === '/');
@@ -70,4 +79,9 @@ export function outranks(earlier: RoutingMatch | undefined, later: RoutingMatch 
   const length = (p: StringMatch | undefined) => (p?.exact ?? p?.prefix ?? '/').length;
   if (length(l) !== length(e)) return length(l) > length(e);
   return Object.keys(later?.headers ?? {}).length > Object.keys(earlier?.headers ?? {}).length;
+}
+
+/** Does the order of two overlapping rules depend on how an implementation ranks a regex path? */
+export function rankIsImplementationSpecific(earlier: RoutingMatch | undefined, later: RoutingMatch | undefined): boolean {
+  return earlier?.path?.regex !== undefined || later?.path?.regex !== undefined;
 }

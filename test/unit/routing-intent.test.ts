@@ -59,6 +59,8 @@ describe('parseRouting', () => {
     ['a path with two kinds', rules('[{ match: { path: { prefix: /a, exact: /a } }, to: [{ subset: v1 }] }]'), 'routing.rules[0].match.path: set exactly one of exact, prefix, regex (found exact, prefix)'],
     ['a path without a leading slash', rules('[{ match: { path: { prefix: api } }, to: [{ subset: v1 }] }]'), 'routing.rules[0].match.path.prefix: a path must start with /'],
     ['a bad regex', rules('[{ match: { path: { regex: "([a-z" } }, to: [{ subset: v1 }] }]'), 'routing.rules[0].match.path.regex: is not a valid regular expression'],
+    ['a lookahead (not RE2, issue 14.14)', rules('[{ match: { path: { regex: "^/service1/(?!admin).*" } }, to: [{ subset: v1 }] }]'), 'routing.rules[0].match.path.regex: is not a valid regular expression for Envoy and Gateway API implementations, which use RE2 (invalid or unsupported Perl syntax: `(?!`)'],
+    ['a backreference in a header regex', rules('[{ match: { headers: { x-a: { regex: "(a)\\\\1" } } }, to: [{ subset: v1 }] }]'), 'routing.rules[0].match.headers.x-a.regex: is not a valid regular expression for Envoy and Gateway API implementations, which use RE2 (invalid escape sequence: `\\1`)'],
     ['an upper-case header name', rules('[{ match: { headers: { User: { exact: x } } }, to: [{ subset: v1 }] }]'), 'routing.rules[0].match.headers.User: key "User" must be a lowercase HTTP header name'],
     ['an unknown key (typo)', rules('[{ to: [{ subset: v1, wieght: 100 }] }]'), 'routing.rules[0].to[0].wieght: unknown field; did you mean weight?'],
     ['an unknown top-level key', { hostz: ['a.example.com'] }, 'routing.hostz: unknown field; did you mean hosts?'],

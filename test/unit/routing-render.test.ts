@@ -62,6 +62,33 @@ describe('Gateway API rendering', () => {
     );
   });
 
+  it('refuses reset, which an HTTPRoute retry cannot express, instead of dropping it (issue 14.16)', () => {
+    for (const on of ['reset,connect-failure', '5xx,reset']) {
+      expect(gatewayError({ rules: [{ to: [{ subset: 'v1' }], retries: { attempts: 3, on } }] })).toContain(
+        'routing.rules[0].retries.on: HTTPRoute cannot retry on reset: it retries only requests the backend did not process',
+      );
+    }
+  });
+
+  it('renders a regex rule before a disjoint prefix rule, in either order (issue 14.15)', () => {
+    const regex = { match: { path: { regex: '^/service1/[a-z]+' } }, to: [{ subset: 'v1' }] };
+    const prefix = { match: { path: { prefix: '/service2' } }, to: [{ subset: 'v2' }] };
+    expect(route({ rules: [regex, prefix] }).rules).toHaveLength(2);
+    expect(route({ rules: [prefix, regex] }).rules).toHaveLength(2);
+    const exact = { match: { path: { exact: '/service1/abc' } }, to: [{ subset: 'v2' }] };
+    expect(gatewayError({ rules: [regex, exact] })).toContain('routing.rules[1]: may match the same requests as rules[0]');
+  });
+
+  it('refuses a regex rule that overlaps a prefix rule in both orders with the same advice, never "move it"', () => {
+    const regex = { match: { path: { regex: '/api/v[0-9]+/.*' } }, to: [{ subset: 'v1' }] };
+    const prefix = { match: { path: { prefix: '/api' } }, to: [{ subset: 'v2' }] };
+    for (const rules of [[regex, prefix], [prefix, regex]]) {
+      const message = gatewayError({ rules });
+      expect(message).toContain('routing.rules[1]: may match the same requests as rules[0], and Gateway API implementations rank regular-expression paths each in their own way');
+      expect(message).not.toContain('move it');
+    }
+  });
+
   it('refuses an order that most-specific-match-wins would change', () => {
     const message = gatewayError({
       rules: [

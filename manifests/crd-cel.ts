@@ -1,0 +1,144 @@
+// The CRDs' CEL rules (x-kubernetes-validations), evaluated offline the way the
+// apiserver evaluates them on create: each rule at a schema node sees that node's value
+// as `self` (with defaults applied), objects as maps of their (escaped) property names,
+// integers as CEL ints. Rules are parsed and planned once per rule text, on first use.
+// Transition rules (those using oldSelf) need the stored object and are not evaluated.
+import { isIPv4, isIPv6 } from 'node:net';
+import { celEnv, celFunc, CelScalar, isCelError, parse, plan, type CelInput, type CelResult } from '@bufbuild/cel';
+import { strings } from '@bufbuild/cel/ext';
+import type { Schema } from './crd-schemas.js';
+
+export interface CelFinding {
+  path: string;
+  message: string;
+}
+
+interface Rule {
+  rule: string;
+  message?: string;
+  fieldPath?: string;
+}
+
+/**
+ * The Kubernetes CEL library functions the shipped CRDs use beyond CEL's standard and
+ * strings extension: isIP (k8s.io/apiserver/pkg/cel/library/ip.go: no zone, no
+ * IPv4-mapped IPv6, no leading zeros).
+ */
+const isIP = celFunc('isIP', [CelScalar.STRING], CelScalar.BOOL, (s) => {
+  if (s.includes('%')) return false;
+  if (isIPv4(s)) return true;
+  return isIPv6(s) && !/^::ffff:/i.test(s);
+});
+
+const env = celEnv({ funcs: [...strings, isIP], variables: { self: CelScalar.DYN } });
+
+type Evaluate = (bindings: { self: CelInput }) => CelResult;
+const planned = new Map<string, Evaluate | Error>();
+
+function compile(rule: string): Evaluate | Error {
+  let entry = planned.get(rule);
+  if (entry === undefined) {
+    try {
+      entry = plan(env, parse(rule)) as Evaluate;
+    } catch (error) {
+      entry = error as Error;
+    }
+    planned.set(rule, entry);
+  }
+  return entry;
+}
+
+/** Parses and plans every rule now (for tests and warm-up); returns those that fail to compile. */
+export function compileRules(schema: Schema): { rule: string; error: string }[] {
+  const failed: { rule: string; error: string }[] = [];
+  walkSchema(schema, (rules) => {
+    for (const r of rules) {
+      const entry = compile(r.rule);
+      if (entry instanceof Error) failed.push({ rule: r.rule, error: entry.message });
+    }
+  });
+  return failed;
+}
+
+function walkSchema(schema: Schema, visit: (rules: Rule[]) => void): void {
+  const rules = schema['x-kubernetes-validations'] as Rule[] | undefined;
+  if (rules) visit(rules);
+  for (const child of Object.values((schema.properties as Record<string, Schema> | undefined) ?? {})) walkSchema(child, visit);
+  if (schema.items && typeof schema.items === 'object') walkSchema(schema.items as Schema, visit);
+  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') walkSchema(schema.additionalProperties as Schema, visit);
+}
+
+const reserved = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
+
+/** A property name as CEL rules see it (k8s.io/apiserver/pkg/cel/escaping.go). */
+export function escapeProperty(name: string): string {
+  if (reserved.has(name)) return `__${name}__`;
+  return name.replaceAll('__', '__underscores__').replaceAll('.', '__dot__').replaceAll('-', '__dash__').replaceAll('/', '__slash__');
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The CEL value of a JSON value under its schema; objects and lists are converted once each. */
+function celValue(schema: Schema | undefined, value: unknown, cache: WeakMap<object, CelInput>): CelInput {
+  if (typeof value === 'number') {
+    const integral = schema?.type === 'integer' || schema?.['x-kubernetes-int-or-string'] === true || (schema?.type === undefined && Number.isInteger(value));
+    return integral && Number.isInteger(value) ? BigInt(value) : value;
+  }
+  if (value === null || typeof value !== 'object') return value as CelInput;
+  const hit = cache.get(value);
+  if (hit !== undefined) return hit;
+  let out: CelInput;
+  if (Array.isArray(value)) {
+    out = value.map((item) => celValue(schema?.items as Schema | undefined, item, cache));
+  } else {
+    const properties = schema?.properties as Record<string, Schema> | undefined;
+    const extra = isObject(schema?.additionalProperties) ? (schema.additionalProperties as Schema) : undefined;
+    const map = new Map<string, CelInput>();
+    for (const [key, v] of Object.entries(value)) {
+      if (properties?.[key]) map.set(escapeProperty(key), celValue(properties[key], v, cache));
+      else map.set(key, celValue(extra, v, cache));
+    }
+    out = map;
+  }
+  cache.set(value, out);
+  return out;
+}
+
+export const evaluationFailed = 'the rule could not be evaluated';
+const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
+
+/** Every failed CEL rule of the schema on value (already defaulted), with the rule's path and the CRD's message. */
+export function evaluateRules(schema: Schema, value: unknown): CelFinding[] {
+  const out: CelFinding[] = [];
+  const cache = new WeakMap<object, CelInput>();
+  const visit = (node: Schema, v: unknown, path: string): void => {
+    if (v === undefined || v === null) return;
+    for (const r of (node['x-kubernetes-validations'] as Rule[] | undefined) ?? []) {
+      if (/\boldSelf\b/.test(r.rule)) continue;
+      const where = r.fieldPath ? `${path}${r.fieldPath.startsWith('[') ? '' : '.'}${r.fieldPath.replace(/^\./, '')}` : path || '(document)';
+      const evaluate = compile(r.rule);
+      const result = evaluate instanceof Error ? evaluate : evaluate({ self: celValue(node, v, cache) });
+      if (result === true) continue;
+      if (evaluate instanceof Error || isCelError(result)) {
+        // The apiserver rejects the object too when a rule cannot run on it (e.g. duration('5 seconds')).
+        out.push({ path: where, message: `${r.message ?? `failed rule: ${r.rule}`} (${evaluationFailed}: ${(result as Error).message})` });
+      } else {
+        out.push({ path: where, message: r.message ?? `failed rule: ${r.rule}` });
+      }
+    }
+    if (Array.isArray(v)) {
+      const items = node.items as Schema | undefined;
+      if (items) v.forEach((item, i) => visit(items, item, `${path}[${i}]`));
+      return;
+    }
+    if (!isObject(v)) return;
+    const properties = node.properties as Record<string, Schema> | undefined;
+    const extra = isObject(node.additionalProperties) ? (node.additionalProperties as Schema) : undefined;
+    for (const [key, child] of Object.entries(v)) {
+      const sub = properties?.[key] ?? extra;
+      if (sub) visit(sub, child, join(path, key));
+    }
+  };
+  visit(schema, value, '');
+  return out;
+}
