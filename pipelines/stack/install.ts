@@ -92,6 +92,14 @@ export async function downloadForeignDeb(pkg: string, arch: string, dir: string)
   return `${dir}/${deb}`;
 }
 
+/** The folder of MODULE@VERSION in the Go module cache, downloading it if needed. */
+export async function goModuleDir(moduleAtVersion: string, cwd: string): Promise<string> {
+  const out = (await run(['go', 'mod', 'download', '-json', moduleAtVersion], { cwd, timeoutMs: 600_000 })).stdout;
+  const dir = (JSON.parse(out) as { Dir?: string }).Dir;
+  if (!dir) throw new ExternalError(`go mod download ${moduleAtVersion} gave no folder`);
+  return dir;
+}
+
 export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver' | 'kube-node' | 'coredns' | 'traefik';
 
 /** Where the stack reports what it is doing during a long start (set by stackUp). */

@@ -30,6 +30,21 @@ export const ports = {
   corednsHealth: 18053,
   corednsReady: 18153,
   corednsMetrics: 19153,
+  /** The data plane: the Gateway listener's port is the entry point's. */
+  traefikWeb: 18000,
+  /** Traefik's own entry point: ping and Prometheus metrics. */
+  traefikInternal: 18082,
+} as const;
+
+/** The data plane's GatewayClass and the Gateway every local route attaches to. */
+export const dataPlane = {
+  gatewayClass: 'traefik',
+  controllerName: 'traefik.io/gateway-controller',
+  gatewayNamespace: 'shipline-system',
+  gateway: 'shipline',
+  listener: 'web',
+  /** The Gateway API module whose standard CRDs the stack installs. */
+  gatewayApiModule: 'sigs.k8s.io/gateway-api@v1.7.0',
 } as const;
 
 /**

@@ -20,6 +20,7 @@ import { coredns } from './parts/coredns.js';
 import { kubeProxy } from './parts/kube-proxy.js';
 import { podNetwork } from './parts/pod-network.js';
 import { prometheus } from './parts/prometheus.js';
+import { traefik } from './parts/traefik.js';
 import { qemu } from './parts/qemu.js';
 import { registry } from './parts/registry.js';
 
@@ -30,7 +31,7 @@ import { registry } from './parts/registry.js';
  */
 export const parts: readonly Part[] = [
   qemu, registry, dockerd, etcd, kubeApiserver, buildkitd, buildx, baseImages,
-  kubeControllerManager, kubeScheduler, pauseImage, podNetwork, containerd, kubelet, kubeProxy, coredns, prometheus,
+  kubeControllerManager, kubeScheduler, pauseImage, podNetwork, containerd, kubelet, kubeProxy, coredns, traefik, prometheus,
 ];
 
 const nameWidth = Math.max(15, ...parts.map((p) => p.name.length + 1));

@@ -30,6 +30,10 @@ export const prometheus = daemonPart({
         '    file_sd_configs:',
         `      - files: [${JSON.stringify(join(prometheusTargetsDir(), '*.json'))}]`,
         '        refresh_interval: 1s',
+        // The data plane's own request counts and latencies, per backend Service.
+        '  - job_name: traefik',
+        '    static_configs:',
+        `      - targets: [${JSON.stringify(`${host}:${ports.traefikInternal}`)}]`,
         '',
       ].join('\n'),
     );
