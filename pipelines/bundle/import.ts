@@ -28,7 +28,7 @@ export interface ImportOptions {
   /** Write the rewritten manifests here. */
   manifestsOut?: string;
   /** Apply the rewritten manifests through this (lazy, so plain imports never load a kube client). */
-  apply?: { kube: () => Promise<import('../adapters/kube.js').KubeClient>; namespace?: string };
+  apply?: { kube: () => Promise<import('../adapters/kube.js').KubeClient>; namespace?: string; forceConflicts?: boolean };
   log?: (line: string) => void;
 }
 
@@ -80,6 +80,7 @@ export async function importBundle(options: ImportOptions): Promise<ImportResult
     namespace: options.apply?.namespace,
     requiredApiVersions: archive.bundle?.routingApiVersions ?? [],
     fieldManager: 'shipline',
+    forceConflicts: options.apply?.forceConflicts ?? false,
     log,
   };
   const kube = options.apply && objects.length > 0 ? await options.apply.kube() : undefined;

@@ -47,7 +47,7 @@ async function credentialsFor(registry: string, options: { username?: string; pa
 
 interface CreateFlags { oci?: string[]; image?: string[]; manifests?: string[]; output?: string; dockerArchives?: boolean; routingApiVersion?: string[]; json?: boolean }
 interface ImportFlags {
-  registry: string; insecure?: boolean; image?: string; apply?: boolean; kubeconfig?: string; context?: string; namespace?: string;
+  registry: string; insecure?: boolean; image?: string; apply?: boolean; forceConflicts?: boolean; kubeconfig?: string; context?: string; namespace?: string;
   username?: string; passwordStdin?: boolean; force?: boolean; mountFrom?: string[]; concurrency?: number; retries?: number; manifestsOut?: string; json?: boolean;
 }
 
@@ -101,6 +101,7 @@ export function registerBundleCommands(program: Command): void {
     .option('--insecure', 'plain HTTP (default for 127.0.0.1 and localhost)')
     .option('--image <repo:tag>', 'where the image goes (required for an OCI layout tarball)')
     .option('--apply', 'server-side apply the rewritten manifests')
+    .option('--force-conflicts', 'with --apply: take over fields owned by other managers')
     .option('--kubeconfig <file>', 'kubeconfig for --apply')
     .option('--context <name>', 'kube context for --apply')
     .option('--namespace <ns>', 'namespace for namespaced objects that name none')
@@ -127,7 +128,7 @@ export function registerBundleCommands(program: Command): void {
         retry: { attempts: flags.retries },
         manifestsOut: flags.manifestsOut,
         apply: flags.apply
-          ? { kube: async () => (await import('../../pipelines/adapters/kube.js')).KubeClient.load(flags.kubeconfig, flags.context), namespace: flags.namespace }
+          ? { kube: async () => (await import('../../pipelines/adapters/kube.js')).KubeClient.load(flags.kubeconfig, flags.context), namespace: flags.namespace, forceConflicts: flags.forceConflicts }
           : undefined,
         log,
       });

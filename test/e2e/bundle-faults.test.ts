@@ -100,6 +100,28 @@ describe('bundle import with a corrupted blob', () => {
   });
 });
 
+describe('bundle import with a corrupted blob the registry already holds', () => {
+  it('reads and checks that blob too: exit 2, no new tag, the old tag untouched', async () => {
+    const good = await shipline(['bundle', 'import', bundle(), '--image', 'air/present:1', '--registry', registry.address]);
+    expect(good.exitCode, good.stderr).toBe(0);
+    const bad = join(dir, 'corrupt-present.bundle.tar');
+    copyFileSync(bundle(), bad);
+    const layer = image.layerDigests[0]!;
+    const entry = (await indexTar(bad)).files.get(`oci/blobs/sha256/${layer.slice(7)}`)!;
+    const fd = openSync(bad, 'r+');
+    writeSync(fd, Buffer.from([0xff]), 0, 1, entry.offset + 100);
+    // Into the same repository under a new tag: every blob is present, nothing is uploaded.
+    const res = await shipline(['bundle', 'import', bad, '--image', 'air/present:2', '--registry', registry.address]);
+    expect(res.exitCode, res.stderr).toBe(2);
+    expect(res.stderr).toContain(`blob ${layer} (${bad}: oci/blobs/sha256/${layer.slice(7)}) does not match its digest`);
+    await expectNothingTagged('air/present', '2');
+    // Under the tag that already names it: still refused, not reported as done.
+    const again = await shipline(['bundle', 'import', bad, '--image', 'air/present:1', '--registry', registry.address]);
+    expect(again.exitCode, again.stderr).toBe(2);
+    expect(await new RegistryClient(registry.address).manifestDigest('air/present', '1')).toBe(image.indexDigest);
+  });
+});
+
 describe('bundle import when the registry dies mid-import', () => {
   it('fails with exit 1, leaves the tag absent, and a re-run uploads only what is missing', async () => {
     const big = await writeSyntheticOci(join(dir, 'big.tar'), { platforms: ['linux/amd64', 'linux/arm64'], layersPerPlatform: 3, layerSize: 24 << 20, seed: `kill-${Date.now()}` });
