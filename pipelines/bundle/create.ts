@@ -1,6 +1,6 @@
 // `bundle create`: the single entry that writes a bundle from OCI layout tarballs and
 // rendered manifests (used by the CLI flags and by builds that produce those inputs).
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
@@ -9,6 +9,8 @@ import { pack as tarPack, type Pack } from 'tar-stream';
 import { DigestCheck } from '../adapters/registry/digest-check.js';
 import { InputError } from '../errors.js';
 import { bundleJsonName, serializeBundleJson, type BundleJson } from './bundle-json.js';
+import { signatureName } from './names.js';
+import { keyFingerprint, signPayload } from './signing.js';
 import type { ArchiveEntry } from './docker-archive.js';
 import { readOciTarball } from './layout-source.js';
 import { blobPath } from './oci-layout.js';
@@ -23,6 +25,8 @@ export interface CreateBundleOptions {
   toolVersion: string;
   dockerArchives?: boolean;
   output: string;
+  /** ECDSA P-256 private key: bundle.json is signed with it (bundle.json.sig, cosign's format). */
+  signKey?: KeyObject;
   log?: (line: string) => void;
 }
 
@@ -97,8 +101,14 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
       else if (source.kind === 'blob') await writeEntry(pack, entry.path, entry.size, blobStream(sources, source.imageIndex, source.digest, entry.size));
       else bundle.files[entry.path] = { sha256: await writeDockerArchive(pack, entry, sources, source.imageIndex, source.entries), size: entry.size };
     }
+    if (options.signKey) bundle.signer = { keyFingerprint: keyFingerprint(options.signKey), algorithm: 'ecdsa-p256-sha256' };
     const json = serializeBundleJson(bundle);
     await writeEntry(pack, bundleJsonName, json.length, json);
+    if (options.signKey) {
+      const signature = Buffer.from(signPayload(json, options.signKey));
+      await writeEntry(pack, signatureName, signature.length, signature);
+      log(`signed ${bundleJsonName} with key ${bundle.signer!.keyFingerprint}`);
+    }
     pack.finalize();
     await file;
     await rename(partial, options.output);
