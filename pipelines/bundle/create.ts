@@ -9,6 +9,8 @@ import { pack as tarPack, type Pack } from 'tar-stream';
 import { DigestCheck } from '../adapters/registry/digest-check.js';
 import { InputError } from '../errors.js';
 import { bundleJsonName, serializeBundleJson, type BundleJson } from './bundle-json.js';
+import { FrameWriter } from './frame-writer.js';
+import type { Compression } from './frames.js';
 import { signatureName } from './names.js';
 import { keyFingerprint, signPayload } from './signing.js';
 import type { ArchiveEntry } from './docker-archive.js';
@@ -25,6 +27,8 @@ export interface CreateBundleOptions {
   toolVersion: string;
   dockerArchives?: boolean;
   output: string;
+  /** zstd or gzip frames (seekable, see frames.ts), or a plain tar; default zstd. */
+  compression?: Compression | 'none';
   /** ECDSA P-256 private key: bundle.json is signed with it (bundle.json.sig, cosign's format). */
   signKey?: KeyObject;
   log?: (line: string) => void;
@@ -93,7 +97,8 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
   const bundle = plan.bundle;
   const partial = `${options.output}.partial`;
   const pack = tarPack();
-  const file = pipeline(pack, createWriteStream(partial));
+  const compression = options.compression ?? 'zstd';
+  const file = compression === 'none' ? pipeline(pack, createWriteStream(partial)) : pipeline(pack, new FrameWriter(compression), createWriteStream(partial));
   try {
     for (const entry of plan.entries) {
       const source = entry.source;
@@ -119,6 +124,6 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
     throw error;
   }
   const size = (await stat(options.output)).size;
-  log(`wrote ${options.output} (${(size / 1e6).toFixed(1)} MB, ${Object.keys(bundle.files).length + 1} files)`);
+  log(`wrote ${options.output} (${(size / 1e6).toFixed(1)} MB${compression === 'none' ? '' : ` ${compression}-compressed`}, ${Object.keys(bundle.files).length + 1} files)`);
   return { output: options.output, size, bundle };
 }

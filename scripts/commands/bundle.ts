@@ -1,4 +1,4 @@
-// `bundle create | verify | import`: air-gapped releases in one file.
+// `bundle create | verify | inspect | import`: air-gapped releases in one file.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../pipelines/project-root.js';
@@ -47,7 +47,7 @@ async function credentialsFor(registry: string, options: { username?: string; pa
 
 interface CreateFlags {
   oci?: string[]; image?: string[]; manifests?: string[]; output?: string; dockerArchives?: boolean; routingApiVersion?: string[]; json?: boolean;
-  signKey?: string; signPasswordStdin?: boolean;
+  signKey?: string; signPasswordStdin?: boolean; compress: string;
 }
 
 /** The password of an encrypted signing key: standard input, or an environment variable; never a flag. */
@@ -85,8 +85,12 @@ export function registerBundleCommands(program: Command): void {
     .option('--docker-archives', 'also write a `docker load`-able tar per platform')
     .option('--sign-key <pem>', 'sign bundle.json with this ECDSA P-256 private key (PEM, or a cosign key file)')
     .option('--sign-password-stdin', 'read the password of an encrypted --sign-key from standard input (or set SHIPLINE_KEY_PASSWORD)')
+    .option('--compress <zstd|gzip|none>', 'compress the bundle (seekable frames: verify and import read it without unpacking)', 'zstd')
     .option('--json', 'print bundle.json')
     .action(async (flags: CreateFlags) => {
+      if (!['zstd', 'gzip', 'none'].includes(flags.compress)) {
+        throw new InputError(`--compress ${flags.compress}: expected zstd, gzip or none`, { hint: 'zstd is the default; none writes a plain tar' });
+      }
       const oci = flags.oci ?? [];
       const names = flags.image ?? [];
       if (oci.length === 0 || oci.length !== names.length) {
@@ -98,7 +102,8 @@ export function registerBundleCommands(program: Command): void {
       // The key is read (and its password checked) before anything is written.
       const signKey = flags.signKey ? await (await import('../../pipelines/bundle/signing.js')).loadSigningKey(flags.signKey, keyPassword(flags.signPasswordStdin)) : undefined;
       const inputs = await readManifestInputs(flags.manifests ?? []);
-      const output = flags.output ?? `${names[0]!.replace(/[^\w.-]+/g, '_')}.bundle.tar`;
+      const suffix = { zstd: '.zst', gzip: '.gz', none: '' }[flags.compress as 'zstd' | 'gzip' | 'none'];
+      const output = flags.output ?? `${names[0]!.replace(/[^\w.-]+/g, '_')}.bundle.tar${suffix}`;
       const created = await createBundle({
         images: oci.map((file, i) => ({ name: names[i]!, ociLayoutTar: file })),
         manifests: inputs.manifests,
@@ -106,6 +111,7 @@ export function registerBundleCommands(program: Command): void {
         toolVersion: toolVersion(),
         dockerArchives: flags.dockerArchives,
         signKey,
+        compression: flags.compress as 'zstd' | 'gzip' | 'none',
         output,
         log,
       });
@@ -120,6 +126,21 @@ export function registerBundleCommands(program: Command): void {
       const { describeArchive, verifyBundle } = await import('../../pipelines/bundle/verify.js');
       const report = await verifyBundle(file, { key: await publicKey(flags.key) });
       process.stdout.write(`${describeArchive(report).join('\n')}\n`);
+    });
+  bundle
+    .command('inspect')
+    .description('list what a bundle holds (images, platforms, digests, sizes, manifests, signer, compression, dependencies) without unpacking it')
+    .argument('<file>')
+    .option('--json', 'machine-readable')
+    .option('--export-signature <dir>', 'write DIR/payload and DIR/signature for `cosign verify-blob --key PUB --signature DIR/signature DIR/payload`')
+    .action(async (file: string, flags: { json?: boolean; exportSignature?: string }) => {
+      const { describeInspection, exportSignature, inspectBundle } = await import('../../pipelines/bundle/inspect.js');
+      const { inspection, archive } = await inspectBundle(file);
+      if (flags.exportSignature) {
+        const written = await exportSignature(archive, flags.exportSignature);
+        log(`wrote ${written.payload} and ${written.signature}`);
+      }
+      process.stdout.write(flags.json ? `${JSON.stringify(inspection, null, 2)}\n` : `${describeInspection(inspection).join('\n')}\n`);
     });
   bundle
     .command('import')
