@@ -27,7 +27,7 @@ export interface CreateBundleOptions {
   toolVersion: string;
   dockerArchives?: boolean;
   output: string;
-  /** zstd or gzip frames (seekable, see frames.ts), or a plain tar; default zstd. */
+  /** zstd or gzip frames (seekable, see frames.ts), or a plain tar (the default here; the CLI defaults to zstd). */
   compression?: Compression | 'none';
   /** ECDSA P-256 private key: bundle.json is signed with it (bundle.json.sig, cosign's format). */
   signKey?: KeyObject;
@@ -97,7 +97,7 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
   const bundle = plan.bundle;
   const partial = `${options.output}.partial`;
   const pack = tarPack();
-  const compression = options.compression ?? 'zstd';
+  const compression = options.compression ?? 'none';
   const file = compression === 'none' ? pipeline(pack, createWriteStream(partial)) : pipeline(pack, new FrameWriter(compression), createWriteStream(partial));
   try {
     for (const entry of plan.entries) {

@@ -6,6 +6,8 @@ export const versions = {
   buildkit: 'v0.34.2',
   buildx: 'v0.38.2',
   kubernetes: 'v1.34.4',
+  /** cosign, for the signed-bundle interop tests (not a part of the running stack). */
+  cosign: 'v3.1.3',
   /** Bumped whenever the base image recipe changes. */
   baseImage: 'musl-1',
   /** Tag of the pause image built from Kubernetes' own pause.c. */
@@ -50,6 +52,7 @@ export const paths = {
   kubeApiserver: () =>
     join(cacheDir(), 'tools', `kube-apiserver-${versions.kubernetes}`, 'kube-apiserver'),
   pki: () => join(cacheDir(), 'stack', 'pki'),
+  cosign: () => join(cacheDir(), 'tools', `cosign-${versions.cosign}`, 'cosign'),
   kubeNodeTool: (name: 'kube-controller-manager' | 'kube-scheduler' | 'kubelet') =>
     join(cacheDir(), 'tools', `kube-node-${versions.kubernetes}`, name),
 };

@@ -26,7 +26,7 @@ async function expectNothingTagged(repository: string, tag: string) {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shipline-faults-'));
   image = await writeSyntheticOci(join(dir, 'small.tar'), { platforms: ['linux/amd64', 'linux/arm64'], layersPerPlatform: 2, layerSize: 1 << 20, seed: `faults-${Date.now()}` });
-  const created = await shipline(['bundle', 'create', '--oci', image.file, '--image', 'air/faults:1', '-o', bundle()]);
+  const created = await shipline(['bundle', 'create', '--oci', image.file, '--image', 'air/faults:1', '-o', bundle(), '--compress', 'none']);
   expect(created.exitCode, created.stderr).toBe(0);
   registry = await RegistryInstance.start();
 });

@@ -45,7 +45,7 @@ beforeAll(async () => {
     locked: writeKeyPair('locked', 'p256', 'correct horse'),
   };
   image = await writeSyntheticOci(at('small.tar'), { platforms: ['linux/amd64', 'linux/arm64'], layersPerPlatform: 2, layerSize: 1 << 20, seed: `signing-${Date.now()}` });
-  const created = await shipline(['bundle', 'create', '--oci', image.file, '--image', 'air/signed:1', '--sign-key', keys.good.key, '-o', signed()]);
+  const created = await shipline(['bundle', 'create', '--oci', image.file, '--image', 'air/signed:1', '--sign-key', keys.good.key, '-o', signed(), '--compress', 'none']);
   expect(created.exitCode, created.stderr).toBe(0);
   registry = await RegistryInstance.start();
 });
@@ -130,7 +130,7 @@ describe('bundle import --key refuses, with exit 3 and nothing pushed', () => {
 
   it('a signature over different content (another bundle\'s signature)', async () => {
     const other = at('other-signed.bundle.tar');
-    const created = await shipline(['bundle', 'create', '--oci', image.file, '--image', 'air/other:1', '--sign-key', keys.good.key, '-o', other]);
+    const created = await shipline(['bundle', 'create', '--oci', image.file, '--image', 'air/other:1', '--sign-key', keys.good.key, '-o', other, '--compress', 'none']);
     expect(created.exitCode, created.stderr).toBe(0);
     const { readTar } = await import('../support/tar.js');
     const otherSignature = (await readTar(other)).get('bundle.json.sig')!;
