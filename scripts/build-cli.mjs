@@ -22,8 +22,9 @@ export async function buildCli(stamp) {
     target: 'node20',
     // Dependencies are bundled too: one parsed file loads far faster than hundreds of
     // modules (the Kubernetes client: 0.14 s instead of 0.66 s). dockerode stays out for
-    // its optional native ssh2 parts.
-    external: ['dockerode', 'ssh2', 'cpu-features', 'esbuild'],
+    // its optional native ssh2 parts; the zstd WebAssembly package loads its .wasm file
+    // from beside its own code.
+    external: ['dockerode', 'ssh2', 'cpu-features', 'esbuild', '@bokuweb/zstd-wasm'],
     banner: { js: "import { createRequire as __shiplineRequire } from 'node:module'; const require = __shiplineRequire(import.meta.url);" },
     logLevel: 'error',
   });

@@ -6,7 +6,6 @@ import type { SourcedObject } from '../cluster/documents.js';
 import { PreconditionError } from '../errors.js';
 import type { KubeDoc } from './manifest-docs.js';
 
-
 const kindOrder = ['Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'Secret', 'ConfigMap', 'Service', 'Deployment', 'StatefulSet', 'DaemonSet'];
 
 /** Pure: namespaces and CRDs first, workloads next, routing (and anything else) last; stable otherwise. */
@@ -22,6 +21,8 @@ export interface ApplyOptions {
   namespace?: string;
   requiredApiVersions: string[];
   fieldManager: string;
+  /** Take over fields owned by other managers (`--force-conflicts`), as `shipline apply` does; off by default. */
+  forceConflicts: boolean;
   log: (line: string) => void;
 }
 
@@ -35,12 +36,12 @@ export async function prepareApply(kube: KubeClient, docs: readonly KubeDoc[], o
     });
   }
   const objects = applyOrder(docs).map((doc, i): SourcedObject => ({ object: doc as KubeObject, file: 'bundle manifests', doc: i + 1 }));
-  await applyObjects(kube, objects, { fieldManager: options.fieldManager, namespace: options.namespace ?? 'default', force: true, dryRun: true });
+  await applyObjects(kube, objects, { fieldManager: options.fieldManager, namespace: options.namespace ?? 'default', force: options.forceConflicts, dryRun: true });
   return objects;
 }
 
 export async function applyPrepared(kube: KubeClient, objects: readonly SourcedObject[], options: ApplyOptions): Promise<string[]> {
-  const outcomes = await applyObjects(kube, objects, { fieldManager: options.fieldManager, namespace: options.namespace ?? 'default', force: true });
+  const outcomes = await applyObjects(kube, objects, { fieldManager: options.fieldManager, namespace: options.namespace ?? 'default', force: options.forceConflicts });
   return outcomes.map((o) => {
     const name = `${o.object.object.kind}/${o.namespace ? `${o.namespace}/` : ''}${o.object.object.metadata.name}`;
     options.log(`applied ${name} (${o.action})`);

@@ -28,6 +28,21 @@ export const bundleJsonSchema = z.object({
   manifests: z.array(bundlePath),
   routingApiVersions: z.array(z.string()),
   files: z.record(bundlePath, z.object({ sha256: digest, size: z.number().int().nonnegative() })),
+  /** Who signed it: sha256 of the signing key's public half (DER SubjectPublicKeyInfo). */
+  signer: z.object({ keyFingerprint: digest, algorithm: z.literal('ecdsa-p256-sha256') }).optional(),
+  /**
+   * A differential bundle leaves out blobs an earlier bundle (or the site's registry) holds;
+   * import checks the target registry has each of them before pushing anything.
+   */
+  base: z
+    .object({
+      /** The earlier bundle's file name and the sha256 of its bundle.json, or the registry listed. */
+      bundle: z.string().min(1).optional(),
+      bundleJsonSha256: digest.optional(),
+      registry: z.string().min(1).optional(),
+      blobs: z.array(z.object({ digest, size: z.number().int().nonnegative() })),
+    })
+    .optional(),
 });
 
 export type BundleJson = z.infer<typeof bundleJsonSchema>;

@@ -1,6 +1,6 @@
 // `bundle create`: the single entry that writes a bundle from OCI layout tarballs and
 // rendered manifests (used by the CLI flags and by builds that produce those inputs).
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
@@ -9,6 +9,10 @@ import { pack as tarPack, type Pack } from 'tar-stream';
 import { DigestCheck } from '../adapters/registry/digest-check.js';
 import { InputError } from '../errors.js';
 import { bundleJsonName, serializeBundleJson, type BundleJson } from './bundle-json.js';
+import { FrameWriter } from './frame-writer.js';
+import type { Compression } from './frames.js';
+import { signatureName } from './names.js';
+import { keyFingerprint, signPayload } from './signing.js';
 import type { ArchiveEntry } from './docker-archive.js';
 import { readOciTarball } from './layout-source.js';
 import { blobPath } from './oci-layout.js';
@@ -23,6 +27,10 @@ export interface CreateBundleOptions {
   toolVersion: string;
   dockerArchives?: boolean;
   output: string;
+  /** zstd or gzip frames (seekable, see frames.ts), or a plain tar (the default here; the CLI defaults to zstd). */
+  compression?: Compression | 'none';
+  /** ECDSA P-256 private key: bundle.json is signed with it (bundle.json.sig, cosign's format). */
+  signKey?: KeyObject;
   log?: (line: string) => void;
 }
 
@@ -89,7 +97,8 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
   const bundle = plan.bundle;
   const partial = `${options.output}.partial`;
   const pack = tarPack();
-  const file = pipeline(pack, createWriteStream(partial));
+  const compression = options.compression ?? 'none';
+  const file = compression === 'none' ? pipeline(pack, createWriteStream(partial)) : pipeline(pack, new FrameWriter(compression), createWriteStream(partial));
   try {
     for (const entry of plan.entries) {
       const source = entry.source;
@@ -97,8 +106,14 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
       else if (source.kind === 'blob') await writeEntry(pack, entry.path, entry.size, blobStream(sources, source.imageIndex, source.digest, entry.size));
       else bundle.files[entry.path] = { sha256: await writeDockerArchive(pack, entry, sources, source.imageIndex, source.entries), size: entry.size };
     }
+    if (options.signKey) bundle.signer = { keyFingerprint: keyFingerprint(options.signKey), algorithm: 'ecdsa-p256-sha256' };
     const json = serializeBundleJson(bundle);
     await writeEntry(pack, bundleJsonName, json.length, json);
+    if (options.signKey) {
+      const signature = Buffer.from(signPayload(json, options.signKey));
+      await writeEntry(pack, signatureName, signature.length, signature);
+      log(`signed ${bundleJsonName} with key ${bundle.signer!.keyFingerprint}`);
+    }
     pack.finalize();
     await file;
     await rename(partial, options.output);
@@ -109,6 +124,6 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
     throw error;
   }
   const size = (await stat(options.output)).size;
-  log(`wrote ${options.output} (${(size / 1e6).toFixed(1)} MB, ${Object.keys(bundle.files).length + 1} files)`);
+  log(`wrote ${options.output} (${(size / 1e6).toFixed(1)} MB${compression === 'none' ? '' : ` ${compression}-compressed`}, ${Object.keys(bundle.files).length + 1} files)`);
   return { output: options.output, size, bundle };
 }

@@ -1,6 +1,7 @@
 // `bundle import`: pushes a bundle's (or an OCI layout tarball's) images to a registry with
 // shipline's own client, rewrites the manifests' image references to that registry pinned by
 // digest, and optionally server-side applies them. Everything is read and checked first.
+import type { KeyObject } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { RegistryClient, type Credentials, type RetryPolicy } from '../adapters/registry.js';
@@ -8,6 +9,7 @@ import { InputError } from '../errors.js';
 import { applyPrepared, prepareApply, type ApplyOptions } from './apply.js';
 import type { ImageTarget, KubeDoc, Rewrite } from './manifest-docs.js';
 import { openArchive } from './open.js';
+import { checkEveryFile, untrustedUnlessMatching } from './checksums.js';
 import { planPush } from './push-plan.js';
 import { runPush, type PushStats } from './push.js';
 import { parseImageName, parseImageRef, plainRepository } from './refs.js';
@@ -20,6 +22,8 @@ export interface ImportOptions {
   /** REPOSITORY:TAG: required for a plain OCI layout tarball; renames a one-image bundle. */
   image?: string;
   credentials?: Credentials;
+  /** Public key that must have signed the bundle: checked, with every file, before the first push. */
+  key?: KeyObject;
   force?: boolean;
   /** Repositories of the target registry to mount blobs from when it already holds them. */
   mountFrom?: string[];
@@ -28,7 +32,7 @@ export interface ImportOptions {
   /** Write the rewritten manifests here. */
   manifestsOut?: string;
   /** Apply the rewritten manifests through this (lazy, so plain imports never load a kube client). */
-  apply?: { kube: () => Promise<import('../adapters/kube.js').KubeClient>; namespace?: string };
+  apply?: { kube: () => Promise<import('../adapters/kube.js').KubeClient>; namespace?: string; forceConflicts?: boolean };
   log?: (line: string) => void;
 }
 
@@ -42,7 +46,13 @@ export interface ImportResult {
 
 export async function importBundle(options: ImportOptions): Promise<ImportResult> {
   const log = options.log ?? (() => undefined);
-  const archive = await openArchive(options.file, options.image);
+  const archive = await untrustedUnlessMatching(options.key, options.file, async () => {
+    const opened = await openArchive(options.file, options.image, { key: options.key });
+    // A signed bundle is checked whole before anything is pushed.
+    if (options.key) await checkEveryFile(opened);
+    return opened;
+  });
+  if (options.key) log(`signature and every checksum of ${options.file} check out`);
   if (archive.kind === 'oci-layout' && !options.image) {
     throw new InputError(`${options.file} is an OCI layout tarball, not a bundle: it needs a name`, { hint: 'pass --image REPOSITORY:TAG, e.g. --image modco/link:20240126' });
   }
@@ -80,6 +90,7 @@ export async function importBundle(options: ImportOptions): Promise<ImportResult
     namespace: options.apply?.namespace,
     requiredApiVersions: archive.bundle?.routingApiVersions ?? [],
     fieldManager: 'shipline',
+    forceConflicts: options.apply?.forceConflicts ?? false,
     log,
   };
   const kube = options.apply && objects.length > 0 ? await options.apply.kube() : undefined;

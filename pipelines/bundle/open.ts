@@ -3,7 +3,8 @@
 import { InputError } from '../errors.js';
 import { sha256 } from '../adapters/registry.js';
 import type { BundleJson } from './bundle-json.js';
-import { bundleJsonName } from './names.js';
+import type { KeyObject } from 'node:crypto';
+import { bundleJsonName, signatureName } from './names.js';
 import { stripInline, tarLayoutReader } from './layout-source.js';
 import { blobPath, layoutRoot, readLayoutImage, withInlineRoot, type LayoutImage } from './oci-layout.js';
 import { parseImageName, plainRepository } from './refs.js';
@@ -24,6 +25,14 @@ export interface OpenedArchive {
   bundle?: BundleJson;
   images: OpenedImage[];
   manifests: { path: string; text: string }[];
+  /** bundle.json as stored (the signed payload) and its signature, if any. */
+  bundleJsonRaw?: Buffer;
+  signature?: Buffer;
+}
+
+export interface OpenOptions {
+  /** Public key that must have signed bundle.json: checked before anything else is read. */
+  key?: KeyObject;
 }
 
 const recreate = 'recreate the bundle with `shipline bundle create`';
@@ -43,11 +52,11 @@ async function checkFileList(index: TarIndex, bundle: BundleJson): Promise<void>
     }
   }
   for (const name of index.files.keys()) {
-    if (name !== bundleJsonName && !bundle.files[name]) throw new InputError(`${where}: ${name} is in the bundle but not listed in ${bundleJsonName}`, { hint: recreate });
+    if (name !== bundleJsonName && name !== signatureName && !bundle.files[name]) throw new InputError(`${where}: ${name} is in the bundle but not listed in ${bundleJsonName}`, { hint: recreate });
   }
 }
 
-async function openBundle(index: TarIndex, raw: Buffer): Promise<OpenedArchive> {
+async function openBundle(index: TarIndex, raw: Buffer, signature: Buffer | undefined): Promise<OpenedArchive> {
   const { parseBundleJson } = await import('./bundle-json.js');
   const bundle = parseBundleJson(raw, index.file);
   await checkFileList(index, bundle);
@@ -72,14 +81,22 @@ async function openBundle(index: TarIndex, raw: Buffer): Promise<OpenedArchive> 
     if (!entry) throw new InputError(`${index.file}: ${bundleJsonName} lists manifest ${path}, which is missing`, { hint: recreate });
     manifests.push({ path, text: (await readEntry(index, entry)).toString('utf8') });
   }
-  return { kind: 'bundle', index, bundle, images, manifests };
+  return { kind: 'bundle', index, bundle, images, manifests, bundleJsonRaw: raw, signature };
 }
 
 /** A bundle, or a plain OCI layout tarball (which then needs `name`, e.g. from --image). */
-export async function openArchive(file: string, name?: string): Promise<OpenedArchive> {
+export async function openArchive(file: string, name?: string, options: OpenOptions = {}): Promise<OpenedArchive> {
   const index = await indexTar(file);
   const bundleEntry = index.files.get(bundleJsonName);
-  if (bundleEntry) return openBundle(index, await readEntry(index, bundleEntry));
+  const signatureEntry = index.files.get(signatureName);
+  const signature = signatureEntry ? await readEntry(index, signatureEntry) : undefined;
+  if (options.key) {
+    const { SignatureError, verifyPayload } = await import('./signing.js');
+    if (!bundleEntry) throw new SignatureError(`${file} is not a signed bundle (it has no ${bundleJsonName})`, { hint: 'only bundles made with `bundle create --sign-key` can be checked with --key' });
+    if (!signature) throw new SignatureError(`${file} is not signed (no ${signatureName})`, { hint: 'ask for a bundle made with `bundle create --sign-key`, or leave out --key if an unsigned bundle is acceptable' });
+    verifyPayload(await readEntry(index, bundleEntry), signature, options.key, `${file}: ${signatureName}`);
+  }
+  if (bundleEntry) return openBundle(index, await readEntry(index, bundleEntry), signature);
   const reader = tarLayoutReader(index, '');
   const root = await layoutRoot(reader);
   const ref = name ? parseImageName(name, '--image') : undefined;

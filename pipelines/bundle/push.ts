@@ -1,7 +1,11 @@
 // Runs a push plan through the registry client: HEAD everything first (and refuse to move
-// an existing tag), then upload or mount missing blobs in parallel, then child manifests,
-// and the tags last, so a tag never names an incomplete image.
+// an existing tag), then upload or mount missing blobs in parallel while every other blob
+// is read and checked against its digest, then child manifests, and the tags last, so a
+// tag never names an incomplete image or one whose bundle bytes do not match.
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { RegistryClient } from '../adapters/registry.js';
+import { DigestCheck } from '../adapters/registry/digest-check.js';
 import { PreconditionError } from '../errors.js';
 import { manifestMediaType, type BlobTask, type PushPlan } from './push-plan.js';
 import { mapLimit } from '../pool.js';
@@ -27,6 +31,16 @@ export interface PushStats {
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
+/**
+ * Reads a blob the registry already holds from the tar and checks it against its digest:
+ * a bundle whose bytes do not match its checksums is never imported, even when nothing
+ * of it needs uploading.
+ */
+async function checkBlob(tar: TarIndex, b: BlobTask): Promise<void> {
+  const entry = tar.files.get(b.path)!;
+  await pipeline(openEntry(tar, entry), new DigestCheck(b.digest, b.size, `${tar.file}: ${b.path}`), new Writable({ write: (_c, _e, cb) => cb() }));
+}
+
 export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushPlan, options: PushOptions): Promise<PushStats> {
   const stats: PushStats = { blobsUploaded: 0, bytesUploaded: 0, blobsPresent: 0, blobsMounted: 0, manifestsPut: 0, tagsWritten: 0 };
   const heads = options.concurrency * 2;
@@ -42,6 +56,7 @@ export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushP
   }
   const pending = plan.tags.filter((t, i) => tagState[i] !== t.manifest.descriptor.digest);
   if (pending.length === 0) {
+    await mapLimit(plan.blobs, options.concurrency, (b) => checkBlob(tar, b));
     stats.blobsPresent = plan.blobs.length;
     options.log('every image is already present under its tag');
     return stats;
@@ -66,15 +81,19 @@ export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushP
     // Mount from a target repository first: it is the one the tag will live with.
     have.sort((x, y) => Number(sources.includes(x)) - Number(sources.includes(y)));
     stats.blobsPresent += b.repositories.length - missing.length;
+    let checked = false;
     for (const repository of missing) {
       const from = have[0];
       if (from && (await client.mountBlob(repository, b.digest, from))) {
         stats.blobsMounted++;
       } else {
         await upload(b, repository);
+        checked = true;
       }
       have.push(repository);
     }
+    // An upload checks the digest on the way; a blob only found or mounted is read here.
+    if (!checked) await checkBlob(tar, b);
   });
 
   const manifestState = await mapLimit(plan.manifests, heads, (m) => client.manifestDigest(m.repository, m.reference));

@@ -1,9 +1,12 @@
-// Random access to the files of an uncompressed tar: one pass over the headers (seeking
-// past the data), then any entry can be read, or streamed, by offset, several at a time.
+// Random access to the files of a tar, uncompressed or a compressed bundle (through its
+// frame table): one pass over the headers (seeking past the data), then any entry can be
+// read, or streamed, by offset, several at a time.
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
+import { openFramed, readRange, streamRange, type FramedFile } from './framed-file.js';
+import type { Compression } from './frames.js';
 import { block, entryType, isZeroBlock, padded, parseHeader, parsePax, type TarEntryType } from './tar-header.js';
 import { assertSafeEntries, normalizeEntryName } from './tar-safety.js';
 
@@ -21,11 +24,14 @@ export interface TarIndex {
   entries: TarEntry[];
   /** Regular files by normalized name. */
   files: Map<string, TarEntry>;
+  /** Set for a compressed bundle: offsets are then in the uncompressed tar. */
+  compression?: Compression;
+  framed?: FramedFile;
 }
 
 const truncatedHint = 'the file was cut short (an interrupted copy or download?); copy it again and compare its sha256';
 
-async function readAt(fh: FileHandle, offset: number, length: number): Promise<Buffer> {
+async function readPlain(fh: FileHandle, offset: number, length: number): Promise<Buffer> {
   const buf = Buffer.alloc(length);
   const { bytesRead } = await fh.read(buf, 0, length, offset);
   return buf.subarray(0, bytesRead);
@@ -42,7 +48,9 @@ export async function indexTar(file: string): Promise<TarIndex> {
     });
   }
   try {
-    const fileSize = (await fh.stat()).size;
+    const framed = await openFramed(file, fh, (await fh.stat()).size);
+    const fileSize = framed ? framed.table.size : (await fh.stat()).size;
+    const readAt = framed ? (_fh: FileHandle, offset: number, length: number) => readRange(framed, offset, length) : readPlain;
     const entries: TarEntry[] = [];
     let pos = 0;
     let pax: Record<string, string> = {};
@@ -88,7 +96,7 @@ export async function indexTar(file: string): Promise<TarIndex> {
     assertSafeEntries(file, entries);
     const files = new Map<string, TarEntry>();
     for (const entry of entries) if (entry.type === 'file') files.set(normalizeEntryName(entry.name), entry);
-    return { file, entries, files };
+    return { file, entries, files, ...(framed ? { compression: framed.compression, framed } : {}) };
   } finally {
     await fh.close();
   }
@@ -97,14 +105,16 @@ export async function indexTar(file: string): Promise<TarIndex> {
 /** The data of one entry as a stream (256 KiB reads: larger ones grow the RSS, not the speed). */
 export function openEntry(index: TarIndex, entry: TarEntry): Readable {
   if (entry.size === 0) return Readable.from([]);
+  if (index.framed) return streamRange(index.framed, entry.offset, entry.size);
   return createReadStream(index.file, { start: entry.offset, end: entry.offset + entry.size - 1, highWaterMark: 256 * 1024 });
 }
 
 /** The whole data of a small entry (manifests, configs, bundle.json). */
 export async function readEntry(index: TarIndex, entry: TarEntry): Promise<Buffer> {
+  if (index.framed) return readRange(index.framed, entry.offset, entry.size);
   const fh = await open(index.file, 'r');
   try {
-    return await readAt(fh, entry.offset, entry.size);
+    return await readPlain(fh, entry.offset, entry.size);
   } finally {
     await fh.close();
   }

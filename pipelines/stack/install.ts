@@ -100,7 +100,7 @@ export async function goModuleDir(moduleAtVersion: string, cwd: string): Promise
   return dir;
 }
 
-export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver' | 'kube-node' | 'coredns' | 'traefik';
+export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver' | 'kube-node' | 'coredns' | 'traefik' | 'cosign';
 
 /** Where the stack reports what it is doing during a long start (set by stackUp). */
 let progress: (line: string) => void = () => undefined;
@@ -125,6 +125,7 @@ export async function buildGoTool(tool: GoTool): Promise<void> {
       KUBERNETES_VERSION: versions.kubernetes,
       COREDNS_VERSION: versions.coredns,
       TRAEFIK_VERSION: versions.traefik,
+      COSIGN_VERSION: versions.cosign,
     },
     timeoutMs: 45 * 60_000,
   }).catch((error: unknown) => {

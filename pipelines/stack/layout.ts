@@ -8,6 +8,8 @@ export const versions = {
   kubernetes: 'v1.34.4',
   coredns: 'v1.15.0',
   traefik: 'v3.6.12',
+  /** cosign, for the signed-bundle interop tests (not a part of the running stack). */
+  cosign: 'v3.1.3',
   /** Bumped whenever the base image recipe changes. */
   baseImage: 'musl-1',
   /** Tag of the pause image built from Kubernetes' own pause.c. */
@@ -93,6 +95,7 @@ export const paths = {
   kubeApiserver: () =>
     join(cacheDir(), 'tools', `kube-apiserver-${versions.kubernetes}`, 'kube-apiserver'),
   pki: () => join(cacheDir(), 'stack', 'pki'),
+  cosign: () => join(cacheDir(), 'tools', `cosign-${versions.cosign}`, 'cosign'),
   coredns: () => join(cacheDir(), 'tools', `coredns-${versions.coredns}`, 'coredns'),
   traefik: () => join(cacheDir(), 'tools', `traefik-${versions.traefik}`, 'traefik'),
   kubeNodeTool: (name: 'kube-controller-manager' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'kubectl') =>

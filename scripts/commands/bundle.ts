@@ -1,4 +1,4 @@
-// `bundle create | verify | import`: air-gapped releases in one file.
+// `bundle create | verify | inspect | import`: air-gapped releases in one file.
 import { toolVersion } from '../../pipelines/version.js';
 import type { Command } from 'commander';
 import type { Credentials } from '../../pipelines/adapters/registry/credentials.js';
@@ -42,10 +42,31 @@ async function credentialsFor(registry: string, options: { username?: string; pa
   return readDockerCredentials(registry);
 }
 
-interface CreateFlags { oci?: string[]; image?: string[]; manifests?: string[]; output?: string; dockerArchives?: boolean; routingApiVersion?: string[]; json?: boolean }
+interface CreateFlags {
+  oci?: string[]; image?: string[]; manifests?: string[]; output?: string; dockerArchives?: boolean; routingApiVersion?: string[]; json?: boolean;
+  signKey?: string; signPasswordStdin?: boolean; compress: string;
+}
+
+/** The password of an encrypted signing key: standard input, or an environment variable; never a flag. */
+function keyPassword(stdin: boolean | undefined): import('../../pipelines/bundle/signing.js').KeyPassword | undefined {
+  if (stdin) {
+    let read: Promise<string> | undefined;
+    return { source: 'standard input', read: () => (read ??= readStdin()) };
+  }
+  for (const name of ['SHIPLINE_KEY_PASSWORD', 'COSIGN_PASSWORD']) {
+    const value = process.env[name];
+    if (value !== undefined) return { source: `$${name}`, read: () => Promise.resolve(value) };
+  }
+  return undefined;
+}
+
+async function publicKey(file: string | undefined) {
+  return file ? (await import('../../pipelines/bundle/signing.js')).loadPublicKey(file) : undefined;
+}
 interface ImportFlags {
-  registry: string; insecure?: boolean; image?: string; apply?: boolean; kubeconfig?: string; context?: string; namespace?: string;
+  registry: string; insecure?: boolean; image?: string; apply?: boolean; forceConflicts?: boolean; kubeconfig?: string; context?: string; namespace?: string;
   username?: string; passwordStdin?: boolean; force?: boolean; mountFrom?: string[]; concurrency?: number; retries?: number; manifestsOut?: string; json?: boolean;
+  key?: string;
 }
 
 export function registerBundleCommands(program: Command): void {
@@ -59,8 +80,14 @@ export function registerBundleCommands(program: Command): void {
     .option('--routing-api-version <v>', 'routing API version the manifests assume (default: read from them)', collect)
     .option('-o, --output <file>', 'bundle to write (default: <image>.bundle.tar)')
     .option('--docker-archives', 'also write a `docker load`-able tar per platform')
+    .option('--sign-key <pem>', 'sign bundle.json with this ECDSA P-256 private key (PEM, or a cosign key file)')
+    .option('--sign-password-stdin', 'read the password of an encrypted --sign-key from standard input (or set SHIPLINE_KEY_PASSWORD)')
+    .option('--compress <zstd|gzip|none>', 'compress the bundle (seekable frames: verify and import read it without unpacking)', 'zstd')
     .option('--json', 'print bundle.json')
     .action(async (flags: CreateFlags) => {
+      if (!['zstd', 'gzip', 'none'].includes(flags.compress)) {
+        throw new InputError(`--compress ${flags.compress}: expected zstd, gzip or none`, { hint: 'zstd is the default; none writes a plain tar' });
+      }
       const oci = flags.oci ?? [];
       const names = flags.image ?? [];
       if (oci.length === 0 || oci.length !== names.length) {
@@ -68,14 +95,20 @@ export function registerBundleCommands(program: Command): void {
       }
       const { readManifestInputs } = await import('../../pipelines/bundle/manifest-files.js');
       const { createBundle } = await import('../../pipelines/bundle/create.js');
+      if (flags.signPasswordStdin && !flags.signKey) throw new InputError('--sign-password-stdin needs --sign-key');
+      // The key is read (and its password checked) before anything is written.
+      const signKey = flags.signKey ? await (await import('../../pipelines/bundle/signing.js')).loadSigningKey(flags.signKey, keyPassword(flags.signPasswordStdin)) : undefined;
       const inputs = await readManifestInputs(flags.manifests ?? []);
-      const output = flags.output ?? `${names[0]!.replace(/[^\w.-]+/g, '_')}.bundle.tar`;
+      const suffix = { zstd: '.zst', gzip: '.gz', none: '' }[flags.compress as 'zstd' | 'gzip' | 'none'];
+      const output = flags.output ?? `${names[0]!.replace(/[^\w.-]+/g, '_')}.bundle.tar${suffix}`;
       const created = await createBundle({
         images: oci.map((file, i) => ({ name: names[i]!, ociLayoutTar: file })),
         manifests: inputs.manifests,
         routingApiVersions: flags.routingApiVersion ?? inputs.routingApiVersions,
         toolVersion: toolVersion(),
         dockerArchives: flags.dockerArchives,
+        signKey,
+        compression: flags.compress as 'zstd' | 'gzip' | 'none',
         output,
         log,
       });
@@ -85,10 +118,26 @@ export function registerBundleCommands(program: Command): void {
     .command('verify')
     .description('check every checksum and digest of a bundle or OCI layout tarball, offline, and print its contents')
     .argument('<file>')
-    .action(async (file: string) => {
+    .option('--key <pem>', 'public key (e.g. cosign.pub) that must have signed the bundle; unsigned or changed bundles exit 3')
+    .action(async (file: string, flags: { key?: string }) => {
       const { describeArchive, verifyBundle } = await import('../../pipelines/bundle/verify.js');
-      const report = await verifyBundle(file);
+      const report = await verifyBundle(file, { key: await publicKey(flags.key) });
       process.stdout.write(`${describeArchive(report).join('\n')}\n`);
+    });
+  bundle
+    .command('inspect')
+    .description('list what a bundle holds (images, platforms, digests, sizes, manifests, signer, compression, dependencies) without unpacking it')
+    .argument('<file>')
+    .option('--json', 'machine-readable')
+    .option('--export-signature <dir>', 'write DIR/payload and DIR/signature for `cosign verify-blob --key PUB --signature DIR/signature DIR/payload`')
+    .action(async (file: string, flags: { json?: boolean; exportSignature?: string }) => {
+      const { describeInspection, exportSignature, inspectBundle } = await import('../../pipelines/bundle/inspect.js');
+      const { inspection, archive } = await inspectBundle(file);
+      if (flags.exportSignature) {
+        const written = await exportSignature(archive, flags.exportSignature);
+        log(`wrote ${written.payload} and ${written.signature}`);
+      }
+      process.stdout.write(flags.json ? `${JSON.stringify(inspection, null, 2)}\n` : `${describeInspection(inspection).join('\n')}\n`);
     });
   bundle
     .command('import')
@@ -97,7 +146,9 @@ export function registerBundleCommands(program: Command): void {
     .requiredOption('--registry <host[:port]>', 'target registry')
     .option('--insecure', 'plain HTTP (default for 127.0.0.1 and localhost)')
     .option('--image <repo:tag>', 'where the image goes (required for an OCI layout tarball)')
+    .option('--key <pem>', 'public key that must have signed the bundle; checked with every file before anything is pushed')
     .option('--apply', 'server-side apply the rewritten manifests')
+    .option('--force-conflicts', 'with --apply: take over fields owned by other managers')
     .option('--kubeconfig <file>', 'kubeconfig for --apply')
     .option('--context <name>', 'kube context for --apply')
     .option('--namespace <ns>', 'namespace for namespaced objects that name none')
@@ -111,11 +162,12 @@ export function registerBundleCommands(program: Command): void {
     .option('--json', 'machine-readable summary')
     .action(async (file: string, flags: ImportFlags) => {
       const registry = checkRegistry(flags.registry);
+      const key = await publicKey(flags.key);
       const credentials = await credentialsFor(registry, flags);
       const started = performance.now();
       const { importBundle } = await import('../../pipelines/bundle/import.js');
       const result = await importBundle({
-        file, registry, credentials,
+        file, registry, credentials, key,
         insecure: flags.insecure,
         image: flags.image,
         force: flags.force,
@@ -124,7 +176,7 @@ export function registerBundleCommands(program: Command): void {
         retry: { attempts: flags.retries },
         manifestsOut: flags.manifestsOut,
         apply: flags.apply
-          ? { kube: async () => (await import('../../pipelines/adapters/kube.js')).KubeClient.load(flags.kubeconfig, flags.context), namespace: flags.namespace }
+          ? { kube: async () => (await import('../../pipelines/adapters/kube.js')).KubeClient.load(flags.kubeconfig, flags.context), namespace: flags.namespace, forceConflicts: flags.forceConflicts }
           : undefined,
         log,
       });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Go programs of the local stack into the shipline cache, pinned by version.
-# Usage: build-go-tools.sh buildkit|buildx|kube-apiserver|kube-node|coredns|traefik
+# Usage: build-go-tools.sh buildkit|buildx|kube-apiserver|kube-node|coredns|traefik|cosign
 # Each build is skipped when its binary is already in the cache.
 set -euo pipefail
 # BUILD_LOG: append the go commands' output there instead of the terminal.
@@ -11,6 +11,7 @@ BUILDX_VERSION=${BUILDX_VERSION:-v0.38.2}
 KUBERNETES_VERSION=${KUBERNETES_VERSION:-v1.34.4}
 COREDNS_VERSION=${COREDNS_VERSION:-v1.15.0}
 TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.12}
+COSIGN_VERSION=${COSIGN_VERSION:-v3.1.3}
 CACHE=${SHIPLINE_CACHE:-$HOME/.cache/shipline}
 TOOLS="$CACHE/tools"
 export CGO_ENABLED=${CGO_ENABLED:-0}
@@ -107,6 +108,17 @@ build_traefik() {
     github.com/traefik/traefik/v3/cmd/traefik
 }
 
+# Signing interop: the bundle tests check shipline's signatures against cosign's own.
+# cosign's go.mod has no replace directives, so a plain `go install` builds it.
+build_cosign() {
+  local dir="$TOOLS/cosign-$COSIGN_VERSION"
+  [[ -x "$dir/cosign" ]] && return 0
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  GOBIN="$dir.tmp" go install -ldflags "$LDFLAGS -X sigs.k8s.io/release-utils/version.gitVersion=$COSIGN_VERSION" \
+    "github.com/sigstore/cosign/v3/cmd/cosign@$COSIGN_VERSION"
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
 case "${1:-}" in
   buildkit) build_buildkit ;;
   buildx) build_buildx ;;
@@ -114,5 +126,6 @@ case "${1:-}" in
   kube-node) build_kube_node ;;
   coredns) build_coredns ;;
   traefik) build_traefik ;;
-  *) echo "usage: $0 buildkit|buildx|kube-apiserver|kube-node|coredns|traefik" >&2; exit 2 ;;
+  cosign) build_cosign ;;
+  *) echo "usage: $0 buildkit|buildx|kube-apiserver|kube-node|coredns|traefik|cosign" >&2; exit 2 ;;
 esac

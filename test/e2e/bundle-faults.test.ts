@@ -26,7 +26,7 @@ async function expectNothingTagged(repository: string, tag: string) {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shipline-faults-'));
   image = await writeSyntheticOci(join(dir, 'small.tar'), { platforms: ['linux/amd64', 'linux/arm64'], layersPerPlatform: 2, layerSize: 1 << 20, seed: `faults-${Date.now()}` });
-  const created = await shipline(['bundle', 'create', '--oci', image.file, '--image', 'air/faults:1', '-o', bundle()]);
+  const created = await shipline(['bundle', 'create', '--oci', image.file, '--image', 'air/faults:1', '-o', bundle(), '--compress', 'none']);
   expect(created.exitCode, created.stderr).toBe(0);
   registry = await RegistryInstance.start();
 });
@@ -97,6 +97,28 @@ describe('bundle import with a corrupted blob', () => {
     const verify = await shipline(['bundle', 'verify', bad]);
     expect(verify.exitCode).toBe(2);
     expect(verify.stderr).toContain(`blob ${layer}`);
+  });
+});
+
+describe('bundle import with a corrupted blob the registry already holds', () => {
+  it('reads and checks that blob too: exit 2, no new tag, the old tag untouched', async () => {
+    const good = await shipline(['bundle', 'import', bundle(), '--image', 'air/present:1', '--registry', registry.address]);
+    expect(good.exitCode, good.stderr).toBe(0);
+    const bad = join(dir, 'corrupt-present.bundle.tar');
+    copyFileSync(bundle(), bad);
+    const layer = image.layerDigests[0]!;
+    const entry = (await indexTar(bad)).files.get(`oci/blobs/sha256/${layer.slice(7)}`)!;
+    const fd = openSync(bad, 'r+');
+    writeSync(fd, Buffer.from([0xff]), 0, 1, entry.offset + 100);
+    // Into the same repository under a new tag: every blob is present, nothing is uploaded.
+    const res = await shipline(['bundle', 'import', bad, '--image', 'air/present:2', '--registry', registry.address]);
+    expect(res.exitCode, res.stderr).toBe(2);
+    expect(res.stderr).toContain(`blob ${layer} (${bad}: oci/blobs/sha256/${layer.slice(7)}) does not match its digest`);
+    await expectNothingTagged('air/present', '2');
+    // Under the tag that already names it: still refused, not reported as done.
+    const again = await shipline(['bundle', 'import', bad, '--image', 'air/present:1', '--registry', registry.address]);
+    expect(again.exitCode, again.stderr).toBe(2);
+    expect(await new RegistryClient(registry.address).manifestDigest('air/present', '1')).toBe(image.indexDigest);
   });
 });
 

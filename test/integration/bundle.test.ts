@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerEngine } from '../../pipelines/adapters/docker.js';
-import { KubeClient } from '../../pipelines/adapters/kube.js';
+import { KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
 import { run } from '../../pipelines/adapters/process.js';
 import { RegistryClient, type ImageIndex } from '../../pipelines/adapters/registry.js';
 import type { BundleJson } from '../../pipelines/bundle/bundle-json.js';
@@ -72,7 +72,7 @@ describe('air-gapped bundle from a real build', () => {
   let bundle: BundleJson;
 
   it('creates one bundle with the OCI layout, the manifests, docker archives and bundle.json', async () => {
-    const created = await shipline(['bundle', 'create', '--oci', ociTar(), '--image', name, '--manifests', join(dir, 'manifests'), '-o', bundleFile(), '--docker-archives', '--json']);
+    const created = await shipline(['bundle', 'create', '--oci', ociTar(), '--image', name, '--manifests', join(dir, 'manifests'), '-o', bundleFile(), '--docker-archives', '--json', '--compress', 'none']);
     expect(created.exitCode, created.stderr).toBe(0);
     bundle = JSON.parse(created.stdout) as BundleJson;
     expect(bundle.tool.version).toMatch(/^\d+\.\d+\.\d+/);
@@ -119,6 +119,25 @@ describe('air-gapped bundle from a real build', () => {
     const live = await kube().get<{ apiVersion: string; kind: string; metadata: { name: string; managedFields?: { manager: string }[] }; spec: { template: { spec: { containers: { image: string }[] } } } }>(deploymentRef);
     expect(live!.spec.template.spec.containers[0]!.image).toBe(`${airgap.address}/modco/link@${digest}`);
     expect(live!.metadata.managedFields?.map((f) => f.manager)).toContain('shipline');
+  });
+
+  it('--apply does not take fields owned by another manager (exit 3, nothing changed) unless --force-conflicts', async () => {
+    type Live = KubeObject & { spec: { template: { spec: { containers: { name: string; image: string }[] } } } };
+    const client = kube();
+    const other = 'someone/else:1';
+    await client.apply(
+      { ...deploymentRef, spec: { selector: { matchLabels: { app: deployment } }, template: { metadata: { labels: { app: deployment, version: 'v1' } }, spec: { containers: [{ name: 'link', image: other }] } } } },
+      { fieldManager: 'another-team', force: true },
+    );
+    const refused = await shipline(['bundle', 'import', bundleFile(), '--registry', airgap.address, '--apply', '--kubeconfig', paths.kubeconfig(), '--namespace', 'default']);
+    expect(refused.exitCode, refused.stderr).toBe(3);
+    expect(refused.stderr).toContain('fields owned by another manager');
+    expect(refused.stderr).toContain('--force-conflicts');
+    expect((await kube().get<Live>(deploymentRef))!.spec.template.spec.containers[0]!.image).toBe(other);
+
+    const forced = await shipline(['bundle', 'import', bundleFile(), '--registry', airgap.address, '--apply', '--force-conflicts', '--kubeconfig', paths.kubeconfig(), '--namespace', 'default']);
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect((await kube().get<Live>(deploymentRef))!.spec.template.spec.containers[0]!.image).toBe(`${airgap.address}/modco/link@${bundle.images[0]!.digest}`);
   });
 
   it('a second import finds everything present and uploads nothing', async () => {

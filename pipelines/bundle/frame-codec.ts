@@ -1,0 +1,50 @@
+// Compresses and decompresses one frame of a compressed bundle: zstd through a WebAssembly
+// build of libzstd (no native binary to fetch), gzip through Node's zlib.
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import { InputError } from '../errors.js';
+import type { Compression } from './frames.js';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+type ZstdWasm = typeof import('@bokuweb/zstd-wasm');
+let zstd: Promise<ZstdWasm> | undefined;
+
+function loadZstd(): Promise<ZstdWasm> {
+  return (zstd ??= import('@bokuweb/zstd-wasm').then(async (m) => {
+    // The package is CommonJS: its functions may sit on the default export.
+    const lib = ((m as { default?: ZstdWasm }).default ?? m) as ZstdWasm;
+    await lib.init();
+    return lib;
+  }));
+}
+
+export async function compressFrame(compression: Compression, data: Buffer): Promise<Buffer> {
+  if (compression === 'gzip') return gzipAsync(data, { level: 6 });
+  const lib = await loadZstd();
+  const out = lib.compress(data, 3);
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** Decompresses a frame that must give exactly `size` bytes; anything else is a damaged file. */
+export async function decompressFrame(compression: Compression, data: Buffer, size: number, where: string): Promise<Buffer> {
+  const damaged = (why: string) =>
+    new InputError(`${where}: the ${compression} stream is corrupted (${why})`, { hint: 'the file was damaged in transit; copy it again and compare its sha256' });
+  let out: Buffer;
+  try {
+    if (compression === 'gzip') {
+      out = await gunzipAsync(data);
+    } else {
+      if (data.length < 4 || data.readUInt32LE(0) !== 0xfd2fb528) throw damaged('a frame does not start with the zstd magic number');
+      const lib = await loadZstd();
+      const raw = lib.decompress(data, { defaultHeapSize: size });
+      out = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw damaged((error as Error).message);
+  }
+  if (out.length !== size) throw damaged(`a frame gave ${out.length} bytes, its table says ${size}`);
+  return out;
+}

@@ -1,0 +1,88 @@
+// `bundle inspect`: what a bundle holds (images, platforms, digests, sizes, manifests,
+// signer, compression, what it depends on) read from its index and bundle.json, without
+// unpacking or hashing anything; and its signed payload for `cosign verify-blob`.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError } from '../errors.js';
+import { signatureName } from './names.js';
+import { openArchive, type OpenedArchive } from './open.js';
+
+export interface Inspection {
+  file: string;
+  kind: OpenedArchive['kind'];
+  compression: string;
+  tool?: string;
+  images: {
+    name: string;
+    digest: string;
+    mediaType: string;
+    platforms: { platform: string; digest: string; size: number }[];
+    blobs: number;
+    bytes: number;
+  }[];
+  manifests: string[];
+  routingApiVersions: string[];
+  signed: boolean;
+  signerKeyFingerprint?: string;
+  dependsOn?: { bundle?: string; bundleJsonSha256?: string; registry?: string; blobs: number; bytes: number };
+}
+
+export async function inspectBundle(file: string): Promise<{ inspection: Inspection; archive: OpenedArchive }> {
+  const archive = await openArchive(file);
+  const bundle = archive.bundle;
+  const base = bundle?.base;
+  const inspection: Inspection = {
+    file,
+    kind: archive.kind,
+    compression: archive.index.compression ?? 'none',
+    tool: bundle ? `shipline ${bundle.tool.version}` : undefined,
+    images: archive.images.map((img) => ({
+      name: img.name,
+      digest: img.image.root.descriptor.digest,
+      mediaType: img.image.root.descriptor.mediaType,
+      platforms: img.image.platforms.map((p) => ({ platform: p.platform, digest: p.digest, size: p.size })),
+      blobs: img.image.blobs.length,
+      bytes: img.image.blobs.reduce((s, b) => s + b.size, 0),
+    })),
+    manifests: archive.manifests.map((m) => m.path),
+    routingApiVersions: bundle?.routingApiVersions ?? [],
+    signed: archive.signature !== undefined,
+    signerKeyFingerprint: bundle?.signer?.keyFingerprint,
+    dependsOn: base
+      ? { bundle: base.bundle, bundleJsonSha256: base.bundleJsonSha256, registry: base.registry, blobs: base.blobs.length, bytes: base.blobs.reduce((s, b) => s + b.size, 0) }
+      : undefined,
+  };
+  return { inspection, archive };
+}
+
+/** Pure: the text `bundle inspect` prints. */
+export function describeInspection(i: Inspection): string[] {
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  const lines = [`${i.kind === 'bundle' ? 'bundle' : 'OCI layout'} ${i.file}${i.tool ? ` (made by ${i.tool})` : ''}`, `compression: ${i.compression}`];
+  lines.push(i.signed ? `signed: yes, key ${i.signerKeyFingerprint ?? '(fingerprint not recorded)'}` : 'signed: no');
+  if (i.dependsOn) {
+    const on = [i.dependsOn.bundle && `bundle ${i.dependsOn.bundle}`, i.dependsOn.bundleJsonSha256 && `(bundle.json ${i.dependsOn.bundleJsonSha256})`, i.dependsOn.registry && `registry ${i.dependsOn.registry}`].filter(Boolean).join(' ');
+    lines.push(`differential: depends on ${on}, which holds ${i.dependsOn.blobs} blobs (${mb(i.dependsOn.bytes)}) left out here`);
+  }
+  for (const img of i.images) {
+    lines.push(`image ${img.name} ${img.digest} (${img.mediaType})`);
+    for (const p of img.platforms) lines.push(`  ${p.platform.padEnd(14)} ${p.digest} (manifest ${p.size} B)`);
+    lines.push(`  ${img.blobs} blobs, ${mb(img.bytes)}`);
+  }
+  for (const m of i.manifests) lines.push(`manifest ${m}`);
+  if (i.kind === 'bundle') lines.push(`routing API versions: ${i.routingApiVersions.join(', ') || 'none'}`);
+  return lines;
+}
+
+/** Writes DIR/payload and DIR/signature as `cosign verify-blob --key PUB --signature DIR/signature DIR/payload` takes them. */
+export async function exportSignature(archive: OpenedArchive, dir: string): Promise<{ payload: string; signature: string }> {
+  if (!archive.bundleJsonRaw || !archive.signature) {
+    throw new InputError(`${archive.index.file} is not signed (no ${signatureName})`, { hint: 'only bundles made with `bundle create --sign-key` have a signature to export' });
+  }
+  await mkdir(dir, { recursive: true });
+  const payload = join(dir, 'payload');
+  const signature = join(dir, 'signature');
+  await writeFile(payload, archive.bundleJsonRaw);
+  await writeFile(signature, archive.signature);
+  return { payload, signature };
+}

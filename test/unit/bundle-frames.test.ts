@@ -1,0 +1,102 @@
+// The compressed bundle format: frames cut at tar headers and every 4 MiB, a frame table
+// at the end, random access to any range, and clear errors for damaged files.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createWriteStream } from 'node:fs';
+import { pack } from 'tar-stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../pipelines/errors.js';
+import { FrameWriter } from '../../pipelines/bundle/frame-writer.js';
+import { openFramed, readRange } from '../../pipelines/bundle/framed-file.js';
+import { decodeTrailer, encodeTrailer, frameAt, frameLimit, type Compression } from '../../pipelines/bundle/frames.js';
+import { indexTar, readEntry } from '../../pipelines/bundle/tar-index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'shipline-frames-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const files = {
+  'small.txt': Buffer.from('hello\n'),
+  'big.bin': Buffer.concat([randomBytes(5 << 20), Buffer.alloc(4 << 20, 1)]),
+  [`${'long-name/'.repeat(12)}file.txt`]: Buffer.from('a pax or GNU long name'),
+};
+
+async function plainTar(): Promise<Buffer> {
+  const p = pack();
+  for (const [name, data] of Object.entries(files)) p.entry({ name, size: data.length, mtime: new Date(0) }, data);
+  p.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of p) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function framed(compression: Compression, name: string): Promise<{ file: string; tar: Buffer }> {
+  const tar = await plainTar();
+  const file = join(dir, name);
+  await pipeline(Readable.from([tar.subarray(0, 1000), tar.subarray(1000, 777_777), tar.subarray(777_777)]), new FrameWriter(compression), createWriteStream(file));
+  return { file, tar };
+}
+
+describe('frame table', () => {
+  it('round-trips through the trailer of either compression', async () => {
+    const frames = [{ c: 10, u: 512 }, { c: 4000, u: frameLimit }, { c: 20, u: 1024 }];
+    for (const compression of ['zstd', 'gzip'] as const) {
+      const trailer = encodeTrailer(compression, frames);
+      const fileData = Buffer.concat([Buffer.alloc(4030), trailer]);
+      const table = await decodeTrailer('f', compression, fileData.length, (o, l) => Promise.resolve(fileData.subarray(o, o + l)));
+      expect(table.frames.map(({ c, u }) => ({ c, u }))).toEqual(frames);
+      expect(table.size).toBe(512 + frameLimit + 1024);
+      expect(frameAt(table, 0)).toBe(0);
+      expect(frameAt(table, 512)).toBe(1);
+      expect(frameAt(table, 512 + frameLimit + 1)).toBe(2);
+    }
+  });
+});
+
+describe.each(['zstd', 'gzip'] as const)('a %s-framed tar', (compression) => {
+  it('indexes like the plain tar, reads every file back, and holds frames of at most 4 MiB', async () => {
+    const { file, tar } = await framed(compression, `ok.${compression}`);
+    const index = await indexTar(file);
+    expect(index.compression).toBe(compression);
+    for (const [name, data] of Object.entries(files)) expect((await readEntry(index, index.files.get(name)!)).equals(data)).toBe(true);
+    expect(index.framed!.table.size).toBe(tar.length);
+    expect(Math.max(...index.framed!.table.frames.map((f) => f.u))).toBeLessThanOrEqual(frameLimit);
+    expect((await readRange(index.framed!, 123_456, 5_000_000)).equals(tar.subarray(123_456, 5_123_456))).toBe(true);
+  });
+
+  it('a truncated file: exit-2 error saying truncated', async () => {
+    const { file } = await framed(compression, `cut.${compression}`);
+    truncateSync(file, Math.floor(readFileSync(file).length * 0.6));
+    const error = await indexTar(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(/is truncated or is not a shipline bundle/);
+  });
+
+  it('a changed byte inside a compressed frame: the read fails or differs, never silently passes as the original', async () => {
+    const { file } = await framed(compression, `flip.${compression}`);
+    const index = await indexTar(file);
+    const big = index.files.get('big.bin')!;
+    const frame = index.framed!.table.frames.find((f) => f.uOffset === big.offset)!;
+    const bytes = readFileSync(file);
+    bytes[frame.cOffset + Math.floor(frame.c / 2)]! ^= 0xff;
+    writeFileSync(file, bytes);
+    const back = await readEntry(await indexTar(file), big).catch((e: unknown) => e);
+    if (back instanceof Buffer) expect(back.equals(files['big.bin'])).toBe(false);
+    else expect((back as Error).message).toMatch(/stream is corrupted/);
+  });
+});
+
+it('a .tar.zst made by another tool (no frame table) is named as such', async () => {
+  const { compressFrame } = await import('../../pipelines/bundle/frame-codec.js');
+  const file = join(dir, 'foreign.tar.zst');
+  writeFileSync(file, await compressFrame('zstd', await plainTar()));
+  const fh = await open(file, 'r');
+  const error = await openFramed(file, fh, readFileSync(file).length).catch((e: unknown) => e);
+  await fh.close();
+  expect((error as Error).message).toContain('has no frame table at its end');
+  expect((error as InputError).hint).toContain('must be decompressed first');
+});
