@@ -2,6 +2,7 @@
 // fields of the served CRD schemas, and whether we may patch them.
 import type { KubeClient } from '../adapters/kube.js';
 import { KubeApiError } from '../adapters/kube.js';
+import { gatherImplementation, type ImplementationFacts } from './implementation.js';
 
 export const istioGroup = 'networking.istio.io';
 export const gatewayGroup = 'gateway.networking.k8s.io';
@@ -24,6 +25,8 @@ export interface RoutingFacts {
   };
   /** resource (e.g. virtualservices.networking.istio.io) → may patch in the namespace. */
   canPatch: Record<string, boolean>;
+  /** What serves the routes: GatewayClasses and Gateways, an Istio control plane. */
+  implementation: ImplementationFacts;
 }
 
 type Schema = { properties?: Record<string, Schema>; items?: Schema; 'x-kubernetes-preserve-unknown-fields'?: boolean };
@@ -82,7 +85,10 @@ export async function gatherRoutingFacts(client: KubeClient, namespace: string):
   const resources: [string, string][] = [
     [istioGroup, 'virtualservices'], [istioGroup, 'destinationrules'], [gatewayGroup, 'httproutes'], ['', 'services'], ['apps', 'deployments'],
   ];
-  const allowed = await Promise.all(resources.map(([g, r]) => mayPatch(client, g, r, namespace)));
+  const [allowed, implementation] = await Promise.all([
+    Promise.all(resources.map(([g, r]) => mayPatch(client, g, r, namespace))),
+    gatherImplementation(client, gatewayApi.versions.find((v) => v.kinds.includes('GatewayClass'))?.version),
+  ]);
   return {
     istio,
     gatewayApi,
@@ -94,5 +100,6 @@ export async function gatherRoutingFacts(client: KubeClient, namespace: string):
       virtualServiceMirrorPercentage: schemaHas(vs, [...http, 'mirrorPercentage']),
     },
     canPatch: Object.fromEntries(resources.map(([g, r], i) => [g ? `${r}.${g}` : r, allowed[i]!])),
+    implementation,
   };
 }

@@ -2,6 +2,7 @@
 // and what the cluster serves. Pure.
 import { PreconditionError } from '../errors.js';
 import { gatewayGroup, istioGroup, type RoutingFacts } from './check-facts.js';
+import { gatewayImplementationRunning } from './implementation.js';
 import type { RoutingNeeds } from './routing-needs.js';
 
 export type ApiPreference = 'auto' | 'istio' | 'gateway-api';
@@ -59,6 +60,10 @@ export function chooseRoutingApi(
   const candidates: [string, Candidate][] = [];
   if (preference !== 'gateway-api') candidates.push(['Istio', istioCandidate(needs, facts, istioVersion)]);
   if (preference !== 'istio') candidates.push(['Gateway API', gatewayCandidate(needs, facts)]);
+  // auto: an API whose implementation runs beats one that only has its CRDs installed.
+  const running = (name: string) =>
+    name === 'Istio' ? facts.implementation?.istio.controlPlane === true : facts.implementation ? gatewayImplementationRunning(facts.implementation) : false;
+  candidates.sort(([a], [b]) => Number(running(b)) - Number(running(a)));
   const usable = candidates.find(([, c]) => c.choice && c.blockers.length === 0);
   if (usable) return usable[1].choice!;
 

@@ -23,6 +23,13 @@ export const rolloutSection = z
     mirrorPercent: z.number().min(0).max(100).default(50),
     header: z.object({ name: z.string().regex(/^[a-z0-9-]+$/, 'must be a lowercase header name'), value: z.string().min(1) }).strict().default({ name: 'user', value: 'premium-user' }),
     availableTimeout: duration.default('5m'),
+    /** How long the routing implementation may take to accept a route change (Gateway API). */
+    acceptTimeout: duration.default('30s'),
+    /**
+     * Allow objects of the implementation itself where the standard lacks a feature it
+     * does not support: Traefik's TraefikService mirroring for the mirror strategy.
+     */
+    implementationSpecific: z.boolean().default(false),
     workload: z
       .object({
         /**

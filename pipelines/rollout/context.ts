@@ -4,6 +4,7 @@ import type { KubeClient } from '../adapters/kube.js';
 import type { RoutingIntent } from '../../manifests/intent.js';
 import { gatherRoutingFacts } from '../cluster/check-facts.js';
 import { chooseRoutingApi, type ApiChoice } from '../cluster/choose-api.js';
+import { classForGateways, type GatewayClassFacts } from '../cluster/implementation.js';
 import { connect, type ConnectOptions } from '../cluster/connect.js';
 import { routingConfig } from '../cluster/routing-config.js';
 import { routingNeeds } from '../cluster/routing-needs.js';
@@ -21,6 +22,8 @@ export interface RolloutContext {
   /** The Deployment each version is derived from (the user's, or the generated one). */
   template: WorkloadTemplate;
   choice: ApiChoice;
+  /** The GatewayClass serving the route's Gateways (Gateway API), with its features. */
+  gatewayClass?: GatewayClassFacts;
   namespace: string;
   fieldManager: string;
   /** The route's name: the VirtualService / HTTPRoute, the lease and the history key. */
@@ -57,6 +60,7 @@ export async function rolloutContext(
     rollout,
     template,
     choice,
+    gatewayClass: choice.api === 'gateway-api' ? classForGateways(facts.implementation, intent.gateways, intent.namespace) : undefined,
     namespace: intent.namespace,
     fieldManager: loaded.config.cluster.fieldManager,
     route: intent.name,

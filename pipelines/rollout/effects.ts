@@ -5,7 +5,10 @@ import { renderRouting } from '../../manifests/render.js';
 import { toYaml } from '../../manifests/yaml.js';
 import type { IstioVersion } from '../../manifests/istio.js';
 import { applyObjects } from '../cluster/apply.js';
-import { ExternalError } from '../errors.js';
+import { ExternalError, PreconditionError } from '../errors.js';
+import { missingFeatures } from '../../manifests/route-features.js';
+import { withTraefikMirroring } from '../../manifests/traefik-mirror.js';
+import { containerPort } from './template.js';
 import { checkInterrupted } from '../interrupt.js';
 import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
@@ -19,8 +22,37 @@ export function routingObjects(ctx: RolloutContext, state: RouteState): KubeObje
   const subsets = Object.fromEntries(
     [...new Set([...state.split.map((s) => s.subset), state.mirror?.subset, state.header?.subset].filter((s): s is string => !!s))].map((s) => [s, subsetLabelsFor(s)]),
   );
-  const intent = intentFor(ctx.intent, state, subsets);
-  return renderRouting(intent, { api: ctx.choice.api, istioVersion: ctx.choice.version as IstioVersion, file: ctx.loaded.file });
+  // Per-version Services send traffic to the port the versions really listen on.
+  const intent = { ...intentFor(ctx.intent, state, subsets), targetPort: ctx.intent.targetPort ?? containerPort(ctx.template, ctx.rollout.workload.port) };
+  const objects = renderRouting(intent, { api: ctx.choice.api, istioVersion: ctx.choice.version as IstioVersion, file: ctx.loaded.file });
+  return useTraefikMirroring(ctx) ? withTraefikMirroring(objects) : objects;
+}
+
+/** Traefik lacks the standard mirror filter; its own TraefikService mirrors when the config allows it. */
+export function useTraefikMirroring(ctx: RolloutContext): boolean {
+  return ctx.choice.api === 'gateway-api' && ctx.rollout.implementationSpecific && ctx.gatewayClass?.implementation === 'traefik';
+}
+
+/**
+ * Refuses, before anything changes, a rollout whose routes need a Gateway API feature
+ * the implementation does not publish as supported (Traefik 3.6 answers every request
+ * of a route with a RequestMirror filter with 500, and ignores timeouts).
+ */
+export function checkRouteFeatures(ctx: RolloutContext, states: readonly RouteState[]): void {
+  const cls = ctx.gatewayClass;
+  if (ctx.choice.api !== 'gateway-api' || !cls) return;
+  const routes = states.flatMap((state) => routingObjects(ctx, state));
+  const missing = missingFeatures(routes, cls.supportedFeatures);
+  if (missing.length === 0) return;
+  const mirror = missing.some((m) => m.feature.includes('Mirror'));
+  throw new PreconditionError(
+    `GatewayClass ${cls.name} (${cls.implementation}) does not support ${missing.map((m) => `${m.feature} (HTTPRoute ${m.route} ${m.field})`).join(', ')}; nothing was changed`,
+    {
+      hint: mirror && cls.implementation === 'traefik'
+        ? 'set rollout.implementationSpecific: true to mirror through a TraefikService, or use another strategy'
+        : 'drop the setting from the routing rules, or route through an implementation that supports it',
+    },
+  );
 }
 
 export async function applyRendered(ctx: RolloutContext, objects: KubeObject[], label: string): Promise<void> {

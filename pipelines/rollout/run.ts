@@ -7,11 +7,12 @@ import { interruption } from '../interrupt.js';
 import { adoptable, adoptedManifests, adoptedSubset, copyOriginal, restoreOriginal, retireOriginal } from './adopt.js';
 import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
-import { applyRendered, applyShared, manifestsYaml, routingObjects, versionAddresses, waitAvailable, workload } from './effects.js';
+import { applyRendered, applyShared, checkRouteFeatures, manifestsYaml, routingObjects, versionAddresses, waitAvailable, workload } from './effects.js';
 import { runGates } from './gates.js';
 import { containerPort } from './template.js';
 import { inProgress, latestPromoted, listReleases, saveRelease, type Adoption, type Release, type StoredRelease } from './history.js';
 import { RouteLock } from './lease.js';
+import { RouteRejectedError, waitRoutesAccepted } from './route-acceptance.js';
 import { stableState, strategyStates, subsetFor, type RouteState, type Strategy } from './route-states.js';
 
 export interface StartRequest {
@@ -90,10 +91,29 @@ async function record(ctx: RolloutContext, stored: StoredRelease): Promise<void>
   await saveRelease(ctx.client, ctx.namespace, stored, ctx.fieldManager);
 }
 
+/** The routing objects the implementation last accepted, per rollout context. */
+const lastAccepted = new WeakMap<RolloutContext, { label: string; objects: KubeObject[] }>();
+
+/**
+ * Applies a traffic state as one route update, then waits until the implementation has
+ * taken it (HTTPRoute Accepted and ResolvedRefs for its generation). A route it rejects
+ * is put back to the last accepted state before the error goes up.
+ */
 async function shift(ctx: RolloutContext, state: RouteState): Promise<string> {
   const objects = routingObjects(ctx, state);
   await applyRendered(ctx, objects, `(route ${state.label})`);
-  ctx.log(`route ${ctx.route}: ${state.label}`);
+  try {
+    const took = await waitRoutesAccepted(ctx, objects, ms(ctx.rollout.acceptTimeout));
+    ctx.log(`route ${ctx.route}: ${state.label}${objects.some((o) => o.kind === 'HTTPRoute') ? ` (accepted in ${took} ms)` : ''}`);
+  } catch (error) {
+    const previous = lastAccepted.get(ctx);
+    if (error instanceof RouteRejectedError && previous) {
+      await applyRendered(ctx, previous.objects, `(route back to ${previous.label})`);
+      ctx.log(`route ${ctx.route}: back to ${previous.label}`);
+    }
+    throw error;
+  }
+  lastAccepted.set(ctx, { label: state.label, objects });
   return manifestsYaml(objects);
 }
 
@@ -125,6 +145,8 @@ export async function planRelease(ctx: RolloutContext, request: StartRequest): P
     });
   }
   if (stable?.subset === subset) throw new InputError(`${subset} is already the stable version of ${ctx.route}`, { hint: 'build and roll out a new version' });
+  // Every route this rollout may apply must be one the implementation can serve.
+  checkRouteFeatures(ctx, stable ? [...strategyStates(request.strategy, stable.subset, subset, ctx.rollout), stableState(subset)] : [stableState(subset)]);
   const revision = (history.at(-1)?.release.revision ?? 0) + 1;
   return { subset, stable, revision, history };
 }

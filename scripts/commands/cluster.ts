@@ -7,7 +7,10 @@ import { describeObject, readObjects } from '../../pipelines/cluster/documents.j
 import { routingConfig } from '../../pipelines/cluster/routing-config.js';
 import { routingNeeds } from '../../pipelines/cluster/routing-needs.js';
 import { loadConfig } from '../../pipelines/config/load.js';
-import { ContextError, ExitCode, InputError, ShiplineError } from '../../pipelines/errors.js';
+import { ContextError, ExitCode, InputError, PreconditionError, ShiplineError } from '../../pipelines/errors.js';
+import { classForGateways } from '../../pipelines/cluster/implementation.js';
+import { missingFeatures } from '../../manifests/route-features.js';
+import { renderRouting } from '../../manifests/render.js';
 import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
 
 interface ClusterFlags {
@@ -33,6 +36,17 @@ function formatFacts(facts: RoutingFacts, choice: ApiChoice | undefined, error: 
   const lines = [served('networking.istio.io', facts.istio.versions), served('gateway.networking.k8s.io', facts.gatewayApi.versions)];
   lines.push(`fields: ${Object.entries(facts.fields).map(([k, v]) => `${k}=${v ? 'yes' : 'no'}`).join(' ')}`);
   lines.push(`may patch: ${Object.entries(facts.canPatch).map(([k, v]) => `${k}=${v ? 'yes' : 'no'}`).join(' ')}`);
+  const { implementation } = facts;
+  for (const c of implementation.gatewayClasses) {
+    lines.push(`gatewayclass ${c.name}: ${c.implementation} (${c.controllerName}), ${c.accepted ? 'Accepted' : `not Accepted${c.acceptedReason ? ` (${c.acceptedReason})` : ''}`}` +
+      `; supported features: ${c.supportedFeatures ? c.supportedFeatures.join(', ') : 'not published'}`);
+  }
+  for (const g of implementation.gateways) {
+    lines.push(`gateway ${g.namespace}/${g.name}: class ${g.gatewayClassName}, ${g.programmed ? 'Programmed' : 'not Programmed'}` +
+      `${g.addresses.length ? ` at ${g.addresses.join(', ')}` : ''}; listeners ${g.listeners.map((l) => `${l.name} ${l.protocol}/${l.port}`).join(', ') || 'none'}`);
+  }
+  if (implementation.gatewayClasses.length === 0) lines.push('gatewayclass: none (no Gateway API implementation)');
+  lines.push(`istio control plane: ${implementation.istio.detail}`);
   lines.push(choice ? `routing api: ${choice.api} ${choice.apiVersion}` : `routing api: none (${error?.message.split('\n')[0]})`);
   return lines.join('\n');
 }
@@ -51,6 +65,15 @@ export function registerClusterCommands(program: Command): void {
       let failure: ShiplineError | undefined;
       try {
         choice = chooseRoutingApi(routingNeeds(routing.intent), facts, routing.api, routing.istioVersion);
+        const cls = choice.api === 'gateway-api' && routing.intent ? classForGateways(facts.implementation, routing.intent.gateways, routing.intent.namespace) : undefined;
+        if (cls && routing.intent) {
+          const missing = missingFeatures(renderRouting(routing.intent, { api: 'gateway-api', istioVersion: 'v1', file: loaded.file }), cls.supportedFeatures);
+          if (missing.length > 0) {
+            throw new PreconditionError(`GatewayClass ${cls.name} (${cls.implementation}) does not support ${missing.map((m) => `${m.feature} (${m.field})`).join(', ')}, which the routing needs`, {
+              hint: 'drop the setting from the routing rules, or route through an implementation that supports it',
+            });
+          }
+        }
       } catch (error) {
         failure = error as ShiplineError;
       }

@@ -13,8 +13,9 @@ const none: RoutingNeeds = { fault: false, mirror: false, mirrorPercent: false, 
 const allFields = { httpRouteRetry: true, httpRouteMirrorPercent: true, httpRouteTimeouts: true, virtualServiceFault: true, virtualServiceMirrorPercentage: true };
 const istioKinds = ['VirtualService', 'DestinationRule', 'Gateway'];
 
+const noImplementation = { gatewayClasses: [], gateways: [], istio: { controlPlane: false, detail: 'none' } };
 function facts(partial: Partial<RoutingFacts>): RoutingFacts {
-  return { istio: { versions: [] }, gatewayApi: { versions: [] }, fields: allFields, canPatch: {}, ...partial };
+  return { istio: { versions: [] }, gatewayApi: { versions: [] }, fields: allFields, canPatch: {}, implementation: noImplementation, ...partial };
 }
 const istio = { versions: ['v1', 'v1beta1', 'v1alpha3'].map((version) => ({ version, kinds: istioKinds })) };
 const gateway = { versions: [{ version: 'v1', kinds: ['HTTPRoute', 'Gateway'] }, { version: 'v1beta1', kinds: ['HTTPRoute'] }] };
@@ -29,6 +30,20 @@ function thrown(fn: () => unknown): Error {
 }
 
 describe('choosing the routing API', () => {
+  it('auto picks the API a running implementation serves over one that only has CRDs', () => {
+    const traefik = {
+      gatewayClasses: [{ name: 'traefik', controllerName: 'traefik.io/gateway-controller', accepted: true, implementation: 'traefik', supportedFeatures: ['HTTPRoute'] }],
+      gateways: [{ namespace: 'shipline-system', name: 'shipline', gatewayClassName: 'traefik', programmed: true, addresses: ['127.0.0.1'], listeners: [] }],
+      istio: { controlPlane: false, detail: 'no istiod' },
+    };
+    expect(chooseRoutingApi(none, facts({ istio, gatewayApi: gateway, implementation: traefik })).api).toBe('gateway-api');
+    // An accepted class whose Gateway is not Programmed is not running.
+    const unprogrammed = { ...traefik, gateways: [{ ...traefik.gateways[0]!, programmed: false }] };
+    expect(chooseRoutingApi(none, facts({ istio, gatewayApi: gateway, implementation: unprogrammed })).api).toBe('istio');
+    const istiod = { ...traefik, istio: { controlPlane: true, detail: 'istiod running' } };
+    expect(chooseRoutingApi(none, facts({ istio, gatewayApi: gateway, implementation: istiod })).api).toBe('istio');
+  });
+
   it('prefers Istio v1 when served, and honours an Istio version or API asked for', () => {
     expect(chooseRoutingApi(none, facts({ istio, gatewayApi: gateway }))).toEqual({ api: 'istio', version: 'v1', apiVersion: 'networking.istio.io/v1' });
     expect(chooseRoutingApi(none, facts({ istio, gatewayApi: gateway }), 'auto', 'v1alpha3').version).toBe('v1alpha3');
