@@ -112,7 +112,8 @@ export function planBuild(inputs: PlanInputs): BuildPlan {
 
   const extras: string[] = [];
   for (const [k, v] of sorted(labels)) extras.push('--label', `${k}=${v}`);
-  for (const [k, v] of sorted(config.image.buildArgs)) extras.push('--build-arg', `${k}=${v}`);
+  // {tag} in a build argument is the tag being built (e.g. VERSION: '{tag}').
+  for (const [k, v] of sorted(config.image.buildArgs)) extras.push('--build-arg', `${k}=${v.replaceAll('{tag}', tag)}`);
   for (const spec of config.cache.from) extras.push('--cache-from', spec);
   for (const spec of config.cache.to) extras.push('--cache-to', spec);
   extras.push(`--provenance=${config.attest.provenance ? 'mode=max' : 'false'}`);

@@ -9,18 +9,23 @@ export const embeddedDefault: Record<string, unknown> = {
     tag: 'date',
     // Dockerfile.musl's BASE defaults to a public image; the local stack serves its own
     // (the stack's baseImageRef, built from Debian packages).
-    buildArgs: { BASE: '127.0.0.1:5000/shipline/base:musl-1' },
+    // VERSION: each release answers /cgi-bin/version with its own tag.
+    buildArgs: { BASE: '127.0.0.1:5000/shipline/base:musl-1', VERSION: '{tag}' },
   },
   builder: { name: 'shipline-local' },
   output: { push: true },
   cluster: { namespace: 'default' },
+  // Routed by the local stack's data plane (Traefik, Gateway API): requests to
+  // http://127.0.0.1:18000 with Host link.example.com reach the versions by weight.
+  // Traefik 3.6 supports neither HTTPRoute timeouts nor retries, so the rule sets none.
   routing: {
     name: 'link',
     namespace: 'default',
     hosts: ['link.example.com'],
+    gateways: ['shipline-system/shipline'],
     service: 'link',
     port: 8080,
-    rules: [{ to: [{ service: 'link' }], timeout: '2s', retries: { attempts: 3, perTryTimeout: '1s', on: '5xx,reset' } }],
+    rules: [{ to: [{ service: 'link' }] }],
   },
   rollout: {
     strategy: 'canary',

@@ -74,6 +74,12 @@ describe('build plan', () => {
     expect(plan.passes[0]!.argv.join(' ')).not.toContain('secret');
   });
 
+  it('replaces {tag} in build arguments with the tag being built', () => {
+    const config = parseConfig({ image: { repository: 'r.example:5000/a/b', buildArgs: { VERSION: '{tag}', NOTE: 'v{tag}-x' } } }, 'shipline.yaml');
+    const argv = planBuild({ ...base, config, facts: modern }).passes[0]!.argv;
+    expect(argv.join(' ')).toContain('--build-arg NOTE=v20240126-x --build-arg VERSION=20240126');
+  });
+
   it('strips credentials from git remotes', () => {
     expect(publicSource('https://tok:x@github.com/o/r.git')).toBe('https://github.com/o/r.git');
     expect(publicSource('git@github.com:o/r.git')).toBe('github.com:o/r.git');
