@@ -62,7 +62,9 @@ export function chooseRoutingApi(
   if (preference !== 'istio') candidates.push(['Gateway API', gatewayCandidate(needs, facts)]);
   // auto: an API whose implementation runs beats one that only has its CRDs installed.
   const running = (name: string) =>
-    name === 'Istio' ? facts.implementation?.istio.controlPlane === true : facts.implementation ? gatewayImplementationRunning(facts.implementation) : false;
+    name === 'Istio'
+      ? facts.implementation?.istio.controlPlane === true
+      : facts.implementation !== undefined && gatewayImplementationRunning(facts.implementation, needs.gateways ?? [], needs.namespace);
   candidates.sort(([a], [b]) => Number(running(b)) - Number(running(a)));
   const usable = candidates.find(([, c]) => c.choice && c.blockers.length === 0);
   if (usable) return usable[1].choice!;

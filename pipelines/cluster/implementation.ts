@@ -111,7 +111,14 @@ export function classForGateways(facts: ImplementationFacts, gateways: readonly 
   return undefined;
 }
 
-/** Whether a Gateway API implementation runs: an Accepted GatewayClass with a Programmed Gateway. */
-export function gatewayImplementationRunning(facts: ImplementationFacts): boolean {
-  return facts.gateways.some((g) => g.programmed && facts.gatewayClasses.some((c) => c.name === g.gatewayClassName && c.accepted));
+/**
+ * Whether a Gateway API implementation serves the route: one of its Gateways is
+ * Programmed and its GatewayClass Accepted. A mesh route (no Gateway) has none here.
+ */
+export function gatewayImplementationRunning(facts: ImplementationFacts, gateways: readonly string[], routeNamespace = 'default'): boolean {
+  return gateways.some((ref) => {
+    const [namespace, name] = ref.includes('/') ? ref.split('/') as [string, string] : [routeNamespace, ref];
+    const gateway = facts.gateways.find((g) => g.namespace === namespace && g.name === name);
+    return gateway?.programmed === true && facts.gatewayClasses.some((c) => c.name === gateway.gatewayClassName && c.accepted);
+  });
 }

@@ -8,6 +8,9 @@ export interface RoutingNeeds {
   retries: boolean;
   timeout: boolean;
   subsets: boolean;
+  /** The Gateways the route attaches to (namespace/name or name), none for a mesh route. */
+  gateways?: readonly string[];
+  namespace?: string;
 }
 
 export function routingNeeds(intent: RoutingIntent | undefined): RoutingNeeds {
@@ -19,5 +22,7 @@ export function routingNeeds(intent: RoutingIntent | undefined): RoutingNeeds {
     retries: rules.some((r) => r.retries !== undefined),
     timeout: rules.some((r) => r.timeout !== undefined || r.retries?.perTryTimeout !== undefined),
     subsets: Object.keys(intent?.subsets ?? {}).length > 0,
+    gateways: intent?.gateways ?? [],
+    namespace: intent?.namespace,
   };
 }

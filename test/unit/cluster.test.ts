@@ -36,12 +36,15 @@ describe('choosing the routing API', () => {
       gateways: [{ namespace: 'shipline-system', name: 'shipline', gatewayClassName: 'traefik', programmed: true, addresses: ['127.0.0.1'], listeners: [] }],
       istio: { controlPlane: false, detail: 'no istiod' },
     };
-    expect(chooseRoutingApi(none, facts({ istio, gatewayApi: gateway, implementation: traefik })).api).toBe('gateway-api');
+    const viaGateway = { ...none, gateways: ['shipline-system/shipline'], namespace: 'default' };
+    expect(chooseRoutingApi(viaGateway, facts({ istio, gatewayApi: gateway, implementation: traefik })).api).toBe('gateway-api');
+    // A mesh route (no Gateway) is not served by a Gateway implementation.
+    expect(chooseRoutingApi(none, facts({ istio, gatewayApi: gateway, implementation: traefik })).api).toBe('istio');
     // An accepted class whose Gateway is not Programmed is not running.
     const unprogrammed = { ...traefik, gateways: [{ ...traefik.gateways[0]!, programmed: false }] };
-    expect(chooseRoutingApi(none, facts({ istio, gatewayApi: gateway, implementation: unprogrammed })).api).toBe('istio');
+    expect(chooseRoutingApi(viaGateway, facts({ istio, gatewayApi: gateway, implementation: unprogrammed })).api).toBe('istio');
     const istiod = { ...traefik, istio: { controlPlane: true, detail: 'istiod running' } };
-    expect(chooseRoutingApi(none, facts({ istio, gatewayApi: gateway, implementation: istiod })).api).toBe('istio');
+    expect(chooseRoutingApi(viaGateway, facts({ istio, gatewayApi: gateway, implementation: istiod })).api).toBe('istio');
   });
 
   it('prefers Istio v1 when served, and honours an Istio version or API asked for', () => {
@@ -81,7 +84,7 @@ describe('routing needs and CRD schemas', () => {
       name: 'r', namespace: 'default', hosts: ['example.com'], gateways: [], subsets: { v1: { version: 'v1' } },
       rules: [{ to: [{ subset: 'v1' }], mirror: { subset: 'v1', percent: 50 }, fault: { abort: { percent: 10, status: 500 } } }],
     });
-    expect(needs).toEqual({ fault: true, mirror: true, mirrorPercent: true, retries: false, timeout: false, subsets: true });
+    expect(needs).toEqual({ fault: true, mirror: true, mirrorPercent: true, retries: false, timeout: false, subsets: true, gateways: [], namespace: 'default' });
   });
   it('finds nested properties through arrays, and treats preserve-unknown-fields as open', () => {
     const schema = { properties: { spec: { properties: { rules: { items: { properties: { retry: {} } } } } } } };
