@@ -20,8 +20,8 @@ export interface RolloutFixture {
   /** The renamed sample manifest (deploy.yaml in dir). */
   manifestFile: string;
   loaded: () => LoadedConfig;
-  /** Builds the sample service with VERSION=version; returns repo@sha256. */
-  image: (version: string) => Promise<string>;
+  /** Builds the sample service with VERSION=version (and more build args); returns repo@sha256. */
+  image: (version: string, buildArgs?: Record<string, string>) => Promise<string>;
   /** Deletes everything the rollouts of this route created. */
   cleanup: (client: KubeClient) => Promise<void>;
 }
@@ -35,6 +35,8 @@ export function sampleManifest(name: string): string {
 export interface FixtureOptions {
   /** Use the generated Deployment instead of the sample manifest. */
   generated?: boolean;
+  /** Merged into the routing section (e.g. gateways, api, a host of the test's own). */
+  routing?: Record<string, unknown>;
 }
 
 export function rolloutFixture(rollout: Record<string, unknown>, options: FixtureOptions = {}): RolloutFixture {
@@ -45,7 +47,7 @@ export function rolloutFixture(rollout: Record<string, unknown>, options: Fixtur
   writeFileSync(manifestFile, sampleManifest(name));
   const config = {
     image: { repository: `${registryAddress}/it/link`, dockerfile: join(projectRoot, 'Dockerfile.musl'), context: projectRoot, buildArgs: { BASE: baseImageRef } },
-    routing: { name, hosts: ['link.example.com'], service: name, port: 8080, rules: [{ to: [{ service: name }] }] },
+    routing: { name, hosts: ['link.example.com'], service: name, port: 8080, rules: [{ to: [{ service: name }] }], ...options.routing },
     rollout: {
       pause: '0s',
       availableTimeout: '3m',
@@ -78,11 +80,14 @@ export function rolloutFixture(rollout: Record<string, unknown>, options: Fixtur
         await client.request('DELETE', `/apis/networking.istio.io/v1${ns}/${kind}/${name}`).catch(() => undefined);
       }
       await client.request('DELETE', `/apis/gateway.networking.k8s.io/v1${ns}/httproutes/${name}`).catch(() => undefined);
+      for (let i = 0; i < 4; i++) {
+        await client.request('DELETE', `/apis/traefik.io/v1alpha1${ns}/traefikservices/${name}-mirror-${i}`).catch(() => undefined);
+      }
       await client.request('DELETE', `/apis/coordination.k8s.io/v1${ns}/leases/shipline-${name}`).catch(() => undefined);
     },
-    async image(version: string) {
+    async image(version: string, buildArgs: Record<string, string> = {}) {
       const loaded = loadConfig(configFile);
-      loaded.config.image.buildArgs = { ...loaded.config.image.buildArgs, VERSION: version };
+      loaded.config.image.buildArgs = { ...loaded.config.image.buildArgs, ...buildArgs, VERSION: version };
       const result = await build({ loaded, clock: new Date(), tag: `${id}-${version}`, overrides: { oci: false, platforms: ['linux/amd64'] } });
       return result.pinned!;
     },
