@@ -3,6 +3,7 @@
 import { ExternalError, PreconditionError, ShiplineError } from '../errors.js';
 import { ensureDebianPackages, onInstallProgress } from './install.js';
 import { installKubeNode } from './kube-node.js';
+import { networkLeftovers } from './leftovers.js';
 import { paths } from './layout.js';
 import type { Part, PartStatus } from './part.js';
 import { baseImages } from './parts/base-images.js';
@@ -100,6 +101,10 @@ export async function stackDown(log: Log): Promise<void> {
   for (const part of [...parts].reverse()) {
     await part.stop();
     log(`${part.name.padEnd(nameWidth)} stopped`);
+  }
+  const left = await networkLeftovers();
+  if (left.length > 0) {
+    throw new ExternalError(`stack down left behind: ${left.join('; ')}`, { hint: 'run `stack down` again; report it if it stays' });
   }
 }
 
