@@ -80,7 +80,7 @@ export async function downloadForeignDeb(pkg: string, arch: string, dir: string)
   return `${dir}/${deb}`;
 }
 
-export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver' | 'kube-node';
+export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver' | 'kube-node' | 'istioctl' | 'kubeconform';
 
 export async function buildGoTool(tool: GoTool): Promise<void> {
   await run(['bash', buildScript, tool], {
@@ -90,6 +90,8 @@ export async function buildGoTool(tool: GoTool): Promise<void> {
       BUILDKIT_VERSION: versions.buildkit,
       BUILDX_VERSION: versions.buildx,
       KUBERNETES_VERSION: versions.kubernetes,
+      ISTIOCTL_VERSION: versions.istioctl,
+      KUBECONFORM_VERSION: versions.kubeconform,
     },
     timeoutMs: 45 * 60_000,
   }).catch((error: unknown) => {
