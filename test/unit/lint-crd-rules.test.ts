@@ -9,6 +9,7 @@ import { withDefaults } from '../../manifests/crd-defaults.js';
 import { kindsOf, routingGroups, versionsOf } from '../../manifests/crd-schemas.js';
 import { formatFinding, lintManifests } from '../../manifests/lint.js';
 import { lintCases } from '../support/lint-cases.js';
+import { istioCases, stricterCases } from '../support/lint-istio-cases.js';
 
 const lines = (text: string, file = 'deploy.yaml') => lintManifests([{ file, text }]).findings.map((f) => `${f.path}: ${f.message}`);
 
@@ -33,8 +34,8 @@ describe('the shipped CRDs', () => {
   });
 });
 
-describe('lint against the CRDs, case by case', () => {
-  for (const c of lintCases) {
+describe('lint against the CRDs and Istio\'s checks, case by case', () => {
+  for (const c of [...lintCases, ...istioCases, ...stricterCases]) {
     it(`${c.name}: ${c.valid ? 'accepts it' : c.finding}`, () => {
       const found = lines(c.yaml);
       if (c.valid) expect(found).toEqual([]);
@@ -107,6 +108,14 @@ describe("Istio's own checks beyond the CRD", () => {
       'spec.http[0].retries.retryOn: "connect-failures" is not a valid retryOn policy; use 5xx, gateway-error, reset, reset-before-request, connect-failure, retriable-4xx… or an HTTP status',
       'spec.http[0].retries.retryOn: "999" is not a valid retryOn policy; use 5xx, gateway-error, reset, reset-before-request, connect-failure, retriable-4xx… or an HTTP status',
     ]);
+  });
+
+  it('checks regexes as RE2, in VirtualServices and HTTPRoutes', () => {
+    expect(lines(vs('  - match: [{ headers: { x-a: { regex: "(a)\\\\1" } } }]\n    route: [{ destination: { host: a } }]\n'))).toEqual([
+      'spec.http[0].match[0].headers.x-a.regex: is not a valid regular expression for Envoy, which uses RE2 (invalid escape sequence: `\\1`)',
+    ]);
+    const route = 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: { name: a }\nspec:\n  rules:\n  - matches: [{ path: { type: RegularExpression, value: "^/service1/(?!admin).*" } }]\n    backendRefs: [{ name: a, port: 80 }]\n';
+    expect(lines(route)).toEqual(['spec.rules[0].matches[0].path.value: is not a regular expression Gateway API implementations accept: they use RE2 (invalid or unsupported Perl syntax: `(?!`)']);
   });
 
   it('checks header names of matches and header operations', () => {
