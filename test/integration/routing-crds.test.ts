@@ -49,12 +49,25 @@ beforeAll(async () => {
     .filter((f) => f.endsWith('.yaml'))
     .map((f) => docsOf(readFileSync(join(crdDir, f), 'utf8'))[0] as Crd);
   expect(crds.map((c) => c.metadata.name).sort()).toEqual([
+    'backendtlspolicies.gateway.networking.k8s.io',
     'destinationrules.networking.istio.io',
+    'envoyfilters.networking.istio.io',
     'gatewayclasses.gateway.networking.k8s.io',
     'gateways.gateway.networking.k8s.io',
     'gateways.networking.istio.io',
+    'grpcroutes.gateway.networking.k8s.io',
     'httproutes.gateway.networking.k8s.io',
+    'listenersets.gateway.networking.k8s.io',
+    'proxyconfigs.networking.istio.io',
+    'referencegrants.gateway.networking.k8s.io',
+    'serviceentries.networking.istio.io',
+    'sidecars.networking.istio.io',
+    'tcproutes.gateway.networking.k8s.io',
+    'tlsroutes.gateway.networking.k8s.io',
+    'udproutes.gateway.networking.k8s.io',
     'virtualservices.networking.istio.io',
+    'workloadentries.networking.istio.io',
+    'workloadgroups.networking.istio.io',
   ]);
   // force: the CRDs may have been installed before by another field manager.
   for (const crd of crds) await kube.apply(crd, { fieldManager, force: true });
