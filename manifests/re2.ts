@@ -23,6 +23,13 @@ export function re2Error(pattern: string): string | undefined {
   return typeof entry === 'string' ? entry : undefined;
 }
 
+/** The compiled pattern, cached (for CEL's matches(), which finds the pattern anywhere); throws when not RE2. */
+export function re2Compiled(pattern: string): { test(text: string): boolean } {
+  const entry = compile(pattern);
+  if (typeof entry === 'string') throw new Error(`invalid regular expression ${pattern}: ${entry}`);
+  return entry;
+}
+
 /** Does the pattern match the whole of text (Envoy's safe_regex semantics)? Undefined when the pattern is not RE2. */
 export function re2FullMatch(pattern: string, text: string): boolean | undefined {
   const entry = compile(pattern);
