@@ -2,7 +2,7 @@
 // defaults, oneOf/anyOf branches, formats, and kinds without a shipped CRD.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compileRules } from '../../manifests/crd-cel.js';
 import { stringFormats } from '../../manifests/crd-formats.js';
 import { withDefaults } from '../../manifests/crd-defaults.js';
@@ -10,8 +10,12 @@ import { kindsOf, routingGroups, versionsOf } from '../../manifests/crd-schemas.
 import { formatFinding, lintManifests } from '../../manifests/lint.js';
 import { lintCases } from '../support/lint-cases.js';
 import { istioCases, stricterCases } from '../support/lint-istio-cases.js';
+import { warmLint, warmLintTimeout } from '../support/warm-lint.js';
 
 const lines = (text: string, file = 'deploy.yaml') => lintManifests([{ file, text }]).findings.map((f) => `${f.path}: ${f.message}`);
+
+
+beforeAll(warmLint, warmLintTimeout);
 
 describe('the shipped CRDs', () => {
   it('ship a CRD for every kind of Gateway API v1.7.0 (standard) and networking.istio.io', () => {
