@@ -48,7 +48,20 @@ function pathOf(pointer: string): string {
   return out || '(document)';
 }
 
-function schemaFinding(e: SchemaError): RuleFinding | undefined {
+/** Why no branch of a oneOf/anyOf matched, from its branches' format and pattern errors. */
+function branchReasons(e: SchemaError, all: readonly SchemaError[]): string {
+  const inside = all.filter((b) => b.schemaPath.startsWith(`${e.schemaPath}/`) && (b.keyword === 'format' || b.keyword === 'pattern'));
+  const byField = new Map<string, { data: unknown; rules: string[] }>();
+  for (const b of inside) {
+    const entry = byField.get(b.instancePath) ?? { data: b.data, rules: [] };
+    const rule = b.keyword === 'format' ? `format "${String(b.params.format)}"` : `pattern ${String(b.params.pattern)}`;
+    if (!entry.rules.includes(rule)) entry.rules.push(rule);
+    byField.set(b.instancePath, entry);
+  }
+  return [...byField].map(([at, { data, rules }]) => `${pathOf(at)}: ${JSON.stringify(data)} must match ${rules.join(' or ')}`).join('; ');
+}
+
+function schemaFinding(e: SchemaError, all: readonly SchemaError[] = []): RuleFinding | undefined {
   const path = pathOf(e.instancePath);
   // Branch errors of a oneOf are summarised by the oneOf error itself.
   if (/\/(oneOf|anyOf)\/\d+\//.test(e.schemaPath)) return undefined;
@@ -63,7 +76,9 @@ function schemaFinding(e: SchemaError): RuleFinding | undefined {
       return { path: join(path, String(e.params.missingProperty)), message: 'missing (required)' };
     case 'oneOf': {
       const choices = ((e.parentSchema?.oneOf as Obj[] | undefined) ?? []).flatMap((b) => (b.required as string[] | undefined) ?? []);
-      return { path, message: choices.length > 0 ? `set at most one of ${choices.join(', ')}` : 'matches none or several of the allowed forms' };
+      if (choices.length > 0) return { path, message: `set at most one of ${choices.join(', ')}` };
+      const why = e.params.passingSchemas === null ? branchReasons(e, all) : '';
+      return { path, message: why ? `matches none of the allowed forms (${why})` : 'matches none or several of the allowed forms' };
     }
     case 'anyOf':
       return { path, message: `must be one of the allowed forms (${e.message ?? ''})` };
@@ -170,7 +185,7 @@ function check(d: Doc, subsetsOf: (host: string) => string[] | undefined, result
   const schemaFindings: RuleFinding[] = [];
   if (!validate(defaulted)) {
     for (const error of validate.errors ?? []) {
-      const finding = schemaFinding(error);
+      const finding = schemaFinding(error, validate.errors ?? []);
       if (finding && !under(finding.path, explained)) schemaFindings.push(finding);
     }
   }
