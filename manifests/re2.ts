@@ -10,7 +10,7 @@ function compile(pattern: string): RE2JS | string {
     try {
       entry = RE2JS.compile(pattern);
     } catch (error) {
-      entry = (error as Error).message.replace(/^error parsing regexp: /, '');
+      entry = (error as Error).message.replace(/^error parsing regexp: /i, '');
     }
     compiled.set(pattern, entry);
   }
