@@ -3,10 +3,16 @@
 // as `self` (with defaults applied), objects as maps of their (escaped) property names,
 // integers as CEL ints. Rules are parsed and planned once per rule text, on first use.
 // Transition rules (those using oldSelf) need the stored object and are not evaluated.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { ParsedExprSchema, type ParsedExpr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
 import { celEnv, celFunc, CelScalar, isCelError, parse, plan, type CelInput, type CelResult } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import type { Schema } from './crd-schemas.js';
+import { schemaCacheDir, type Schema } from './crd-schemas.js';
+import { re2Compiled } from './re2.js';
 
 export interface CelFinding {
   path: string;
@@ -30,7 +36,8 @@ const isIP = celFunc('isIP', [CelScalar.STRING], CelScalar.BOOL, (s) => {
   return isIPv6(s) && !/^::ffff:/i.test(s);
 });
 
-const env = celEnv({ funcs: [...strings, isIP], variables: { self: CelScalar.DYN } });
+// matches() through re2js with each pattern compiled once (the default compiles per call).
+const env = celEnv({ funcs: [...strings, isIP], variables: { self: CelScalar.DYN }, re2: { compile: re2Compiled } });
 
 type Evaluate = (bindings: { self: CelInput }) => CelResult;
 const planned = new Map<string, Evaluate | Error>();
@@ -39,7 +46,7 @@ function compile(rule: string): Evaluate | Error {
   let entry = planned.get(rule);
   if (entry === undefined) {
     try {
-      entry = plan(env, parse(rule)) as Evaluate;
+      entry = plan(env, parsedRule(rule)) as Evaluate;
     } catch (error) {
       entry = error as Error;
     }
@@ -48,8 +55,54 @@ function compile(rule: string): Evaluate | Error {
   return entry;
 }
 
+/**
+ * Parsing a long rule takes tens of milliseconds, planning it one: the parsed rules of
+ * each CRD schema are cached on disk (protobuf ParsedExpr), under the hash of the rules.
+ */
+const parsedCache = new Map<string, ParsedExpr>();
+
+function parsedRule(rule: string): ParsedExpr {
+  return parsedCache.get(rule) ?? parse(rule);
+}
+
+const preparedSchemas = new WeakSet<Schema>();
+
+function prepare(schema: Schema): void {
+  if (preparedSchemas.has(schema)) return;
+  preparedSchemas.add(schema);
+  const rules = new Set<string>();
+  walkSchema(schema, (list) => list.forEach((r) => rules.add(r.rule)));
+  const texts = [...rules].sort();
+  const file = join(schemaCacheDir(), `cel-${createHash('sha256').update(texts.join('\0')).digest('hex').slice(0, 24)}.json`);
+  try {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    for (const [rule, bytes] of Object.entries(stored)) parsedCache.set(rule, fromBinary(ParsedExprSchema, Buffer.from(bytes, 'base64')));
+    return;
+  } catch {
+    // Not cached yet: parse below.
+  }
+  const stored: Record<string, string> = {};
+  for (const rule of texts) {
+    try {
+      const parsed = parse(rule);
+      parsedCache.set(rule, parsed);
+      stored[rule] = Buffer.from(toBinary(ParsedExprSchema, parsed)).toString('base64');
+    } catch {
+      // compile() reports it.
+    }
+  }
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.${process.pid}`, JSON.stringify(stored));
+    renameSync(`${file}.${process.pid}`, file);
+  } catch {
+    // A read-only home only makes the next run slower.
+  }
+}
+
 /** Parses and plans every rule now (for tests and warm-up); returns those that fail to compile. */
 export function compileRules(schema: Schema): { rule: string; error: string }[] {
+  prepare(schema);
   const failed: { rule: string; error: string }[] = [];
   walkSchema(schema, (rules) => {
     for (const r of rules) {
@@ -105,10 +158,11 @@ function celValue(schema: Schema | undefined, value: unknown, cache: WeakMap<obj
 }
 
 export const evaluationFailed = 'the rule could not be evaluated';
-const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
+const child = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
 /** Every failed CEL rule of the schema on value (already defaulted), with the rule's path and the CRD's message. */
 export function evaluateRules(schema: Schema, value: unknown): CelFinding[] {
+  prepare(schema);
   const out: CelFinding[] = [];
   const cache = new WeakMap<object, CelInput>();
   const visit = (node: Schema, v: unknown, path: string): void => {
@@ -134,9 +188,9 @@ export function evaluateRules(schema: Schema, value: unknown): CelFinding[] {
     if (!isObject(v)) return;
     const properties = node.properties as Record<string, Schema> | undefined;
     const extra = isObject(node.additionalProperties) ? (node.additionalProperties as Schema) : undefined;
-    for (const [key, child] of Object.entries(v)) {
+    for (const [key, value] of Object.entries(v)) {
       const sub = properties?.[key] ?? extra;
-      if (sub) visit(sub, child, join(path, key));
+      if (sub) visit(sub, value, child(path, key));
     }
   };
   visit(schema, value, '');

@@ -24,7 +24,7 @@ const branchKeys = new Set(['oneOf', 'anyOf', 'allOf', 'not']);
  * Inside oneOf/anyOf/allOf/not the branches only constrain values the main schema
  * declares (structural schemas allow nothing else there), so they never reject fields.
  */
-function structural(node: unknown, inBranch = false): unknown {
+export function structural(node: unknown, inBranch = false): unknown {
   if (Array.isArray(node)) return node.map((n) => structural(n, inBranch));
   if (node === null || typeof node !== 'object') return node;
   const out: Schema = {};

@@ -3,6 +3,7 @@
 // header operations, retryOn values, retries with zero attempts, fault injection.
 // `istioctl validate` runs the same checks (test/integration/lint-istioctl.test.ts).
 import type { RuleFinding } from './lint-rules.js';
+import { re2Error } from './re2.js';
 
 type Obj = Record<string, unknown>;
 const asObj = (v: unknown): Obj | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
@@ -34,6 +35,22 @@ function matchHeaderNames(m: Obj, path: string, out: RuleFinding[]): void {
         out.push({ path: `${path}.${field}.${name}`, message: `header name ${name} is not a valid header name (letters, digits and !#$%&'*+-.^_\`|~)` });
       }
     }
+  }
+}
+
+/** Istio compiles match regexes with Go's regexp (RE2), as Envoy runs them. */
+function matchRegexes(m: Obj, path: string, out: RuleFinding[]): void {
+  const check = (sm: unknown, at: string) => {
+    const regex = asObj(sm)?.regex;
+    if (typeof regex !== 'string') return;
+    // In withoutHeaders, `*` means "present", not a regex.
+    if (regex === '*' && at.includes('.withoutHeaders.')) return;
+    const error = re2Error(regex);
+    if (error !== undefined) out.push({ path: `${at}.regex`, message: `is not a valid regular expression for Envoy, which uses RE2 (${error})` });
+  };
+  for (const field of ['uri', 'scheme', 'method', 'authority']) check(m[field], `${path}.${field}`);
+  for (const field of ['headers', 'withoutHeaders', 'queryParams']) {
+    for (const [name, sm] of Object.entries(asObj(m[field]) ?? {})) check(sm, `${path}.${field}.${name}`);
   }
 }
 
@@ -110,7 +127,10 @@ export function istioVirtualServiceRules(spec: Obj): RuleFinding[] {
     const route = asObj(raw);
     if (!route) return;
     const p = `spec.http[${i}]`;
-    asList(route.match).forEach((m, k) => matchHeaderNames(asObj(m) ?? {}, `${p}.match[${k}]`, out));
+    asList(route.match).forEach((m, k) => {
+      matchHeaderNames(asObj(m) ?? {}, `${p}.match[${k}]`, out);
+      matchRegexes(asObj(m) ?? {}, `${p}.match[${k}]`, out);
+    });
     headerOperations(route.headers, `${p}.headers`, out);
     asList(route.route).forEach((d, k) => headerOperations(asObj(d)?.headers, `${p}.route[${k}].headers`, out));
     retries(route.retries, `${p}.retries`, out);

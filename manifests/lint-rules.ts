@@ -5,6 +5,7 @@
 import type { RoutingMatch, StringMatch } from './intent-schema.js';
 import { istioVirtualServiceRules } from './lint-istio-rules.js';
 import { isCatchAll, shadows } from './match.js';
+import { re2Error } from './re2.js';
 
 export interface RuleFinding {
   path: string;
@@ -114,6 +115,18 @@ export function httpRouteRules(spec: Obj): RuleFinding[] {
   asList(spec.rules).forEach((raw, i) => {
     const rule = asObj(raw) ?? {};
     const p = `spec.rules[${i}]`;
+    asList(rule.matches).forEach((raw, k) => {
+      const m = asObj(raw) ?? {};
+      const values: [string, unknown][] = [
+        [`${p}.matches[${k}].path.value`, asObj(m.path)?.type === 'RegularExpression' ? asObj(m.path)?.value : undefined],
+        ...asList(m.headers).map((h, j) => [`${p}.matches[${k}].headers[${j}].value`, asObj(h)?.type === 'RegularExpression' ? asObj(h)?.value : undefined] as [string, unknown]),
+        ...asList(m.queryParams).map((q, j) => [`${p}.matches[${k}].queryParams[${j}].value`, asObj(q)?.type === 'RegularExpression' ? asObj(q)?.value : undefined] as [string, unknown]),
+      ];
+      for (const [at, value] of values) {
+        const error = typeof value === 'string' ? re2Error(value) : undefined;
+        if (error !== undefined) out.push({ path: at, message: `is not a regular expression Gateway API implementations accept: they use RE2 (${error})` });
+      }
+    });
     if ('fault' in rule) {
       out.push({ path: `${p}.fault`, message: 'HTTPRoute cannot inject faults; use an Istio VirtualService for fault injection (shipline render --api istio)', explains: true });
     }

@@ -1,6 +1,7 @@
 // Offline lint of hand-written routing manifests (multi-document YAML): each Istio or
 // Gateway API document is checked against its real CRD schema and the semantic rules.
 // Documents of other groups (Deployments, Services...) are skipped and noted.
+import jsYaml from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { evaluateRules, evaluationFailed } from './crd-cel.js';
 import { withDefaults } from './crd-defaults.js';
@@ -48,7 +49,20 @@ function pathOf(pointer: string): string {
   return out || '(document)';
 }
 
-function schemaFinding(e: SchemaError): RuleFinding | undefined {
+/** Why no branch of a oneOf/anyOf matched, from its branches' format and pattern errors. */
+function branchReasons(e: SchemaError, all: readonly SchemaError[]): string {
+  const inside = all.filter((b) => b.schemaPath.startsWith(`${e.schemaPath}/`) && (b.keyword === 'format' || b.keyword === 'pattern'));
+  const byField = new Map<string, { data: unknown; rules: string[] }>();
+  for (const b of inside) {
+    const entry = byField.get(b.instancePath) ?? { data: b.data, rules: [] };
+    const rule = b.keyword === 'format' ? `format "${String(b.params.format)}"` : `pattern ${String(b.params.pattern)}`;
+    if (!entry.rules.includes(rule)) entry.rules.push(rule);
+    byField.set(b.instancePath, entry);
+  }
+  return [...byField].map(([at, { data, rules }]) => `${pathOf(at)}: ${JSON.stringify(data)} must match ${rules.join(' or ')}`).join('; ');
+}
+
+function schemaFinding(e: SchemaError, all: readonly SchemaError[] = []): RuleFinding | undefined {
   const path = pathOf(e.instancePath);
   // Branch errors of a oneOf are summarised by the oneOf error itself.
   if (/\/(oneOf|anyOf)\/\d+\//.test(e.schemaPath)) return undefined;
@@ -63,7 +77,9 @@ function schemaFinding(e: SchemaError): RuleFinding | undefined {
       return { path: join(path, String(e.params.missingProperty)), message: 'missing (required)' };
     case 'oneOf': {
       const choices = ((e.parentSchema?.oneOf as Obj[] | undefined) ?? []).flatMap((b) => (b.required as string[] | undefined) ?? []);
-      return { path, message: choices.length > 0 ? `set at most one of ${choices.join(', ')}` : 'matches none or several of the allowed forms' };
+      if (choices.length > 0) return { path, message: `set at most one of ${choices.join(', ')}` };
+      const why = e.params.passingSchemas === null ? branchReasons(e, all) : '';
+      return { path, message: why ? `matches none of the allowed forms (${why})` : 'matches none or several of the allowed forms' };
     }
     case 'anyOf':
       return { path, message: `must be one of the allowed forms (${e.message ?? ''})` };
@@ -79,7 +95,34 @@ function schemaFinding(e: SchemaError): RuleFinding | undefined {
   }
 }
 
+/**
+ * The documents' values by js-yaml (several times faster on plain manifests), or
+ * undefined to take the careful parser: anchors, aliases and merge keys (alias bombs),
+ * and any error (duplicate keys, syntax), which `yaml` reports with line and column.
+ */
+function plainValues(text: string): unknown[] | undefined {
+  if (/(^|[\s[{,])[&*][^\s,\]}]/.test(text) || /(^|\s)<<\s*:/.test(text)) return undefined;
+  try {
+    return jsYaml.loadAll(text, undefined, { schema: jsYaml.CORE_SCHEMA });
+  } catch {
+    return undefined;
+  }
+}
+
+function toDoc(input: LintInput, doc: number, value: unknown, findings: Finding[]): Doc | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    findings.push({ file: input.file, doc, object: '?', path: '(document)', message: 'must be a mapping with apiVersion, kind, metadata and spec' });
+    return undefined;
+  }
+  const v = value as Obj;
+  const meta = (v.metadata ?? {}) as Obj;
+  return { file: input.file, doc, object: `${String(v.kind ?? '?')}/${String(meta.name ?? '?')}`, value: v };
+}
+
 function parseDocs(input: LintInput, findings: Finding[]): Doc[] {
+  const plain = plainValues(input.text);
+  if (plain) return plain.flatMap((value, i) => toDoc(input, i + 1, value, findings) ?? []);
   const docs: Doc[] = [];
   parseAllDocuments(input.text, { uniqueKeys: true, prettyErrors: true }).forEach((document, i) => {
     const doc = i + 1;
@@ -98,14 +141,8 @@ function parseDocs(input: LintInput, findings: Finding[]): Doc[] {
       at('YAML', `${(error as Error).message}; write the values out instead of nesting aliases`);
       return;
     }
-    if (value === null || value === undefined) return;
-    if (typeof value !== 'object' || Array.isArray(value)) {
-      at('(document)', 'must be a mapping with apiVersion, kind, metadata and spec');
-      return;
-    }
-    const v = value as Obj;
-    const meta = (v.metadata ?? {}) as Obj;
-    docs.push({ file: input.file, doc, object: `${String(v.kind ?? '?')}/${String(meta.name ?? '?')}`, value: v });
+    const d = toDoc(input, doc, value, findings);
+    if (d) docs.push(d);
   });
   return docs;
 }
@@ -170,7 +207,7 @@ function check(d: Doc, subsetsOf: (host: string) => string[] | undefined, result
   const schemaFindings: RuleFinding[] = [];
   if (!validate(defaulted)) {
     for (const error of validate.errors ?? []) {
-      const finding = schemaFinding(error);
+      const finding = schemaFinding(error, validate.errors ?? []);
       if (finding && !under(finding.path, explained)) schemaFindings.push(finding);
     }
   }

@@ -10,7 +10,7 @@ function compile(pattern: string): RE2JS | string {
     try {
       entry = RE2JS.compile(pattern);
     } catch (error) {
-      entry = (error as Error).message.replace(/^error parsing regexp: /, '');
+      entry = (error as Error).message.replace(/^error parsing regexp: /i, '');
     }
     compiled.set(pattern, entry);
   }
@@ -21,6 +21,13 @@ function compile(pattern: string): RE2JS | string {
 export function re2Error(pattern: string): string | undefined {
   const entry = compile(pattern);
   return typeof entry === 'string' ? entry : undefined;
+}
+
+/** The compiled pattern, cached (for CEL's matches(), which finds the pattern anywhere); throws when not RE2. */
+export function re2Compiled(pattern: string): { test(text: string): boolean } {
+  const entry = compile(pattern);
+  if (typeof entry === 'string') throw new Error(`invalid regular expression ${pattern}: ${entry}`);
+  return entry;
 }
 
 /** Does the pattern match the whole of text (Envoy's safe_regex semantics)? Undefined when the pattern is not RE2. */

@@ -100,7 +100,7 @@ export async function goModuleDir(moduleAtVersion: string, cwd: string): Promise
   return dir;
 }
 
-export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver' | 'kube-node' | 'coredns' | 'traefik' | 'cosign';
+export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver' | 'kube-node' | 'coredns' | 'traefik' | 'cosign' | 'istioctl' | 'kubeconform';
 
 /** Where the stack reports what it is doing during a long start (set by stackUp). */
 let progress: (line: string) => void = () => undefined;
@@ -126,6 +126,8 @@ export async function buildGoTool(tool: GoTool): Promise<void> {
       COREDNS_VERSION: versions.coredns,
       TRAEFIK_VERSION: versions.traefik,
       COSIGN_VERSION: versions.cosign,
+      ISTIOCTL_VERSION: versions.istioctl,
+      KUBECONFORM_VERSION: versions.kubeconform,
     },
     timeoutMs: 45 * 60_000,
   }).catch((error: unknown) => {

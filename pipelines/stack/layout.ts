@@ -10,6 +10,10 @@ export const versions = {
   traefik: 'v3.6.12',
   /** cosign, for the signed-bundle interop tests (not a part of the running stack). */
   cosign: 'v3.1.3',
+  /** istioctl, the reference `shipline lint` is tested against (a pseudo-version of istio.io/istio). */
+  istioctl: 'v0.0.0-20260827124520-eed52ebb66ad',
+  /** kubeconform, for the lint benchmark only. */
+  kubeconform: 'v0.8.0',
   /** Bumped whenever the base image recipe changes. */
   baseImage: 'musl-1',
   /** Tag of the pause image built from Kubernetes' own pause.c. */

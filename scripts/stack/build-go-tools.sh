@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Go programs of the local stack into the shipline cache, pinned by version.
-# Usage: build-go-tools.sh buildkit|buildx|kube-apiserver|kube-node|coredns|traefik|cosign
+# Usage: build-go-tools.sh buildkit|buildx|kube-apiserver|kube-node|coredns|traefik|cosign|istioctl|kubeconform
 # Each build is skipped when its binary is already in the cache.
 set -euo pipefail
 # BUILD_LOG: append the go commands' output there instead of the terminal.
@@ -12,6 +12,9 @@ KUBERNETES_VERSION=${KUBERNETES_VERSION:-v1.34.4}
 COREDNS_VERSION=${COREDNS_VERSION:-v1.15.0}
 TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.12}
 COSIGN_VERSION=${COSIGN_VERSION:-v3.1.3}
+# istioctl from istio.io/istio's module (a pseudo-version: Istio tags its releases in git only).
+ISTIOCTL_VERSION=${ISTIOCTL_VERSION:-v0.0.0-20260827124520-eed52ebb66ad}
+KUBECONFORM_VERSION=${KUBECONFORM_VERSION:-v0.8.0}
 CACHE=${SHIPLINE_CACHE:-$HOME/.cache/shipline}
 TOOLS="$CACHE/tools"
 export CGO_ENABLED=${CGO_ENABLED:-0}
@@ -119,6 +122,29 @@ build_cosign() {
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 }
 
+# Builds one command with `go install MODULE/CMD@VERSION` into DIR (modules without
+# replace directives need no wrapper).
+go_install() {
+  local pkg=$1 version=$2 dir=$3
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  GOBIN="$dir.tmp" go install -ldflags "$LDFLAGS" "$pkg@$version"
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
+# istioctl: the reference that `shipline lint` is tested against (test/integration/lint-istioctl).
+build_istioctl() {
+  local dir="$TOOLS/istioctl-$ISTIOCTL_VERSION"
+  [[ -x "$dir/istioctl" ]] && return 0
+  go_install istio.io/istio/istioctl/cmd/istioctl "$ISTIOCTL_VERSION" "$dir"
+}
+
+# kubeconform: only for the lint benchmark (scripts/bench/lint-vs-kubeconform).
+build_kubeconform() {
+  local dir="$TOOLS/kubeconform-$KUBECONFORM_VERSION"
+  [[ -x "$dir/kubeconform" ]] && return 0
+  go_install github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION" "$dir"
+}
+
 case "${1:-}" in
   buildkit) build_buildkit ;;
   buildx) build_buildx ;;
@@ -127,5 +153,7 @@ case "${1:-}" in
   coredns) build_coredns ;;
   traefik) build_traefik ;;
   cosign) build_cosign ;;
-  *) echo "usage: $0 buildkit|buildx|kube-apiserver|kube-node|coredns|traefik|cosign" >&2; exit 2 ;;
+  istioctl) build_istioctl ;;
+  kubeconform) build_kubeconform ;;
+  *) echo "usage: $0 buildkit|buildx|kube-apiserver|kube-node|coredns|traefik|cosign|istioctl|kubeconform" >&2; exit 2 ;;
 esac

@@ -52,7 +52,7 @@ export const lintCases: LintCase[] = [
     name: 'gateway-address-not-an-ip',
     yaml: gateway('  - { name: http, port: 80, protocol: HTTP }', '  addresses:\n  - { type: IPAddress, value: 300.1.2.3 }\n'),
     valid: false,
-    finding: 'spec.addresses[0]: matches none or several of the allowed forms',
+    finding: 'spec.addresses[0]: matches none of the allowed forms (spec.addresses[0].value: "300.1.2.3" must match format "ipv4" or format "ipv6")',
   },
   // Gateway listeners (CEL rules on spec.listeners).
   {

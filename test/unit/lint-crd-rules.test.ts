@@ -2,15 +2,20 @@
 // defaults, oneOf/anyOf branches, formats, and kinds without a shipped CRD.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compileRules } from '../../manifests/crd-cel.js';
 import { stringFormats } from '../../manifests/crd-formats.js';
 import { withDefaults } from '../../manifests/crd-defaults.js';
 import { kindsOf, routingGroups, versionsOf } from '../../manifests/crd-schemas.js';
 import { formatFinding, lintManifests } from '../../manifests/lint.js';
 import { lintCases } from '../support/lint-cases.js';
+import { istioCases, stricterCases } from '../support/lint-istio-cases.js';
+import { warmLint, warmLintTimeout } from '../support/warm-lint.js';
 
 const lines = (text: string, file = 'deploy.yaml') => lintManifests([{ file, text }]).findings.map((f) => `${f.path}: ${f.message}`);
+
+
+beforeAll(warmLint, warmLintTimeout);
 
 describe('the shipped CRDs', () => {
   it('ship a CRD for every kind of Gateway API v1.7.0 (standard) and networking.istio.io', () => {
@@ -33,8 +38,8 @@ describe('the shipped CRDs', () => {
   });
 });
 
-describe('lint against the CRDs, case by case', () => {
-  for (const c of lintCases) {
+describe('lint against the CRDs and Istio\'s checks, case by case', () => {
+  for (const c of [...lintCases, ...istioCases, ...stricterCases]) {
     it(`${c.name}: ${c.valid ? 'accepts it' : c.finding}`, () => {
       const found = lines(c.yaml);
       if (c.valid) expect(found).toEqual([]);
@@ -107,6 +112,14 @@ describe("Istio's own checks beyond the CRD", () => {
       'spec.http[0].retries.retryOn: "connect-failures" is not a valid retryOn policy; use 5xx, gateway-error, reset, reset-before-request, connect-failure, retriable-4xx… or an HTTP status',
       'spec.http[0].retries.retryOn: "999" is not a valid retryOn policy; use 5xx, gateway-error, reset, reset-before-request, connect-failure, retriable-4xx… or an HTTP status',
     ]);
+  });
+
+  it('checks regexes as RE2, in VirtualServices and HTTPRoutes', () => {
+    expect(lines(vs('  - match: [{ headers: { x-a: { regex: "(a)\\\\1" } } }]\n    route: [{ destination: { host: a } }]\n'))).toEqual([
+      'spec.http[0].match[0].headers.x-a.regex: is not a valid regular expression for Envoy, which uses RE2 (invalid escape sequence: `\\1`)',
+    ]);
+    const route = 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: { name: a }\nspec:\n  rules:\n  - matches: [{ path: { type: RegularExpression, value: "^/service1/(?!admin).*" } }]\n    backendRefs: [{ name: a, port: 80 }]\n';
+    expect(lines(route)).toEqual(['spec.rules[0].matches[0].path.value: is not a regular expression Gateway API implementations accept: they use RE2 (invalid or unsupported Perl syntax: `(?!`)']);
   });
 
   it('checks header names of matches and header operations', () => {

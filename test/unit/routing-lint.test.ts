@@ -3,8 +3,9 @@
 // hand-written mistakes are reported with document, object and field path.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formatFinding, lintManifests } from '../../manifests/lint.js';
+import { warmLint, warmLintTimeout } from '../support/warm-lint.js';
 
 const here = import.meta.dirname;
 const lint = (text: string, file = 'deploy.yaml') => lintManifests([{ file, text }]);
@@ -27,6 +28,9 @@ spec:
   parentRefs: [{ name: my-gateway }]
   rules:
 ${rule}`;
+
+
+beforeAll(warmLint, warmLintTimeout);
 
 describe('lint', () => {
   it("finds exactly the notes' pattern-3 mistake (mirror as a route item)", () => {
