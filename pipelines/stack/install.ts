@@ -1,6 +1,6 @@
 // Installs what the stack needs and a machine lacks: Debian packages through apt,
 // Go programs built into the cache by scripts/stack/build-go-tools.sh.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../project-root.js';
 import { run } from '../adapters/process.js';
@@ -94,10 +94,13 @@ export async function downloadForeignDeb(pkg: string, arch: string, dir: string)
 
 /** The folder of MODULE@VERSION in the Go module cache, downloading it if needed. */
 export async function goModuleDir(moduleAtVersion: string, cwd: string): Promise<string> {
-  const out = (await run(['go', 'mod', 'download', '-json', moduleAtVersion], { cwd, timeoutMs: 600_000 })).stdout;
-  const dir = (JSON.parse(out) as { Dir?: string }).Dir;
-  if (!dir) throw new ExternalError(`go mod download ${moduleAtVersion} gave no folder`);
-  return dir;
+  // A module that asks for a newer Go still downloads: `go` then reports an Error beside its Dir.
+  const result = await run(['go', 'mod', 'download', '-json', moduleAtVersion], { cwd, timeoutMs: 600_000, nothrow: true });
+  const info = JSON.parse(result.stdout || '{}') as { Dir?: string; Error?: string };
+  if (!info.Dir || !existsSync(info.Dir)) {
+    throw new ExternalError(`go mod download ${moduleAtVersion} gave no folder: ${info.Error ?? result.stderr.trim()}`);
+  }
+  return info.Dir;
 }
 
 export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver' | 'kube-node' | 'coredns' | 'traefik' | 'cosign' | 'istioctl' | 'kubeconform';

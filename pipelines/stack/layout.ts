@@ -49,8 +49,6 @@ export const dataPlane = {
   gatewayNamespace: 'shipline-system',
   gateway: 'shipline',
   listener: 'web',
-  /** The Gateway API module whose standard CRDs the stack installs. */
-  gatewayApiModule: 'sigs.k8s.io/gateway-api@v1.7.0',
 } as const;
 
 /**

@@ -9,6 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { KubeApiError, type KubeObject } from '../../adapters/kube.js';
 import { run } from '../../adapters/process.js';
 import { ExternalError } from '../../errors.js';
+import { projectRoot } from '../../project-root.js';
 import { daemonPart } from '../daemon-part.js';
 import { buildGoTool, goModuleDir } from '../install.js';
 import { adminClient } from '../kube-node.js';
@@ -26,10 +27,10 @@ const gatewayApiCrds = ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes'
 
 async function crdObjects(): Promise<KubeObject[]> {
   mkdirSync(dir(), { recursive: true });
-  const gatewayApi = await goModuleDir(dataPlane.gatewayApiModule, dir());
   const traefik = await goModuleDir(`github.com/traefik/traefik/v3@${versions.traefik}`, dir());
   const files = [
-    ...gatewayApiCrds.map((kind) => join(gatewayApi, 'config', 'crd', 'standard', `gateway.networking.k8s.io_${kind}.yaml`)),
+    // shipline ships the Gateway API v1.7.0 standard CRDs verbatim (manifests/crds).
+    ...gatewayApiCrds.map((kind) => join(projectRoot, 'manifests', 'crds', `gateway-api-${kind}.yaml`)),
     join(traefik, 'docs', 'content', 'reference', 'dynamic-configuration', 'kubernetes-crd-definition-v1.yml'),
   ];
   return files.flatMap((file) =>
