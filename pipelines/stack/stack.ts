@@ -49,7 +49,7 @@ function inPart(part: Part, error: unknown): Error {
 }
 
 export async function stackUp(log: Log): Promise<void> {
-  const packages = parts.flatMap((p) => p.debianPackages ?? []);
+  const packages = [...parts.flatMap((p) => p.debianPackages ?? []), ...testDebianPackages];
   try {
     await ensureDebianPackages(packages, log);
   } catch (error) {
@@ -83,11 +83,14 @@ export function formatElapsed(ms: number): string {
 
 /** Debian packages of the benchmarks' peer tools (kubectl is built with the node tools). */
 export const benchDebianPackages = ['hyperfine', 'skopeo'] as const;
+/** Debian packages the tests use besides the parts' own (zstd checks that compressed bundles stay standard). */
+export const testDebianPackages = ['zstd'] as const;
 
 /** Every Debian package the stack and the benchmarks install, by part. */
 export function debianPackagesByPart(): Record<string, readonly string[]> {
   return {
     ...Object.fromEntries(parts.filter((p) => p.debianPackages?.length).map((p) => [p.name, p.debianPackages!])),
+    tests: testDebianPackages,
     benchmarks: benchDebianPackages,
   };
 }

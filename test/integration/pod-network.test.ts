@@ -232,9 +232,12 @@ describe('nothing of the pod network leaves the machine', () => {
     expect(routes.stdout).not.toMatch(/default/);
     expect(routes.stdout).toContain(`${network.block} via ${network.gateway}`);
     // 203.0.113.1 (TEST-NET-3): the pod's own route lookup fails, so nothing is sent.
-    const out = await kubectl(['exec', 'client', '--', 'wget', '-q', '-T', '2', '-O', '-', 'http://203.0.113.1/']);
-    expect(out.exitCode).not.toBe(0);
-    expect(out.stderr).toMatch(/unreachable/i);
+    const lookup = await kubectl(['exec', 'client', '--', 'ip', 'route', 'get', '203.0.113.1']);
+    expect(lookup.exitCode).not.toBe(0);
+    expect(lookup.stderr).toMatch(/Network is unreachable/);
+    const connect = await kubectl(['exec', 'client', '--', 'nc', '-w', '2', '203.0.113.1', '80']);
+    expect(connect.exitCode).not.toBe(0);
+    expect(connect.stderr).toMatch(/Network is unreachable/);
 
     const table = await run(['nft', 'list', 'table', 'inet', network.nftTable]);
     expect(table.stdout).toMatch(new RegExp(`iifname "${network.bridge}" counter packets \\d+ bytes \\d+ drop comment "pod-to-outside"`));

@@ -31,10 +31,12 @@ export function corefileText(kubeconfigPath: string): string {
     '    }',
     '    loadbalance',
     '}',
-    // Names outside the cluster: no plugin answers, so the reply is REFUSED.
+    // Names outside the cluster: refused, never forwarded.
     `.:53 {`,
     `    bind ${network.dnsIp}`,
-    '    errors',
+    '    acl {',
+    '        block',
+    '    }',
     '}',
     '',
   ].join('\n');
