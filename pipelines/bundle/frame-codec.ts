@@ -8,6 +8,9 @@ import type { Compression } from './frames.js';
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
+/** Frames at least this large decompress in a worker thread (headers and manifests stay inline). */
+const workerThreshold = 256 * 1024;
+
 type ZstdWasm = typeof import('@bokuweb/zstd-wasm');
 let zstd: Promise<ZstdWasm> | undefined;
 
@@ -37,9 +40,13 @@ export async function decompressFrame(compression: Compression, data: Buffer, si
       out = await gunzipAsync(data);
     } else {
       if (data.length < 4 || data.readUInt32LE(0) !== 0xfd2fb528) throw damaged('a frame does not start with the zstd magic number');
-      const lib = await loadZstd();
-      const raw = lib.decompress(data, { defaultHeapSize: size });
-      out = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+      if (size >= workerThreshold) {
+        out = await (await import('./zstd-workers.js')).decompressInWorker(data, size);
+      } else {
+        const lib = await loadZstd();
+        const raw = lib.decompress(data, { defaultHeapSize: size });
+        out = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+      }
     }
   } catch (error) {
     if (error instanceof InputError) throw error;
