@@ -28,16 +28,27 @@ export async function openFramed(file: string, fh: FileHandle, fileSize: number)
 async function* frames(framed: FramedFile, offset: number, length: number): AsyncGenerator<Buffer> {
   if (length === 0) return;
   const fh = await open(framed.file, 'r');
+  const end = offset + length;
+  const { frames: table } = framed.table;
+  const load = async (i: number) => {
+    const f = table[i]!;
+    return decompressFrame(framed.compression, await readAt(fh, f.cOffset, f.c), f.u, `${framed.file} (frame ${i} at byte ${f.cOffset})`);
+  };
+  const within = (i: number) => i < table.length && table[i]!.uOffset < end;
+  let i = frameAt(framed.table, offset);
+  // One frame ahead: the next decompresses while the consumer hashes and sends this one.
+  let ahead: Promise<Buffer> | undefined = within(i) ? load(i) : undefined;
   try {
-    const end = offset + length;
-    for (let i = frameAt(framed.table, offset); i < framed.table.frames.length; i++) {
-      const f = framed.table.frames[i]!;
-      if (f.uOffset >= end) break;
-      const where = `${framed.file} (frame ${i} at byte ${f.cOffset})`;
-      const data = await decompressFrame(framed.compression, await readAt(fh, f.cOffset, f.c), f.u, where);
+    while (ahead) {
+      const data = await ahead;
+      const f = table[i]!;
+      ahead = within(i + 1) ? load(i + 1) : undefined;
+      ahead?.catch(() => undefined);
       yield data.subarray(Math.max(0, offset - f.uOffset), Math.min(f.u, end - f.uOffset));
+      i++;
     }
   } finally {
+    await ahead?.catch(() => undefined);
     await fh.close();
   }
 }
