@@ -12,7 +12,7 @@ export interface FramedFile {
 }
 
 async function readAt(fh: FileHandle, offset: number, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
+  const buf = Buffer.allocUnsafe(length);
   const { bytesRead } = await fh.read(buf, 0, length, offset);
   return buf.subarray(0, bytesRead);
 }
@@ -37,14 +37,23 @@ async function* frames(framed: FramedFile, offset: number, length: number): Asyn
   const within = (i: number) => i < table.length && table[i]!.uOffset < end;
   let i = frameAt(framed.table, offset);
   // One frame ahead: the next decompresses while the consumer hashes and sends this one.
-  let ahead: Promise<Buffer> | undefined = within(i) ? load(i) : undefined;
+  let ahead: Promise<Buffer[]> | undefined = within(i) ? load(i) : undefined;
   try {
     while (ahead) {
-      const data = await ahead;
+      const parts = await ahead;
       const f = table[i]!;
       ahead = within(i + 1) ? load(i + 1) : undefined;
       ahead?.catch(() => undefined);
-      yield data.subarray(Math.max(0, offset - f.uOffset), Math.min(f.u, end - f.uOffset));
+      // The wanted range of this frame, [from, to) in its content, part by part.
+      const from = Math.max(0, offset - f.uOffset);
+      const to = Math.min(f.u, end - f.uOffset);
+      let at = 0;
+      for (const part of parts) {
+        const start = Math.max(from, at);
+        const stop = Math.min(to, at + part.length);
+        if (stop > start) yield part.subarray(start - at, stop - at);
+        at += part.length;
+      }
       i++;
     }
   } finally {
