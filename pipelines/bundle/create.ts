@@ -6,6 +6,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack as tarPack, type Pack } from 'tar-stream';
+import type { RegistryClient } from '../adapters/registry.js';
 import { DigestCheck } from '../adapters/registry/digest-check.js';
 import { InputError } from '../errors.js';
 import { bundleJsonName, serializeBundleJson, type BundleJson } from './bundle-json.js';
@@ -29,6 +30,8 @@ export interface CreateBundleOptions {
   output: string;
   /** zstd or gzip frames (seekable, see frames.ts), or a plain tar (the default here; the CLI defaults to zstd). */
   compression?: Compression | 'none';
+  /** Make a differential bundle: leave out the blobs an earlier bundle, or the site's registry, holds. */
+  since?: { bundle: string } | { registry: RegistryClient };
   /** ECDSA P-256 private key: bundle.json is signed with it (bundle.json.sig, cosign's format). */
   signKey?: KeyObject;
   log?: (line: string) => void;
@@ -93,7 +96,14 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
     images.push({ name, source: ociLayoutTar, image });
     log(`image ${name}: ${image.root.descriptor.digest} (${image.platforms.map((p) => p.platform).join(', ') || 'one platform'})`);
   }
-  const plan = planBundle({ ...options, images, dockerArchives: options.dockerArchives ?? false });
+  let base: BundleJson['base'];
+  if (options.since) {
+    const { baseFromBundle, baseFromRegistry, planBase } = await import('./differential.js');
+    const known = 'bundle' in options.since ? await baseFromBundle(options.since.bundle) : await baseFromRegistry(options.since.registry, images);
+    base = planBase(known, images);
+    log(`differential: leaves out ${base.blobs.length} blobs (${(base.blobs.reduce((s, b) => s + b.size, 0) / 1e6).toFixed(1)} MB) the site has`);
+  }
+  const plan = planBundle({ ...options, images, dockerArchives: options.dockerArchives ?? false, base });
   const bundle = plan.bundle;
   const partial = `${options.output}.partial`;
   const pack = tarPack();

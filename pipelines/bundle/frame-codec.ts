@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { InputError } from '../errors.js';
 import type { Compression } from './frames.js';
+import { decodeStoredFrame } from './zstd-stored.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -27,24 +28,33 @@ export async function compressFrame(compression: Compression, data: Buffer): Pro
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/** Decompresses a frame that must give exactly `size` bytes; anything else is a damaged file. */
-export async function decompressFrame(compression: Compression, data: Buffer, size: number, where: string): Promise<Buffer> {
+/**
+ * Decompresses a frame that must give exactly `size` bytes (anything else is a damaged
+ * file), as parts in order: stored zstd blocks come out as views, without a copy.
+ */
+export async function decompressFrame(compression: Compression, data: Buffer, size: number, where: string): Promise<Buffer[]> {
   const damaged = (why: string) =>
     new InputError(`${where}: the ${compression} stream is corrupted (${why})`, { hint: 'the file was damaged in transit; copy it again and compare its sha256' });
-  let out: Buffer;
+  let out: Buffer[];
   try {
     if (compression === 'gzip') {
-      out = await gunzipAsync(data);
+      out = [await gunzipAsync(data)];
     } else {
       if (data.length < 4 || data.readUInt32LE(0) !== 0xfd2fb528) throw damaged('a frame does not start with the zstd magic number');
-      const lib = await loadZstd();
-      const raw = lib.decompress(data, { defaultHeapSize: size });
-      out = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+      const stored = decodeStoredFrame(data, size);
+      if (stored) {
+        out = stored;
+      } else {
+        const lib = await loadZstd();
+        const raw = lib.decompress(data, { defaultHeapSize: size });
+        out = [Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)];
+      }
     }
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw damaged((error as Error).message);
   }
-  if (out.length !== size) throw damaged(`a frame gave ${out.length} bytes, its table says ${size}`);
+  const length = out.reduce((n, part) => n + part.length, 0);
+  if (length !== size) throw damaged(`a frame gave ${length} bytes, its table says ${size}`);
   return out;
 }

@@ -12,7 +12,7 @@ export interface FramedFile {
 }
 
 async function readAt(fh: FileHandle, offset: number, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
+  const buf = Buffer.allocUnsafe(length);
   const { bytesRead } = await fh.read(buf, 0, length, offset);
   return buf.subarray(0, bytesRead);
 }
@@ -28,16 +28,36 @@ export async function openFramed(file: string, fh: FileHandle, fileSize: number)
 async function* frames(framed: FramedFile, offset: number, length: number): AsyncGenerator<Buffer> {
   if (length === 0) return;
   const fh = await open(framed.file, 'r');
+  const end = offset + length;
+  const { frames: table } = framed.table;
+  const load = async (i: number) => {
+    const f = table[i]!;
+    return decompressFrame(framed.compression, await readAt(fh, f.cOffset, f.c), f.u, `${framed.file} (frame ${i} at byte ${f.cOffset})`);
+  };
+  const within = (i: number) => i < table.length && table[i]!.uOffset < end;
+  let i = frameAt(framed.table, offset);
+  // One frame ahead: the next decompresses while the consumer hashes and sends this one.
+  let ahead: Promise<Buffer[]> | undefined = within(i) ? load(i) : undefined;
   try {
-    const end = offset + length;
-    for (let i = frameAt(framed.table, offset); i < framed.table.frames.length; i++) {
-      const f = framed.table.frames[i]!;
-      if (f.uOffset >= end) break;
-      const where = `${framed.file} (frame ${i} at byte ${f.cOffset})`;
-      const data = await decompressFrame(framed.compression, await readAt(fh, f.cOffset, f.c), f.u, where);
-      yield data.subarray(Math.max(0, offset - f.uOffset), Math.min(f.u, end - f.uOffset));
+    while (ahead) {
+      const parts = await ahead;
+      const f = table[i]!;
+      ahead = within(i + 1) ? load(i + 1) : undefined;
+      ahead?.catch(() => undefined);
+      // The wanted range of this frame, [from, to) in its content, part by part.
+      const from = Math.max(0, offset - f.uOffset);
+      const to = Math.min(f.u, end - f.uOffset);
+      let at = 0;
+      for (const part of parts) {
+        const start = Math.max(from, at);
+        const stop = Math.min(to, at + part.length);
+        if (stop > start) yield part.subarray(start - at, stop - at);
+        at += part.length;
+      }
+      i++;
     }
   } finally {
+    await ahead?.catch(() => undefined);
     await fh.close();
   }
 }

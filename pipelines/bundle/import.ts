@@ -5,7 +5,8 @@ import type { KeyObject } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { RegistryClient, type Credentials, type RetryPolicy } from '../adapters/registry.js';
-import { InputError } from '../errors.js';
+import { ExternalError, InputError } from '../errors.js';
+import { MountSources } from './mount-sources.js';
 import { applyPrepared, prepareApply, type ApplyOptions } from './apply.js';
 import type { ImageTarget, KubeDoc, Rewrite } from './manifest-docs.js';
 import { openArchive } from './open.js';
@@ -27,6 +28,8 @@ export interface ImportOptions {
   force?: boolean;
   /** Repositories of the target registry to mount blobs from when it already holds them. */
   mountFrom?: string[];
+  /** Look for blobs in the registry's other repositories (its catalog) to mount them; default on. */
+  autoMount?: boolean;
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
   /** Write the rewritten manifests here. */
@@ -98,8 +101,22 @@ export async function importBundle(options: ImportOptions): Promise<ImportResult
 
   const client = new RegistryClient(options.registry, { insecure: options.insecure, credentials: options.credentials, retry: options.retry });
   for (const repository of new Set(archive.images.map((i) => i.repository))) await client.checkAccess(repository);
-  const plan = planPush(archive.images);
-  const stats = await runPush(client, archive.index, plan, { concurrency: options.concurrency ?? 4, force: options.force ?? false, mountFrom: options.mountFrom, log });
+  const base = archive.bundle?.base;
+  const plan = planPush(archive.images, new Set(base?.blobs.map((b) => b.digest)));
+  const elsewhere = new MountSources(client, options.mountFrom ?? [], new Set(archive.images.map((i) => i.repository)), options.autoMount ?? true);
+  let mounted = 0;
+  if (base && plan.atSite.length > 0) {
+    const { checkAtSite } = await import('./differential.js');
+    const mounts = await checkAtSite(client, plan.atSite, base, elsewhere);
+    log(`differential bundle: the ${plan.atSite.length} blobs it leaves out are at ${options.registry}${mounts.length ? ` (${mounts.length} to mount)` : ''}`);
+    for (const m of mounts) {
+      if (!(await client.mountBlob(m.repository, m.digest, m.from))) throw new ExternalError(`${options.registry} would not mount ${m.digest} from ${m.from} into ${m.repository}`);
+      mounted++;
+    }
+  }
+  const stats = await runPush(client, archive.index, plan, { concurrency: options.concurrency ?? 4, force: options.force ?? false, mountFrom: options.mountFrom, elsewhere, log });
+  stats.blobsMounted += mounted;
+  stats.blobsPresent += plan.atSite.length - mounted;
 
   if (options.manifestsOut) {
     await mkdir(options.manifestsOut, { recursive: true });

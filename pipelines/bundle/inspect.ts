@@ -1,7 +1,7 @@
 // `bundle inspect`: what a bundle holds (images, platforms, digests, sizes, manifests,
 // signer, compression, what it depends on) read from its index and bundle.json, without
 // unpacking or hashing anything; and its signed payload for `cosign verify-blob`.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { signatureName } from './names.js';
@@ -11,6 +11,9 @@ export interface Inspection {
   file: string;
   kind: OpenedArchive['kind'];
   compression: string;
+  /** Bytes on disk, and of the tar inside (equal when uncompressed). */
+  size: number;
+  tarSize: number;
   tool?: string;
   images: {
     name: string;
@@ -35,6 +38,8 @@ export async function inspectBundle(file: string): Promise<{ inspection: Inspect
     file,
     kind: archive.kind,
     compression: archive.index.compression ?? 'none',
+    size: (await stat(file)).size,
+    tarSize: archive.index.framed?.table.size ?? (await stat(file)).size,
     tool: bundle ? `shipline ${bundle.tool.version}` : undefined,
     images: archive.images.map((img) => ({
       name: img.name,
@@ -58,7 +63,7 @@ export async function inspectBundle(file: string): Promise<{ inspection: Inspect
 /** Pure: the text `bundle inspect` prints. */
 export function describeInspection(i: Inspection): string[] {
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-  const lines = [`${i.kind === 'bundle' ? 'bundle' : 'OCI layout'} ${i.file}${i.tool ? ` (made by ${i.tool})` : ''}`, `compression: ${i.compression}`];
+  const lines = [`${i.kind === 'bundle' ? 'bundle' : 'OCI layout'} ${i.file}${i.tool ? ` (made by ${i.tool})` : ''}`, `compression: ${i.compression} (${mb(i.size)} on disk, ${mb(i.tarSize)} of tar)`];
   lines.push(i.signed ? `signed: yes, key ${i.signerKeyFingerprint ?? '(fingerprint not recorded)'}` : 'signed: no');
   if (i.dependsOn) {
     const on = [i.dependsOn.bundle && `bundle ${i.dependsOn.bundle}`, i.dependsOn.bundleJsonSha256 && `(bundle.json ${i.dependsOn.bundleJsonSha256})`, i.dependsOn.registry && `registry ${i.dependsOn.registry}`].filter(Boolean).join(' ');

@@ -60,7 +60,10 @@ async function openBundle(index: TarIndex, raw: Buffer, signature: Buffer | unde
   const { parseBundleJson } = await import('./bundle-json.js');
   const bundle = parseBundleJson(raw, index.file);
   await checkFileList(index, bundle);
-  const reader = tarLayoutReader(index, bundle.layout);
+  const inTar = tarLayoutReader(index, bundle.layout);
+  // A differential bundle's left-out blobs are at the site, not in the tar.
+  const leftOut = new Set(bundle.base?.blobs.map((b) => blobPath(b.digest)));
+  const reader = { ...inTar, has: (path: string) => inTar.has(path) || leftOut.has(path) };
   const images: OpenedImage[] = [];
   for (const [i, img] of bundle.images.entries()) {
     const field = `${bundleJsonName}: images[${i}] (${img.name})`;

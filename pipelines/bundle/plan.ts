@@ -26,6 +26,8 @@ export interface BundlePlanInput {
   routingApiVersions: string[];
   toolVersion: string;
   dockerArchives: boolean;
+  /** A differential bundle: configs and layers the site already has are left out. */
+  base?: NonNullable<BundleJson['base']>;
 }
 
 export type PlannedSource =
@@ -73,7 +75,8 @@ export function planBundle(input: BundlePlanInput): BundlePlan {
 
   const images: BundleImage[] = input.images.map(({ name, image }, imageIndex) => {
     for (const m of [image.root, ...image.children]) bytes(`${layoutDir}/${blobPath(m.descriptor.digest)}`, m.raw);
-    for (const b of image.blobs) add(`${layoutDir}/${blobPath(b.digest)}`, b.size, { kind: 'blob', digest: b.digest, imageIndex }, b.digest);
+    const leftOut = new Set(input.base?.blobs.map((b) => b.digest));
+    for (const b of image.blobs.filter((d) => !leftOut.has(d.digest))) add(`${layoutDir}/${blobPath(b.digest)}`, b.size, { kind: 'blob', digest: b.digest, imageIndex }, b.digest);
     const ref = parseImageName(name, 'image');
     const dockerArchives = input.dockerArchives
       ? image.platforms.map((p) => {
@@ -111,6 +114,7 @@ export function planBundle(input: BundlePlanInput): BundlePlan {
     manifests,
     routingApiVersions: [...new Set(input.routingApiVersions)].sort(),
     files,
+    ...(input.base ? { base: input.base } : {}),
   };
   return { entries, bundle };
 }

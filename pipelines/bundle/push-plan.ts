@@ -27,6 +27,8 @@ export interface ManifestTask {
 
 export interface PushPlan {
   blobs: BlobTask[];
+  /** Blobs a differential bundle left out: each must be in its repositories (or mountable) before anything is pushed. */
+  atSite: BlobTask[];
   /** Child manifests, by digest, children before parents. */
   manifests: ManifestTask[];
   /** Root manifests by tag: written only once everything else is present. */
@@ -35,14 +37,17 @@ export interface PushPlan {
 
 const inLayout = (layout: string, d: Descriptor) => (layout ? `${layout}/${blobPath(d.digest)}` : blobPath(d.digest));
 
-export function planPush(images: readonly PushImage[]): PushPlan {
+/** `leftOut`: blobs a differential bundle does not hold (the registry must have them already). */
+export function planPush(images: readonly PushImage[], leftOut: ReadonlySet<string> = new Set()): PushPlan {
   const blobs = new Map<string, BlobTask>();
+  const atSite = new Map<string, BlobTask>();
   const manifests: ManifestTask[] = [];
   for (const { repository, image, layout } of images) {
     for (const d of image.blobs) {
-      const task = blobs.get(d.digest) ?? { digest: d.digest, size: d.size, path: inLayout(layout, d), repositories: [] };
+      const tasks = leftOut.has(d.digest) ? atSite : blobs;
+      const task = tasks.get(d.digest) ?? { digest: d.digest, size: d.size, path: inLayout(layout, d), repositories: [] };
       if (!task.repositories.includes(repository)) task.repositories.push(repository);
-      blobs.set(d.digest, task);
+      tasks.set(d.digest, task);
     }
     for (const child of image.children) {
       if (!manifests.some((m) => m.repository === repository && m.reference === child.descriptor.digest)) {
@@ -53,7 +58,7 @@ export function planPush(images: readonly PushImage[]): PushPlan {
   // Largest first keeps the parallel uploads busy until the end.
   const ordered = [...blobs.values()].sort((a, b) => b.size - a.size);
   const tags = images.map(({ repository, tag, image }) => ({ repository, reference: tag, manifest: image.root }));
-  return { blobs: ordered, manifests, tags };
+  return { blobs: ordered, atSite: [...atSite.values()], manifests, tags };
 }
 
 export function manifestMediaType(m: ManifestBlob): string {

@@ -9,6 +9,7 @@ import { DigestCheck } from '../adapters/registry/digest-check.js';
 import { PreconditionError } from '../errors.js';
 import { manifestMediaType, type BlobTask, type PushPlan } from './push-plan.js';
 import { mapLimit } from '../pool.js';
+import type { MountSources } from './mount-sources.js';
 import { openEntry, type TarIndex } from './tar-index.js';
 
 export interface PushOptions {
@@ -17,6 +18,8 @@ export interface PushOptions {
   force: boolean;
   /** Other repositories of the registry that may hold some blobs already (mount sources). */
   mountFrom?: string[];
+  /** Where else a blob none of the import's repositories holds may be mounted from. */
+  elsewhere?: MountSources;
   log: (line: string) => void;
 }
 
@@ -82,6 +85,11 @@ export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushP
     have.sort((x, y) => Number(sources.includes(x)) - Number(sources.includes(y)));
     stats.blobsPresent += b.repositories.length - missing.length;
     let checked = false;
+    // A blob no repository of this import holds may still be elsewhere in the registry.
+    if (have.length === 0 && missing.length > 0 && options.elsewhere) {
+      const found = await options.elsewhere.find(b.digest);
+      if (found) have.push(found);
+    }
     for (const repository of missing) {
       const from = have[0];
       if (from && (await client.mountBlob(repository, b.digest, from))) {

@@ -33,6 +33,8 @@ export function describeArchive(report: VerifyReport): string[] {
       ? `bundle ${archive.index.file}: made by shipline ${archive.bundle.tool.version}; ${report.filesChecked} files (${mb} MB) match ${bundleJsonName}`
       : `OCI layout ${archive.index.file}: ${report.filesChecked} blobs (${mb} MB) match their digests`,
   ];
+  const base = archive.bundle?.base;
+  if (base) lines.push(`differential: ${base.blobs.length} blobs are left out; they come from ${base.bundle ? `bundle ${base.bundle}` : `registry ${base.registry ?? '?'}`}, which the target registry must hold`);
   if (report.signedBy) lines.push(`signature: good, bundle.json signed by key ${report.signedBy}`);
   else if (archive.bundle?.signer) lines.push(`signature: not checked (signed by key ${archive.bundle.signer.keyFingerprint}; pass --key PUB to check it)`);
   const bundleImages = archive.bundle?.images ?? [];

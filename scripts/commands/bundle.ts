@@ -44,7 +44,7 @@ async function credentialsFor(registry: string, options: { username?: string; pa
 
 interface CreateFlags {
   oci?: string[]; image?: string[]; manifests?: string[]; output?: string; dockerArchives?: boolean; routingApiVersion?: string[]; json?: boolean;
-  signKey?: string; signPasswordStdin?: boolean; compress: string;
+  signKey?: string; signPasswordStdin?: boolean; compress: string; since?: string; sinceRegistry?: string; insecure?: boolean;
 }
 
 /** The password of an encrypted signing key: standard input, or an environment variable; never a flag. */
@@ -66,7 +66,7 @@ async function publicKey(file: string | undefined) {
 interface ImportFlags {
   registry: string; insecure?: boolean; image?: string; apply?: boolean; forceConflicts?: boolean; kubeconfig?: string; context?: string; namespace?: string;
   username?: string; passwordStdin?: boolean; force?: boolean; mountFrom?: string[]; concurrency?: number; retries?: number; manifestsOut?: string; json?: boolean;
-  key?: string;
+  key?: string; autoMount: boolean;
 }
 
 export function registerBundleCommands(program: Command): void {
@@ -82,6 +82,9 @@ export function registerBundleCommands(program: Command): void {
     .option('--docker-archives', 'also write a `docker load`-able tar per platform')
     .option('--sign-key <pem>', 'sign bundle.json with this ECDSA P-256 private key (PEM, or a cosign key file)')
     .option('--sign-password-stdin', 'read the password of an encrypted --sign-key from standard input (or set SHIPLINE_KEY_PASSWORD)')
+    .option('--since <bundle>', 'differential: leave out the blobs this earlier bundle delivered (import checks the site has them)')
+    .option('--since-registry <host[:port]>', 'differential: leave out the blobs this registry already holds in the images\' repositories')
+    .option('--insecure', 'plain HTTP to --since-registry (default for 127.0.0.1 and localhost)')
     .option('--compress <zstd|gzip|none>', 'compress the bundle (seekable frames: verify and import read it without unpacking)', 'zstd')
     .option('--json', 'print bundle.json')
     .action(async (flags: CreateFlags) => {
@@ -95,6 +98,14 @@ export function registerBundleCommands(program: Command): void {
       }
       const { readManifestInputs } = await import('../../pipelines/bundle/manifest-files.js');
       const { createBundle } = await import('../../pipelines/bundle/create.js');
+      if (flags.since && flags.sinceRegistry) throw new InputError('--since and --since-registry: give one of them', { hint: '--since OLD.bundle.tar when you know what the site imported, --since-registry HOST to ask its registry' });
+      let since: import('../../pipelines/bundle/create.js').CreateBundleOptions['since'];
+      if (flags.since) since = { bundle: flags.since };
+      if (flags.sinceRegistry) {
+        const host = checkRegistry(flags.sinceRegistry);
+        const { RegistryClient } = await import('../../pipelines/adapters/registry.js');
+        since = { registry: new RegistryClient(host, { insecure: flags.insecure, credentials: await credentialsFor(host, {}) }) };
+      }
       if (flags.signPasswordStdin && !flags.signKey) throw new InputError('--sign-password-stdin needs --sign-key');
       // The key is read (and its password checked) before anything is written.
       const signKey = flags.signKey ? await (await import('../../pipelines/bundle/signing.js')).loadSigningKey(flags.signKey, keyPassword(flags.signPasswordStdin)) : undefined;
@@ -108,6 +119,7 @@ export function registerBundleCommands(program: Command): void {
         toolVersion: toolVersion(),
         dockerArchives: flags.dockerArchives,
         signKey,
+        since,
         compression: flags.compress as 'zstd' | 'gzip' | 'none',
         output,
         log,
@@ -156,6 +168,7 @@ export function registerBundleCommands(program: Command): void {
     .option('--password-stdin', 'read the registry password from standard input')
     .option('--force', 'move a tag that already names another digest')
     .option('--mount-from <repo>', 'repository of the target registry to mount shared blobs from (repeatable)', collect)
+    .option('--no-auto-mount', 'do not look through the registry\'s other repositories for blobs to mount')
     .option('--concurrency <n>', 'parallel blob uploads', positiveInt('--concurrency'), 4)
     .option('--retries <n>', 'tries per request on transient failures', positiveInt('--retries'), 5)
     .option('--manifests-out <dir>', 'write the rewritten manifests here')
@@ -172,6 +185,7 @@ export function registerBundleCommands(program: Command): void {
         image: flags.image,
         force: flags.force,
         mountFrom: flags.mountFrom,
+        autoMount: flags.autoMount,
         concurrency: flags.concurrency,
         retry: { attempts: flags.retries },
         manifestsOut: flags.manifestsOut,

@@ -13,6 +13,8 @@ export interface SyntheticOptions {
   layersPerPlatform: number;
   layerSize: number;
   seed: string;
+  /** The key a layer's random content comes from (default: seed, platform and index); same key, same layer. */
+  layerKey?: (platform: string, index: number) => string;
 }
 
 export interface SyntheticImage {
@@ -78,7 +80,7 @@ export async function writeSyntheticOci(file: string, options: SyntheticOptions)
     const mine = [];
     const diffIds = [];
     for (let i = 0; i < options.layersPerPlatform; i++) {
-      const key = `${options.seed}-${os}-${architecture}-${i}`;
+      const key = options.layerKey?.(platform, i) ?? `${options.seed}-${os}-${architecture}-${i}`;
       const diff = createHash('sha256');
       const { digest, size } = await measure(layerStream(key, options.layerSize, diff));
       diffIds.push(`sha256:${diff.digest('hex')}`);

@@ -2,7 +2,7 @@
 // verifies what shipline signed, with cosign's own key files and with a plain PKCS#8 key;
 // shipline verifies a bundle.json signature that cosign made.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,15 @@ describe('cosign verifies what shipline signed', () => {
     writeFileSync(at('export/payload'), readFileSync(at('export/payload'), 'utf8').replace('air/cosign:1', 'air/cosign:2'));
     const changed = await verifyBlob(at('cosign.pub'), at('export/signature'), at('export/payload'));
     expect(changed.exitCode).not.toBe(0);
+  });
+
+  it('a cosign key file with the wrong password: exit 3, nothing written', async () => {
+    const bundle = at('wrong-password.bundle.tar.zst');
+    const res = await shipline(['bundle', 'create', '--oci', image.file, '--image', 'air/cosign:1', '--sign-key', at('cosign.key'), '-o', bundle], { env: { ...process.env, COSIGN_PASSWORD: 'not it' } });
+    expect(res.exitCode).toBe(3);
+    expect(res.stderr).toContain('wrong password (the key does not decrypt)');
+    expect(existsSync(bundle)).toBe(false);
+    expect(existsSync(`${bundle}.partial`)).toBe(false);
   });
 
   it('with a plain PKCS#8 P-256 key', async () => {

@@ -100,3 +100,17 @@ it('a .tar.zst made by another tool (no frame table) is named as such', async ()
   expect((error as Error).message).toContain('has no frame table at its end');
   expect((error as InputError).hint).toContain('must be decompressed first');
 });
+
+describe('zstd frames of stored blocks', () => {
+  it('are copied out without the decoder, exactly as libzstd decodes them; compressed ones are left to it', async () => {
+    const { compressFrame } = await import('../../pipelines/bundle/frame-codec.js');
+    const { decodeStoredFrame } = await import('../../pipelines/bundle/zstd-stored.js');
+    const random = randomBytes(frameLimit);
+    const stored = await compressFrame('zstd', random);
+    expect(Buffer.concat(decodeStoredFrame(stored, random.length)!).equals(random)).toBe(true);
+    expect(decodeStoredFrame(stored, random.length - 1)).toBeUndefined();
+    expect(decodeStoredFrame(stored.subarray(0, stored.length - 10), random.length)).toBeUndefined();
+    const text = Buffer.from('compressible '.repeat(100_000));
+    expect(decodeStoredFrame(await compressFrame('zstd', text), text.length)).toBeUndefined();
+  });
+});

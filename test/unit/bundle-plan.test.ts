@@ -124,3 +124,21 @@ describe('push plan', () => {
     expect(kinds).toEqual(['Namespace', 'Service', 'Deployment', 'VirtualService']);
   });
 });
+
+describe('differential bundles', () => {
+  it('leave out the blobs the site has, list them in bundle.json base, and import expects them at the site', async () => {
+    const { planBase } = await import('../../pipelines/bundle/differential.js');
+    const img = image('c', ['1', '2', '3']);
+    const base = planBase({ bundle: 'old.bundle.tar', has: new Map([[d('1'), 100], [d('2'), 100], [d('9'), 5]]) }, [{ name: 'modco/link:2', source: 'x.tar', image: img }]);
+    expect(base).toEqual({ bundle: 'old.bundle.tar', blobs: [{ digest: d('1'), size: 100 }, { digest: d('2'), size: 100 }] });
+    const plan = planBundle({ images: [{ name: 'modco/link:2', source: 'x.tar', image: img }], manifests: [], routingApiVersions: [], toolVersion: '0.1.0', dockerArchives: false, base });
+    const paths = plan.entries.map((e) => e.path);
+    expect(paths).toContain(`oci/blobs/sha256/${'3'.repeat(64)}`);
+    expect(paths).not.toContain(`oci/blobs/sha256/${'1'.repeat(64)}`);
+    expect(plan.bundle.base).toEqual(base);
+    expect(parseBundleJson(serializeBundleJson(plan.bundle), 'b').base).toEqual(base);
+    const push = planPush([{ repository: 'modco/link', tag: '2', image: img, layout: 'oci' }], new Set(base.blobs.map((b) => b.digest)));
+    expect(push.atSite.map((b) => b.digest).sort()).toEqual([d('1'), d('2')]);
+    expect(push.blobs.map((b) => b.digest).sort()).toEqual([d('3'), d('c')]);
+  });
+});

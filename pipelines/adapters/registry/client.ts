@@ -182,6 +182,19 @@ export class RegistryClient {
   }
 
   /** Mounts a blob from another repository of the same registry; false if the registry declined. */
+  /** The registry's repositories (GET /v2/_catalog, first page); [] when it does not list them to us. */
+  async repositories(): Promise<string[]> {
+    const what = 'GET /v2/_catalog';
+    const res = await this.retried(what, () => this.call('GET', '_catalog?n=1000', what)).catch(() => undefined);
+    if (res?.status !== 200) return [];
+    try {
+      const list = (JSON.parse(res.body.toString('utf8')) as { repositories?: unknown }).repositories;
+      return Array.isArray(list) ? list.filter((r): r is string => typeof r === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
   async mountBlob(repository: string, digest: string, from: string): Promise<boolean> {
     const what = `mount blob ${digest} from ${from} into ${repository}`;
     const query = `mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;

@@ -1,0 +1,95 @@
+// Air-gapped bundles (issue 16): for the 300 MB two-platform image, the bundle's size with
+// each compression against the uncompressed one; a differential bundle of a release that
+// changes one layer against the full one; import of the zstd bundle against
+// `skopeo copy --all` of the same images (skopeo's blob cache cleared each time, each into a
+// fresh registry, so neither side mounts); peak RSS of `bundle verify --key` on a signed
+// ~2 GB bundle. The synthetic layers are random (as gzip-compressed layers are, to a
+// compressor), so compression shows its overhead here, not a gain.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../pipelines/adapters/process.js';
+import { RegistryInstance } from '../../test/bundle-fixtures/registry-instance.js';
+import { writeSyntheticOci } from '../../test/bundle-fixtures/synthetic-oci.js';
+
+const rounds = 3;
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const cli = ['node', 'scripts/shipline.mjs'];
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** skopeo's blob info cache (root): cleared before each copy so it cannot mount from memory. */
+const skopeoCaches = ['/var/lib/containers/cache/blob-info-cache-v1.sqlite', '/var/lib/containers/cache/blob-info-cache-v1.boltdb'];
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { seconds: (performance.now() - start) / 1000, value };
+}
+
+async function withRegistry<T>(fn: (address: string) => Promise<T>): Promise<T> {
+  const registry = await RegistryInstance.start();
+  try {
+    return await fn(registry.address);
+  } finally {
+    await registry.stop();
+  }
+}
+
+export default async function bench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'shipline-bench-airgap-'));
+  const at = (name: string) => join(dir, name);
+  try {
+    const platforms = ['linux/amd64', 'linux/arm64'];
+    const key = (p: string, i: number) => `airgap-${p}-${i}`;
+    const v1 = await writeSyntheticOci(at('v1.tar'), { platforms, layersPerPlatform: 3, layerSize: 50e6, seed: 'airgap', layerKey: key });
+    out(`image: ${mb(v1.bytes)} of layers, ${platforms.join(' + ')}, 3 random layers each`);
+
+    const sizes: Record<string, number> = {};
+    for (const compress of ['none', 'zstd', 'gzip']) {
+      const file = at(`v1.${compress}`);
+      const made = await timed(() => run([...cli, 'bundle', 'create', '--oci', v1.file, '--image', 'bench/airgap:1', '--compress', compress, '-o', file]));
+      const verified = await timed(() => run([...cli, 'bundle', 'verify', file]));
+      sizes[compress] = statSync(file).size;
+      out(`  --compress ${compress.padEnd(4)}: ${mb(sizes[compress])} (${((sizes[compress] / sizes.none!) * 100).toFixed(1)} % of uncompressed), create ${made.seconds.toFixed(1)} s, verify ${verified.seconds.toFixed(1)} s`);
+    }
+
+    const v2 = await writeSyntheticOci(at('v2.tar'), { platforms, layersPerPlatform: 3, layerSize: 50e6, seed: 'airgap', layerKey: (p, i) => `${key(p, i)}${p === 'linux/arm64' && i === 2 ? '-v2' : ''}` });
+    const full2 = at('v2.full.zst');
+    const delta2 = at('v2.delta.zst');
+    await run([...cli, 'bundle', 'create', '--oci', v2.file, '--image', 'bench/airgap:2', '-o', full2]);
+    await run([...cli, 'bundle', 'create', '--oci', v2.file, '--image', 'bench/airgap:2', '--since', at('v1.zstd'), '-o', delta2]);
+    out(`release 2 changes one layer: full bundle ${mb(statSync(full2).size)}, differential (--since release 1) ${mb(statSync(delta2).size)} (${((statSync(delta2).size / statSync(full2).size) * 100).toFixed(1)} %)`);
+
+    const skopeo: number[] = [];
+    const ours: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      for (const cache of skopeoCaches) rmSync(cache, { force: true });
+      const s = await withRegistry((address) =>
+        timed(() => run(['skopeo', 'copy', '--all', '--quiet', '--dest-tls-verify=false', `oci-archive:${v1.file}`, `docker://${address}/bench/airgap:1`], { timeoutMs: 600_000 })),
+      );
+      const o = await withRegistry((address) => timed(() => run([...cli, 'bundle', 'import', at('v1.zstd'), '--registry', address, '--no-auto-mount'], { timeoutMs: 600_000 })));
+      skopeo.push(s.seconds);
+      ours.push(o.seconds);
+      out(`  round ${i + 1}: skopeo copy --all ${s.seconds.toFixed(2)} s | shipline bundle import (zstd bundle) ${o.seconds.toFixed(2)} s`);
+    }
+    const sk = median(skopeo);
+    const us = median(ours);
+    out(`import into an empty registry, median of ${rounds}: skopeo ${sk.toFixed(2)} s, shipline ${us.toFixed(2)} s: ${(sk / us).toFixed(2)}x (target ≥ 1.5x)`);
+    rmSync(v2.file);
+    for (const c of ['none', 'gzip']) rmSync(at(`v1.${c}`));
+
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(at('bench.key'), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(at('bench.pub'), pair.publicKey.export({ type: 'spki', format: 'pem' }));
+    const big = await writeSyntheticOci(at('big.tar'), { platforms, layersPerPlatform: 8, layerSize: 125e6, seed: 'airgap-2g' });
+    const bigBundle = at('big.bundle.tar.zst');
+    await run([...cli, 'bundle', 'create', '--oci', big.file, '--image', 'bench/big:1', '--sign-key', at('bench.key'), '-o', bigBundle], { timeoutMs: 1_800_000 });
+    rmSync(big.file);
+    const verify = await timed(() => run(['/usr/bin/time', '-v', ...cli, 'bundle', 'verify', bigBundle, '--key', at('bench.pub')], { timeoutMs: 1_800_000 }));
+    const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(verify.value.stderr)?.[1] ?? NaN) / 1024;
+    out(`verify --key of a signed ${mb(statSync(bigBundle).size)} zstd bundle: ${verify.seconds.toFixed(1)} s, peak RSS ${rss.toFixed(0)} MB (target < 150 MB)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
