@@ -83,6 +83,10 @@ export function start(argv: readonly string[], options: RunOptions = {}): Runnin
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     // Its own process group, so the tree can be ended as one.
     detached: true,
+    // One simple command and no `set -euo pipefail;` before it: bash execs the program,
+    // so the PID is the program's own.
+    prefix: '',
+    postfix: '',
     nothrow: true,
     quiet: true,
     verbose: false,

@@ -46,6 +46,16 @@ describe('process door', () => {
     expect(JSON.parse(result.stdout)).toEqual(tricky);
   });
 
+  it("gives the program's own PID (no shell left in between)", async () => {
+    const program = start(['sh', '-c', 'sleep 30', 'arg with spaces'], { nothrow: true });
+    const cmdline = () => readFileSync(`/proc/${program.pid}/cmdline`, 'utf8').split('\0');
+    const deadline = Date.now() + 3_000;
+    while (cmdline()[0] !== 'sh' && Date.now() < deadline) await sleep(20);
+    expect(cmdline().slice(0, 4)).toEqual(['sh', '-c', 'sleep 30', 'arg with spaces']);
+    await program.kill();
+    expect((await program.result).signal).toBe('SIGTERM');
+  });
+
   it('feeds input, and gives a program without input an empty stdin', async () => {
     expect((await run(['cat'], { input: 'hello\n' })).stdout).toBe('hello\n');
     expect((await run(['cat'], { timeoutMs: 5_000 })).stdout).toBe('');
