@@ -15,7 +15,7 @@ import type { DeploymentObject } from '../../pipelines/rollout/template.js';
 import { paths } from '../../pipelines/stack/layout.js';
 import { shipline } from '../support/cli.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
-import { rolloutFixture, sampleManifest } from '../support/rollout-fixture.js';
+import { rolloutFixture, sampleManifest, versionPods } from '../support/rollout-fixture.js';
 
 const client = KubeClient.load(paths.kubeconfig());
 const fixture = rolloutFixture({ steps: [50, 100], pause: '1s', availableTimeout: '2m', gates: { http: { path: '/cgi-bin/healthz', timeout: '3s' } } });
@@ -109,6 +109,9 @@ describe('shipline rollout of the user\'s own Deployment', () => {
     expect(c.resources).toEqual({ requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '250m', memory: '64Mi' } });
     expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/cgi-bin/healthz', port: 'http' } });
     expect(v.spec.volumes).toMatchObject([{ name: 'config', configMap: { name: `${name}-config` } }]);
+    // The pod reads the mounted ConfigMap through the env the manifest gives it.
+    const [pod] = await versionPods(client, name, 'v1');
+    expect(await (await fetch(`${pod!}/cgi-bin/greeting`)).text()).toBe('hello from link\n');
   });
 
   it('fails within seconds on an image that does not exist, naming the pod and reason; the route is unchanged', async () => {
