@@ -84,6 +84,7 @@ describe('shipline rollout of the user\'s own Deployment', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain(`adopting Deployment ${name}`);
     expect(JSON.parse(result.stdout)).toMatchObject({ revision: 2, subset: 'v1', previous: 'adopted', state: 'promoted' });
+    console.info(`adoption and canary under traffic: ${seen.ok} requests answered, ${seen.failed.length} failed`);
     expect(seen.failed, `${seen.failed.length} of ${seen.ok + seen.failed.length} requests failed`).toEqual([]);
     expect(seen.ok).toBeGreaterThan(20);
     expect([...seen.versions].sort()).toEqual(['v0', 'v1']);
