@@ -51,7 +51,8 @@ function traffic(url: string) {
           seen.versions.add(body.version);
         } else seen.failed.push(`HTTP ${res.status}`);
       } catch (error) {
-        seen.failed.push((error as Error).message);
+        const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+        seen.failed.push(`${new Date().toISOString()} ${(error as Error).message}${cause ? ` (${cause.code ?? cause.message ?? ''})` : ''}`);
       }
       await sleep(20);
     }
@@ -76,7 +77,14 @@ afterAll(async () => {
 describe('shipline rollout of the user\'s own Deployment', () => {
   it('adopts the running Deployment without losing a request, then rolls the canary out', async () => {
     const service = await client.get<KubeObject & { spec: { clusterIP: string } }>({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' } });
-    const load = traffic(`http://${service!.spec.clusterIP}:8080/cgi-bin/version`);
+    const url = `http://${service!.spec.clusterIP}:8080/cgi-bin/version`;
+    // The original serves through its Service first (kube-proxy follows the endpoints a
+    // moment after the pod is ready); only then does the measurement start.
+    for (let ok = 0, i = 0; ok < 10 && i < 300; i++) {
+      ok = (await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false)) ? ok + 1 : 0;
+      await sleep(100);
+    }
+    const load = traffic(url);
     await sleep(1000);
     const result = await cli(['canary', '--image', images.v1!, '--subset', 'v1', '--json']);
     await sleep(1000);
