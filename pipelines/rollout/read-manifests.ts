@@ -55,13 +55,19 @@ async function readEntry(path: string, source: ManifestSource, configFile: strin
 }
 
 /** Every object of the manifests, each with the file and document it came from. */
-export async function readManifests(entries: readonly string[], baseDir: string, configFile: string, kubectl = 'kubectl'): Promise<SourcedObject[]> {
+export async function readManifests(
+  entries: readonly string[],
+  baseDir: string,
+  configFile: string,
+  kubectl = 'kubectl',
+  field = (i: number) => `rollout.workload.manifests[${i}]`,
+): Promise<SourcedObject[]> {
   const objects: SourcedObject[] = [];
   for (const [i, entry] of entries.entries()) {
-    objects.push(...(await readEntry(resolve(baseDir, entry), { entry, field: `rollout.workload.manifests[${i}]` }, configFile, kubectl)));
+    objects.push(...(await readEntry(resolve(baseDir, entry), { entry, field: field(i) }, configFile, kubectl)));
   }
   if (objects.length === 0) {
-    throw new InputError(`${configFile}: rollout.workload.manifests: ${entries.join(', ')} hold no Kubernetes objects`, { hint: 'name the files with the service\'s Deployment' });
+    throw new InputError(`${configFile}: ${field(0).replace(/\[0\]$/, '')}: ${entries.join(', ')} hold no Kubernetes objects`, { hint: 'name the files with the service\'s Deployment' });
   }
   return objects;
 }

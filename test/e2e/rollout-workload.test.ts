@@ -15,7 +15,7 @@ import type { DeploymentObject } from '../../pipelines/rollout/template.js';
 import { paths } from '../../pipelines/stack/layout.js';
 import { shipline } from '../support/cli.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
-import { rolloutFixture, sampleManifest } from '../support/rollout-fixture.js';
+import { rolloutFixture, sampleManifest, versionPods } from '../support/rollout-fixture.js';
 
 const client = KubeClient.load(paths.kubeconfig());
 const fixture = rolloutFixture({ steps: [50, 100], pause: '1s', availableTimeout: '2m', gates: { http: { path: '/cgi-bin/healthz', timeout: '3s' } } });
@@ -51,7 +51,8 @@ function traffic(url: string) {
           seen.versions.add(body.version);
         } else seen.failed.push(`HTTP ${res.status}`);
       } catch (error) {
-        seen.failed.push((error as Error).message);
+        const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+        seen.failed.push(`${new Date().toISOString()} ${(error as Error).message}${cause ? ` (${cause.code ?? cause.message ?? ''})` : ''}`);
       }
       await sleep(20);
     }
@@ -76,7 +77,14 @@ afterAll(async () => {
 describe('shipline rollout of the user\'s own Deployment', () => {
   it('adopts the running Deployment without losing a request, then rolls the canary out', async () => {
     const service = await client.get<KubeObject & { spec: { clusterIP: string } }>({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' } });
-    const load = traffic(`http://${service!.spec.clusterIP}:8080/cgi-bin/version`);
+    const url = `http://${service!.spec.clusterIP}:8080/cgi-bin/version`;
+    // The original serves through its Service first (kube-proxy follows the endpoints a
+    // moment after the pod is ready); only then does the measurement start.
+    for (let ok = 0, i = 0; ok < 10 && i < 300; i++) {
+      ok = (await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false)) ? ok + 1 : 0;
+      await sleep(100);
+    }
+    const load = traffic(url);
     await sleep(1000);
     const result = await cli(['canary', '--image', images.v1!, '--subset', 'v1', '--json']);
     await sleep(1000);
@@ -84,6 +92,7 @@ describe('shipline rollout of the user\'s own Deployment', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain(`adopting Deployment ${name}`);
     expect(JSON.parse(result.stdout)).toMatchObject({ revision: 2, subset: 'v1', previous: 'adopted', state: 'promoted' });
+    console.info(`adoption and canary under traffic: ${seen.ok} requests answered, ${seen.failed.length} failed`);
     expect(seen.failed, `${seen.failed.length} of ${seen.ok + seen.failed.length} requests failed`).toEqual([]);
     expect(seen.ok).toBeGreaterThan(20);
     expect([...seen.versions].sort()).toEqual(['v0', 'v1']);
@@ -109,6 +118,9 @@ describe('shipline rollout of the user\'s own Deployment', () => {
     expect(c.resources).toEqual({ requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '250m', memory: '64Mi' } });
     expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/cgi-bin/healthz', port: 'http' } });
     expect(v.spec.volumes).toMatchObject([{ name: 'config', configMap: { name: `${name}-config` } }]);
+    // The pod reads the mounted ConfigMap through the env the manifest gives it.
+    const [pod] = await versionPods(client, name, 'v1');
+    expect(await (await fetch(`${pod!}/cgi-bin/greeting`)).text()).toBe('hello from link\n');
   });
 
   it('fails within seconds on an image that does not exist, naming the pod and reason; the route is unchanged', async () => {
