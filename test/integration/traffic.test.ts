@@ -27,7 +27,7 @@ const mirrorTolerance = 15;
 const observed: { label: string; answers: Answer[] }[] = [];
 
 function fixtureFor(rollout: Record<string, unknown>) {
-  const f = rolloutFixture({ pause: '6s', autoPromote: true, ...rollout }, { routing: { gateways: [gateway], api: 'gateway-api' } });
+  const f = rolloutFixture({ pause: '6s', autoPromote: true, ...rollout }, { routing: { gateways: [gateway], api: 'gateway-api' }, ownHost: true });
   return { ...f, host: `${f.name}.example.com` };
 }
 
@@ -60,10 +60,10 @@ function expectShare(answers: Answer[], expected: Record<string, number>, tolera
   const got = shares(answers);
   expect(answers).toHaveLength(500);
   for (const [version, percent] of Object.entries(expected)) {
-    expect(Math.abs((got[version] ?? 0) - percent)).toBeLessThanOrEqual(tolerance);
+    expect(Math.abs((got[version] ?? 0) - percent), `${version}: expected ${percent}%, got ${JSON.stringify(got)}`).toBeLessThanOrEqual(tolerance);
   }
   // Nothing but the expected versions answered: no 5xx, no connection errors.
-  expect(Object.keys(got).sort()).toEqual(Object.keys(expected).filter((v) => expected[v]! > 0).sort());
+  expect(Object.keys(got).sort(), JSON.stringify(got)).toEqual(Object.keys(expected).filter((v) => expected[v]! > 0).sort());
 }
 
 beforeAll(async () => {

@@ -35,8 +35,10 @@ export function sampleManifest(name: string): string {
 export interface FixtureOptions {
   /** Use the generated Deployment instead of the sample manifest. */
   generated?: boolean;
-  /** Merged into the routing section (e.g. gateways, api, a host of the test's own). */
+  /** Merged into the routing section (e.g. gateways, api). */
   routing?: Record<string, unknown>;
+  /** Route `<name>.example.com` instead of link.example.com (routes sharing a Gateway need their own host). */
+  ownHost?: boolean;
 }
 
 export function rolloutFixture(rollout: Record<string, unknown>, options: FixtureOptions = {}): RolloutFixture {
@@ -47,7 +49,7 @@ export function rolloutFixture(rollout: Record<string, unknown>, options: Fixtur
   writeFileSync(manifestFile, sampleManifest(name));
   const config = {
     image: { repository: `${registryAddress}/it/link`, dockerfile: join(projectRoot, 'Dockerfile.musl'), context: projectRoot, buildArgs: { BASE: baseImageRef } },
-    routing: { name, hosts: ['link.example.com'], service: name, port: 8080, rules: [{ to: [{ service: name }] }], ...options.routing },
+    routing: { name, hosts: [options.ownHost ? `${name}.example.com` : 'link.example.com'], service: name, port: 8080, rules: [{ to: [{ service: name }] }], ...options.routing },
     rollout: {
       pause: '0s',
       availableTimeout: '3m',

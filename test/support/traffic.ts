@@ -47,7 +47,7 @@ function once(agent: Agent, options: SendOptions): Promise<Answer> {
 
 /** Sends `count` requests, `concurrency` at a time, and returns every answer. */
 export async function send(count: number, options: SendOptions): Promise<Answer[]> {
-  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency ?? 16 });
+  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency ?? 8 });
   const answers: Answer[] = [];
   let next = 0;
   const worker = async () => {
@@ -56,7 +56,7 @@ export async function send(count: number, options: SendOptions): Promise<Answer[
       answers.push(await once(agent, options));
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency ?? 16 }, worker));
+  await Promise.all(Array.from({ length: options.concurrency ?? 8 }, worker));
   agent.destroy();
   return answers;
 }
