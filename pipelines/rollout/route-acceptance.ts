@@ -55,23 +55,33 @@ export class RouteRejectedError extends ExternalError {}
  * Waits until every HTTPRoute among `objects` is accepted by its implementation.
  * Istio objects carry no such status: nothing to wait for.
  */
+/**
+ * An implementation may report a backend it has not seen yet (a Service created in the
+ * same apply) as not found for a moment: a False condition counts as a rejection only
+ * once it has stood this long.
+ */
+export const rejectionGraceMs = 3000;
+
 export async function waitRoutesAccepted(ctx: RolloutContext, objects: readonly KubeObject[], timeoutMs: number): Promise<number> {
   const started = Date.now();
   const routes = objects.filter((o) => o.kind === 'HTTPRoute');
   for (const route of routes) {
     let last: Acceptance = { state: 'pending', detail: 'not read yet' };
+    let falseSince: number | undefined;
     for (;;) {
       const live = await ctx.client.get<RouteObject>(route);
       last = live ? routeAcceptance(live) : { state: 'pending', detail: 'the route is not there' };
       if (last.state === 'accepted') break;
-      if (last.state === 'rejected') {
+      falseSince = last.state === 'rejected' ? (falseSince ?? Date.now()) : undefined;
+      if (last.state === 'rejected' && Date.now() - falseSince! >= rejectionGraceMs) {
         throw new RouteRejectedError(
           `HTTPRoute ${ctx.namespace}/${route.metadata.name}: ${last.parent} set ${last.condition}=False (${last.reason}: ${last.message})`,
           { hint: 'the implementation refused this route; traffic stays on the last accepted split' },
         );
       }
       if (Date.now() - started > timeoutMs) {
-        throw new ExternalError(`HTTPRoute ${ctx.namespace}/${route.metadata.name} was not accepted within ${timeoutMs / 1000}s: ${last.detail}`, {
+        const detail = last.state === 'rejected' ? `${last.condition}=False (${last.reason}: ${last.message})` : last.detail;
+        throw new ExternalError(`HTTPRoute ${ctx.namespace}/${route.metadata.name} was not accepted within ${timeoutMs / 1000}s: ${detail}`, {
           hint: 'check that a Gateway API implementation serves its parent Gateway (`shipline check`), or raise rollout.acceptTimeout',
         });
       }

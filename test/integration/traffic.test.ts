@@ -71,7 +71,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await canary.cleanup(client);
+  if (!process.env.KEEP_TRAFFIC_TEST) await canary.cleanup(client);
 });
 
 describe('canary through the data plane', () => {

@@ -114,6 +114,8 @@ export function traefikArgv(): string[] {
     '--metrics.prometheus.addServicesLabels=true',
     // Fine buckets under a second, so that a p99 from the histogram means something.
     '--metrics.prometheus.buckets=0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10',
+    // Apply route changes as they come (the default waits 2 s between provider events).
+    '--providers.providersThrottleDuration=100ms',
     '--log.level=INFO',
   ];
 }
