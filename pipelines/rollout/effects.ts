@@ -154,3 +154,26 @@ export async function waitDeployment(ctx: RolloutContext, name: string, selector
     hint: `check its pods (\`kubectl describe pod -l ${selector}\`); traffic was not shifted`,
   });
 }
+
+/**
+ * Waits until each Service lists a ready endpoint in its EndpointSlices: a route's
+ * status says nothing of that (ResolvedRefs stays True for a Service with no pod).
+ */
+export async function waitEndpointsReady(ctx: RolloutContext, services: readonly KubeObject[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const service of services) {
+    for (;;) {
+      const res = await ctx.client.request<{ items: { endpoints?: { conditions?: { ready?: boolean } }[] }[] }>(
+        'GET', `/apis/discovery.k8s.io/v1/namespaces/${service.metadata.namespace ?? ctx.namespace}/endpointslices`,
+        { query: { labelSelector: `kubernetes.io/service-name=${service.metadata.name}` } },
+      );
+      if (res.body.items.some((slice) => slice.endpoints?.some((e) => e.conditions?.ready))) break;
+      if (Date.now() > deadline) {
+        throw new ExternalError(`Service ${ctx.namespace}/${service.metadata.name} has no ready endpoint after ${timeoutMs / 1000}s`, {
+          hint: 'its selector matches no ready pod of the version: check the version labels and readiness; traffic was not shifted',
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}

@@ -7,7 +7,7 @@ import { interruption } from '../interrupt.js';
 import { adoptable, adoptedManifests, adoptedSubset, copyOriginal, restoreOriginal, retireOriginal } from './adopt.js';
 import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
-import { applyRendered, applyShared, checkRouteFeatures, manifestsYaml, routingObjects, versionAddresses, waitAvailable, workload } from './effects.js';
+import { applyRendered, applyShared, checkRouteFeatures, waitEndpointsReady, manifestsYaml, routingObjects, versionAddresses, waitAvailable, workload } from './effects.js';
 import { runGates } from './gates.js';
 import { containerPort } from './template.js';
 import { inProgress, latestPromoted, listReleases, saveRelease, type Adoption, type Release, type StoredRelease } from './history.js';
@@ -101,6 +101,12 @@ const lastAccepted = new WeakMap<RolloutContext, { label: string; objects: KubeO
  */
 async function shift(ctx: RolloutContext, state: RouteState): Promise<string> {
   const objects = routingObjects(ctx, state);
+  // Backends first, each with a ready endpoint, so the implementation knows them when the route arrives.
+  const backends = objects.filter((o) => o.kind === 'Service' || o.kind === 'TraefikService');
+  if (backends.length > 0 && backends.length < objects.length) {
+    await applyRendered(ctx, backends, `(backends of ${state.label})`);
+    await waitEndpointsReady(ctx, backends.filter((o) => o.kind === 'Service'), ms(ctx.rollout.acceptTimeout));
+  }
   await applyRendered(ctx, objects, `(route ${state.label})`);
   try {
     const took = await waitRoutesAccepted(ctx, objects, ms(ctx.rollout.acceptTimeout));
