@@ -127,7 +127,16 @@ export class RouteLock {
   }
 
   /** Renews the lease now; throws LeaseLostError when it was taken, deleted, or could not be renewed in time. */
-  async renew(): Promise<void> {
+  renew(): Promise<void> {
+    // One renewal at a time: two PUTs with the same resourceVersion would conflict with each other.
+    const next = this.renewing.catch(() => undefined).then(() => this.renewOnce());
+    this.renewing = next;
+    return next;
+  }
+
+  private renewing: Promise<void> = Promise.resolve();
+
+  private async renewOnce(): Promise<void> {
     if (this.lost) throw this.lost;
     if (!this.lease) return;
     try {
@@ -144,6 +153,11 @@ export class RouteLock {
           () => undefined,
         );
         const holder = now?.spec.holderIdentity;
+        if (now && holder === this.holder && this.lease) {
+          // Still ours (a write of ours that timed out may have landed): carry on from it.
+          this.lease = now;
+          return this.renewOnce();
+        }
         throw this.markLost(
           holder && holder !== this.holder
             ? `it is now held by ${holder}`
