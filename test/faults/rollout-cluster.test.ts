@@ -15,6 +15,7 @@ import { paths, ports } from '../../pipelines/stack/layout.js';
 import { shipline } from '../support/cli.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
 import { rolloutFixture, type RolloutFixture } from '../support/rollout-fixture.js';
+import { PrometheusInstance } from './support/prometheus-instance.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 const client = KubeClient.load(paths.kubeconfig());
@@ -167,5 +168,34 @@ describe('Ctrl-C during a rollout', () => {
     expect(await weightOf(f, 'v2')).toBe(25);
     const latest = (await listReleases(client, `link-${f.id}`, 'default')).at(-1)!.release;
     expect(latest).toMatchObject({ subset: 'v2', state: 'progressing', stepLabel: 'canary 25% v2', note: 'interrupted after "canary 25% v2"' });
+  });
+});
+
+describe('Prometheus hung during a rollout gate', () => {
+  let prometheus: PrometheusInstance;
+  beforeAll(async () => {
+    prometheus = await PrometheusInstance.start();
+  });
+  afterAll(async () => {
+    await prometheus?.stop();
+  });
+
+  it('the gate fails (not the process) and the step is judged by the gate\'s rule: aborted back to the stable version', async () => {
+    const { f, v2 } = await routeWithStable({ pause: '1s', gates: { prometheus: { url: prometheus.url, query: 'vector(0)', max: 1 } } });
+    prometheus.hang();
+    const started = Date.now();
+    let res;
+    try {
+      res = await shipline(['rollout', 'canary', '--image', v2, '--subset', 'v2', '--config', f.configFile], { env: { KUBECONFIG: paths.kubeconfig(), SHIPLINE_TIMEOUT: '3' } });
+    } finally {
+      prometheus.resume();
+    }
+    expect(res.exitCode, res.stderr).toBe(1);
+    expect(Date.now() - started).toBeLessThan(120_000);
+    expect(res.stderr).toContain(`Prometheus at ${prometheus.url} did not answer: no answer within 3s`);
+    expect(res.stderr).toContain('traffic is back on v1');
+    expect(await weightOf(f, 'v1')).toBe(100);
+    const latest = (await listReleases(client, `link-${f.id}`, 'default')).at(-1)!.release;
+    expect(latest.state).toBe('aborted');
   });
 });
