@@ -51,7 +51,8 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 24
 
 /** A fixture with a first release (v1, 100 %) and a v2 image ready to roll out. */
 async function routeWithStable(rollout: Record<string, unknown>): Promise<{ f: RolloutFixture; v2: string; v3: string }> {
-  const f = rolloutFixture({ steps: [25, 50, 100], autoPromote: false, lease: { duration: '3s' }, ...rollout });
+  const port = 20000 + Math.floor(Math.random() * 2000) * 10;
+  const f = rolloutFixture({ steps: [25, 50, 100], autoPromote: false, lease: { duration: '3s' }, workload: anyAddress(port), ...rollout }, port);
   const [v1, v2, v3] = [await f.image('v1'), await f.image('v2'), await f.image('v3')];
   const first = await shipline(['rollout', 'canary', '--image', v1, '--subset', 'v1', '--config', f.configFile], { env: { KUBECONFIG: paths.kubeconfig() } });
   expect(first.exitCode, first.stderr).toBe(0);
@@ -60,6 +61,11 @@ async function routeWithStable(rollout: Record<string, unknown>): Promise<{ f: R
 }
 
 const fixtures: RolloutFixture[] = [];
+
+/** The sample service on every address of the host: the kubelet probes the node's address. */
+function anyAddress(port: number) {
+  return { hostNetwork: true, port, terminationGracePeriodSeconds: 1, command: ['/bin/busybox', 'httpd', '-f', '-p', '0.0.0.0:{port}', '-h', '/www'] };
+}
 
 beforeAll(async () => {
   await installRoutingCrds(client);
