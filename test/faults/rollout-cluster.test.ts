@@ -109,7 +109,7 @@ describe('two rollouts of one route at once', () => {
     const codes = await Promise.all([a.exited, b.exited]);
     expect([...codes].sort(), a.output() + b.output()).toEqual([0, 3]);
     const loser = codes[0] === 3 ? a : b;
-    expect(loser.output()).toMatch(/another rollout of route link-\w+ is running: lease default\/shipline-link-\w+ is held by|has an unfinished rollout/);
+    expect(loser.output()).toMatch(/another rollout of route \S+ is running: lease default\/shipline-link-\w+ is held by|has an unfinished rollout/);
     const releases = await listReleases(client, `link-${f.id}`, 'default');
     expect(releases.length).toBe(before + 1);
     const winner = codes[0] === 0 ? 'v2' : 'v3';
@@ -138,7 +138,8 @@ describe('kube-apiserver hung, then killed, mid-rollout', () => {
     const { f, v2 } = await routeWithStable({ pause: '4s' });
     const args = ['rollout', 'canary', '--image', v2, '--subset', 'v2', '--config', f.configFile];
     const run = background(args, { KUBECONFIG: kubeconfig, SHIPLINE_TIMEOUT: '3' });
-    await until('the first step is applied', async () => (await weightOf(f, 'v2')) === 25);
+    const recorded = async () => (await listReleases(client, `link-${f.id}`, 'default')).at(-1)?.release.stepLabel === 'canary 25% v2';
+    await until('the first step is applied and recorded', async () => (await weightOf(f, 'v2')) === 25 && (await recorded()));
     proxy.hang();
     const hungAt = Date.now();
     const code = await run.exited;
