@@ -1,6 +1,7 @@
 // The build's view of its target registry: a client with the Docker config's
 // credentials for that host, and a check that they are accepted before building.
 import { dockerConfigPath, readDockerCredentials, RegistryAuthError, RegistryClient } from '../adapters/registry.js';
+import { credentialSourceOf } from '../adapters/registry/credentials.js';
 import { PreconditionError } from '../errors.js';
 import { apiHost, splitRepository } from './reference.js';
 
@@ -24,7 +25,7 @@ export async function registryTarget(repository: string, env: NodeJS.ProcessEnv 
   const file = dockerConfigPath(env);
   const credentials = await readDockerCredentials(credentialKey(host), file, env);
   const client = new RegistryClient(apiHost(host), { credentials });
-  return credentials ? { host, path, client, credentialsFrom: file } : { host, path, client };
+  return credentials ? { host, path, client, credentialsFrom: credentialSourceOf(credentialKey(host), file) } : { host, path, client };
 }
 
 const loginHint = (host: string) =>

@@ -2,7 +2,7 @@
 // object is resolved and dry-run first; only then is anything changed.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeApiError, type KubeClient, type KubeObject } from '../adapters/kube.js';
-import { ExternalError, InputError, PreconditionError } from '../errors.js';
+import { ContextError, ExternalError, InputError, PreconditionError, ShiplineError } from '../errors.js';
 import { objectDiff, sameContent } from './diff.js';
 import { describeObject, type SourcedObject } from './documents.js';
 import { unknownKind } from './unknown-kind.js';
@@ -142,6 +142,7 @@ export async function applyObjects(client: KubeClient, objects: readonly Sourced
   if (pending.length > 0) {
     client.forgetDiscovery();
     try {
+      await waitServed(client, pending.filter((p) => defined.has(`${p.object.apiVersion} ${p.object.kind}`)));
       const checkedPending = await dryRun(client, pending, options);
       checkedRest.objects.push(...checkedPending.objects);
       checkedRest.targets.push(...checkedPending.targets);
@@ -149,11 +150,27 @@ export async function applyObjects(client: KubeClient, objects: readonly Sourced
       checkedRest.lives.push(...checkedPending.lives);
     } catch (error) {
       await undoCreated(client, checkedFirst, outcomes);
+      const changed = outcomes.filter((o) => o.action === 'configured').map((o) => describeObject(o.object));
+      if (changed.length > 0 && error instanceof ShiplineError) {
+        // Say so: these were changed before the refusal, and a change is not undone blindly.
+        throw new ContextError(`${error.message.replace('nothing was changed', 'only what is named below was changed')}\nchanged before the refusal: ${changed.join(', ')}`, error, { hint: error.hint });
+      }
       throw error;
     }
   }
   outcomes.push(...(await commit(client, checkedRest, options)));
   return outcomes;
+}
+
+/** Waits (15 s at most) until discovery serves the kinds the batch's new CRDs define. */
+async function waitServed(client: KubeClient, objects: readonly SourcedObject[]): Promise<void> {
+  for (const s of objects) {
+    for (let i = 0; !(await client.resourceFor(s.object.apiVersion, s.object.kind)); i++) {
+      if (i >= 150) return; // resolving it next reports the unknown kind
+      client.forgetDiscovery();
+      await sleep(100);
+    }
+  }
 }
 
 /** Deletes the objects an apply created (not those it only changed), newest first. */

@@ -54,6 +54,8 @@ function list(tasks: ListrTask<ReleaseState>[], state: ReleaseState, io: Release
   return new Listr<ReleaseState>(tasks, {
     ctx: state,
     exitOnError: true,
+    // Ctrl-C is the CLI's: it asks the steps to stop at a safe point (listr2 would exit 127).
+    registerSignalListeners: false,
     renderer: io.tty && !io.json ? 'default' : 'simple',
     fallbackRenderer: 'simple',
     rendererOptions: io.tty && !io.json ? { collapseSubtasks: true, showErrorMessage: true, timer: PRESET_TIMER } : { timestamp: PRESET_TIMESTAMP, logger },

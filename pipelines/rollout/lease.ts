@@ -4,10 +4,21 @@
 // deleted, or could not be renewed stops the rollout before its next change.
 import { hostname } from 'node:os';
 import { KubeApiError, type KubeClient } from '../adapters/kube.js';
-import { ExternalError, PreconditionError } from '../errors.js';
+import { ExitCode, ExternalError, PreconditionError, ShiplineError } from '../errors.js';
 
-/** The rollout no longer holds its route's lease: it must change nothing more. */
-export class LeaseLostError extends PreconditionError {}
+/**
+ * The rollout no longer holds its route's lease: it must change nothing more. Exit 3 when
+ * another holder took it or it was deleted; exit 1 when the cluster failed to renew it.
+ */
+export class LeaseLostError extends ShiplineError {
+  constructor(
+    message: string,
+    options: { hint?: string; cause?: unknown },
+    readonly exitCode: ExitCode = ExitCode.precondition,
+  ) {
+    super(message, options);
+  }
+}
 
 interface Lease {
   apiVersion: 'coordination.k8s.io/v1';
@@ -105,10 +116,10 @@ export class RouteLock {
     );
   }
 
-  private markLost(why: string): LeaseLostError {
+  private markLost(why: string, exitCode: ExitCode = ExitCode.precondition): LeaseLostError {
     this.lost ??= new LeaseLostError(`lost the lease ${this.namespace}/${this.name}: ${why}; the rollout stopped and changes nothing more`, {
       hint: 'the route keeps the last split that was fully applied (`shipline rollout status`); re-run the same rollout to resume it once the other holder is done',
-    });
+    }, exitCode);
     if (this.timer) clearInterval(this.timer);
     this.lease = undefined;
     this.lostController.abort(this.lost);
@@ -116,7 +127,16 @@ export class RouteLock {
   }
 
   /** Renews the lease now; throws LeaseLostError when it was taken, deleted, or could not be renewed in time. */
-  async renew(): Promise<void> {
+  renew(): Promise<void> {
+    // One renewal at a time: two PUTs with the same resourceVersion would conflict with each other.
+    const next = this.renewing.catch(() => undefined).then(() => this.renewOnce());
+    this.renewing = next;
+    return next;
+  }
+
+  private renewing: Promise<void> = Promise.resolve();
+
+  private async renewOnce(): Promise<void> {
     if (this.lost) throw this.lost;
     if (!this.lease) return;
     try {
@@ -133,6 +153,11 @@ export class RouteLock {
           () => undefined,
         );
         const holder = now?.spec.holderIdentity;
+        if (now && holder === this.holder && this.lease) {
+          // Still ours (a write of ours that timed out may have landed): carry on from it.
+          this.lease = now;
+          return this.renewOnce();
+        }
         throw this.markLost(
           holder && holder !== this.holder
             ? `it is now held by ${holder}`
@@ -141,7 +166,7 @@ export class RouteLock {
       }
       // Not renewed for a whole lease duration: another rollout may take it now.
       if (Date.now() - this.renewedAt >= this.durationSeconds * 1000) {
-        throw this.markLost(`not renewed for ${this.durationSeconds}s (${(error as Error).message})`);
+        throw this.markLost(`not renewed for ${this.durationSeconds}s (${(error as Error).message})`, ExitCode.external);
       }
       throw new ExternalError(`cannot renew the lease ${this.namespace}/${this.name}: ${(error as Error).message}`, {
         cause: error,

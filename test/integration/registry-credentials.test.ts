@@ -43,7 +43,7 @@ afterAll(async () => {
 describe('push preflight with a credential helper', () => {
   it('credsStore: the helper\'s credentials are used and accepted', async () => {
     const target = await checkPushAccess(`${secured.address}/team/app`, helperEnv({ credsStore: 'shiptest', auths: { [secured.address]: {} } }, password));
-    expect(target.credentialsFrom).toBeDefined();
+    expect(target.credentialsFrom).toMatch(/^docker-credential-shiptest \(named in .*config\.json\)$/);
     expect(await target.client.tags('team/app')).toEqual([]);
   });
 
@@ -51,6 +51,7 @@ describe('push preflight with a credential helper', () => {
     const error = await checkPushAccess(`${secured.address}/team/app`, helperEnv({ credHelpers: { [secured.address]: 'shiptest' } }, 'wrong-MARKER')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreconditionError);
     expect((error as Error).message).toContain(`refused the credentials for user "${user}"`);
+    expect((error as Error).message).toContain('(credentials from docker-credential-shiptest');
     expect(String(error)).not.toContain('MARKER');
   });
 });

@@ -82,6 +82,16 @@ export async function credentialsFromHelper(helper: string, registry: string, en
   return { username: reply.Username ?? '', password: reply.Secret };
 }
 
+/** Where the Docker config keeps a host's credentials, for messages: a helper program, or the file. */
+export function credentialSourceOf(registry: string, file = dockerConfigPath()): string {
+  try {
+    const helper = credentialHelperFor(JSON.parse(readFileSync(file, 'utf8')), registry);
+    return helper ? `docker-credential-${helper} (named in ${file})` : file;
+  } catch {
+    return file;
+  }
+}
+
 /** The credentials the Docker config file (and the helpers it names) hold for a registry host. */
 export async function readDockerCredentials(registry: string, file = dockerConfigPath(), env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
   if (!existsSync(file)) return undefined;
