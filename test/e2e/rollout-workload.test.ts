@@ -115,7 +115,7 @@ describe('shipline rollout of the user\'s own Deployment', () => {
     const c = v.spec.containers[0]!;
     // What the sample manifest says, as the cluster holds it.
     expect(c.env).toEqual([{ name: 'LINK_GREETING_FILE', value: '/etc/link/greeting.txt' }, { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }]);
-    expect(c.resources).toEqual({ requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '250m', memory: '64Mi' } });
+    expect(c.resources).toEqual({ requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '1', memory: '128Mi' } });
     expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/cgi-bin/healthz', port: 'http' } });
     expect(v.spec.volumes).toMatchObject([{ name: 'config', configMap: { name: `${name}-config` } }]);
     // The pod reads the mounted ConfigMap through the env the manifest gives it.
