@@ -7,7 +7,7 @@ import { durationMs, durationPattern } from '../../manifests/duration.js';
 export const defaultPrometheusUrl = 'http://127.0.0.1:9090';
 
 const duration = z.string().regex(durationPattern, 'must be a duration such as 30s, 500ms or 5m');
-const positiveDuration = duration.refine((d) => (durationMs(d) ?? 0) > 0, { message: 'must be longer than 0' });
+const positiveDuration = duration.refine((d) => !durationPattern.test(d) || (durationMs(d) ?? 0) > 0, { message: 'must be longer than 0' });
 
 /** Settings every metric gate has: where the metrics come from and how they are judged over time. */
 const metricGateFields = {
@@ -20,7 +20,7 @@ const metricGateFields = {
   /** This many failed checks in one step abort the rollout. */
   failureLimit: z.number().int('must be a whole number').min(1, 'must be at least 1').default(1),
   /** Whose metrics: traefik (traefik_service_*) or istio (istio_requests_total, …). Default: from the routing implementation. */
-  provider: z.enum(['traefik', 'istio']).optional(),
+  provider: z.enum(['traefik', 'istio'], { message: 'must be traefik or istio' }).optional(),
   prometheusUrl: z.string().url().default(defaultPrometheusUrl),
   /** A Prometheus that gives no answer within this fails the check. */
   timeout: positiveDuration.default('5s'),
