@@ -25,7 +25,7 @@ export interface StepToJudge {
   last: boolean;
 }
 
-type NamedGate = { name: string; kind: 'successRate'; config: SuccessRateGate } | { name: string; kind: 'latency'; config: LatencyGate };
+export type NamedGate = { name: string; kind: 'successRate'; config: SuccessRateGate } | { name: string; kind: 'latency'; config: LatencyGate };
 
 export function metricGates(gates: RolloutContext['rollout']['gates'], subset: string): NamedGate[] {
   const named: NamedGate[] = [];
@@ -106,12 +106,23 @@ export async function judgeStep(ctx: RolloutContext, step: StepToJudge, pause: (
   return [...results, ...(await runGates(gates, addresses))];
 }
 
-async function checkDuringPause(ctx: RolloutContext, step: StepToJudge, metric: NamedGate[], pauseMs: number, pause: (ms: number) => Promise<void>): Promise<GateResult[]> {
+/**
+ * Checks every gate at its interval while pausing, until the pause ends or a gate reaches its
+ * failureLimit; then once more at the end. `checkOne` is checkGate, or a stand-in in unit tests.
+ */
+export async function checkDuringPause(
+  ctx: RolloutContext,
+  step: StepToJudge,
+  metric: NamedGate[],
+  pauseMs: number,
+  pause: (ms: number) => Promise<void>,
+  checkOne: typeof checkGate = checkGate,
+): Promise<GateResult[]> {
   const target = versionTarget(ctx, step.subset);
   const tallies = metric.map((g) => ({ gate: g, provider: metricsProvider(ctx, g.config), tally: new GateTally(g.name, g.config.failureLimit), next: ms(g.config.interval), lastAt: -1 }));
   let elapsed = 0;
   const check = async (due: typeof tallies) => {
-    const checks = await Promise.all(due.map((t) => checkGate(t.provider, target, t.gate)));
+    const checks = await Promise.all(due.map((t) => checkOne(t.provider, target, t.gate)));
     checks.forEach((c, i) => {
       due[i]!.tally.record(c);
       due[i]!.lastAt = elapsed;

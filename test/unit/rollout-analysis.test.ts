@@ -8,7 +8,9 @@ import { latencyGate, successRateGate } from '../../pipelines/rollout/analysis-c
 import { queryPrometheus } from '../../pipelines/rollout/analysis-prometheus.js';
 import { promRange, traefikServiceLabel, versionQueries, type VersionTarget } from '../../pipelines/rollout/analysis-queries.js';
 import { GateTally, judgeLatency, judgeSuccessRate, type Check } from '../../pipelines/rollout/analysis-verdict.js';
-import { checkGate, metricsProvider } from '../../pipelines/rollout/analysis.js';
+import { checkDuringPause, checkGate, metricsProvider, type NamedGate } from '../../pipelines/rollout/analysis.js';
+import type { RolloutContext } from '../../pipelines/rollout/context.js';
+import { generatedTemplate } from '../../pipelines/rollout/template.js';
 import { rolloutConfig, rolloutSection } from '../../pipelines/rollout/config.js';
 
 const target: VersionTarget = { namespace: 'shop', subset: 'v2', service: 'link-v2', port: 8080, workload: 'link-v2' };
@@ -173,5 +175,68 @@ describe('a Prometheus that fails', () => {
     expect(await queryPrometheus(closed, 'up', 1000)).toMatchObject({ ok: false, error: expect.stringMatching(/did not answer: fetch failed \(.*ECONNREFUSED/) });
     const refusing = await serve((_, res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"status":"error","error":"parse error at char 3"}'));
     expect(await queryPrometheus(refusing, 'up(', 1000)).toEqual({ ok: false, error: `Prometheus at ${refusing} refused the query: parse error at char 3` });
+  });
+});
+
+describe('checks during a pause', () => {
+  const ctx = {
+    namespace: 'shop',
+    intent: { service: 'link', port: 8080 },
+    choice: { api: 'gateway-api' },
+    rollout: rolloutSection.parse({}),
+    template: generatedTemplate({ service: 'link', namespace: 'shop', selector: { app: 'link' }, workload: rolloutSection.parse({}).workload }),
+    log: () => undefined,
+  } as unknown as RolloutContext;
+  const step = { subset: 'v2', label: 'canary 10% v2', last: false };
+  const gate = (name: string, fields: Record<string, unknown>): NamedGate => ({ name, kind: 'successRate', config: successRateGate.parse({ min: 99, ...fields }) });
+
+  /** Runs the loop with outcomes per gate in order; returns the pauses taken and when each gate was checked. */
+  async function runLoop(gates: NamedGate[], outcomes: Record<string, Check['outcome'][]>, pauseMs: number) {
+    const pauses: number[] = [];
+    let now = 0;
+    const checkedAt: Record<string, number[]> = {};
+    const results = await checkDuringPause(
+      ctx,
+      step,
+      gates,
+      pauseMs,
+      async (ms) => {
+        pauses.push(ms);
+        now += ms;
+      },
+      async (provider, target, g) => {
+        expect([provider, target.service, target.port, target.workload]).toEqual(['traefik', 'link-v2', 8080, 'link-v2']);
+        (checkedAt[g.name] ??= []).push(now);
+        const outcome = outcomes[g.name]!.shift() ?? 'pass';
+        return { gate: g.name, outcome, detail: outcome };
+      },
+    );
+    return { results, pauses, checkedAt };
+  }
+
+  it('checks each gate at its own interval and once more at the end of the pause', async () => {
+    const r = await runLoop([gate('a', { interval: '2s' }), gate('b', { interval: '3s' })], { a: [], b: [] }, 7000);
+    expect(r.pauses).toEqual([2000, 1000, 1000, 2000, 1000]);
+    expect(r.checkedAt).toEqual({ a: [2000, 4000, 6000, 7000], b: [3000, 6000, 7000] });
+    expect(r.results.map((x) => x.ok)).toEqual([true, true]);
+  });
+
+  it('ends the pause at once when a gate reaches its failureLimit', async () => {
+    const r = await runLoop([gate('a', { interval: '1s', failureLimit: 2 })], { a: ['fail', 'pass', 'fail'] }, 60_000);
+    expect(r.pauses).toEqual([1000, 1000, 1000]);
+    expect(r.results).toEqual([{ gate: 'a', ok: false, detail: 'fail (2 of 3 checks failed, failureLimit 2)' }]);
+  });
+
+  it('fewer failures than failureLimit let the step pass; inconclusive at the end fails it', async () => {
+    expect((await runLoop([gate('a', { interval: '1s', failureLimit: 2 })], { a: ['fail', 'pass', 'pass'] }, 3000)).results[0]!.ok).toBe(true);
+    const silent = await runLoop([gate('a', { interval: '1s' })], { a: ['inconclusive', 'inconclusive', 'inconclusive'] }, 3000);
+    expect(silent.results[0]).toMatchObject({ ok: false, detail: expect.stringContaining('inconclusive at the end of the step') });
+  });
+
+  it('with no pause, judges once, right away', async () => {
+    const r = await runLoop([gate('a', {})], { a: ['inconclusive'] }, 0);
+    expect(r.pauses).toEqual([]);
+    expect(r.checkedAt).toEqual({ a: [0] });
+    expect(r.results[0]!.ok).toBe(false);
   });
 });
