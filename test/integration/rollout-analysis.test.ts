@@ -115,9 +115,6 @@ describe('gates on the traffic Traefik routes', () => {
   it('read the requests sent through Traefik: count within 5 %, no 5xx, a p99', async () => {
     const ctx = await context({});
     const target = versionTarget(ctx, 'v1');
-    // Traefik names the version's Service as the queries do.
-    const series = await queryPrometheus(prometheusUrl, `count(traefik_service_requests_total{service=${JSON.stringify(traefikServiceLabel(target))}})`, 5000);
-    expect(series).toMatchObject({ ok: true, value: expect.any(Number) });
     // The warm-up requests fall out of the 30 s window read below. Prometheus extrapolates a
     // window's increase from its first and last samples (1 s apart here): about 1/30 too much.
     await sleep(20_000);
@@ -127,10 +124,14 @@ describe('gates on the traffic Traefik routes', () => {
     await sleep(3000); // two scrapes after the last request
     expect(sent.byStatus).toEqual({ '200': sent.answered });
     expect(sent.answered).toBeGreaterThan(500);
+    // Traefik names the version's Service as the queries do.
+    const series = await queryPrometheus(prometheusUrl, `count(traefik_service_requests_total{service=${JSON.stringify(traefikServiceLabel(target))}})`, 5000);
+    expect(series).toMatchObject({ ok: true, value: expect.any(Number) });
     const window = '30s';
     const success = await checkGate('traefik', target, { name: 'successRate v1', kind: 'successRate', config: successRateGate.parse({ min: 99, window, prometheusUrl }) });
     expect(success).toMatchObject({ outcome: 'pass', value: 100 });
     expect(Math.abs(success.requests! - sent.answered) / sent.answered, `${success.requests} counted, ${sent.answered} answered`).toBeLessThan(0.05);
+    console.info(`sent ${JSON.stringify(sent.byStatus)} in ${sent.seconds}s; successRate gate read: ${success.detail}`);
     const latency = await checkGate('traefik', target, { name: 'latency v1', kind: 'latency', config: latencyGate.parse({ max: '2s', window, prometheusUrl }) });
     expect(latency).toMatchObject({ outcome: 'pass', requests: success.requests });
     expect(latency.value).toBeGreaterThan(0);
@@ -147,6 +148,7 @@ describe('gates on the traffic Traefik routes', () => {
     expect(summary).toMatchObject({ subset: 'v2', state: 'promoted', steps: ['canary 50% v2', 'canary 100% v2'] });
     const checks = log.filter((l) => l.startsWith('gate successRate v2: '));
     // Four checks during each 8 s pause (the last at its end).
+    console.info([...checks, ...log.filter((l) => l.startsWith('load: '))].join('\n'));
     expect(checks.length).toBe(8);
     expect(checks.at(-1)).toMatch(/^gate successRate v2: pass — 100\.00% of \d+ requests without 5xx/);
     expect(log.filter((l) => l.startsWith('gate latency v2: pass')).length).toBeGreaterThan(0);
@@ -180,6 +182,7 @@ describe('gates on the traffic Traefik routes', () => {
     expect(error).toBeInstanceOf(ExternalError);
     expect((error as Error).message).toMatch(/aborted at "canary 50% broken": successRate broken: \d+\.\d\d% of \d+ requests without 5xx \(\d+ 5xx\), below the minimum 95% \(2 of \d+ checks failed, failureLimit 2\); traffic is back on v2/);
     // The step did not wait out its 40 s pause (the deployment takes a few seconds too).
+    console.info(`aborted after ${Date.now() - started} ms: ${(error as Error).message}\n${log.filter((l) => /^(gate|load)/.test(l)).join('\n')}`);
     expect(Date.now() - started).toBeLessThan(35_000);
     expect(log.find((l) => l.startsWith('load: ') && l.includes('answers'))).toMatch(/200 ×\d+, 500 ×\d+/);
     const status = await rolloutStatus(ctx);
