@@ -13,6 +13,7 @@ export interface WatchedStatus extends RolloutStatus {
 
 export function formatTraffic(t: TrafficReport): string[] {
   if (t.error) return [`traffic  unknown: ${t.error}`];
+  if (t.versions.length === 0) return ['traffic  none: the route sends to no version yet'];
   const rows = t.versions.map((v) => {
     const rate = `${(v.requestRate ?? 0).toFixed(1)} req/s`;
     const ok = v.successRate === undefined ? '-' : `${v.successRate.toFixed(2)}% ok`;

@@ -47,6 +47,7 @@ describe('status traffic', () => {
     expect(formatTraffic({ ...traffic, error: 'Prometheus at http://127.0.0.1:9090 did not answer: no answer within 5000 ms' })).toEqual([
       'traffic  unknown: Prometheus at http://127.0.0.1:9090 did not answer: no answer within 5000 ms',
     ]);
+    expect(formatTraffic({ ...traffic, versions: [] })).toEqual(['traffic  none: the route sends to no version yet']);
   });
 });
 
