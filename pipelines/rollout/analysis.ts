@@ -34,9 +34,15 @@ export function metricGates(gates: RolloutContext['rollout']['gates'], subset: s
   return named;
 }
 
-/** The provider a gate reads: its own setting, else the one of the routing API in use. */
-export function metricsProvider(ctx: Pick<RolloutContext, 'choice'>, gate: Pick<MetricGate, 'provider'>): MetricsProvider {
-  return gate.provider ?? (ctx.choice.api === 'istio' ? 'istio' : 'traefik');
+/**
+ * The provider a gate reads: its own setting, else the implementation serving the route (the
+ * GatewayClass's, when the context knows it), else the one of the routing API in use.
+ */
+export function metricsProvider(ctx: Pick<RolloutContext, 'choice'> & { gatewayClass?: { implementation: string } }, gate: Pick<MetricGate, 'provider'>): MetricsProvider {
+  if (gate.provider) return gate.provider;
+  const implementation = ctx.gatewayClass?.implementation;
+  if (implementation === 'traefik' || implementation === 'istio') return implementation;
+  return ctx.choice.api === 'istio' ? 'istio' : 'traefik';
 }
 
 export function versionTarget(ctx: RolloutContext, subset: string): VersionTarget {

@@ -48,6 +48,9 @@ describe('PromQL per provider', () => {
     expect(metricsProvider({ choice: { api: 'gateway-api' } as never }, {})).toBe('traefik');
     expect(metricsProvider({ choice: { api: 'istio' } as never }, {})).toBe('istio');
     expect(metricsProvider({ choice: { api: 'istio' } as never }, { provider: 'traefik' })).toBe('traefik');
+    // Istio serving Gateway API routes: its own metrics.
+    expect(metricsProvider({ choice: { api: 'gateway-api' } as never, gatewayClass: { implementation: 'istio' } }, {})).toBe('istio');
+    expect(metricsProvider({ choice: { api: 'gateway-api' } as never, gatewayClass: { implementation: 'traefik' } }, {})).toBe('traefik');
   });
 });
 
