@@ -61,5 +61,8 @@ rollout:
   gates:
     http: { path: /cgi-bin/healthz, timeout: 5s }   # probed on each pod of the new version (or url: for one fixed address)
     # prometheus: { url: "http://127.0.0.1:9090", query: "sum(rate(errors_total[1m]))", max: 0.05 }
+    # successRate: { min: 99, minRequests: 20, interval: 5s, window: 30s, failureLimit: 1 }   # % non-5xx of the new version, from the data plane's metrics
+    # latency: { max: 500ms, minRequests: 20 }                                                  # p99 of the new version
+  # load: { url: "http://127.0.0.1:18000/", headers: { host: link.example.com }, rate: 50 }     # synthetic requests during each step
 `;
 }

@@ -4,6 +4,7 @@ import { durationPattern, durationMs } from '../../manifests/duration.js';
 import type { LoadedConfig } from '../config/load.js';
 import { invalidConfig, zodIssues } from '../config/read.js';
 import { InputError } from '../errors.js';
+import { latencyGate, loadSection, successRateGate } from './analysis-config.js';
 
 const duration = z.string().regex(durationPattern, 'must be a duration such as 30s, 500ms or 5m');
 const percentStep = z.number().int('must be a whole number').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100');
@@ -81,10 +82,16 @@ export const rolloutSection = z
           .strict()
           .refine((p) => p.max !== undefined || p.min !== undefined, { message: 'needs max or min, the threshold the query result must keep' })
           .optional(),
+        /** Share of the new version's requests answered without 5xx, from the data plane's metrics. */
+        successRate: successRateGate.optional(),
+        /** p99 of the new version's requests, from the data plane's metrics. */
+        latency: latencyGate.optional(),
       })
       .strict()
       .default({}),
     lease: z.object({ duration: duration.default('30s') }).strict().default({ duration: '30s' }),
+    /** Synthetic requests sent during each step, for clusters without users. */
+    load: loadSection.optional(),
   })
   .strict();
 

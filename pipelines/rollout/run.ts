@@ -7,9 +7,8 @@ import { interruption } from '../interrupt.js';
 import { adoptable, adoptedManifests, adoptedSubset, copyOriginal, restoreOriginal, retireOriginal } from './adopt.js';
 import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
-import { applyRendered, applyShared, checkRouteFeatures, waitEndpointsReady, manifestsYaml, routingObjects, versionAddresses, waitAvailable, workload } from './effects.js';
-import { runGates } from './gates.js';
-import { containerPort } from './template.js';
+import { applyRendered, applyShared, checkRouteFeatures, waitEndpointsReady, manifestsYaml, routingObjects, waitAvailable, workload } from './effects.js';
+import { judgeStep } from './analysis.js';
 import { inProgress, latestPromoted, listReleases, saveRelease, type Adoption, type Release, type StoredRelease } from './history.js';
 import { RouteLock } from './lease.js';
 import { RouteRejectedError, waitRoutesAccepted } from './route-acceptance.js';
@@ -224,9 +223,8 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
       Object.assign(stored.release, { step: i, stepLabel: state.label });
       stored.manifests = manifestsYaml(version) + '---\n' + routes;
       await record(ctx, stored);
-      if (i < states.length - 1 || ctx.rollout.gates.http || ctx.rollout.gates.prometheus) await pause(ctx, ms(ctx.rollout.pause));
-      const addresses = ctx.rollout.gates.http?.path ? await versionAddresses(ctx, subset, ctx.rollout.gates.http.port ?? containerPort(ctx.template, ctx.rollout.workload.port)) : [];
-      const failed = (await runGates(ctx.rollout.gates, addresses)).filter((g) => !g.ok);
+      const judged = await judgeStep(ctx, { subset, label: state.label, last: i === states.length - 1 }, (milliseconds) => pause(ctx, milliseconds));
+      const failed = judged.filter((g) => !g.ok);
       if (failed.length > 0) {
         const why = failed.map((g) => `${g.gate}: ${g.detail}`).join('; ');
         await abortTo(ctx, stored, stable, `gate failed at ${state.label}: ${why}`);

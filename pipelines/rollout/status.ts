@@ -36,8 +36,10 @@ export function liveWeights(route: KubeObject | undefined): { weights: LiveWeigh
     });
   } else {
     ((spec.rules as Obj[] | undefined) ?? []).forEach((r, rule) => {
+      // backendRef weights are relative (the API server defaults each to 1): shown as percentages.
       const refs = (r.backendRefs as { name: string; weight?: number }[]) ?? [];
-      for (const b of refs) weights.push({ rule, destination: b.name, weight: b.weight ?? (refs.length === 1 ? 100 : 1) });
+      const total = refs.reduce((sum, b) => sum + (b.weight ?? 1), 0);
+      for (const b of refs) weights.push({ rule, destination: b.name, weight: total > 0 ? Math.round((100 * (b.weight ?? 1)) / total) : 0 });
     });
   }
   return { weights, mirror };

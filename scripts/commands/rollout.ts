@@ -1,12 +1,15 @@
+import { setTimeout } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { stopsCleanlyOnInterrupt } from '../../pipelines/interrupt.js';
+import { interruption, stopsCleanlyOnInterrupt } from '../../pipelines/interrupt.js';
 import { durationPattern } from '../../manifests/duration.js';
 import { loadConfig } from '../../pipelines/config/load.js';
 import { InputError } from '../../pipelines/errors.js';
-import { parseSteps } from '../../pipelines/rollout/config.js';
+import { ms, parseSteps } from '../../pipelines/rollout/config.js';
 import { rolloutContext } from '../../pipelines/rollout/context.js';
 import { abortRollout, promoteRollout, rollbackRollout, startRollout, type RolloutSummary } from '../../pipelines/rollout/run.js';
 import { formatStatus, rolloutStatus } from '../../pipelines/rollout/status.js';
+import { statusSubsets, versionTraffic } from '../../pipelines/rollout/status-traffic.js';
+import { watchStatus } from '../../pipelines/rollout/status-watch.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
 
 interface Flags {
@@ -70,10 +73,33 @@ export function registerRolloutCommands(program: Command): void {
         print(await startRollout(ctx, { strategy, image: flags.image, subset: flags.subset }), flags.json);
       });
   }
-  common(rollout.command('status')).description('current release, step, weights and versions').action(async (flags: Flags) => {
-    const status = await rolloutStatus(await context(flags));
-    process.stdout.write(flags.json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`);
-  });
+  common(rollout.command('status'))
+    .description("current release, step, weights and versions; with --watch, each version's traffic too, refreshed")
+    .option('-w, --watch', "refresh every --interval, with each version's request rate, success rate and p99 from the data plane's metrics")
+    .option('--interval <duration>', 'time between refreshes with --watch', '2s')
+    .option('--window <duration>', 'how far back the traffic numbers look', '30s')
+    .option('--times <n>', 'with --watch: stop after n refreshes (default: until Ctrl-C)')
+    .action(async (flags: Flags & { watch?: boolean; interval: string; window: string; times?: string }) => {
+      for (const [name, value] of [['--interval', flags.interval], ['--window', flags.window]] as const) {
+        if (!durationPattern.test(value) || ms(value) === 0) throw new InputError(`${name} ${value}: not a duration longer than 0`, { hint: `e.g. ${name} 2s` });
+      }
+      const times = flags.times === undefined ? undefined : Number(flags.times);
+      if (times !== undefined && !(Number.isInteger(times) && times > 0)) throw new InputError(`--times ${flags.times}: not a whole number above 0`, { hint: 'e.g. --times 5' });
+      const ctx = await context(flags);
+      if (!flags.watch) {
+        const status = await rolloutStatus(ctx);
+        process.stdout.write(flags.json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`);
+        return;
+      }
+      stopsCleanlyOnInterrupt();
+      const read = async () => {
+        const status = await rolloutStatus(ctx);
+        const traffic = await versionTraffic(ctx, statusSubsets(status, ctx.service, ctx.choice.api), ms(flags.window), flags.window);
+        return { ...status, observedAt: new Date().toISOString(), traffic };
+      };
+      const sleep = (milliseconds: number) => setTimeout(milliseconds, undefined, { signal: interruption }).catch(() => undefined);
+      await watchStatus(read, { write: (t) => process.stdout.write(t), isTTY: !!process.stdout.isTTY && !flags.json }, { json: !!flags.json, intervalMs: ms(flags.interval), sleep, stop: interruption, times });
+    });
   common(rollout.command('promote')).description('send 100% to the new version and scale the old one down').action(async (flags: Flags) => {
     print(await promoteRollout(await context(flags)), flags.json);
   });

@@ -91,6 +91,11 @@ describe('leases and live weights', () => {
       spec: { http: [{ route: [{ destination: { host: 'link', subset: 'v1' }, weight: 80 }, { destination: { host: 'link', subset: 'v2' }, weight: 20 }], mirror: { host: 'link', subset: 'v2' }, mirrorPercentage: { value: 50 } }] },
     };
     expect(liveWeights(vs)).toEqual({ weights: [{ rule: 0, destination: 'v1', weight: 80 }, { rule: 0, destination: 'v2', weight: 20 }], mirror: 'v2 50%' });
+    // HTTPRoute weights are relative, the API server defaults a single backendRef's to 1.
+    const route = (refs: { name: string; weight?: number }[]) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r' }, spec: { rules: [{ backendRefs: refs }] } });
+    expect(liveWeights(route([{ name: 'link-v2', weight: 1 }])).weights).toEqual([{ rule: 0, destination: 'link-v2', weight: 100 }]);
+    expect(liveWeights(route([{ name: 'link-v1', weight: 3 }, { name: 'link-v2', weight: 1 }])).weights.map((w) => w.weight)).toEqual([75, 25]);
+    expect(liveWeights(route([{ name: 'link-v1', weight: 0 }, { name: 'link-v2' }])).weights.map((w) => w.weight)).toEqual([0, 100]);
   });
 });
 

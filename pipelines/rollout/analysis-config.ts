@@ -1,0 +1,67 @@
+// The config of the built-in gates read from the data plane's metrics (rollout.gates.successRate,
+// rollout.gates.latency) and of the synthetic load (rollout.load). Part of the rollout section.
+import { z } from 'zod';
+import { durationMs, durationPattern } from '../../manifests/duration.js';
+
+/** The local stack's Prometheus, which scrapes its data plane (Traefik). */
+export const defaultPrometheusUrl = 'http://127.0.0.1:9090';
+
+const duration = z.string().regex(durationPattern, 'must be a duration such as 30s, 500ms or 5m');
+const positiveDuration = duration.refine((d) => !durationPattern.test(d) || (durationMs(d) ?? 0) > 0, { message: 'must be longer than 0' });
+
+/** Settings every metric gate has: where the metrics come from and how they are judged over time. */
+const metricGateFields = {
+  /** Fewer requests of the new version than this in the window: inconclusive, never a pass. */
+  minRequests: z.number().int('must be a whole number').min(1, 'must be at least 1').default(20),
+  /** How far back each check looks (the PromQL range). */
+  window: positiveDuration.default('30s'),
+  /** How often the gate is checked during a step's pause. */
+  interval: positiveDuration.default('5s'),
+  /** This many failed checks in one step abort the rollout. */
+  failureLimit: z.number().int('must be a whole number').min(1, 'must be at least 1').default(1),
+  /** Whose metrics: traefik (traefik_service_*) or istio (istio_requests_total, …). Default: from the routing implementation. */
+  provider: z.enum(['traefik', 'istio'], { message: 'must be traefik or istio' }).optional(),
+  prometheusUrl: z.string().url().default(defaultPrometheusUrl),
+  /** A Prometheus that gives no answer within this fails the check. */
+  timeout: positiveDuration.default('5s'),
+};
+
+export const successRateGate = z
+  .object({
+    /** Minimum share of the new version's responses that are not 5xx, in percent. */
+    min: z.number().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100'),
+    ...metricGateFields,
+  })
+  .strict();
+
+export const latencyGate = z
+  .object({
+    /** Maximum p99 of the new version's responses, e.g. 500ms. */
+    max: positiveDuration,
+    ...metricGateFields,
+  })
+  .strict();
+
+export type SuccessRateGate = z.output<typeof successRateGate>;
+export type LatencyGate = z.output<typeof latencyGate>;
+export type MetricGate = SuccessRateGate | LatencyGate;
+export type MetricsProvider = NonNullable<MetricGate['provider']>;
+
+export const loadSection = z
+  .object({
+    /** Where to send requests: a URL through the gateway, e.g. http://127.0.0.1:18000/cgi-bin/version. */
+    url: z.string().url(),
+    /** Requests per second, all connections together. */
+    rate: z.number().int('must be a whole number').min(1, 'must be at least 1').default(50),
+    connections: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(4),
+    /** Request headers, e.g. host: link.example.com to match the route's hosts. */
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'), z.string()).default({}),
+    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']).default('GET'),
+    /** How long to send per step; default: the whole pause of the step. */
+    duration: positiveDuration.optional(),
+    /** A request without an answer within this counts as a timeout. */
+    timeout: positiveDuration.default('10s'),
+  })
+  .strict();
+
+export type LoadConfig = z.output<typeof loadSection>;
