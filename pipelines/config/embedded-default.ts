@@ -30,12 +30,21 @@ export const embeddedDefault: Record<string, unknown> = {
   rollout: {
     strategy: 'canary',
     steps: [10, 50, 100],
-    pause: '2s',
+    // Long enough for the metric gates to see a few hundred requests per step.
+    pause: '10s',
     availableTimeout: '3m',
     // The sample service's own manifest: each version is derived from its Deployment and
     // runs on the cluster's pod network on its ordinary container port.
     workload: { manifests: ['service/deploy/link.yaml'] },
-    // Probed on each pod of the new version, at its pod address.
-    gates: { http: { path: '/cgi-bin/healthz', timeout: '5s' } },
+    // The local stack has no users: synthetic requests through the Gateway during each
+    // step, so the gates judge real traffic moving between versions.
+    load: { url: 'http://127.0.0.1:18000/cgi-bin/version', rate: 50, connections: 4, headers: { host: 'link.example.com' } },
+    gates: {
+      // Probed on each pod of the new version, at its pod address.
+      http: { path: '/cgi-bin/healthz', timeout: '5s' },
+      // From the data plane's own metrics (Traefik, scraped by the stack's Prometheus).
+      successRate: { min: 99, minRequests: 10, window: '10s', interval: '3s', failureLimit: 2 },
+      latency: { max: '2s', minRequests: 10, window: '10s', interval: '3s', failureLimit: 2 },
+    },
   },
 };
