@@ -16,7 +16,8 @@ import { toolVersion } from '../version.js';
 import { rolloutContext } from '../rollout/context.js';
 import { firstObjects, planRelease, startRollout, checkPinned } from '../rollout/run.js';
 import { rolloutConfig } from '../rollout/config.js';
-import { subsetFor } from '../rollout/route-states.js';
+import { stableState, strategyStates, subsetFor } from '../rollout/route-states.js';
+import { checkRouteFeatures } from '../rollout/effects.js';
 import { toYaml } from '../../manifests/yaml.js';
 import type { ReleaseState } from './context.js';
 
@@ -69,7 +70,10 @@ export async function preflight(state: ReleaseState, report: Report): Promise<vo
       strategyNeeds: state.strategy === 'mirror' ? { mirror: true, mirrorPercent: true } : undefined,
     });
     state.api = state.rollout.choice;
-    report(`cluster ${state.rollout.client.currentContext}: routing with ${state.api.apiVersion}`);
+    // Routes the implementation cannot serve are refused now, before anything is built or pushed.
+    checkRouteFeatures(state.rollout, [...strategyStates(state.strategy!, 'stable', 'next', state.rollout.rollout), stableState('next')]);
+    report(`cluster ${state.rollout.client.currentContext}: routing with ${state.api.apiVersion}` +
+      (state.rollout.gatewayClass ? ` (${state.rollout.gatewayClass.implementation})` : ''));
   };
   await Promise.all([builder().catch(soft('builder')), registry().catch(soft('registry')), cluster().catch(soft('cluster'))]);
 }

@@ -11,30 +11,33 @@ import type { ReleaseSummary } from '../../pipelines/release/context.js';
 import { paths, registryAddress } from '../../pipelines/stack/layout.js';
 import { shipline } from '../support/cli.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
+import { send, shares } from '../support/traffic.js';
 
 const client = KubeClient.load(paths.kubeconfig());
 const registry = new RegistryClient(registryAddress);
 const cwd = mkdtempSync(join(tmpdir(), 'shipline-release-'));
 const env = { KUBECONFIG: paths.kubeconfig(), CI: 'true' };
 
-type VirtualService = KubeObject & { spec: { http: { route: { destination: { subset: string }; weight?: number }[]; mirror?: { subset: string }; mirrorPercentage?: { value: number } }[] } };
-const vsRef = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'link', namespace: 'default' } };
+type HTTPRoute = KubeObject & { spec: { rules: { matches?: { headers?: { name: string; value: string }[] }[]; backendRefs: { name: string; weight?: number }[] }[] } };
+const routeRef = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'link', namespace: 'default' } };
+/** The embedded default's host on the local stack's Gateway (Traefik on 127.0.0.1:18000). */
+const host = 'link.example.com';
 
 async function clusterSnapshot(): Promise<string> {
   const list = async (path: string, selector: string) =>
     (await client.request<{ items: KubeObject[] }>('GET', path, { query: { labelSelector: selector } })).body.items
       .map((o) => `${o.kind ?? ''}${o.metadata.name}@${String(o.metadata.resourceVersion)}`).sort();
-  const vs = await client.get(vsRef);
+  const route = await client.get(routeRef);
   return JSON.stringify({
     deployments: await list('/apis/apps/v1/namespaces/default/deployments', 'app=link'),
     history: await list('/api/v1/namespaces/default/configmaps', 'shipline.dev/route=link'),
-    vs: vs?.metadata.resourceVersion ?? null,
+    route: route?.metadata.resourceVersion ?? null,
     tags: (await registry.tags('modco/link')).sort(),
   });
 }
 
 async function finishAnyRollout(): Promise<void> {
-  // A previous run may have left a mirror rollout waiting for a decision.
+  // A previous run may have left a header rollout waiting for a decision.
   await shipline(['rollout', 'abort'], { cwd, env });
 }
 
@@ -51,7 +54,8 @@ describe('npm run release (embedded default)', () => {
     const summary = JSON.parse(result.stdout) as ReleaseSummary;
     expect(summary.dryRun).toBe(true);
     expect(summary.commands?.[0]).toContain('docker buildx build --platform linux/amd64,linux/arm64');
-    expect(summary.manifests).toEqual(expect.arrayContaining(['DestinationRule/link', 'VirtualService/link']));
+    expect(summary.manifests).toEqual(expect.arrayContaining(['HTTPRoute/link', 'Service/link', 'ConfigMap/link-config']));
+    expect(summary.routingApi).toBe('gateway.networking.k8s.io/v1');
     expect(await clusterSnapshot()).toBe(before);
   });
 
@@ -78,10 +82,14 @@ describe('npm run release (embedded default)', () => {
     // Derived from the sample manifest, on the pod network.
     expect(deployment!.spec.template.spec.hostNetwork).toBeUndefined();
     expect(deployment!.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'LINK_GREETING_FILE', value: '/etc/link/greeting.txt' });
-    const dr = await client.get<KubeObject & { spec: { subsets: { name: string }[] } }>({ ...vsRef, kind: 'DestinationRule' });
-    expect(dr!.spec.subsets.map((s) => s.name)).toContain(subset);
-    const vs = await client.get<VirtualService>(vsRef);
-    expect(vs!.spec.http.at(-1)!.route).toEqual([expect.objectContaining({ destination: expect.objectContaining({ subset }) })]);
+    const route = await client.get<HTTPRoute>(routeRef);
+    expect(route!.spec.rules.at(-1)!.backendRefs).toEqual([expect.objectContaining({ name: `link-${subset}` })]);
+    // Through the data plane, every request is answered by the version just released, which
+    // says so: it was built with its own tag.
+    const answers = await send(200, { host });
+    expect(shares(answers)).toEqual({ [summary.tag!]: 100 });
+    // The load and the gates judged real requests at each step.
+    expect(result.stderr).toMatch(/load: \d+ answers from http:\/\/127\.0\.0\.1:18000\/cgi-bin\/version/);
   });
 
   it('--bundle writes a verified air-gap bundle of the release, and no stray OCI tarball', async () => {
@@ -92,28 +100,36 @@ describe('npm run release (embedded default)', () => {
     const verified = await shipline(['bundle', 'verify', summary.bundle!.path], { cwd, env });
     expect(verified.exitCode, verified.stderr).toBe(0);
     expect(verified.stdout).toContain(summary.image!.split('@')[1]!);
-    expect(verified.stdout).toContain('VirtualService/link');
+    expect(verified.stdout).toContain('HTTPRoute/link');
     expect(readdirSync(cwd).filter((f) => f.endsWith('.tar'))).toEqual([`link_${summary.tag}.bundle.tar`]);
     expect(readdirSync(projectRoot).filter((f) => f.endsWith('.tar'))).toEqual([]);
   });
 
-  it('without a TTY prints plain timestamped lines; --strategy mirror mirrors to the new version', async () => {
-    const tag = `mirror-${Date.now()}`;
-    const result = await shipline(['release', '--yes', '--strategy', 'mirror', '--tag', tag], { cwd, env });
+  it('--strategy mirror is refused before anything is built or changed: Traefik has no RequestMirror filter', async () => {
+    const before = await clusterSnapshot();
+    const result = await shipline(['release', '--yes', '--strategy', 'mirror', '--tag', `mirror-${Date.now()}`], { cwd, env });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toMatch(/does not support HTTPRouteRequestMirror/);
+    expect(result.stderr).toContain('rollout.implementationSpecific');
+    expect(await clusterSnapshot()).toBe(before);
+  });
+
+  it('without a TTY prints plain timestamped lines; --strategy header sends the header to the new version', async () => {
+    const tag = `header-${Date.now()}`;
+    const result = await shipline(['release', '--yes', '--strategy', 'header', '--tag', tag], { cwd, env });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^✔ \[\d{2}:\d{2}:\d{2}\] Preflight: builder, registry, cluster$/m);
     expect(result.stdout).not.toContain('\u001b['); // no cursor movement or colour codes
-    expect(result.stdout).toMatch(/rollout +link r\d+ mirror-\d+ progressing: mirror 50% to mirror-\d+/);
-    const http = (await client.get<VirtualService>(vsRef))!.spec.http.at(-1)!;
-    expect(http.mirror?.subset).toBe(tag);
-    expect(http.mirrorPercentage).toEqual({ value: 50 });
-    expect(http.route).toHaveLength(1);
-    expect(http.route[0]!.destination.subset).not.toBe(tag);
+    expect(result.stdout).toMatch(/rollout +link r\d+ header-\d+ progressing: header user: premium-user → header-\d+/);
+    const rules = (await client.get<HTTPRoute>(routeRef))!.spec.rules;
+    expect(rules[0]!.matches).toEqual([expect.objectContaining({ headers: [expect.objectContaining({ name: 'user', value: 'premium-user' })] })]);
+    expect(shares(await send(200, { host, headers: { user: 'premium-user' } }))).toEqual({ [tag]: 100 });
+    expect(Object.keys(shares(await send(200, { host })))).not.toContain(tag);
   });
 
   it('a failure after the build says what was done and how to continue; --skip-build continues', async () => {
     const tag = `again-${Date.now()}`;
-    // The mirror rollout above is still waiting for promote/abort: the release must stop at the rollout.
+    // The header rollout above is still waiting for promote/abort: the release must stop at the rollout.
     const blocked = await shipline(['release', '--yes', '--tag', tag], { cwd, env });
     expect(blocked.exitCode).toBe(3);
     expect(blocked.stderr).toContain('has an unfinished rollout');
