@@ -58,10 +58,7 @@ afterAll(async () => {
 
 describe('no secret in the output', () => {
   it('release --json with credentials in the Docker config', async () => {
-    const port = 20000 + Math.floor(Math.random() * 2000) * 10;
-    // The service on every address of the host: the kubelet probes the node's address.
-    const workload = { hostNetwork: true, port, terminationGracePeriodSeconds: 1, command: ['/bin/busybox', 'httpd', '-f', '-p', '0.0.0.0:{port}', '-h', '/www'] };
-    const f = rolloutFixture({ steps: [100], workload }, port);
+    const f = rolloutFixture({ steps: [100] });
     try {
       const res = await shipline(['release', '--yes', '--json', '--config', f.configFile, '--tag', `leak-${f.id}`], { cwd: f.dir, env: { ...env, ...dockerConfig([registryAddress], password) } });
       expect(res.exitCode, res.stderr).toBe(0);

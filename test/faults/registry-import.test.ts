@@ -1,7 +1,6 @@
 // The registry hung (SIGSTOP) in the middle of `bundle import`: the import ends within
 // its timeout with a clear error (exit 1) and writes no tag; once the registry is resumed,
 // a re-run finishes, uploads only what is missing, and writes the tag last.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { RegistryClient } from '../../pipelines/adapters/registry.js';
 import { shipline, type ImportJson } from '../bundle-fixtures/cli.js';
 import { RegistryInstance } from '../bundle-fixtures/registry-instance.js';
 import { writeSyntheticOci } from '../bundle-fixtures/synthetic-oci.js';
+import { TestProcess } from './support/test-process.js';
 
 let dir: string;
 let registry: RegistryInstance;
@@ -38,18 +38,17 @@ afterAll(async () => {
 
 describe('registry hung mid bundle import', () => {
   it('times out cleanly (exit 1, names the registry), tags nothing; a re-run finishes and uploads only what is missing', async () => {
-    const child = spawn(process.execPath, ['scripts/shipline.mjs', 'bundle', 'import', bundle(), '--registry', registry.address, '--concurrency', '1'], {
-      env: { ...process.env, SHIPLINE_TIMEOUT: '3' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const child = TestProcess.start([process.execPath, 'scripts/shipline.mjs', 'bundle', 'import', bundle(), '--registry', registry.address, '--concurrency', '1'], {
+      env: { ...process.env, SHIPLINE_TIMEOUT: '3' },
+      onStderr: (chunk) => (stderr += chunk),
+    });
+    const exited = child.result.then((res) => res.exitCode);
 
     // Hang the registry once the first blobs have landed: the import is under way.
     const deadline = Date.now() + 120_000;
     while (blobCount() < 2) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the import never started uploading (exit ${child.exitCode}): ${stderr}`);
+      if (Date.now() > deadline || !child.running) throw new Error(`the import never started uploading (${child.running ? 'still running' : 'it ended'}): ${stderr}`);
       await new Promise((r) => setTimeout(r, 5));
     }
     process.kill(registry.pid!, 'SIGSTOP');

@@ -1,7 +1,6 @@
 // Ctrl-C (SIGINT to the terminal's process group, so buildx gets it too) during the build
 // step of `release`: exit 130, no partial OCI tarball, nothing applied to the cluster, and
 // the message says which step it stopped in.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +11,7 @@ import { baseImageRef, paths } from '../../pipelines/stack/layout.js';
 import { parse, stringify } from 'yaml';
 import { installRoutingCrds } from '../support/routing-crds.js';
 import { rolloutFixture } from '../support/rollout-fixture.js';
+import { TestProcess } from './support/test-process.js';
 
 const client = KubeClient.load(paths.kubeconfig());
 const fixture = rolloutFixture({ steps: [100] });
@@ -31,22 +31,21 @@ afterAll(async () => {
 
 describe('Ctrl-C during release', () => {
   it('in the build step: exit 130, no partial tarball, nothing applied, the message names the step', async () => {
-    const child = spawn(process.execPath, [join(process.cwd(), 'scripts', 'shipline.mjs'), 'release', '--yes', '--config', fixture.configFile, '--tag', `int-${fixture.id}`], {
+    let output = '';
+    // The door starts it in its own process group, as a terminal's foreground job.
+    const child = TestProcess.start([process.execPath, join(process.cwd(), 'scripts', 'shipline.mjs'), 'release', '--yes', '--config', fixture.configFile, '--tag', `int-${fixture.id}`], {
       cwd: fixture.dir,
       env: { ...process.env, KUBECONFIG: paths.kubeconfig(), CI: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group, as a terminal's foreground job
+      onStdout: (c) => (output += c),
+      onStderr: (c) => (output += c),
     });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const exited = child.result.then((res) => res.exitCode);
     const deadline = Date.now() + 300_000;
     while (!/sleep 60/.test(output)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the build never started: ${output}`);
+      if (Date.now() > deadline || !child.running) throw new Error(`the build never started: ${output}`);
       await sleep(50);
     }
-    process.kill(-child.pid!, 'SIGINT');
+    process.kill(-child.pid, 'SIGINT');
     const code = await exited;
     expect(code, output).toBe(130);
     expect(output).toContain('interrupted during "Build the multi-arch image"');

@@ -3,7 +3,6 @@
 // (SIGSTOP) or killing that process is what the CLI sees of a hung or dead apiserver.
 // (A private apiserver would have no node to run the new version's pods, so a rollout
 // could never reach its first traffic step there.)
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +16,7 @@ import { installRoutingCrds } from '../support/routing-crds.js';
 import { rolloutFixture, type RolloutFixture } from '../support/rollout-fixture.js';
 import { PrometheusInstance } from './support/prometheus-instance.js';
 import { TcpProxy } from './support/tcp-proxy.js';
+import { TestProcess } from './support/test-process.js';
 
 const client = KubeClient.load(paths.kubeconfig());
 const entry = join(process.cwd(), 'scripts', 'shipline.mjs');
@@ -29,11 +29,13 @@ interface Running {
 
 /** The CLI in the background, as a user's terminal runs it. */
 function background(args: string[], env: NodeJS.ProcessEnv = {}): Running {
-  const child = spawn(process.execPath, [entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  return { exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))), output: () => output, pid: child.pid! };
+  const child = TestProcess.start([process.execPath, entry, ...args], {
+    env: { ...process.env, ...env },
+    onStdout: (c) => (output += c),
+    onStderr: (c) => (output += c),
+  });
+  return { exited: child.result.then((res) => res.exitCode), output: () => output, pid: child.pid };
 }
 
 async function weightOf(f: RolloutFixture, subset: string): Promise<number | undefined> {
@@ -51,8 +53,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 24
 
 /** A fixture with a first release (v1, 100 %) and a v2 image ready to roll out. */
 async function routeWithStable(rollout: Record<string, unknown>): Promise<{ f: RolloutFixture; v2: string; v3: string }> {
-  const port = 20000 + Math.floor(Math.random() * 2000) * 10;
-  const f = rolloutFixture({ steps: [25, 50, 100], autoPromote: false, lease: { duration: '3s' }, workload: anyAddress(port), ...rollout }, port);
+  const f = rolloutFixture({ steps: [25, 50, 100], autoPromote: false, lease: { duration: '3s' }, ...rollout });
   const [v1, v2, v3] = [await f.image('v1'), await f.image('v2'), await f.image('v3')];
   const first = await shipline(['rollout', 'canary', '--image', v1, '--subset', 'v1', '--config', f.configFile], { env: { KUBECONFIG: paths.kubeconfig() } });
   expect(first.exitCode, first.stderr).toBe(0);
@@ -61,11 +62,6 @@ async function routeWithStable(rollout: Record<string, unknown>): Promise<{ f: R
 }
 
 const fixtures: RolloutFixture[] = [];
-
-/** The sample service on every address of the host: the kubelet probes the node's address. */
-function anyAddress(port: number) {
-  return { hostNetwork: true, port, terminationGracePeriodSeconds: 1, command: ['/bin/busybox', 'httpd', '-f', '-p', '0.0.0.0:{port}', '-h', '/www'] };
-}
 
 beforeAll(async () => {
   await installRoutingCrds(client);

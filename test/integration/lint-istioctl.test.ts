@@ -35,11 +35,11 @@ function samples(): Sample[] {
   return [...goldens, ...notesDocs, ...lintCases.filter(istio), ...istioCases, ...stricterCases];
 }
 
-function verdicts(sample: Sample) {
+async function verdicts(sample: Sample) {
   const file = join(work, `${sample.name.replace(/[^a-z0-9.-]/gi, '_')}.yaml`);
   writeFileSync(file, sample.yaml);
   const lint = lintManifests([{ file: sample.name, text: sample.yaml }]);
-  return { lint: lint.findings.length === 0, findings: lint.findings.map(formatFinding), istioctl: istioctlValidate(istioctl, file) };
+  return { lint: lint.findings.length === 0, findings: lint.findings.map(formatFinding), istioctl: await istioctlValidate(istioctl, file) };
 }
 
 beforeAll(async () => {
@@ -55,8 +55,8 @@ describe('lint agrees with istioctl validate', () => {
 
   for (const sample of samples()) {
     const stricter = lintStricter[sample.name];
-    it(`${sample.name}: ${stricter ? `lint is stricter (${stricter})` : 'same verdict'}`, () => {
-      const v = verdicts(sample);
+    it(`${sample.name}: ${stricter ? `lint is stricter (${stricter})` : 'same verdict'}`, async () => {
+      const v = await verdicts(sample);
       if (stricter) {
         expect(v.istioctl.valid, v.istioctl.output).toBe(true);
         expect(v.lint, 'lint should reject it').toBe(false);

@@ -3,7 +3,7 @@
 // from the istio.io/istio module istioctl is built from. Read from the Go module cache.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formatFinding, lintManifests } from '../../manifests/lint.js';
 import { versions } from '../../pipelines/stack/layout.js';
 import { goModuleDir } from '../support/go-module.js';
@@ -19,7 +19,10 @@ function yamlFiles(dir: string): string[] {
 const lintFile = (root: string, file: string) => lintManifests([{ file: relative(root, file), text: readFileSync(file, 'utf8') }]);
 
 describe('Gateway API v1.7.0 examples', () => {
-  const root = goModuleDir('sigs.k8s.io/gateway-api', 'v1.7.0');
+  let root: string;
+  beforeAll(async () => {
+    root = await goModuleDir('sigs.k8s.io/gateway-api', 'v1.7.0');
+  }, 600_000);
 
   it('accepts every standard example', () => {
     const files = yamlFiles(join(root, 'examples', 'standard'));
@@ -37,8 +40,8 @@ describe('Gateway API v1.7.0 examples', () => {
 });
 
 describe("Istio's samples", () => {
-  it('lint clean but for the findings listed here, each explained', () => {
-    const root = join(goModuleDir('istio.io/istio', versions.istioctl), 'samples');
+  it('lint clean but for the findings listed here, each explained', async () => {
+    const root = join(await goModuleDir('istio.io/istio', versions.istioctl), 'samples');
     const files = yamlFiles(root).filter((f) => /apiVersion: (networking\.istio\.io|gateway\.networking\.k8s\.io)\//.test(readFileSync(f, 'utf8')));
     expect(files.length).toBeGreaterThanOrEqual(40);
     const findings = files.flatMap((f) => lintFile(root, f).findings.map(formatFinding)).sort();
@@ -49,5 +52,5 @@ describe("Istio's samples", () => {
       'tcp-echo/gateway-api/tcp-echo-20-v2.yaml: doc 1 (TCPRoute/tcp-echo): apiVersion: TCPRoute is not served in gateway.networking.k8s.io/v1alpha2; use gateway.networking.k8s.io/v1',
       'tcp-echo/gateway-api/tcp-echo-all-v1.yaml: doc 4 (TCPRoute/tcp-echo): apiVersion: TCPRoute is not served in gateway.networking.k8s.io/v1alpha2; use gateway.networking.k8s.io/v1',
     ]);
-  });
+  }, 600_000);
 });

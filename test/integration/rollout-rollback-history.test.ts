@@ -11,10 +11,7 @@ import { installRoutingCrds } from '../support/routing-crds.js';
 import { rolloutFixture } from '../support/rollout-fixture.js';
 
 const client = KubeClient.load(paths.kubeconfig());
-const port = 20000 + Math.floor(Math.random() * 2000) * 10;
-// The service on every address of the host: the kubelet probes the node's address.
-const workload = { hostNetwork: true, port, terminationGracePeriodSeconds: 1, command: ['/bin/busybox', 'httpd', '-f', '-p', '0.0.0.0:{port}', '-h', '/www'] };
-const fixture = rolloutFixture({ steps: [100], autoPromote: false, workload }, port);
+const fixture = rolloutFixture({ steps: [100], autoPromote: false });
 const ctx = () => rolloutContext(fixture.loaded(), { kubeconfig: paths.kubeconfig() });
 
 async function hosts(): Promise<string[]> {

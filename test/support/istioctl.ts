@@ -1,8 +1,8 @@
 // istioctl, built from its Go module into the shipline cache (idempotent), and its
 // verdict on one file: `istioctl validate -f FILE` runs Istio's schema and Go
 // validation offline.
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { run } from '../../pipelines/adapters/process.js';
 import { buildGoTool } from '../../pipelines/stack/install.js';
 import { cacheDir, versions } from '../../pipelines/stack/layout.js';
 
@@ -16,9 +16,8 @@ export interface IstioctlVerdict {
   output: string;
 }
 
-export function istioctlValidate(istioctl: string, file: string): IstioctlVerdict {
-  const result = spawnSync(istioctl, ['validate', '-f', file], { encoding: 'utf8', timeout: 60_000 });
-  if (result.error) throw result.error;
-  if (result.status !== 0 && result.status !== 1) throw new Error(`istioctl validate -f ${file} exited ${result.status}: ${result.stderr}`);
-  return { valid: result.status === 0, output: `${result.stdout}${result.stderr}`.trim() };
+export async function istioctlValidate(istioctl: string, file: string): Promise<IstioctlVerdict> {
+  const result = await run([istioctl, 'validate', '-f', file], { nothrow: true, timeoutMs: 60_000 });
+  if (result.exitCode !== 0 && result.exitCode !== 1) throw new Error(`istioctl validate -f ${file} exited ${result.timedOut ? 'never (timed out after 60s)' : result.exitCode}: ${result.stderr}`);
+  return { valid: result.exitCode === 0, output: `${result.stdout}${result.stderr}`.trim() };
 }

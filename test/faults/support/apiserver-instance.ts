@@ -1,8 +1,7 @@
 // An etcd and a kube-apiserver of the test's own, from the stack's programs and PKI code,
 // on free loopback ports with their own data: a fault test may hang (SIGSTOP) or kill
 // them. There is no node: objects are stored and served, but no pod ever runs.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -10,11 +9,12 @@ import { ensurePki } from '../../../pipelines/stack/certs.js';
 import { buildGoTool } from '../../../pipelines/stack/install.js';
 import { paths } from '../../../pipelines/stack/layout.js';
 import { freePort } from '../../support/free-port.js';
+import { TestProcess } from './test-process.js';
 
 export class ApiserverInstance {
   readonly dir = mkdtempSync(join(tmpdir(), 'shipline-apiserver-'));
-  private etcd?: ChildProcess;
-  private apiserver?: ChildProcess;
+  private etcd?: TestProcess;
+  private apiserver?: TestProcess;
   private argv: string[] = [];
 
   private constructor(readonly port: number) {}
@@ -36,12 +36,11 @@ export class ApiserverInstance {
     const instance = new ApiserverInstance(await freePort());
     const [client, peer] = [await freePort(), await freePort()];
     const pki = await ensurePki(join(instance.dir, 'pki'));
-    const log = openSync(join(instance.dir, 'log'), 'a');
     const etcdUrl = `http://127.0.0.1:${client}`;
-    instance.etcd = spawn('/usr/bin/etcd', [
+    instance.etcd = TestProcess.start(['/usr/bin/etcd',
       '--name=fault', `--data-dir=${join(instance.dir, 'etcd')}`, `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
       `--listen-peer-urls=http://127.0.0.1:${peer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`, `--initial-cluster=fault=http://127.0.0.1:${peer}`, '--log-level=warn',
-    ], { stdio: ['ignore', log, log] });
+    ], { logFile: join(instance.dir, 'log') });
     instance.argv = [
       `--etcd-servers=${etcdUrl}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${instance.port}`, `--cert-dir=${pki.dir}`,
       `--tls-cert-file=${pki.servingCert}`, `--tls-private-key-file=${pki.servingKey}`, `--client-ca-file=${pki.caCert}`,
@@ -63,8 +62,8 @@ export class ApiserverInstance {
 
   /** Starts (or restarts, after kill) the apiserver and waits until it is ready. */
   async startApiserver(): Promise<void> {
-    const log = openSync(join(this.dir, 'log'), 'a');
-    this.apiserver = spawn(paths.kubeApiserver(), this.argv, { stdio: ['ignore', log, log] });
+    const apiserver = TestProcess.start([paths.kubeApiserver(), ...this.argv], { logFile: join(this.dir, 'log') });
+    this.apiserver = apiserver;
     const pkiDir = join(this.dir, 'pki');
     const cert = readFileSync(join(pkiDir, 'admin.crt'));
     const key = readFileSync(join(pkiDir, 'admin.key'));
@@ -81,35 +80,27 @@ export class ApiserverInstance {
     });
     const deadline = Date.now() + 120_000;
     while (!(await ready())) {
-      if (Date.now() > deadline || this.apiserver.exitCode !== null) throw new Error(`kube-apiserver did not become ready on ${this.url} (log: ${this.dir}/log)`);
+      if (Date.now() > deadline || !apiserver.running) throw new Error(`kube-apiserver did not become ready on ${this.url} (log: ${this.dir}/log)`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
 
   hang(): void {
-    this.apiserver?.kill('SIGSTOP');
+    this.apiserver?.hang();
   }
 
   resume(): void {
-    this.apiserver?.kill('SIGCONT');
+    this.apiserver?.resume();
   }
 
   async kill(): Promise<void> {
-    await stop(this.apiserver);
+    await this.apiserver?.kill();
     this.apiserver = undefined;
   }
 
   async stop(): Promise<void> {
-    await stop(this.apiserver);
-    await stop(this.etcd);
+    await this.apiserver?.kill();
+    await this.etcd?.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGCONT');
-  child.kill('SIGKILL');
-  await exited;
 }

@@ -1,14 +1,14 @@
 // A forwarder process of the test's own in front of a shared part: SIGSTOP hangs it exactly
 // as a hung server looks to a client (the kernel still accepts connections, nothing
 // answers), SIGKILL drops every connection; restart() listens on the same port again.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../support/free-port.js';
+import { TestProcess } from './test-process.js';
 
 const script = fileURLToPath(new URL('./tcp-proxy.mjs', import.meta.url));
 
 export class TcpProxy {
-  private child?: ChildProcess;
+  private child?: TestProcess;
 
   private constructor(
     readonly port: number,
@@ -26,28 +26,31 @@ export class TcpProxy {
   }
 
   async restart(): Promise<void> {
-    const child = spawn(process.execPath, [script, String(this.port), this.target.host, String(this.target.port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    this.child = child;
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.once('data', () => resolve());
-      child.once('exit', (code) => reject(new Error(`tcp proxy on ${this.port} exited with ${code}`)));
+    let listening!: () => void;
+    const ready = new Promise<void>((resolve) => (listening = resolve));
+    const child = TestProcess.start([process.execPath, script, String(this.port), this.target.host, String(this.target.port)], {
+      onStdout: () => listening(),
+      onStderr: (chunk) => process.stderr.write(chunk),
     });
+    this.child = child;
+    await Promise.race([
+      ready,
+      child.result.then((res) => {
+        throw new Error(`tcp proxy on ${this.port} exited with ${res.exitCode}`);
+      }),
+    ]);
   }
 
   hang(): void {
-    this.child?.kill('SIGSTOP');
+    this.child?.hang();
   }
 
   resume(): void {
-    this.child?.kill('SIGCONT');
+    this.child?.resume();
   }
 
   async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    await this.child?.kill();
     this.child = undefined;
   }
 }
