@@ -5,7 +5,7 @@
 import { subsetServiceName } from '../../manifests/gateway-api.js';
 import { InterruptedError } from '../errors.js';
 import { interruption } from '../interrupt.js';
-import type { LatencyGate, MetricGate, MetricsProvider, SuccessRateGate } from './analysis-config.js';
+import type { LatencyGate, LoadConfig, MetricGate, MetricsProvider, SuccessRateGate } from './analysis-config.js';
 import { queryPrometheus } from './analysis-prometheus.js';
 import { versionQueries, type VersionTarget } from './analysis-queries.js';
 import { GateTally, judgeLatency, judgeSuccessRate, type Check } from './analysis-verdict.js';
@@ -23,6 +23,8 @@ export interface StepToJudge {
   label: string;
   /** The strategy's last step: it pauses only when there are gates to judge it by. */
   last: boolean;
+  /** A step that routes by header: half the synthetic load carries it, so both versions get traffic. */
+  header?: { name: string; value: string };
 }
 
 export type NamedGate = { name: string; kind: 'successRate'; config: SuccessRateGate } | { name: string; kind: 'latency'; config: LatencyGate };
@@ -82,22 +84,24 @@ export async function judgeStep(ctx: RolloutContext, step: StepToJudge, pause: (
   const metric = metricGates(gates, step.subset);
   const pauses = !step.last || !!gates.http || !!gates.prometheus || metric.length > 0;
   const pauseMs = pauses ? ms(ctx.rollout.pause) : 0;
-  let load: LoadRun | undefined;
+  let loads: LoadRun[] = [];
   const stopLoad = async () => {
-    if (!load) return;
-    const run = load;
-    load = undefined;
-    try {
-      ctx.log(formatLoad(await run.stop()));
-    } catch (error) {
-      ctx.log(`load: ${(error as Error).message}`);
+    const runs = loads;
+    loads = [];
+    for (const run of runs) {
+      try {
+        ctx.log(formatLoad(await run.stop()));
+      } catch (error) {
+        ctx.log(`load: ${(error as Error).message}`);
+      }
     }
   };
   const results: GateResult[] = [];
   try {
     if (ctx.rollout.load && pauseMs > 0) {
-      load = startLoad(ctx.rollout.load);
-      ctx.log(`load: ${ctx.rollout.load.rate} requests/s to ${ctx.rollout.load.url} during "${step.label}"`);
+      loads = loadsFor(ctx.rollout.load, step.header).map(startLoad);
+      ctx.log(`load: ${ctx.rollout.load.rate} requests/s to ${ctx.rollout.load.url} during "${step.label}"` +
+        (step.header ? ` (half with ${step.header.name}: ${step.header.value})` : ''));
     }
     if (metric.length === 0) {
       if (pauses) await pause(pauseMs);
@@ -152,4 +156,12 @@ export async function checkDuringPause(
   // The final word on the step: every gate checked at its end (unless it just was).
   await check(tallies.filter((t) => t.lastAt !== elapsed));
   return tallies.map((t) => t.tally.verdict());
+}
+
+/** The load of a step: as configured, or split in two halves, one carrying the step's header. */
+export function loadsFor(load: LoadConfig, header: StepToJudge['header']): LoadConfig[] {
+  if (!header) return [load];
+  const half = (rate: number) => Math.max(1, Math.floor(rate / 2));
+  const split = { ...load, rate: half(load.rate), connections: Math.max(1, Math.floor(load.connections / 2)) };
+  return [split, { ...split, headers: { ...load.headers, [header.name]: header.value } }];
 }

@@ -223,7 +223,7 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
       Object.assign(stored.release, { step: i, stepLabel: state.label });
       stored.manifests = manifestsYaml(version) + '---\n' + routes;
       await record(ctx, stored);
-      const judged = await judgeStep(ctx, { subset, label: state.label, last: i === states.length - 1 }, (milliseconds) => pause(ctx, milliseconds));
+      const judged = await judgeStep(ctx, { subset, label: state.label, last: i === states.length - 1, header: state.header }, (milliseconds) => pause(ctx, milliseconds));
       const failed = judged.filter((g) => !g.ok);
       if (failed.length > 0) {
         const why = failed.map((g) => `${g.gate}: ${g.detail}`).join('; ');

@@ -57,3 +57,14 @@ describe('synthetic load', () => {
     expect(formatLoad(report)).toContain('no answer ×');
   });
 });
+
+describe('load of a step that routes by header', () => {
+  it('splits the rate and connections in two halves, one carrying the header', async () => {
+    const { loadsFor } = await import('../../pipelines/rollout/analysis.js');
+    const load = { url: 'http://127.0.0.1:18000/', rate: 50, connections: 4, headers: { host: 'link.example.com' }, method: 'GET' as const, timeout: '10s' };
+    expect(loadsFor(load, undefined)).toEqual([load]);
+    const [plain, withHeader] = loadsFor(load, { name: 'user', value: 'premium-user' });
+    expect(plain).toEqual({ ...load, rate: 25, connections: 2 });
+    expect(withHeader).toEqual({ ...load, rate: 25, connections: 2, headers: { host: 'link.example.com', user: 'premium-user' } });
+  });
+});
