@@ -127,10 +127,6 @@ const daemon = daemonPart({
   async install() {
     if (!existsSync(paths.traefik())) await buildGoTool('traefik');
   },
-  async prepare() {
-    await ensureCrds();
-    await ensureGateway();
-  },
   argv: traefikArgv,
   env: () => ({ ...process.env, KUBECONFIG: paths.kubeconfig() }),
   ready: () => answers(`http://${host}:${ports.traefikInternal}/ping`),
@@ -140,22 +136,35 @@ const daemon = daemonPart({
   },
 });
 
+async function waitProgrammed(timeoutMs: number): Promise<Condition | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const programmed = await gatewayProgrammed().catch(() => undefined);
+    if (programmed?.status === 'True' || Date.now() > deadline) return programmed;
+    await sleep(250);
+  }
+}
+
 export const traefik: Part = {
   ...daemon,
   async start() {
+    // Every start, not only the first: removing a CRD takes the Gateway (and routes) with it.
+    await ensureCrds();
+    await ensureGateway();
     await daemon.start();
-    // Up means routing: the Gateway is Programmed by this Traefik.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const programmed = await gatewayProgrammed().catch(() => undefined);
-      if (programmed?.status === 'True') return;
-      if (Date.now() > deadline) {
-        throw new ExternalError(
-          `traefik: Gateway ${dataPlane.gatewayNamespace}/${dataPlane.gateway} not Programmed after 60s` +
-            (programmed ? ` (${programmed.reason}: ${programmed.message})` : ' (no status)'),
-        );
-      }
-      await sleep(250);
+    // Up means routing: the Gateway is Programmed by this Traefik. A Traefik whose watches
+    // lost a CRD that came back may not notice: restarted once.
+    let programmed = await waitProgrammed(20_000);
+    if (programmed?.status !== 'True') {
+      await daemon.stop();
+      await daemon.start();
+      programmed = await waitProgrammed(60_000);
+    }
+    if (programmed?.status !== 'True') {
+      throw new ExternalError(
+        `traefik: Gateway ${dataPlane.gatewayNamespace}/${dataPlane.gateway} not Programmed` +
+          (programmed ? ` (${programmed.reason}: ${programmed.message})` : ' (no status)'),
+      );
     }
   },
   async status(): Promise<PartStatus> {
