@@ -9,7 +9,8 @@ describe('shipline stack status', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');
     const partNames = ['qemu-binfmt', 'registry', 'dockerd', 'etcd', 'kube-apiserver', 'buildkitd', 'buildx', 'base-images',
-      'kube-controller-manager', 'kube-scheduler', 'pause-image', 'containerd', 'kubelet', 'prometheus'];
+      'kube-controller-manager', 'kube-scheduler', 'pause-image', 'pod-network', 'containerd', 'kubelet', 'kube-proxy', 'coredns',
+      'traefik', 'prometheus'];
     for (const part of partNames) {
       const line = lines.find((l) => l.startsWith(`${part} `));
       expect(line, part).toBeDefined();

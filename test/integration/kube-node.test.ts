@@ -1,12 +1,11 @@
-// The stack's one-node cluster: a hostNetwork Deployment on the musl base image becomes
-// Available, serves on loopback, and scales to zero leaving no pod behind.
+// The stack's one-node cluster: a Deployment on the musl base image becomes Available on
+// the pod network, serves at its pod address, and scales to zero leaving no pod behind.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
 import { baseImageRef, network, nodeName, paths } from '../../pipelines/stack/layout.js';
 import { httpGet } from '../../pipelines/stack/probe.js';
-import { freePort } from '../support/free-port.js';
 
 const kube = KubeClient.load(paths.kubeconfig());
 const fieldManager = 'shipline-kube-node-test';
@@ -36,13 +35,13 @@ function deployment(port: number, replicas: number): Deployment {
       template: {
         metadata: { labels },
         spec: {
-          hostNetwork: true,
           terminationGracePeriodSeconds: 1,
           containers: [
             {
               name: 'httpd',
               image: baseImageRef,
-              command: ['sh', '-c', `mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 127.0.0.1:${port} -h /www`],
+              command: ['sh', '-c', `mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p ${port} -h /www`],
+              ports: [{ containerPort: port }],
               readinessProbe: { httpGet: { path: '/', port }, periodSeconds: 1 },
             },
           ],
@@ -95,8 +94,8 @@ describe('the local cluster runs Deployments', () => {
     expect(node?.status.addresses).toContainEqual({ type: 'InternalIP', address: network.gateway });
   });
 
-  it('makes a hostNetwork Deployment Available, serves on loopback, and scales it to zero', async () => {
-    const port = await freePort();
+  it('makes a Deployment Available on the pod network, serves at its pod address, and scales it to zero', async () => {
+    const port = 8080;
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, { fieldManager });
     await kube.apply(deployment(port, 1), { fieldManager });
 
@@ -110,17 +109,17 @@ describe('the local cluster runs Deployments', () => {
     const [pod, ...others] = await pods();
     expect(others).toHaveLength(0);
     expect(pod?.spec.nodeName).toBe(nodeName);
-    // A hostNetwork pod reports the node's address.
-    expect(pod?.status.podIP).toBe(network.gateway);
+    expect(pod?.status.podIP).toMatch(/^198\.19\.0\.\d+$/);
+    expect(pod?.status.podIP).not.toBe(network.gateway);
 
-    const res = await httpGet(`http://127.0.0.1:${port}/`);
+    const res = await httpGet(`http://${pod!.status.podIP}:${port}/`);
     expect(res.status).toBe(200);
     expect(res.body).toBe('ok\n');
 
     await kube.apply(deployment(port, 0), { fieldManager });
     await until('pods gone after scaling to 0', 120_000, async () => ((await pods()).length === 0 ? true : undefined),
       () => 'pods still listed');
-    await expect(httpGet(`http://127.0.0.1:${port}/`, {}, 1000)).rejects.toThrow();
+    await expect(httpGet(`http://${pod!.status.podIP}:${port}/`, {}, 1000)).rejects.toThrow();
 
     expect(await kube.delete(deployment(port, 0))).toBe(true);
     await until('Deployment deleted', 60_000, async () => ((await kube.get(deployment(port, 0))) ? undefined : true),
