@@ -114,6 +114,36 @@ describe('canary through the data plane', () => {
   });
 });
 
+describe('a version built to fail its users', () => {
+  it('is aborted by the successRate gate at its first step; no request is lost beyond those it answered', async () => {
+    const bad = await canary.image('v4', { FAIL_PERCENT: '30' });
+    const ctx = await rolloutContext(canary.loaded(), { kubeconfig: paths.kubeconfig() });
+    Object.assign(ctx.rollout, {
+      steps: [20, 100],
+      pause: '12s',
+      load: { url: 'http://127.0.0.1:18000/cgi-bin/version', rate: 40, connections: 4, headers: { host: canary.host }, method: 'GET', timeout: '10s' },
+      gates: { successRate: { min: 95, minRequests: 10, window: '10s', interval: '3s', failureLimit: 2, prometheusUrl: 'http://127.0.0.1:9090', timeout: '5s' } },
+    });
+    // Users' traffic all along, from before the rollout until after the abort.
+    let sending = true;
+    const users: Answer[] = [];
+    const traffic = (async () => {
+      while (sending) users.push(...(await send(50, { host: canary.host, concurrency: 4 })));
+    })();
+    const outcome = await startRollout(ctx, { strategy: 'canary', image: bad, subset: 'v4' }).catch((e: unknown) => e as Error);
+    await sleep(2000);
+    sending = false;
+    await traffic;
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as Error).message).toMatch(/aborted at "canary 20% v4": successRate v4/);
+    // Every answer is a success of either version, or a 500 the bad version itself gave.
+    const lost = users.filter((a) => !(a.status === 200 || (a.status === 500 && a.version === 'v4')));
+    expect(lost, JSON.stringify(lost.slice(0, 5))).toEqual([]);
+    expect(users.filter((a) => a.status === 500).length).toBeGreaterThan(0);
+    expectShare(await send(500, { host: canary.host }), { v2: 100 }, 0);
+  });
+});
+
 describe('mirroring on an implementation without the standard filter', () => {
   it('refuses the standard RequestMirror filter with exit 3 before anything changes', async () => {
     const before = await route(canary.name);

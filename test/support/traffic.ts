@@ -35,7 +35,7 @@ function once(agent: Agent, options: SendOptions): Promise<Answer> {
           } catch {
             /* not JSON: keep the first line */
           }
-          resolve({ status: res.statusCode ?? 0, version, ...(res.statusCode !== 200 ? { error: body.slice(0, 80).trim() } : {}) });
+          resolve({ status: res.statusCode ?? 0, version, ...(res.statusCode !== 200 && !body.startsWith('{') ? { error: body.slice(0, 80).trim() } : {}) });
         });
       },
     );
