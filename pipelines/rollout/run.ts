@@ -102,7 +102,9 @@ async function shift(ctx: RolloutContext, state: RouteState): Promise<string> {
   const objects = routingObjects(ctx, state);
   // Backends first, each with a ready endpoint, so the implementation knows them when the route arrives.
   const backends = objects.filter((o) => o.kind === 'Service' || o.kind === 'TraefikService');
-  if (backends.length > 0 && backends.length < objects.length) {
+  const known = new Set((lastAccepted.get(ctx)?.objects ?? []).map((o) => `${o.kind}/${o.metadata.name}`));
+  const fresh = backends.some((o) => !known.has(`${o.kind}/${o.metadata.name}`));
+  if (fresh && backends.length < objects.length) {
     await applyRendered(ctx, backends, `(backends of ${state.label})`);
     await waitEndpointsReady(ctx, backends.filter((o) => o.kind === 'Service'), ms(ctx.rollout.acceptTimeout));
   }

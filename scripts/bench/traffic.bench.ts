@@ -27,7 +27,7 @@ async function converged(host: string, weight: number, from: number): Promise<nu
 
 export default async function bench(): Promise<void> {
   const client = KubeClient.load(paths.kubeconfig());
-  const fixture = rolloutFixture({ steps, pause: '3s', autoPromote: true }, {
+  const fixture = rolloutFixture({ steps, pause: '12s', autoPromote: true }, {
     routing: { gateways: [`${dataPlane.gatewayNamespace}/${dataPlane.gateway}`], api: 'gateway-api' }, ownHost: true,
   });
   const host = `${fixture.name}.example.com`;
@@ -53,11 +53,11 @@ export default async function bench(): Promise<void> {
       figures.push(figure);
       pending.push((async () => {
         figure.convergenceMs = await converged(host, weight, changedAt);
-        const observed = shares(await send(500, { host }));
+        const observed = shares(await send(500, { host, concurrency: 16 }));
         figure.errorPoints = Math.abs((observed.v2 ?? 0) - weight);
       })());
       // The next step's change starts when this step's pause ends.
-      stepStarted = at + 3000;
+      stepStarted = at + 12_000;
     };
     const started = performance.now();
     await startRollout(await ctx(onLog), { strategy: 'canary', image: v2, subset: 'v2' });
@@ -74,7 +74,7 @@ export default async function bench(): Promise<void> {
     process.stdout.write(
       `convergence median ${convergence.toFixed(0)} ms (target < 1000 ms: ${(convergence / 1000).toFixed(2)}x of budget); ` +
         `shipline's own time per step median ${own.toFixed(0)} ms (target < 200 ms: ${(own / 200).toFixed(2)}x of budget); ` +
-        `max split error ${Math.max(...figures.map((f) => f.errorPoints)).toFixed(1)} points; whole canary ${(total / 1000).toFixed(1)} s with ${steps.length} pauses of 3 s\n`,
+        `max split error ${Math.max(...figures.map((f) => f.errorPoints)).toFixed(1)} points; whole canary ${(total / 1000).toFixed(1)} s with ${steps.length} pauses of 12 s\n`,
     );
   } finally {
     await fixture.cleanup(client);
