@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { run } from '../../adapters/process.js';
 import { ExternalError } from '../../errors.js';
 import { runningPid } from '../daemon.js';
+import { unmountUnder } from '../node-cleanup.js';
 import { network, paths } from '../layout.js';
 import type { Part, PartStatus } from '../part.js';
 import { bridgeSysctls, nftRuleset, routeCommands, routeDeleteCommands } from '../pod-network-plan.js';
@@ -71,8 +72,13 @@ export const podNetwork: Part = {
   name: 'pod-network',
   debianPackages: ['iproute2', 'nftables', 'containernetworking-plugins'],
   async start() {
-    // Address reservations of pods that died with an earlier containerd are stale.
-    if (runningPid('containerd') === undefined) rmSync(ipamDataDir(), { recursive: true, force: true });
+    if (runningPid('containerd') === undefined) {
+      // After a crash: pods' network namespaces (bind mounts) outlive their containerd and
+      // keep their veths and addresses on the bridge; they go first, then the stale
+      // address reservations, so no new pod gets an address an old namespace still holds.
+      await unmountUnder(join(paths.state(), 'containerd', 'state', 'netns'));
+      rmSync(ipamDataDir(), { recursive: true, force: true });
+    }
     await ensureBridge();
     const rules = join(paths.state(), 'pod-network.nft');
     writeFileSync(rules, nftRuleset());
