@@ -59,6 +59,9 @@ export function kubeletConfig(p: KubeletPaths): Record<string, unknown> {
     // Pods resolve through cluster DNS alone: no search domains or servers of the machine.
     resolvConf: '',
     registerNode: true,
+    // No iptables chains of kubelet's own (KUBE-FIREWALL, canaries): kube-proxy runs in
+    // nftables mode, and `down` must leave the machine's iptables as it found them.
+    makeIPTablesUtilChains: false,
     serializeImagePulls: false,
     maxPods: 110,
   };
