@@ -1,7 +1,7 @@
 // The stack's one-node cluster: a Deployment on the musl base image becomes Available on
 // the pod network, serves at its pod address, and scales to zero leaving no pod behind.
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../support/until.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
 import { baseImageRef, network, nodeName, paths } from '../../pipelines/stack/layout.js';
@@ -51,21 +51,6 @@ function deployment(port: number, replicas: number): Deployment {
   };
 }
 
-/** Polls until probe gives a value; on timeout, says what was expected and what was seen. */
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-  seen: () => string | Promise<string>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`expected ${what} within ${timeoutMs / 1000}s; ${await seen()}`);
-    await sleep(500);
-  }
-}
 
 async function pods(): Promise<PodList['items']> {
   const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');

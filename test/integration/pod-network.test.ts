@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
 import { connect } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../support/until.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
 import { run } from '../../pipelines/adapters/process.js';
@@ -31,15 +31,6 @@ function kubectl(args: string[], timeoutMs = 60_000) {
   });
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, seen: () => Promise<string>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`expected ${what} within ${timeoutMs / 1000}s; ${await seen()}`);
-    await sleep(300);
-  }
-}
 
 async function pods(selector: string): Promise<Pod[]> {
   const res = await kube.request<{ items: Pod[] }>('GET', `/api/v1/namespaces/${namespace}/pods`, { query: { labelSelector: selector } });
