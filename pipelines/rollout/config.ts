@@ -78,6 +78,12 @@ export const rolloutSection = z
             query: z.string().min(1),
             max: z.number().optional(),
             min: z.number().optional(),
+            /**
+             * While the query returns no sample (Prometheus has not yet discovered or scraped the
+             * new version's pods: its discovery alone batches changes for 5 s), ask again each
+             * second for this long; then no sample fails the gate.
+             */
+            noDataTimeout: duration.default('30s'),
           })
           .strict()
           .refine((p) => p.max !== undefined || p.min !== undefined, { message: 'needs max or min, the threshold the query result must keep' })

@@ -2,6 +2,7 @@
 import type { RolloutConfig } from './config.js';
 import { ms } from './config.js';
 import { requestTimeoutMs } from '../adapters/retry.js';
+import { interruption } from '../interrupt.js';
 
 export interface GateResult {
   gate: string;
@@ -20,9 +21,29 @@ export async function httpGate(url: string, timeout: string): Promise<GateResult
   }
 }
 
-type Prometheus = NonNullable<RolloutConfig['gates']['prometheus']>;
+type Prometheus = Omit<NonNullable<RolloutConfig['gates']['prometheus']>, 'noDataTimeout'> & { noDataTimeout?: string };
 
-export async function prometheusGate(p: Prometheus): Promise<GateResult> {
+const noSample = 'the query returned no sample';
+
+/**
+ * The Prometheus gate: its query's first sample against min/max. No sample yet (the new
+ * version not yet discovered or scraped) is asked again each second until noDataTimeout.
+ */
+export async function prometheusGate(p: Prometheus, retryEveryMs = 1_000): Promise<GateResult> {
+  const waitMs = p.noDataTimeout ? ms(p.noDataTimeout) : 0;
+  const started = Date.now();
+  for (;;) {
+    const result = await askPrometheus(p);
+    if (result.detail !== noSample || interruption.aborted) return result;
+    const waited = Date.now() - started;
+    if (waited + retryEveryMs > waitMs) {
+      return waitMs > 0 ? { ...result, detail: `${noSample} for ${p.noDataTimeout} (noDataTimeout)` } : result;
+    }
+    await new Promise((resolve) => setTimeout(resolve, retryEveryMs));
+  }
+}
+
+async function askPrometheus(p: Prometheus): Promise<GateResult> {
   const gate = `prometheus ${p.query}`;
   const url = new URL('/api/v1/query', p.url);
   url.searchParams.set('query', p.query);
@@ -33,7 +54,7 @@ export async function prometheusGate(p: Prometheus): Promise<GateResult> {
     const body = (await res.json()) as { status: string; error?: string; data?: { result?: { value?: [number, string] }[] } };
     if (body.status !== 'success') return { gate, ok: false, detail: `query failed: ${body.error ?? res.status}` };
     const raw = body.data?.result?.[0]?.value?.[1];
-    if (raw === undefined) return { gate, ok: false, detail: 'the query returned no sample' };
+    if (raw === undefined) return { gate, ok: false, detail: noSample };
     const value = Number(raw);
     const ok = !Number.isNaN(value) && (p.max === undefined || value <= p.max) && (p.min === undefined || value >= p.min);
     const bounds = [p.min !== undefined && `>= ${p.min}`, p.max !== undefined && `<= ${p.max}`].filter(Boolean).join(' and ');

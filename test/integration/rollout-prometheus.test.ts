@@ -45,7 +45,7 @@ describe('Prometheus gate', () => {
   });
 
   it('aborts the canary when the query breaches its threshold, leaving traffic on the stable version', async () => {
-    const ctx = await withGate(`max(link_build_info{route="${fixture.id}",version="v3"}) or vector(0)`, { max: 0 });
+    const ctx = await withGate(`max(link_build_info{route="${fixture.id}",version="v3"})`, { max: 0 });
     const error = await startRollout(ctx, { strategy: 'canary', image: images.v3!, subset: 'v3' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExternalError);
     expect((error as Error).message).toMatch(/aborted at "canary 50% v3": prometheus .*value 1, must be <= 0/);
