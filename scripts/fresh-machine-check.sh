@@ -56,6 +56,8 @@ if ((${#purge[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive apt-get autoremove --purge -y -qq
 fi
 ((${#kept[@]} > 0)) && echo "kept: ${kept[*]}"
+# Mounts dockerd and the kubelet left under the cache (deepest first): rm cannot remove a mount point.
+findmnt -rn -o TARGET | awk -v c="$cache/" 'index($0, c) == 1' | sort -r | while read -r m; do umount -l "$m" || true; done
 rm -rf "$cache"
 [[ -L "$plugin" ]] && rm -f "$plugin"
 docker buildx rm shipline-local >/dev/null 2>&1 || rm -rf "$HOME/.docker/buildx/instances/shipline-local"
