@@ -47,7 +47,9 @@ node scripts/shipline.mjs stack down || true
 # iproute2 for the system) stays: removing it would take other software with it.
 purge=() kept=()
 for pkg in "${installed[@]}"; do
-  others=$(apt-get -s purge "$pkg" 2>/dev/null | awk '/^Purg /{print $2}' | while read -r p; do
+  # apt refuses the simulation when the purge would break installed software (openssl here).
+  if ! simulated=$(apt-get -s purge "$pkg" 2>/dev/null); then kept+=("$pkg (removing it would break other packages)"); continue; fi
+  others=$(awk '/^Purg /{print $2}' <<<"$simulated" | while read -r p; do
     [[ " ${packages[*]} " == *" $p "* ]] || echo "$p"; done | tr '\n' ' ')
   if [[ -z "$others" ]]; then purge+=("$pkg"); else kept+=("$pkg (needed by ${others% })"); fi
 done
