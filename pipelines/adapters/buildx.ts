@@ -61,16 +61,25 @@ export async function buildx(args: readonly string[]): Promise<void> {
   await run(['docker', 'buildx', ...args], { timeoutMs: 120_000 });
 }
 
-/** Runs one build, passing each output line to onLine; fails with the output's tail. */
-export async function runBuild(
-  argv: readonly string[],
-  options: { cwd: string; env: Record<string, string>; onLine?: (line: string) => void; timeoutMs?: number },
-): Promise<void> {
+export interface RunBuildOptions {
+  cwd: string;
+  env: Record<string, string>;
+  onLine?: (line: string) => void;
+  /** onLine shows every line to the user: the error then leaves the log out instead of repeating it. */
+  logShown?: boolean;
+  timeoutMs?: number;
+}
+
+/**
+ * Runs one build, passing each output line to onLine. A failure ends with shipline's summary
+ * (step, Dockerfile line, reason, fix), after the log's tail only when the user has not seen the log.
+ */
+export async function runBuild(argv: readonly string[], options: RunBuildOptions): Promise<void> {
   // stdout and stderr interleaved as they arrive: the failed step is found in that order.
   let output = '';
   const result = await run(argv, {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env, BUILDKIT_PROGRESS: 'plain' },
+    env: { ...process.env, BUILDKIT_PROGRESS: 'plain', ...options.env },
     nothrow: true,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     onLine: (line) => {
@@ -79,16 +88,29 @@ export async function runBuild(
     },
   });
   if (result.exitCode === 0) return;
-  const failed = failedStep(output);
   const why = result.timedOut
     ? `did not finish within ${options.timeoutMs! / 1000}s; its process tree was ended`
     : result.signal
       ? `was killed by ${result.signal}`
       : `exited with ${result.exitCode}`;
-  const head = failed
-    ? `the build failed at ${failed.step}${failed.where ? ` (${failed.where})` : ''}${failed.reason ? `: ${failed.reason}` : ''}`
-    : `${quoteArgv(argv)} ${why}`;
-  throw new ExternalError(`${head}\nlast lines of the build log:\n${tail(output, 20)}`, { hint: explainBuildFailure(output) });
+  const { message, hint } = summarizeBuildFailure(output, `${quoteArgv(argv)} ${why}`);
+  const log = options.logShown ? '' : `the build log ended with:\n${tail(output, 20)}\n`;
+  throw new ExternalError(`${log}${message}`, { hint });
+}
+
+/** shipline's summary of a failed build: the failed step, its Dockerfile line, the reason and a fix. */
+export function summarizeBuildFailure(output: string, otherwise: string): { message: string; hint?: string } {
+  const failed = failedStep(output);
+  const explained = explainBuildFailure(output);
+  if (!failed) {
+    const reason = [...output.matchAll(/^ERROR: (.+)$/gm)].at(-1)?.[1]?.trim();
+    return { message: reason ? `${otherwise}\n  reason: ${reason}` : otherwise, hint: explained };
+  }
+  const lines = [`the build failed at step ${failed.step}`];
+  if (failed.where) lines.push(`  Dockerfile: ${failed.where}`);
+  if (failed.reason) lines.push(`  reason: ${failed.reason}`);
+  const at = failed.where ?? failed.step;
+  return { message: lines.join('\n'), hint: explained ?? `correct the step at ${at} (its output is in the build log above), then build again` };
 }
 
 /** The step BuildKit reports as failed (` > [linux/amd64 2/3] RUN …:`) and why, from its plain progress log. */

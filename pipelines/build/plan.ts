@@ -45,7 +45,7 @@ export interface PlanInputs {
   git: GitFacts;
   facts: BuildFacts;
   overrides?: BuildOverrides;
-  /** Directory for --metadata-file outputs. */
+  /** Directory for --metadata-file outputs (the same in a dry run and the real one). */
   metadataDir: string;
 }
 
@@ -139,7 +139,8 @@ export function planBuild(inputs: PlanInputs): BuildPlan {
         '--metadata-file', metadataFile,
         config.image.context,
       ],
-      env: { BUILDX_BUILDER: config.builder.name },
+      // Plain progress: the log a person (and the failure summary) can read line by line.
+      env: { BUILDKIT_PROGRESS: 'plain', BUILDX_BUILDER: config.builder.name },
       metadataFile,
       exports,
     };

@@ -1,8 +1,7 @@
 // The build pipeline: preflight, tag, plan, then (unless dry-run) run the passes and
 // read back the digests that later steps pin.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { buildx, inspectBuilder, runBuild } from '../adapters/buildx.js';
 import { gitRemote, gitRevision, releaseTag } from '../adapters/git.js';
 import { platformString, type ImageIndex, type ImageManifest } from '../adapters/registry.js';
@@ -12,6 +11,7 @@ import { planBuilderNodes } from './builder-nodes.js';
 import { checkOciPath, checkTagOption } from './inputs.js';
 import { readOciTarball } from '../bundle/layout-source.js';
 import { ociPathFor, ociTemplateOf, planBuild, type BuildOverrides, type BuildPlan } from './plan.js';
+import { claimMetadataDir, metadataDirFor } from './metadata-dir.js';
 import { preflight } from './preflight.js';
 import { registryTarget } from './registry-access.js';
 import { decideTag, type TagDecision } from './tag.js';
@@ -30,6 +30,8 @@ export interface BuildRequest {
   force?: boolean;
   env?: NodeJS.ProcessEnv;
   onLine?: (line: string) => void;
+  /** onLine shows the user every line of the build log: a failure then does not repeat its tail. */
+  logShown?: boolean;
 }
 
 export interface PlatformDigest {
@@ -44,6 +46,8 @@ export interface BuildResult {
   warnings: string[];
   /** Builder commands run (or, in dry-run, that would run) before the build. */
   builderCommands: string[][];
+  /** The folder the build commands run in (the config's). */
+  cwd: string;
   indexDigest?: string;
   platforms?: PlatformDigest[];
   /** repository@sha256:… of the pushed index. */
@@ -121,7 +125,8 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
     checkOciPath(resolve(baseDir, ociPathFor(ociTemplate, tag.tag, config.image.repository)), field);
   }
 
-  const metadataDir = dryRun ? join(tmpdir(), 'shipline-build') : mkdtempSync(join(tmpdir(), 'shipline-build-'));
+  const imageRef = `${config.image.repository}:${tag.tag}`;
+  const metadataDir = metadataDirFor(imageRef, env);
   const plan = planBuild({
     config,
     tag: tag.tag,
@@ -131,14 +136,15 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
     overrides,
     metadataDir,
   });
-  const result: BuildResult = { plan, tag, dryRun, warnings: checks.warnings, builderCommands };
+  const result: BuildResult = { plan, tag, dryRun, warnings: checks.warnings, builderCommands, cwd: baseDir };
   if (plan.ociPath) result.ociPath = resolve(baseDir, plan.ociPath);
   if (dryRun) return result;
 
+  const releaseClaim = claimMetadataDir(metadataDir, imageRef);
   const ociExisted = result.ociPath !== undefined && existsSync(result.ociPath);
   try {
     for (const pass of plan.passes) {
-      await runBuild(pass.argv, { cwd: baseDir, env: pass.env, onLine: request.onLine }).catch((error: unknown) => {
+      await runBuild(pass.argv, { cwd: baseDir, env: pass.env, onLine: request.onLine, logShown: request.logShown }).catch((error: unknown) => {
         // A failed export can leave an empty or partial tarball behind: nothing half-done.
         if (result.ociPath && !ociExisted) rmSync(result.ociPath, { force: true });
         throw error;
@@ -154,7 +160,7 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
       result.indexDigest ??= image.root.descriptor.digest;
     }
   } finally {
-    rmSync(metadataDir, { recursive: true, force: true });
+    releaseClaim();
   }
   return result;
 }

@@ -42,6 +42,8 @@ export interface ReleaseState {
   temporaryDir?: string;
   /** Done so far, for the error report of a failure further on. */
   done: string[];
+  /** Every line a step reports stays on screen (plain renderer), e.g. the whole build log. */
+  linesShown?: boolean;
 }
 
 export interface ReleaseSummary {

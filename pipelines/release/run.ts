@@ -94,6 +94,8 @@ export async function release(options: ReleaseOptions, io: ReleaseIo): Promise<R
 async function runRelease(state: ReleaseState, io: ReleaseIo): Promise<ReleaseSummary> {
   const { options } = state;
   const started = Date.now();
+  // The live tree shows only the last lines of a step; the plain renderer prints them all.
+  state.linesShown = !io.tty || io.json;
   validate(state);
   const local = onLocalStack(state);
   await list(

@@ -93,6 +93,7 @@ export async function buildImage(state: ReleaseState, report: Report): Promise<v
     onLine: (line) => {
       if (line.trim()) report(line);
     },
+    logShown: state.linesShown,
   });
   state.build = result;
   state.warnings.push(...result.warnings);

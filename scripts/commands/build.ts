@@ -21,11 +21,13 @@ interface BuildOptions {
   json?: boolean;
 }
 
-export function commandLines(result: BuildResult): string[] {
+/** The commands a build runs, as a shell would take them: in the config's folder, with their environment. */
+export function commandLines(result: BuildResult, cwd: string = process.cwd()): string[] {
   const withEnv = (env: Record<string, string>, argv: string[]) =>
     [...Object.entries(env).map(([k, v]) => quoteArgv([`${k}=${v}`])), quoteArgv(argv)].join(' ');
   return [
     ...result.builderCommands.map((argv) => quoteArgv(argv)),
+    ...(resolve(result.cwd) === resolve(cwd) ? [] : [quoteArgv(['cd', result.cwd])]),
     ...result.plan.passes.map((pass) => withEnv(pass.env, pass.argv)),
   ];
 }
@@ -78,6 +80,7 @@ export function registerBuildCommands(program: Command): void {
         offline: options.offline,
         force: options.force,
         onLine: (line) => process.stderr.write(`${line}\n`),
+        logShown: true,
       });
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
       if (options.json) {

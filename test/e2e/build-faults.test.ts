@@ -95,15 +95,29 @@ describe('image.repository that is not a valid reference: exit 2', () => {
 });
 
 describe('a Dockerfile that fails to build: exit 1', () => {
-  it('shows the failing step, its line, the reason and the log tail; pushes nothing, leaves no tarball', async () => {
+  it('shows buildx\'s log once, then the summary last (step, line, reason, fix); pushes nothing, leaves no tarball', async () => {
     const f = fixture();
     const marker = `before-fail-${randomBytes(4).toString('hex')}`;
     writeFileSync(join(f.dir, 'Dockerfile.musl'), `FROM ${baseImageRef}\nRUN echo ${marker} && exit 3\n`);
     const res = await shipline(['build', '--tag', 'v1'], { cwd: f.dir });
     expect(res.exitCode, res.stderr).toBe(1);
-    const message = res.stderr.slice(res.stderr.lastIndexOf('shipline: '));
-    expect(message).toMatch(new RegExp(`^shipline: the build failed at \\[linux/(amd64|arm64) 2/2\\] RUN echo ${marker} && exit 3 \\(Dockerfile\\.musl:2\\): process "/bin/sh -c echo ${marker} && exit 3" did not complete successfully: exit code: 3\\nlast lines of the build log:\\n`));
-    expect(message.split('last lines of the build log:\n')[1]).toMatch(new RegExp(`^\\d+\\.\\d+ ${marker}$`, 'm'));
+    const summaryAt = res.stderr.lastIndexOf('shipline: ');
+    const log = res.stderr.slice(0, summaryAt);
+    const summary = res.stderr.slice(summaryAt);
+    // The log as buildx wrote it (plain progress): the step's own output, once per platform that ran it.
+    expect(log).toContain('[internal] load build definition');
+    const echoed = [...res.stderr.matchAll(new RegExp(`^#\\d+ \\d+\\.\\d+ ${marker}$`, 'gm'))];
+    expect(echoed.length).toBeGreaterThanOrEqual(1);
+    expect(echoed.every((m) => m.index < summaryAt)).toBe(true);
+    expect(res.stderr.split(`ERROR: failed to build: failed to solve: process "/bin/sh -c echo ${marker} && exit 3"`)).toHaveLength(2);
+    // Nothing of the log comes again after it: the summary is the last thing printed.
+    expect(summary).toMatch(new RegExp([
+      `^shipline: the build failed at step \\[linux/(amd64|arm64) 2/2\\] RUN echo ${marker} && exit 3`,
+      '  Dockerfile: Dockerfile\\.musl:2',
+      `  reason: process "/bin/sh -c echo ${marker} && exit 3" did not complete successfully: exit code: 3`,
+      '  fix: correct the step at Dockerfile\\.musl:2 \\(its output is in the build log above\\), then build again',
+      '$',
+    ].join('\\n')));
     expect(await registry.tags(f.path)).toEqual([]);
     expect(readdirSync(f.dir).filter((name) => name.endsWith('.tar'))).toEqual([]);
   });

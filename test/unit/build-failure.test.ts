@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainBuildFailure, failedStep } from '../../pipelines/adapters/buildx.js';
+import { explainBuildFailure, failedStep, summarizeBuildFailure } from '../../pipelines/adapters/buildx.js';
 
 // The tail of a real `docker buildx build` (BuildKit v0.34, plain progress) whose RUN failed.
 const failedRun = `#5 [linux/amd64 2/2] RUN echo before-fail && exit 3
@@ -35,5 +35,24 @@ describe('build failures', () => {
     expect(explainBuildFailure('failed to do request: http: server gave HTTP response to HTTPS client')).toContain('plain HTTP');
     expect(explainBuildFailure('exec /bin/sh: exec format error')).toContain('QEMU');
     expect(explainBuildFailure(failedRun)).toBeUndefined();
+  });
+
+  it('summarize a failed step as step, Dockerfile line, reason and a fix naming the line', () => {
+    expect(summarizeBuildFailure(failedRun, 'docker buildx build … exited with 1')).toEqual({
+      message: [
+        'the build failed at step [linux/amd64 2/2] RUN echo before-fail && exit 3',
+        '  Dockerfile: Dockerfile.musl:2',
+        '  reason: process "/bin/sh -c echo before-fail && exit 3" did not complete successfully: exit code: 3',
+      ].join('\n'),
+      hint: 'correct the step at Dockerfile.musl:2 (its output is in the build log above), then build again',
+    });
+  });
+
+  it('summarize a failure before any step with the command and buildx\'s last error', () => {
+    expect(summarizeBuildFailure('ERROR: no builder "x" found\n', 'docker buildx build . exited with 1')).toEqual({
+      message: 'docker buildx build . exited with 1\n  reason: no builder "x" found',
+      hint: undefined,
+    });
+    expect(summarizeBuildFailure('', 'docker buildx build . was killed by SIGKILL').message).toBe('docker buildx build . was killed by SIGKILL');
   });
 });
