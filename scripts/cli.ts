@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError, exitCodeOf, ExitCode } from '../pipelines/errors.js';
 import { toolVersion } from '../pipelines/version.js';
 import { interruption, requestInterruption, stopsCleanly } from '../pipelines/interrupt.js';
+import { addExamples } from './help-examples.js';
 
 type Register = (program: Command) => void;
 
@@ -24,6 +25,8 @@ const moduleOf: Record<string, string> = { check: 'cluster', apply: 'cluster', d
 const program = new Command('shipline')
   .description('From a commit or git tag to a multi-arch image and a traffic-shifted rollout.')
   .version(toolVersion(), '-V, --version')
+  // Help fits a terminal and stays within 100 columns on a wide one or in a pipe.
+  .configureHelp({ helpWidth: Math.min(process.stdout.columns || 100, 100) })
   .showHelpAfterError()
   .exitOverride();
 
@@ -43,6 +46,7 @@ try {
   const versionOnly = !name && process.argv.slice(2).some((arg) => arg === '-V' || arg === '--version');
   const load = wanted && modules[wanted] ? [modules[wanted]] : versionOnly ? [] : Object.values(modules);
   for (const register of await Promise.all(load.map((l) => l()))) register(program);
+  addExamples(program);
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
