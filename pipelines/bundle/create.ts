@@ -20,6 +20,7 @@ import { blobPath } from './oci-layout.js';
 import { planBundle, type BundleManifestInput, type PlannedEntry } from './plan.js';
 import { parseImageName } from './refs.js';
 import { openEntry, type TarIndex } from './tar-index.js';
+import { count } from '../plural.js';
 
 export interface CreateBundleOptions {
   images: { name: string; ociLayoutTar: string }[];
@@ -101,7 +102,7 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
     const { baseFromBundle, baseFromRegistry, planBase } = await import('./differential.js');
     const known = 'bundle' in options.since ? await baseFromBundle(options.since.bundle) : await baseFromRegistry(options.since.registry, images);
     base = planBase(known, images);
-    log(`differential: leaves out ${base.blobs.length} blobs (${(base.blobs.reduce((s, b) => s + b.size, 0) / 1e6).toFixed(1)} MB) the site has`);
+    log(`differential: leaves out ${count(base.blobs.length, 'blob')} (${(base.blobs.reduce((s, b) => s + b.size, 0) / 1e6).toFixed(1)} MB) the site has`);
   }
   const plan = planBundle({ ...options, images, dockerArchives: options.dockerArchives ?? false, base });
   const bundle = plan.bundle;
@@ -134,6 +135,6 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
     throw error;
   }
   const size = (await stat(options.output)).size;
-  log(`wrote ${options.output} (${(size / 1e6).toFixed(1)} MB${compression === 'none' ? '' : ` ${compression}-compressed`}, ${Object.keys(bundle.files).length + 1} files)`);
+  log(`wrote ${options.output} (${(size / 1e6).toFixed(1)} MB${compression === 'none' ? '' : ` ${compression}-compressed`}, ${count(Object.keys(bundle.files).length + 1, 'file')})`);
   return { output: options.output, size, bundle };
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { signatureName } from './names.js';
 import { openArchive, type OpenedArchive } from './open.js';
+import { count } from '../plural.js';
 
 export interface Inspection {
   file: string;
@@ -67,12 +68,12 @@ export function describeInspection(i: Inspection): string[] {
   lines.push(i.signed ? `signed: yes, key ${i.signerKeyFingerprint ?? '(fingerprint not recorded)'}` : 'signed: no');
   if (i.dependsOn) {
     const on = [i.dependsOn.bundle && `bundle ${i.dependsOn.bundle}`, i.dependsOn.bundleJsonSha256 && `(bundle.json ${i.dependsOn.bundleJsonSha256})`, i.dependsOn.registry && `registry ${i.dependsOn.registry}`].filter(Boolean).join(' ');
-    lines.push(`differential: depends on ${on}, which holds ${i.dependsOn.blobs} blobs (${mb(i.dependsOn.bytes)}) left out here`);
+    lines.push(`differential: depends on ${on}, which holds ${count(i.dependsOn.blobs, 'blob')} (${mb(i.dependsOn.bytes)}) left out here`);
   }
   for (const img of i.images) {
     lines.push(`image ${img.name} ${img.digest} (${img.mediaType})`);
     for (const p of img.platforms) lines.push(`  ${p.platform.padEnd(14)} ${p.digest} (manifest ${p.size} B)`);
-    lines.push(`  ${img.blobs} blobs, ${mb(img.bytes)}`);
+    lines.push(`  ${count(img.blobs, 'blob')}, ${mb(img.bytes)}`);
   }
   for (const m of i.manifests) lines.push(`manifest ${m}`);
   if (i.kind === 'bundle') lines.push(`routing API versions: ${i.routingApiVersions.join(', ') || 'none'}`);

@@ -5,6 +5,7 @@ import { bundleJsonName } from './bundle-json.js';
 import { checkEveryFile, untrustedUnlessMatching } from './checksums.js';
 import { kubeObjects } from './manifest-docs.js';
 import { openArchive, type OpenedArchive } from './open.js';
+import { count } from '../plural.js';
 
 export interface VerifyReport {
   archive: OpenedArchive;
@@ -30,18 +31,18 @@ export function describeArchive(report: VerifyReport): string[] {
   const mb = (report.bytesChecked / 1e6).toFixed(1);
   const lines = [
     archive.bundle
-      ? `bundle ${archive.index.file}: made by shipline ${archive.bundle.tool.version}; ${report.filesChecked} files (${mb} MB) match ${bundleJsonName}`
-      : `OCI layout ${archive.index.file}: ${report.filesChecked} blobs (${mb} MB) match their digests`,
+      ? `bundle ${archive.index.file}: made by shipline ${archive.bundle.tool.version}; ${count(report.filesChecked, 'file')} (${mb} MB) match ${bundleJsonName}`
+      : `OCI layout ${archive.index.file}: ${count(report.filesChecked, 'blob')} (${mb} MB) match their digests`,
   ];
   const base = archive.bundle?.base;
-  if (base) lines.push(`differential: ${base.blobs.length} blobs are left out; they come from ${base.bundle ? `bundle ${base.bundle}` : `registry ${base.registry ?? '?'}`}, which the target registry must hold`);
+  if (base) lines.push(`differential: ${count(base.blobs.length, 'blob')} ${base.blobs.length === 1 ? 'is' : 'are'} left out; they come from ${base.bundle ? `bundle ${base.bundle}` : `registry ${base.registry ?? '?'}`}, which the target registry must hold`);
   if (report.signedBy) lines.push(`signature: good, bundle.json signed by key ${report.signedBy}`);
   else if (archive.bundle?.signer) lines.push(`signature: not checked (signed by key ${archive.bundle.signer.keyFingerprint}; pass --key PUB to check it)`);
   const bundleImages = archive.bundle?.images ?? [];
   for (const img of archive.images) {
     lines.push(`image ${img.name} ${img.image.root.descriptor.digest}`);
     for (const p of img.image.platforms) lines.push(`  ${p.platform.padEnd(14)} ${p.digest}`);
-    lines.push(`  ${img.image.blobs.length} blobs, ${(img.image.blobs.reduce((s, b) => s + b.size, 0) / 1e6).toFixed(1)} MB`);
+    lines.push(`  ${count(img.image.blobs.length, 'blob')}, ${(img.image.blobs.reduce((s, b) => s + b.size, 0) / 1e6).toFixed(1)} MB`);
     for (const a of bundleImages.find((b) => b.name === img.name)?.dockerArchives ?? []) lines.push(`  docker load archive ${a.platform}: ${a.path}`);
   }
   for (const m of archive.manifests) {

@@ -8,7 +8,7 @@ export const istioGroup = 'networking.istio.io';
 export const gatewayGroup = 'gateway.networking.k8s.io';
 
 export interface GroupFacts {
-  /** Served versions, preferred first, each with the kinds it serves. */
+  /** Served versions, preferred first, each with the kinds it serves (sorted). */
   versions: { version: string; kinds: string[] }[];
 }
 
@@ -49,7 +49,9 @@ async function groupFacts(client: KubeClient, group: string): Promise<GroupFacts
   if (!entry) return { versions: [] };
   const versions = [];
   for (const { version } of entry.versions) {
-    versions.push({ version, kinds: (await client.resourcesOf(`${group}/${version}`)).map((r) => r.kind) });
+    // Sorted: discovery lists a group's resources in no fixed order.
+    const kinds = [...new Set((await client.resourcesOf(`${group}/${version}`)).map((r) => r.kind))].sort();
+    versions.push({ version, kinds });
   }
   return { versions };
 }

@@ -20,6 +20,7 @@ import { stableState, strategyStates, subsetFor } from '../rollout/route-states.
 import { checkRouteFeatures } from '../rollout/effects.js';
 import { toYaml } from '../../manifests/yaml.js';
 import type { ReleaseState } from './context.js';
+import { count } from '../plural.js';
 
 export type Report = (line: string) => void;
 
@@ -60,7 +61,7 @@ export async function preflight(state: ReleaseState, report: Report): Promise<vo
     const tags = await existingTags(config.image.repository).catch((error: Error) => {
       throw new PreconditionError(`registry of ${config.image.repository} is unreachable: ${error.message}`, { hint: 'start it (`npm run stack:up`) or check image.repository' });
     });
-    report(`registry: ${config.image.repository} has ${tags.length} tags`);
+    report(`registry: ${config.image.repository} has ${count(tags.length, 'tag')}`);
   };
   const cluster = async () => {
     state.rollout = await rolloutContext(loaded, {

@@ -121,11 +121,13 @@ export async function stackStatus(): Promise<{ parts: PartStatus[]; kubeconfig: 
   return { parts: statuses, kubeconfig: paths.kubeconfig() };
 }
 
+/**
+ * One line per part: name, version and state in columns as wide as their widest value (versions
+ * such as 20.10.24+dfsg1 included), then the address and any note, which vary too much to align.
+ */
 export function formatStatus(status: { parts: PartStatus[]; kubeconfig: string }): string {
-  const rows = status.parts.map((p) =>
-    [p.name.padEnd(nameWidth), p.version.padEnd(12), (p.up ? 'up' : 'down').padEnd(5), p.address, p.note ? `(${p.note})` : '']
-      .join(' ')
-      .trimEnd(),
-  );
-  return [...rows, `kubeconfig ${status.kubeconfig}`].join('\n');
+  const rows = status.parts.map((p) => [p.name, p.version, p.up ? 'up' : 'down', p.address, p.note ? `(${p.note})` : '']);
+  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
+  return [...lines, `kubeconfig ${status.kubeconfig}`].join('\n');
 }

@@ -3,6 +3,7 @@ import { toolVersion } from '../../pipelines/version.js';
 import type { Command } from 'commander';
 import type { Credentials } from '../../pipelines/adapters/registry/credentials.js';
 import { InputError } from '../../pipelines/errors.js';
+import { count } from '../../pipelines/plural.js';
 
 // Each action loads its pipeline when it runs, so other commands start fast.
 
@@ -201,7 +202,7 @@ export function registerBundleCommands(program: Command): void {
       }
       const s = result.stats;
       for (const img of result.images) process.stdout.write(`${img.reference}@${img.digest}\n`);
-      log(`${s.blobsUploaded} blobs uploaded (${(s.bytesUploaded / 1e6).toFixed(1)} MB), ${s.blobsPresent} already present, ${s.blobsMounted} mounted, ${s.manifestsPut} manifests and ${s.tagsWritten} tags written in ${seconds} s`);
+      log(`${count(s.blobsUploaded, 'blob')} uploaded (${(s.bytesUploaded / 1e6).toFixed(1)} MB), ${s.blobsPresent} already present, ${s.blobsMounted} mounted, ${count(s.manifestsPut, 'manifest')} and ${count(s.tagsWritten, 'tag')} written in ${seconds} s`);
       for (const r of result.rewrites) log(`rewrote ${r.file} ${r.path}: ${r.from} → ${r.to}`);
     });
 }

@@ -3,9 +3,8 @@ import { quoteArgv } from '../../pipelines/adapters/process.js';
 import { describeError, exitCodeOf, InputError, PreconditionError } from '../../pipelines/errors.js';
 import { buildkitdConfig } from '../../pipelines/stack/parts/buildkitd.js';
 import { parseInspect } from '../../pipelines/adapters/buildx.js';
-import { formatStatus, parts } from '../../pipelines/stack/stack.js';
+import { formatStatus } from '../../pipelines/stack/stack.js';
 
-const nameWidth = Math.max(15, ...parts.map((p) => p.name.length + 1));
 
 describe('buildx inspect parsing', () => {
   it('reads driver, endpoint, status and platforms (defaults marked * included)', () => {
@@ -98,10 +97,27 @@ describe('stack status format', () => {
       kubeconfig: '/k/kubeconfig',
     });
     expect(text.split('\n')).toEqual([
-      `${'registry'.padEnd(nameWidth)} 2.8.2        up    http://127.0.0.1:5000`,
-      `${'etcd'.padEnd(nameWidth)} -            down  http://127.0.0.1:23790 (exited)`,
+      'registry  2.8.2  up    http://127.0.0.1:5000',
+      'etcd      -      down  http://127.0.0.1:23790  (exited)',
       'kubeconfig /k/kubeconfig',
     ]);
+  });
+
+  it('keeps the columns aligned when a version is wider than usual (dockerd 20.10.24+dfsg1)', () => {
+    const text = formatStatus({
+      parts: [
+        { name: 'registry', version: '2.8.2', address: 'http://127.0.0.1:5000', up: true },
+        { name: 'dockerd', version: '20.10.24+dfsg1', address: 'unix:///var/run/docker.sock', up: true },
+        { name: 'kube-controller-manager', version: 'v1.34.4', address: 'https://127.0.0.1:10257', up: false, note: 'exited' },
+      ],
+      kubeconfig: '/k/kubeconfig',
+    });
+    const rows = text.split('\n').slice(0, 3);
+    const column = (pattern: RegExp) => rows.map((row) => pattern.exec(row)!.index);
+    expect(new Set(column(/ (up|down) /)).size).toBe(1);
+    expect(new Set(column(/ (http|https|unix):/)).size).toBe(1);
+    expect(rows[2]).toBe('kube-controller-manager  v1.34.4         down  https://127.0.0.1:10257  (exited)');
+    expect(new Set(column(/ (2\.8\.2|20\.10|v1\.34)/)).size).toBe(1);
   });
 });
 
