@@ -107,6 +107,8 @@ describe('Bearer tokens (registry with token auth and a token server)', () => {
     const res = await shipline(['bundle', 'import', image.file, '--image', 'air/token:1', '--registry', registry.address, '--username', user, '--password-stdin'], { input: password });
     expect(res.exitCode, res.stderr).toBe(0);
     expectNoSecret(res);
+    // One image, one tag: the summary counts in the singular.
+    expect(res.stderr).toMatch(/ and 1 tag written in /);
     expect(tokens.requests.some((r) => r.user === user && r.scopes.includes('repository:air/token:pull,push'))).toBe(true);
   });
 
