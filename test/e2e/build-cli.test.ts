@@ -43,7 +43,7 @@ describe('shipline build --dry-run', () => {
       ['docker buildx build', '--platform linux/amd64,linux/arm64', '-t modco/link:20240126', '-f Dockerfile.musl', '--output type=oci,dest=link_20240126.tar', ' .'],
     ];
     lines.forEach((line, i) => {
-      expect(line.startsWith('BUILDX_BUILDER=shipline-local docker buildx build ')).toBe(true);
+      expect(line.startsWith('BUILDKIT_PROGRESS=plain BUILDX_BUILDER=shipline-local docker buildx build ')).toBe(true);
       const positions = notes[i]!.map((flag) => (flag === ' .' ? line.lastIndexOf(flag) : line.indexOf(flag)));
       expect(positions.every((p) => p >= 0), line).toBe(true);
       expect([...positions].sort((a, b) => a - b)).toEqual(positions);

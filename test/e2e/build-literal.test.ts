@@ -44,7 +44,7 @@ describe('shell metacharacters in build args and labels', () => {
     expect(line).toContain(` --build-arg 'MARK=$(touch ${pwned}) ; rm -rf ${canary} ; \`touch ${pwned}-bt\` | touch ${pwned}-pipe & '\\''single'\\'' "double" $HOME > ${pwned}-redir' `);
     expect(line).toContain(` --label ${quoteArgv([`test.literal=${value}`])} `);
     const words = await run(['sh', '-c', `printf '%s\\0' ${line}`]);
-    expect(words.stdout.split('\0').slice(0, -1)).toEqual(['BUILDX_BUILDER=shipline-local', ...argv]);
+    expect(words.stdout.split('\0').slice(0, -1)).toEqual(['BUILDKIT_PROGRESS=plain', 'BUILDX_BUILDER=shipline-local', ...argv]);
     expectNothingRan();
   });
 
