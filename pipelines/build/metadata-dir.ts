@@ -1,13 +1,13 @@
-// Where buildx writes its --metadata-file: one folder per image reference under shipline's
-// cache, so that `build --dry-run` names the very path the real run passes. The folder is
-// also the run's claim on that reference: a second build of the same image:tag at the same
-// time would push over the first one's tag, so it is refused instead.
+// Where buildx writes its --metadata-file: a folder per image reference under shipline's
+// cache, so that `build --dry-run` names the very path the real run passes. A build holds its
+// folder while it runs (its pid inside); a second build of the same image:tag at the same time
+// takes the next one (`<name>.2`, …), so the two never read each other's digests, and a dry run
+// names the folder a build started at that moment would take.
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { PreconditionError } from '../errors.js';
 
-export function metadataDirFor(imageRef: string, env: NodeJS.ProcessEnv): string {
+export function metadataBaseDir(imageRef: string, env: NodeJS.ProcessEnv): string {
   const cache = env.SHIPLINE_CACHE ?? join(homedir(), '.cache', 'shipline');
   return join(cache, 'build', imageRef.replace(/[^\w.-]/g, '_'));
 }
@@ -21,33 +21,48 @@ function alive(pid: number): boolean {
   }
 }
 
-function ownerOf(dir: string): number | undefined {
+/** Whether a running build holds the folder (a dead build's folder, or none at all, is free). */
+function held(dir: string): boolean {
+  let pid: number;
   try {
-    const pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
   } catch {
-    return undefined;
+    try {
+      // No pid yet: a build that has only just made the folder holds it.
+      return Date.now() - statSync(dir).mtimeMs < 10_000;
+    } catch {
+      return false;
+    }
   }
+  return Number.isInteger(pid) && pid > 0 && alive(pid);
 }
 
-/** Creates the folder for this run; returns how to remove it. A folder left by a dead run is replaced. */
-export function claimMetadataDir(dir: string, imageRef: string): () => void {
-  mkdirSync(join(dir, '..'), { recursive: true });
-  try {
-    mkdirSync(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const owner = ownerOf(dir);
-    // No pid yet: the other run has only just made the folder.
-    const starting = owner === undefined && Date.now() - statSync(dir).mtimeMs < 10_000;
-    if (starting || (owner !== undefined && owner !== process.pid && alive(owner))) {
-      throw new PreconditionError(`another shipline build of ${imageRef} is running${owner ? ` (pid ${owner})` : ''}`, {
-        hint: `wait for it to finish, or build another tag; ${dir} marks it`,
-      });
-    }
+const candidates = function* (base: string) {
+  yield base;
+  for (let n = 2; ; n++) yield `${base}.${n}`;
+};
+
+/** The folder a build started now would take (nothing is created). */
+export function freeMetadataDir(base: string): string {
+  for (const dir of candidates(base)) if (!held(dir)) return dir;
+  throw new Error('unreachable');
+}
+
+/** Takes the first folder no running build holds; returns it and how to give it back. */
+export function claimMetadataDir(base: string): { dir: string; release: () => void } {
+  mkdirSync(join(base, '..'), { recursive: true });
+  for (const dir of candidates(base)) {
+    if (held(dir)) continue;
     rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir);
+    try {
+      mkdirSync(dir);
+    } catch (error) {
+      // Another build took it between the check and the mkdir.
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw error;
+    }
+    writeFileSync(join(dir, 'pid'), String(process.pid));
+    return { dir, release: () => rmSync(dir, { recursive: true, force: true }) };
   }
-  writeFileSync(join(dir, 'pid'), String(process.pid));
-  return () => rmSync(dir, { recursive: true, force: true });
+  throw new Error('unreachable');
 }

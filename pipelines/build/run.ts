@@ -11,7 +11,7 @@ import { planBuilderNodes } from './builder-nodes.js';
 import { checkOciPath, checkTagOption } from './inputs.js';
 import { readOciTarball } from '../bundle/layout-source.js';
 import { ociPathFor, ociTemplateOf, planBuild, type BuildOverrides, type BuildPlan } from './plan.js';
-import { claimMetadataDir, metadataDirFor } from './metadata-dir.js';
+import { claimMetadataDir, freeMetadataDir, metadataBaseDir } from './metadata-dir.js';
 import { preflight } from './preflight.js';
 import { registryTarget } from './registry-access.js';
 import { decideTag, type TagDecision } from './tag.js';
@@ -125,8 +125,8 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
     checkOciPath(resolve(baseDir, ociPathFor(ociTemplate, tag.tag, config.image.repository)), field);
   }
 
-  const imageRef = `${config.image.repository}:${tag.tag}`;
-  const metadataDir = metadataDirFor(imageRef, env);
+  const metadataBase = metadataBaseDir(`${config.image.repository}:${tag.tag}`, env);
+  const claim = dryRun ? { dir: freeMetadataDir(metadataBase), release: () => undefined } : claimMetadataDir(metadataBase);
   const plan = planBuild({
     config,
     tag: tag.tag,
@@ -134,13 +134,12 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
     git: { revision, source: remote },
     facts: { buildxVersion: checks.buildxVersion, buildkitVersion: checks.builder?.buildkitVersion },
     overrides,
-    metadataDir,
+    metadataDir: claim.dir,
   });
   const result: BuildResult = { plan, tag, dryRun, warnings: checks.warnings, builderCommands, cwd: baseDir };
   if (plan.ociPath) result.ociPath = resolve(baseDir, plan.ociPath);
   if (dryRun) return result;
 
-  const releaseClaim = claimMetadataDir(metadataDir, imageRef);
   const ociExisted = result.ociPath !== undefined && existsSync(result.ociPath);
   try {
     for (const pass of plan.passes) {
@@ -160,7 +159,7 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
       result.indexDigest ??= image.root.descriptor.digest;
     }
   } finally {
-    releaseClaim();
+    claim.release();
   }
   return result;
 }
