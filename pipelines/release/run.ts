@@ -2,7 +2,7 @@
 // timestamped lines without one (CI), logs on stderr under --json.
 import { Listr, ListrLogger, PRESET_TIMER, PRESET_TIMESTAMP, ProcessOutput, type ListrTask } from 'listr2';
 import { rmSync } from 'node:fs';
-import { quoteArgv } from '../adapters/process.js';
+import { commandLines } from '../build/command-lines.js';
 import { InterruptedError } from '../errors.js';
 import { checkInterrupted, interruption } from '../interrupt.js';
 import type { ReleaseOptions, ReleaseState, ReleaseSummary } from './context.js';
@@ -71,7 +71,7 @@ export function summarize(state: ReleaseState): ReleaseSummary {
     tag: build?.plan.tag,
     image: state.image,
     platforms: build?.platforms,
-    commands: state.options.dryRun && build ? build.plan.passes.map((p) => [...Object.entries(p.env).map(([k, v]) => `${k}=${v}`), quoteArgv(p.argv)].join(' ')) : undefined,
+    commands: state.options.dryRun && build ? commandLines(build, process.cwd()) : undefined,
     routingApi: state.api?.apiVersion,
     manifests: state.preview?.objects.map((o) => `${o.kind}/${o.metadata.name}`) ?? [],
     diffs: state.options.dryRun ? state.preview?.diffs : undefined,

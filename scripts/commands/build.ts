@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { quoteArgv } from '../../pipelines/adapters/process.js';
 import { loadConfig } from '../../pipelines/config/load.js';
 import { build, type BuildResult } from '../../pipelines/build/run.js';
+import { commandLines } from '../../pipelines/build/command-lines.js';
 import { checkTagOption, parsePlatformList } from '../../pipelines/build/inputs.js';
 import { parseClock } from '../../pipelines/build/tag.js';
 
@@ -19,17 +19,6 @@ interface BuildOptions {
   offline?: boolean;
   force?: boolean;
   json?: boolean;
-}
-
-/** The commands a build runs, as a shell would take them: in the config's folder, with their environment. */
-export function commandLines(result: BuildResult, cwd: string = process.cwd()): string[] {
-  const withEnv = (env: Record<string, string>, argv: string[]) =>
-    [...Object.entries(env).map(([k, v]) => quoteArgv([`${k}=${v}`])), quoteArgv(argv)].join(' ');
-  return [
-    ...result.builderCommands.map((argv) => quoteArgv(argv)),
-    ...(resolve(result.cwd) === resolve(cwd) ? [] : [quoteArgv(['cd', result.cwd])]),
-    ...result.plan.passes.map((pass) => withEnv(pass.env, pass.argv)),
-  ];
 }
 
 function summary(result: BuildResult): string {
@@ -84,9 +73,9 @@ export function registerBuildCommands(program: Command): void {
       });
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ ...result, commands: commandLines(result) }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...result, commands: commandLines(result, process.cwd()) }, null, 2)}\n`);
       } else if (result.dryRun) {
-        process.stdout.write(`${commandLines(result).join('\n')}\n`);
+        process.stdout.write(`${commandLines(result, process.cwd()).join('\n')}\n`);
       } else {
         process.stdout.write(`${summary(result)}\n`);
       }
