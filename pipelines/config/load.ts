@@ -1,13 +1,13 @@
 // Loads shipline.yaml in layers: YAML parse → schema (with defaults) → rules that
-// collect every error. Without a file, the embedded default (the sample service on the
-// local stack) is used.
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+// collect every error. Which file: see find.ts (the embedded sample only inside
+// shipline's own checkout, or with --config @sample).
+import { dirname } from 'node:path';
 import { projectRoot } from '../project-root.js';
 import { InputError } from '../errors.js';
 import { buildConfigSchema, imageRepository, type BuildConfig } from './schema.js';
 import { invalidConfig, readYamlFile, zodIssues, type ConfigIssue } from './read.js';
 import { embeddedDefault } from './embedded-default.js';
+import { findConfig } from './find.js';
 
 export interface LoadedConfig {
   /** The file it came from, or "(embedded default)". */
@@ -68,14 +68,13 @@ export interface ConfigOverrides {
 }
 
 export function loadConfig(file?: string, cwd = process.cwd(), overrides: ConfigOverrides = {}): LoadedConfig {
-  const path = file ? resolve(cwd, file) : existsSync(resolve(cwd, 'shipline.yaml')) ? resolve(cwd, 'shipline.yaml') : undefined;
-  if (!path) {
+  const source = findConfig(file, cwd);
+  if (source.kind === 'sample') {
     const raw = withOverrides(embeddedDefault, overrides) as Record<string, unknown>;
     return { file: embeddedName, baseDir: projectRoot, config: parseConfig(raw, embeddedName), raw };
   }
-  const shown = file ?? 'shipline.yaml';
-  const raw = withOverrides(readYamlFile(path, shown), overrides);
-  return { file: shown, baseDir: dirname(path), config: parseConfig(raw, shown), raw: raw as Record<string, unknown> };
+  const raw = withOverrides(readYamlFile(source.path, source.shown), overrides);
+  return { file: source.shown, baseDir: dirname(source.path), config: parseConfig(raw, source.shown), raw: raw as Record<string, unknown> };
 }
 
 function withOverrides(raw: unknown, overrides: ConfigOverrides): unknown {

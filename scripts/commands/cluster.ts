@@ -12,6 +12,7 @@ import { classForGateways } from '../../pipelines/cluster/implementation.js';
 import { missingFeatures } from '../../manifests/route-features.js';
 import { renderRouting } from '../../manifests/render.js';
 import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
+import { configOptionHelp } from '../../pipelines/config/find.js';
 
 interface ClusterFlags {
   config?: string;
@@ -24,7 +25,7 @@ const out = (text: string) => process.stdout.write(`${text}\n`);
 
 function withClusterFlags(command: Command): Command {
   return command
-    .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)')
+    .option('-c, --config <file>', configOptionHelp)
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, else the local stack)')
     .option('--context <name>', 'kube context (must match cluster.context when the config names one)')
     .option('-n, --namespace <ns>', 'namespace for objects that name none (default: cluster.namespace)');
