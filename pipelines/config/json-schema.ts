@@ -19,8 +19,8 @@ export function configJsonSchema(): Record<string, unknown> {
         ...routingBody,
         properties: {
           ...(routing.properties ?? {}),
-          api: { enum: ['auto', 'istio', 'gateway-api'], default: 'auto' },
-          istioVersion: { enum: ['v1', 'v1beta1', 'v1alpha3'] },
+          api: { ...(routing.properties?.api as object), enum: ['auto', 'istio', 'gateway-api'], default: 'auto' },
+          istioVersion: { ...(routing.properties?.istioVersion as object), enum: ['v1', 'v1beta1', 'v1alpha3'] },
         },
       },
       rollout: z.toJSONSchema(rolloutSection, { io: 'input', unrepresentable: 'any' }),
