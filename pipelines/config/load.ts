@@ -2,10 +2,12 @@
 // collect every error. Which file: see find.ts (the embedded sample only inside
 // shipline's own checkout, or with --config @sample).
 import { dirname } from 'node:path';
+import { z } from 'zod';
+import { didYouMean } from '../../manifests/suggest.js';
 import { projectRoot } from '../project-root.js';
 import { InputError } from '../errors.js';
 import { buildConfigSchema, imageRepository, type BuildConfig } from './schema.js';
-import { invalidConfig, readYamlFile, zodIssues, type ConfigIssue } from './read.js';
+import { explainHint, invalidConfig, readYamlFile, zodIssues, type ConfigIssue } from './read.js';
 import { embeddedDefault } from './embedded-default.js';
 import { findConfig } from './find.js';
 
@@ -50,14 +52,34 @@ export function configRules(config: BuildConfig): ConfigIssue[] {
   return issues;
 }
 
+/** Known fields of a section of the build schema (its top level, or image, output, …). */
+function knownFields(section: string | undefined): string[] {
+  if (section === undefined) return Object.keys(buildConfigSchema.shape);
+  let schema: unknown = buildConfigSchema.shape[section as keyof typeof buildConfigSchema.shape];
+  while (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) schema = schema.unwrap();
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+/** "unknown field" with the closest known name, for a typo at the top level or in a section. */
+function withSuggestion(issue: ConfigIssue): ConfigIssue {
+  if (issue.message !== 'unknown field') return issue;
+  const keys = issue.path.split('.');
+  if (keys.length > 2) return issue;
+  const known = knownFields(keys.length === 2 ? keys[0] : undefined);
+  return { ...issue, message: `unknown field; ${didYouMean(keys.at(-1)!, known)}` };
+}
+
 export function parseConfig(raw: unknown, file: string): BuildConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw invalidConfig(file, [{ path: '(top level)', message: 'must be a mapping with at least an image section' }], 'run `shipline init` for a starter config');
   }
   const parsed = buildConfigSchema.safeParse(raw);
-  if (!parsed.success) throw invalidConfig(file, zodIssues(parsed.error), 'see `shipline init` or schema/shipline.schema.json for every field');
+  if (!parsed.success) {
+    const issues = zodIssues(parsed.error).map(withSuggestion);
+    throw invalidConfig(file, issues, explainHint(issues));
+  }
   const issues = configRules(parsed.data);
-  if (issues.length > 0) throw invalidConfig(file, issues);
+  if (issues.length > 0) throw invalidConfig(file, issues, explainHint(issues));
   return parsed.data;
 }
 
