@@ -123,7 +123,10 @@ export const routingSchema = z
     api: z.enum(['auto', 'istio', 'gateway-api'], { error: 'must be auto, istio or gateway-api' }).describe('The API to render for; auto: what the cluster serves (render, offline, uses istio).').optional(),
     istioVersion: z.enum(['v1', 'v1beta1', 'v1alpha3'], { error: 'must be v1, v1beta1 or v1alpha3' }).describe('The networking.istio.io version (default: the newest the cluster serves; render: v1).').optional(),
   })
-  .describe('Routing: the VirtualService / HTTPRoute of the service, rendered for Istio or Gateway API.');
+  .meta({
+    description: 'Routing: the VirtualService / HTTPRoute of the service, rendered for Istio or Gateway API.',
+    examples: [{ name: 'link', hosts: ['link.example.com'], service: 'link', port: 8080, rules: [{ to: [{ service: 'link' }] }] }],
+  });
 
 export type RoutingIntent = z.output<typeof routingSchema>;
 export type RoutingRule = z.output<typeof ruleSchema>;

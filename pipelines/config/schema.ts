@@ -33,7 +33,7 @@ export const imageSection = z
     source: z.string().meta({ description: 'org.opencontainers.image.source label (default: the git remote of the checkout).', examples: ['https://github.com/acme/link'] }).optional(),
   })
   .strict()
-  .describe('The image: what is built, for which platforms, and how it is tagged.');
+  .meta({ description: 'The image: what is built, for which platforms, and how it is tagged.', examples: [{ repository: 'ghcr.io/acme/link', dockerfile: 'Dockerfile', tag: 'semver' }] });
 
 export const builderNode = z
   .object({

@@ -60,6 +60,13 @@ routing:
   api: auto                               # auto (what the cluster serves), istio, gateway-api
   # istioVersion: v1                      # networking.istio.io version (default: the newest served)
   rules:                                  # ordered, first match wins; the last catch-all is what rollouts shift
+    # - name: premium                     # every rule field, for a rule before the catch-all:
+    #   match: { path: { prefix: /api }, headers: { user: { exact: premium-user } } }   # or exact:, or regex: (RE2); prefix is literal
+    #   to: [{ service: link, subset: v2, port: 8080, weight: 100 }]
+    #   mirror: { service: link, subset: v2, port: 8080, percent: 50 }                  # copies; replies dropped
+    #   fault: { delay: { percent: 50, fixed: 5s }, abort: { percent: 10, status: 500 } } # Istio only
+    #   timeout: 2s
+    #   retries: { attempts: 3, perTryTimeout: 1s, on: "5xx,reset", backoff: 100ms }
     - to: [{ service: link }]
       timeout: 2s                         # overall, retries included (the local stack's Traefik supports no timeouts: drop it there)
       retries: { attempts: 3, perTryTimeout: 1s, on: "5xx,reset" }   # (nor retries)

@@ -23,8 +23,8 @@ export const rolloutSection = z
     mirrorPercent: z.number().min(0).max(100).default(50).describe('mirror strategy: share of requests copied to the new version.'),
     header: z
       .object({
-        name: z.string().regex(/^[a-z0-9-]+$/, 'must be a lowercase header name').describe('The request header (lowercase).'),
-        value: z.string().min(1).describe('Its value that selects the new version.'),
+        name: z.string().regex(/^[a-z0-9-]+$/, 'must be a lowercase header name').meta({ description: 'The request header (lowercase).', examples: ['user'] }),
+        value: z.string().min(1).meta({ description: 'Its value that selects the new version.', examples: ['premium-user'] }),
       })
       .strict()
       .default({ name: 'user', value: 'premium-user' })
@@ -39,11 +39,11 @@ export const rolloutSection = z
       .object({
         manifests: z
           .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-          .transform((m) => (typeof m === 'string' ? [m] : m))
           .meta({
             description: "The service's own manifests: files or folders (a folder with a kustomization.yaml is rendered with kubectl kustomize), relative to shipline.yaml. Without them shipline generates a Deployment.",
             examples: [['deploy/link.yaml']],
           })
+          .transform((m) => (typeof m === 'string' ? [m] : m))
           .optional(),
         deployment: z.string().min(1).meta({ description: "The service's Deployment in the manifests (default: the only one).", examples: ['link'] }).optional(),
         container: z.string().min(1).meta({ description: 'The container whose image each version replaces (default: the first).', examples: ['link'] }).optional(),
@@ -57,7 +57,7 @@ export const rolloutSection = z
         message: 'deployment and container name parts of rollout.workload.manifests; add manifests or drop them',
       })
       .default({ replicas: 1, port: 8080, terminationGracePeriodSeconds: 30 })
-      .describe('How each version runs: your own manifests, or a Deployment shipline generates.'),
+      .meta({ description: 'How each version runs: your own manifests, or a Deployment shipline generates.', examples: [{ manifests: ['deploy/link.yaml'], deployment: 'link' }] }),
     gates: z
       .object({
         http: z
@@ -103,7 +103,7 @@ export const rolloutSection = z
       .optional(),
   })
   .strict()
-  .describe('Rollout: how a new version is deployed, shifted to, judged and recorded.');
+  .meta({ description: 'Rollout: how a new version is deployed, shifted to, judged and recorded.', examples: [{ strategy: 'canary', steps: [10, 50, 100], gates: { http: { path: '/healthz' } } }] });
 
 export type RolloutConfig = z.output<typeof rolloutSection>;
 
