@@ -6,10 +6,10 @@ import { z } from 'zod';
 import { didYouMean } from '../../manifests/suggest.js';
 import { projectRoot } from '../project-root.js';
 import { InputError } from '../errors.js';
-import { buildConfigSchema, imageRepository, type BuildConfig } from './schema.js';
+import { buildConfigSchema, clusterSection, imageRepository, type BuildConfig } from './schema.js';
 import { explainHint, invalidConfig, readYamlFile, zodIssues, type ConfigIssue } from './read.js';
 import { embeddedDefault } from './embedded-default.js';
-import { findConfig } from './find.js';
+import { findConfig, type ConfigSource } from './find.js';
 
 export interface LoadedConfig {
   /** The file it came from, or "(embedded default)". */
@@ -111,4 +111,19 @@ function withOverrides(raw: unknown, overrides: ConfigOverrides): unknown {
   const record = raw as Record<string, unknown>;
   const image = record.image !== null && typeof record.image === 'object' && !Array.isArray(record.image) ? record.image : {};
   return { ...record, image: { ...image, repository: checked.data } };
+}
+
+/**
+ * The cluster section for commands that work outside a project too (apply, diff, delete, as
+ * kubectl does): the project's when there is one, else the defaults.
+ */
+export function clusterSettings(file?: string, cwd = process.cwd()): BuildConfig['cluster'] {
+  let source: ConfigSource | undefined;
+  try {
+    source = findConfig(file, cwd);
+  } catch (error) {
+    if (file === undefined && error instanceof InputError) return clusterSection.parse({});
+    throw error;
+  }
+  return loadConfig(source.kind === 'sample' ? '@sample' : file, cwd).config.cluster;
 }

@@ -31,6 +31,16 @@ describe('finding shipline.yaml', () => {
     }
   });
 
+  it('apply, diff and delete need no project, as with kubectl: outside one they get to the files', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'shipline-noproject-'));
+    for (const command of ['apply', 'diff', 'delete']) {
+      const result = await shipline([command, '-f', 'nope.yaml'], { cwd: empty });
+      expect(result.stderr, command).not.toContain('no shipline.yaml');
+      expect(result.stderr, command).toContain('nope.yaml');
+      expect(result.exitCode, command).toBe(2);
+    }
+  });
+
   it('finds the project file in a parent up to the git root, for every command alike', async () => {
     const repo = await gitRepo();
     writeFileSync(join(repo, 'shipline.yaml'), minimal);
