@@ -5,6 +5,7 @@ import { build, type BuildResult } from '../../pipelines/build/run.js';
 import { commandLines } from '../../pipelines/build/command-lines.js';
 import { checkTagOption, parsePlatformList } from '../../pipelines/build/inputs.js';
 import { parseClock } from '../../pipelines/build/tag.js';
+import { configOptionHelp } from '../../pipelines/config/find.js';
 
 interface BuildOptions {
   config?: string;
@@ -34,7 +35,7 @@ export function registerBuildCommands(program: Command): void {
   program
     .command('build')
     .description('build the multi-arch image with docker buildx: push and/or write an OCI tarball')
-    .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)')
+    .option('-c, --config <file>', configOptionHelp)
     .option('--repository <name>', 'the image repository (overrides image.repository), e.g. ghcr.io/acme/link')
     .option('--push', 'push to the registry (overrides output.push)')
     .option('--no-push', 'do not push')
