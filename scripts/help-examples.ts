@@ -72,7 +72,16 @@ const examples: Record<string, Example[]> = {
     ['bundle import link.bundle.tar.zst --key release.pub --registry registry.site:5000'],
     ['bundle import link.tar --image modco/link:1.2.0 --registry registry.site:5000'],
   ],
-  init: [['init', 'a commented shipline.yaml with every field'], ['init --from deploy.yaml', 'one for an existing manifest']],
+  init: [
+    ['init', 'a commented shipline.yaml with every field'],
+    ['init --from deploy/ --deployment api', 'one for an existing manifest'],
+    ['init -o staging.yaml --force', 'overwrite a file that exists'],
+  ],
+  explain: [
+    ['explain routing.rules.retries', 'meaning, type, default and an example'],
+    ['explain rollout.gates'],
+    ['explain', 'the sections'],
+  ],
 };
 
 function pathOf(command: Command): string {

@@ -23,7 +23,6 @@ export function registerInitCommands(program: Command): void {
     .option('--deployment <name>', 'with --from: the service\'s Deployment, when there are several')
     .option('--container <name>', 'with --from: the container whose image each version replaces (default: the first)')
     .option('--force', 'overwrite an existing file')
-    .addHelpText('after', '\nExamples:\n  shipline init\n  shipline init --from deploy/ --deployment api\n  shipline explain routing.rules   # what a field means')
     .action(async (flags: { output: string; from?: string; deployment?: string; container?: string; force?: boolean }) => {
       if (existsSync(flags.output) && !flags.force) {
         throw new InputError(`${flags.output} already exists; nothing was written`, { hint: 'pass --force to overwrite it, or -o another path' });
