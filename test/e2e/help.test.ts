@@ -72,10 +72,13 @@ describe('help texts', async () => {
       const ownOptions = new Set([...options, '--help', '-h']);
       const names = subcommands(text);
       for (const line of examples) {
+        // A shell line that runs this command (perhaps inside `source <(…)` or before `>`).
         const example = line.replace(/\s+# .*$/, '').trim();
-        expect(example.startsWith(`$ shipline ${path}`.trimEnd()), line).toBe(true);
+        expect(example.startsWith('$ '), line).toBe(true);
+        const invocation = new RegExp(`(?:^\\$ |[\\s(])shipline${path ? ` ${path}` : ''}(?=\\s|\\)|$)(.*)$`).exec(example);
+        expect(invocation, `${line}: runs shipline ${path}`).not.toBeNull();
+        const rest = invocation![1]!.split(/\s*(?:\)|>|\||&&|;)/)[0]!.trim();
         // A group's examples run its subcommands, whose help checks their options.
-        const rest = example.slice(`$ shipline ${path}`.trimEnd().length).trim();
         if (names.length > 0 && names.includes(rest.split(' ')[0]!)) continue;
         for (const flag of flagsOf(rest)) expect(ownOptions.has(flag), `${line}: ${flag} is not an option of "${path}"`).toBe(true);
       }
