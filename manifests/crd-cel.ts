@@ -160,29 +160,87 @@ function celValue(schema: Schema | undefined, value: unknown, cache: WeakMap<obj
 export const evaluationFailed = 'the rule could not be evaluated';
 const child = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
+/** Schema nodes with a rule at or beneath them; subtrees without one are not visited. */
+const ruleBearing = new WeakMap<Schema, boolean>();
+
+function hasRules(node: Schema): boolean {
+  let known = ruleBearing.get(node);
+  if (known === undefined) {
+    ruleBearing.set(node, false); // a recursive schema ends here
+    let found = false;
+    walkChildren(node, (sub) => {
+      if (hasRules(sub)) found = true;
+    });
+    known = found || Array.isArray(node['x-kubernetes-validations']);
+    ruleBearing.set(node, known);
+  }
+  return known;
+}
+
+function walkChildren(node: Schema, visit: (sub: Schema) => void): void {
+  for (const sub of Object.values((node.properties as Record<string, Schema> | undefined) ?? {})) visit(sub);
+  if (isObject(node.items)) visit(node.items as Schema);
+  if (isObject(node.additionalProperties)) visit(node.additionalProperties as Schema);
+}
+
+/**
+ * Rules are pure functions of `self`: a rule-bearing node's findings (paths relative to
+ * it) are kept per value for the run, so a value seen before (repeated matches, filters,
+ * backendRefs across manifests made from one template) is not evaluated again.
+ */
+const seen = new WeakMap<Schema, Map<string, CelFinding[]>>();
+/** Stands for the path of the node a memoised finding was found under. */
+const here = '\u0000';
+
+function placed(relative: string, base: string): string {
+  if (relative === here) return base || '(document)';
+  if (base === '' && relative.startsWith(`${here}.`)) return relative.slice(2);
+  return base + relative.slice(1);
+}
+
 /** Every failed CEL rule of the schema on value (already defaulted), with the rule's path and the CRD's message. */
 export function evaluateRules(schema: Schema, value: unknown): CelFinding[] {
   prepare(schema);
   const out: CelFinding[] = [];
   const cache = new WeakMap<object, CelInput>();
-  const visit = (node: Schema, v: unknown, path: string): void => {
-    if (v === undefined || v === null) return;
-    for (const r of (node['x-kubernetes-validations'] as Rule[] | undefined) ?? []) {
+  const visit = (node: Schema, v: unknown, path: string, into: CelFinding[]): void => {
+    if (v === undefined || v === null || !hasRules(node)) return;
+    const rules = node['x-kubernetes-validations'] as Rule[] | undefined;
+    if (rules) {
+      let byValue = seen.get(node);
+      if (!byValue) seen.set(node, (byValue = new Map()));
+      const key = JSON.stringify(v);
+      let found = byValue.get(key);
+      if (!found) {
+        found = [];
+        checkRules(node, rules, v, here, found);
+        descend(node, v, here, found);
+        byValue.set(key, found);
+      }
+      for (const f of found) into.push({ path: placed(f.path, path), message: f.message });
+      return;
+    }
+    descend(node, v, path, into);
+  };
+  const checkRules = (node: Schema, rules: Rule[], v: unknown, path: string, into: CelFinding[]): void => {
+    for (const r of rules) {
       if (/\boldSelf\b/.test(r.rule)) continue;
-      const where = r.fieldPath ? `${path}${r.fieldPath.startsWith('[') ? '' : '.'}${r.fieldPath.replace(/^\./, '')}` : path || '(document)';
+      const where = r.fieldPath ? `${path}${r.fieldPath.startsWith('[') ? '' : '.'}${r.fieldPath.replace(/^\./, '')}` : path;
       const evaluate = compile(r.rule);
       const result = evaluate instanceof Error ? evaluate : evaluate({ self: celValue(node, v, cache) });
       if (result === true) continue;
       if (evaluate instanceof Error || isCelError(result)) {
         // The apiserver rejects the object too when a rule cannot run on it (e.g. duration('5 seconds')).
-        out.push({ path: where, message: `${r.message ?? `failed rule: ${r.rule}`} (${evaluationFailed}: ${(result as Error).message})` });
+        into.push({ path: where, message: `${r.message ?? `failed rule: ${r.rule}`} (${evaluationFailed}: ${(result as Error).message})` });
       } else {
-        out.push({ path: where, message: r.message ?? `failed rule: ${r.rule}` });
+        into.push({ path: where, message: r.message ?? `failed rule: ${r.rule}` });
       }
     }
+  };
+  const descend = (node: Schema, v: unknown, path: string, into: CelFinding[]): void => {
     if (Array.isArray(v)) {
       const items = node.items as Schema | undefined;
-      if (items) v.forEach((item, i) => visit(items, item, `${path}[${i}]`));
+      if (items) v.forEach((item, i) => visit(items, item, `${path}[${i}]`, into));
       return;
     }
     if (!isObject(v)) return;
@@ -190,9 +248,9 @@ export function evaluateRules(schema: Schema, value: unknown): CelFinding[] {
     const extra = isObject(node.additionalProperties) ? (node.additionalProperties as Schema) : undefined;
     for (const [key, value] of Object.entries(v)) {
       const sub = properties?.[key] ?? extra;
-      if (sub) visit(sub, value, child(path, key));
+      if (sub) visit(sub, value, child(path, key), into);
     }
   };
-  visit(schema, value, '');
+  visit(schema, value, '', out);
   return out;
 }
