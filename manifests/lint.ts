@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { evaluateRules, evaluationFailed } from './crd-cel.js';
 import { withDefaults } from './crd-defaults.js';
 import { kindsOf, routingGroups, validatorFor, versionsOf, type RoutingGroup, type SchemaError } from './crd-schemas.js';
+import { saveCompiledCode } from './crd-validator.js';
 import { destinationRuleRules, httpRouteRules, virtualServiceRules, type RuleFinding } from './lint-rules.js';
 import { closest, didYouMean } from './suggest.js';
 
@@ -234,6 +235,7 @@ export function lintManifests(inputs: readonly LintInput[]): LintResult {
   }
   const unchecked: Unchecked = new Map();
   for (const d of docs) check(d, (host) => subsets.get(host), result, unchecked);
+  saveCompiledCode();
   for (const [file, byKind] of unchecked) {
     for (const [kind, numbers] of byKind) {
       result.skipped.push(`${file}: ${kind}: not checked by lint (no schema shipped); doc${numbers.length > 1 ? 's' : ''} ${numbers.join(', ')}`);
