@@ -4,14 +4,15 @@
 // integers as CEL ints. Rules are parsed and planned once per rule text, on first use.
 // Transition rules (those using oldSelf) need the stored object and are not evaluated.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { ParsedExpr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
 import { celEnv, celFunc, CelScalar, isCelError, parse, plan, type CelInput, type CelResult } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { schemaCacheDir, type Schema } from './crd-schemas.js';
+import { lintCacheDir, writeAtomically } from './code-cache.js';
+import type { Schema } from './crd-schemas.js';
 import { re2Compiled } from './re2.js';
 
 export interface CelFinding {
@@ -75,7 +76,7 @@ function prepare(schema: Schema): void {
   const rules = new Set<string>();
   walkSchema(schema, (list) => list.forEach((r) => rules.add(r.rule)));
   const texts = [...rules].sort();
-  const file = join(schemaCacheDir(), `cel-${createHash('sha256').update(texts.join('\0')).digest('hex').slice(0, 24)}.v8`);
+  const file = join(lintCacheDir(), `cel-${createHash('sha256').update(texts.join('\0')).digest('hex').slice(0, 24)}.v8`);
   try {
     const stored = deserialize(readFileSync(file)) as Map<string, ParsedExpr>;
     for (const [rule, parsed] of stored) parsedCache.set(rule, parsed);
@@ -93,13 +94,7 @@ function prepare(schema: Schema): void {
       // compile() reports it.
     }
   }
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(`${file}.${process.pid}`, serialize(stored));
-    renameSync(`${file}.${process.pid}`, file);
-  } catch {
-    // A read-only home only makes the next run slower.
-  }
+  writeAtomically(file, serialize(stored));
 }
 
 /** Parses and plans every rule now (for tests and warm-up); returns those that fail to compile. */

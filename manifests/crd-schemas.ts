@@ -4,10 +4,10 @@
 // are unique, formats are checked as kube-openapi checks them. Defaults are applied
 // first (crd-defaults.ts) and CEL rules are evaluated after (crd-cel.ts).
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { projectRoot } from '../pipelines/project-root.js';
+import { lintCacheDir, writeAtomically } from './code-cache.js';
 import { parse } from 'yaml';
 
 /**
@@ -74,20 +74,12 @@ function servedSchemas(file: string): Record<string, Schema> {
   const crd = parse(text) as Crd;
   const schemas: Record<string, Schema> = {};
   for (const v of crd.spec.versions) if (v.served && v.schema?.openAPIV3Schema) schemas[v.name] = v.schema.openAPIV3Schema;
-  try {
-    mkdirSync(dirname(cached), { recursive: true });
-    writeFileSync(`${cached}.${process.pid}`, JSON.stringify(schemas));
-    renameSync(`${cached}.${process.pid}`, cached);
-  } catch {
-    // A read-only home only makes the next run slower.
-  }
+  writeAtomically(cached, JSON.stringify(schemas));
   return schemas;
 }
 
 /** Where parsed CRD schemas are cached: $SHIPLINE_CACHE/lint, else ~/.cache/shipline/lint. */
-export function schemaCacheDir(): string {
-  return join(process.env.SHIPLINE_CACHE ?? join(homedir(), '.cache', 'shipline'), 'lint');
-}
+export const schemaCacheDir = lintCacheDir;
 
 /** The apiserver supplies apiVersion, kind and metadata for every kind; CRD schemas often omit them. */
 function withImplicitFields(schema: Schema): Schema {

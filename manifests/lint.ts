@@ -6,7 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { evaluateRules, evaluationFailed } from './crd-cel.js';
 import { withDefaults } from './crd-defaults.js';
 import { kindsOf, routingGroups, validatorFor, versionsOf, type RoutingGroup, type SchemaError } from './crd-schemas.js';
-import { saveCompiledCode } from './crd-validator.js';
+import { saveCompiledCode } from './code-cache.js';
 import { destinationRuleRules, httpRouteRules, virtualServiceRules, type RuleFinding } from './lint-rules.js';
 import { closest, didYouMean } from './suggest.js';
 
