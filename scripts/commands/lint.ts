@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../pipelines/errors.js';
 import { readInputFiles } from '../../pipelines/input-files.js';
 import type { Finding, LintResult } from '../../manifests/lint.js';
-import { printReport, withOutput, type OutputFlags } from '../output-format.js';
+import { outputFormat, printReport, withOutput, type OutputFlags } from '../output-format.js';
 import { loadLintEngine } from './lint-engine.js';
 
 interface LintFlags extends OutputFlags {
@@ -67,7 +67,8 @@ export function registerLintCommands(program: Command): void {
     const { formatFindingAt, lintManifests, saveCompiledCode } = await loadLintEngine();
     const result = lintManifests(files);
     saveCompiledCode();
-    for (const note of result.skipped) process.stderr.write(`${note}\n`);
+    // Machine-readable output carries them as notes.
+    if (outputFormat(flags) === 'text') for (const note of result.skipped) process.stderr.write(`${note}\n`);
     await printReport(flags, {
       kind: 'LintResult',
       data: lintDocument(files.length, result, formatFindingAt),
