@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import type { Ajv, ErrorObject, FormatDefinition, KeywordCxt, ValidateFunction } from 'ajv';
 import { numberFormats, stringFormats } from './crd-formats.js';
 import { compiledFunction, lintCacheDir, writeAtomically } from './code-cache.js';
-import type { Schema } from './crd-schemas.js';
+import { shippedSchemaKey, type Schema } from './crd-schemas.js';
 
 export type SchemaError = ErrorObject;
 
-/** Bumped whenever the generated code's shape changes (options, keywords, formats). */
-const codeVersion = 2;
+/** Bumped whenever the generated code's shape changes (options, keywords, formats, structural()). */
+const codeVersion = 3;
 
 const branchKeys = new Set(['oneOf', 'anyOf', 'allOf', 'not']);
 
@@ -95,14 +95,15 @@ const compiled = new Map<Schema, ValidateFunction>();
 export function validatorFor(schema: Schema): ValidateFunction {
   let validate = compiled.get(schema);
   if (validate) return validate;
-  const shaped = structural(schema) as Schema;
-  const hash = createHash('sha256').update(`${codeVersion}\n${JSON.stringify(shaped)}`).digest('hex').slice(0, 24);
-  const file = join(lintCacheDir(), `validator-${hash}.cjs`);
+  // A shipped schema is named by its CRD file's hash (cheap); any other by its structural form's.
+  const shipped = shippedSchemaKey(schema);
+  const key = shipped ? `${shipped}-v${codeVersion}` : createHash('sha256').update(`${codeVersion}\n${JSON.stringify(structural(schema))}`).digest('hex').slice(0, 24);
+  const file = join(lintCacheDir(), `validator-${key}.cjs`);
   let code: string;
   try {
     code = readFileSync(file, 'utf8');
   } catch {
-    code = generate(shaped);
+    code = generate(structural(schema) as Schema);
     writeAtomically(file, code);
   }
   validate = load(code, file);
