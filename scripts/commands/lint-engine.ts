@@ -1,6 +1,7 @@
 // lint's engine (manifests/lint.ts). From the bundle it is the classic script
-// dist/cli/lint-engine.cjs, run with V8's compiled form of it kept in lint's cache: that
-// halves lint's start. From source (tsx, vitest) it is the module itself.
+// dist/cli/lint-engine.cjs, run with V8's compiled form of it kept in lint's cache (an ES
+// module is compiled anew on every start: 85 ms instead of 50). From source (tsx, vitest)
+// it is the module itself.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
