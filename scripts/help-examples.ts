@@ -29,7 +29,11 @@ const examples: Record<string, Example[]> = {
     ['shipline render --api gateway-api'],
     ['shipline render -c staging.yaml --istio-version v1beta1'],
   ],
-  lint: [['shipline lint routes.yaml gateway.yaml'], ['shipline lint deploy/*.yaml']],
+  lint: [
+    ['shipline lint route.yaml gateway.yaml'],
+    ['shipline lint -R -f manifests/', 'folders and their subfolders'],
+    ['shipline render | shipline lint -f -', 'standard input'],
+  ],
   check: [['shipline check', 'what routing the cluster serves'], ['shipline check --context staging --json']],
   apply: [
     ['shipline apply -f routes.yaml --diff', 'what would change; changes nothing'],

@@ -54,7 +54,7 @@ export function registerLintCommands(program: Command): void {
       .option('-R, --recursive', "read the folders' subfolders too")
       .addHelpText(
         'after',
-        '\nExamples:\n  shipline lint route.yaml\n  shipline lint -R -f manifests/\n  shipline render | shipline lint -f -\n  shipline lint -o json out/\n\nFindings are printed as file:line:column: Kind/name field: message; exit code 2 when there are any.',
+        '\nFindings are printed as file:line:column: Kind/name field: message; exit code 2 when there are any.',
       ),
     ['json', 'yaml'],
   ).action(async (paths: string[], flags: LintFlags) => {

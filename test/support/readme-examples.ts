@@ -4,7 +4,8 @@
 //   <!-- example -->                       the ```console block after it holds `$ shipline …`
 //                                          lines, each followed by its standard output
 //   <!-- example exit=2 -->                the same, for commands that exit 2: the lines after
-//                                          each command are its standard error
+//                                          each command are its standard output, then its
+//                                          standard error (as a terminal shows them)
 //
 // Files and examples belong to the section (heading) they are in: each section runs in its
 // own fresh copy of the project, in the order they appear. In expected output, these
