@@ -81,6 +81,11 @@ export class KubeClient {
     return this.config.getCurrentContext();
   }
 
+  /** A client of a kubeconfig already read and checked (pipelines/cluster/kubeconfig.ts); `source` names its files in messages. */
+  static fromConfig(config: KubeConfig, source: string): KubeClient {
+    return new KubeClient(config, source);
+  }
+
   static load(kubeconfigPath = defaultKubeconfigPath(), context?: string): KubeClient {
     if (!existsSync(kubeconfigPath)) {
       throw new PreconditionError(`no kubeconfig at ${kubeconfigPath}`, {

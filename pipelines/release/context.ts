@@ -22,6 +22,8 @@ export interface ReleaseOptions {
   tag?: string;
   kubeconfig?: string;
   context?: string;
+  /** -n: the namespace of the route and its versions (replaces routing.namespace). */
+  namespace?: string;
 }
 
 export interface ReleaseState {

@@ -7,6 +7,7 @@ import { buildxVersion, inspectBuilder } from '../adapters/buildx.js';
 import { KubeApiError } from '../adapters/kube.js';
 import { applyObjects } from '../cluster/apply.js';
 import { loadConfig } from '../config/load.js';
+import { withNamespace } from '../cluster/namespace-flag.js';
 import { build } from '../build/run.js';
 import { parseClock } from '../build/tag.js';
 import { existingTags } from '../build/preflight.js';
@@ -24,7 +25,7 @@ import type { ReleaseState } from './context.js';
 export type Report = (line: string) => void;
 
 export function validate(state: ReleaseState): void {
-  const loaded = loadConfig(state.options.config, undefined, { repository: state.options.repository });
+  const loaded = withNamespace(loadConfig(state.options.config, undefined, { repository: state.options.repository }), state.options.namespace);
   state.loaded = loaded;
   state.strategy = state.options.strategy ?? rolloutConfig(loaded).strategy;
   if (!state.options.skipBuild && !state.options.dryRun && !loaded.config.output.push) {

@@ -3,6 +3,7 @@ import { toolVersion } from '../../pipelines/version.js';
 import type { Command } from 'commander';
 import type { Credentials } from '../../pipelines/adapters/registry/credentials.js';
 import { InputError } from '../../pipelines/errors.js';
+import { withClusterFlags, type ClusterFlags } from '../cluster-flags.js';
 
 // Each action loads its pipeline when it runs, so other commands start fast.
 
@@ -63,8 +64,8 @@ function keyPassword(stdin: boolean | undefined): import('../../pipelines/bundle
 async function publicKey(file: string | undefined) {
   return file ? (await import('../../pipelines/bundle/signing.js')).loadPublicKey(file) : undefined;
 }
-interface ImportFlags {
-  registry: string; insecure?: boolean; image?: string; apply?: boolean; forceConflicts?: boolean; kubeconfig?: string; context?: string; namespace?: string;
+interface ImportFlags extends ClusterFlags {
+  registry: string; insecure?: boolean; image?: string; apply?: boolean; forceConflicts?: boolean;
   username?: string; passwordStdin?: boolean; force?: boolean; mountFrom?: string[]; concurrency?: number; retries?: number; manifestsOut?: string; json?: boolean;
   key?: string; autoMount: boolean;
 }
@@ -151,8 +152,7 @@ export function registerBundleCommands(program: Command): void {
       }
       process.stdout.write(flags.json ? `${JSON.stringify(inspection, null, 2)}\n` : `${describeInspection(inspection).join('\n')}\n`);
     });
-  bundle
-    .command('import')
+  withClusterFlags(bundle.command('import'), 'with --apply: namespace for objects that name none')
     .description('push the images to a registry, rewrite image references to it by digest, optionally apply')
     .argument('<file>', 'bundle, or OCI layout tarball (then with --image)')
     .requiredOption('--registry <host[:port]>', 'target registry')
@@ -161,9 +161,6 @@ export function registerBundleCommands(program: Command): void {
     .option('--key <pem>', 'public key that must have signed the bundle; checked with every file before anything is pushed')
     .option('--apply', 'server-side apply the rewritten manifests')
     .option('--force-conflicts', 'with --apply: take over fields owned by other managers')
-    .option('--kubeconfig <file>', 'kubeconfig for --apply')
-    .option('--context <name>', 'kube context for --apply')
-    .option('--namespace <ns>', 'namespace for namespaced objects that name none')
     .option('--username <user>', 'registry user (with --password-stdin); default: Docker config file')
     .option('--password-stdin', 'read the registry password from standard input')
     .option('--force', 'move a tag that already names another digest')
@@ -177,6 +174,8 @@ export function registerBundleCommands(program: Command): void {
       const registry = checkRegistry(flags.registry);
       const key = await publicKey(flags.key);
       const credentials = await credentialsFor(registry, flags);
+      // The kubeconfig and context are checked before anything is pushed.
+      const kube = flags.apply ? (await import('../../pipelines/cluster/connect.js')).connectTo(flags) : undefined;
       const started = performance.now();
       const { importBundle } = await import('../../pipelines/bundle/import.js');
       const result = await importBundle({
@@ -189,9 +188,7 @@ export function registerBundleCommands(program: Command): void {
         concurrency: flags.concurrency,
         retry: { attempts: flags.retries },
         manifestsOut: flags.manifestsOut,
-        apply: flags.apply
-          ? { kube: async () => (await import('../../pipelines/adapters/kube.js')).KubeClient.load(flags.kubeconfig, flags.context), namespace: flags.namespace, forceConflicts: flags.forceConflicts }
-          : undefined,
+        apply: kube ? { kube: async () => kube, namespace: flags.namespace, forceConflicts: flags.forceConflicts } : undefined,
         log,
       });
       const seconds = ((performance.now() - started) / 1000).toFixed(2);

@@ -12,22 +12,16 @@ import { classForGateways } from '../../pipelines/cluster/implementation.js';
 import { missingFeatures } from '../../manifests/route-features.js';
 import { renderRouting } from '../../manifests/render.js';
 import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
+import { withClusterFlags as withKubeFlags, type ClusterFlags as KubeFlags } from '../cluster-flags.js';
 
-interface ClusterFlags {
+interface ClusterFlags extends KubeFlags {
   config?: string;
-  kubeconfig?: string;
-  context?: string;
-  namespace?: string;
 }
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
 function withClusterFlags(command: Command): Command {
-  return command
-    .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)')
-    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, else the local stack)')
-    .option('--context <name>', 'kube context (must match cluster.context when the config names one)')
-    .option('-n, --namespace <ns>', 'namespace for objects that name none (default: cluster.namespace)');
+  return withKubeFlags(command.option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)'));
 }
 
 function formatFacts(facts: RoutingFacts, choice: ApiChoice | undefined, error: ShiplineError | undefined): string {

@@ -4,6 +4,7 @@ import { stopsCleanlyOnInterrupt } from '../../pipelines/interrupt.js';
 import { InputError } from '../../pipelines/errors.js';
 import type { ReleaseSummary } from '../../pipelines/release/context.js';
 import { release } from '../../pipelines/release/run.js';
+import { withClusterFlags } from '../cluster-flags.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
 
 interface Flags {
@@ -21,6 +22,7 @@ interface Flags {
   tag?: string;
   kubeconfig?: string;
   context?: string;
+  namespace?: string;
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -50,8 +52,7 @@ function human(summary: ReleaseSummary): string {
 }
 
 export function registerReleaseCommands(program: Command): void {
-  program
-    .command('release')
+  withClusterFlags(program.command('release'), 'namespace of the route and its versions (default: routing.namespace)')
     .description('the whole pipeline: preflight → build → render → server dry-run + diff → roll out → record')
     .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default: the sample service on the local stack)')
     .option('--repository <name>', 'push to this image repository (overrides image.repository), e.g. ghcr.io/acme/link')
@@ -65,8 +66,6 @@ export function registerReleaseCommands(program: Command): void {
     .option('--subset <name>', 'subset / version label of the new version (default: from the tag)')
     .option('--date <YYYY-MM-DD>', 'the date of a date tag')
     .option('--tag <tag>', 'date, semver, or a literal tag (overrides image.tag)')
-    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, else the local stack)')
-    .option('--context <name>', 'kube context (must match cluster.context when the config names one)')
     .action(async (flags: Flags) => {
       stopsCleanlyOnInterrupt();
       if (flags.strategy !== undefined && !['canary', 'mirror', 'header', 'subset'].includes(flags.strategy)) {
@@ -88,6 +87,7 @@ export function registerReleaseCommands(program: Command): void {
           tag: flags.tag,
           kubeconfig: flags.kubeconfig,
           context: flags.context,
+          namespace: flags.namespace,
         },
         { tty, json: flags.json ?? false, confirm },
       );

@@ -11,11 +11,10 @@ import { formatStatus, rolloutStatus } from '../../pipelines/rollout/status.js';
 import { statusSubsets, versionTraffic } from '../../pipelines/rollout/status-traffic.js';
 import { watchStatus } from '../../pipelines/rollout/status-watch.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
+import { withClusterFlags, withNamespace, type ClusterFlags } from '../cluster-flags.js';
 
-interface Flags {
+interface Flags extends ClusterFlags {
   config?: string;
-  kubeconfig?: string;
-  context?: string;
   json?: boolean;
 }
 
@@ -30,15 +29,12 @@ function print(summary: RolloutSummary | object, json?: boolean): void {
 }
 
 function common(command: Command): Command {
-  return command
-    .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)')
-    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, else the local stack)')
-    .option('--context <name>', 'kube context (must match cluster.context when the config names one)')
+  return withClusterFlags(command.option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)'), 'namespace of the route and its versions (default: routing.namespace)')
     .option('--json', 'machine-readable output');
 }
 
 async function context(flags: Flags, strategy?: Strategy) {
-  return rolloutContext(loadConfig(flags.config), {
+  return rolloutContext(withNamespace(loadConfig(flags.config), flags.namespace), {
     kubeconfig: flags.kubeconfig,
     context: flags.context,
     log,
