@@ -10,12 +10,15 @@ export interface ClusterFlags {
   namespace?: string;
 }
 
-/** What -n means for this command (kubectl's words: the namespace objects that name none go to). */
-export function withClusterFlags(command: Command, namespace = 'namespace for objects that name none (default: cluster.namespace)'): Command {
-  return command
+/**
+ * `namespace` says what -n means for this command (kubectl's: where objects that name none
+ * go); false for a command that reads no namespace (version).
+ */
+export function withClusterFlags(command: Command, namespace: string | false = 'namespace for objects that name none (default: cluster.namespace)'): Command {
+  command
     .option('--kubeconfig <file>', 'kubeconfig (default: cluster.kubeconfig, KUBECONFIG, ~/.kube/config, else the local stack)')
-    .option('--context <name>', 'kube context (default: the kubeconfig\'s current one; must match cluster.context when the config names one)')
-    .option('-n, --namespace <ns>', namespace);
+    .option('--context <name>', 'kube context (default: the kubeconfig\'s current one; must match cluster.context when the config names one)');
+  return namespace === false ? command : command.option('-n, --namespace <ns>', namespace);
 }
 
 export { withNamespace } from '../pipelines/cluster/namespace-flag.js';

@@ -1,3 +1,4 @@
+import { progress } from '../../pipelines/verbosity.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { quoteArgv } from '../../pipelines/adapters/process.js';
@@ -77,7 +78,7 @@ export function registerBuildCommands(program: Command): void {
         dryRun: options.dryRun,
         offline: options.offline,
         force: options.force,
-        onLine: (line) => process.stderr.write(`${line}\n`),
+        onLine: progress,
       });
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
       if (options.json) {

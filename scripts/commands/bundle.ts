@@ -1,4 +1,5 @@
 // `bundle create | verify | inspect | import`: air-gapped releases in one file.
+import { progress } from '../../pipelines/verbosity.js';
 import { toolVersion } from '../../pipelines/version.js';
 import type { Command } from 'commander';
 import type { Credentials } from '../../pipelines/adapters/registry/credentials.js';
@@ -7,7 +8,7 @@ import { withClusterFlags, type ClusterFlags } from '../cluster-flags.js';
 
 // Each action loads its pipeline when it runs, so other commands start fast.
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+const log = progress;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function positiveInt(flag: string) {

@@ -1,5 +1,6 @@
 // `shipline lint FILE...`: offline checks of hand-written Istio / Gateway API manifests
 // against the real CRD schemas and shipline's routing rules.
+import { progress } from '../../pipelines/verbosity.js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../pipelines/errors.js';
@@ -21,7 +22,7 @@ export function registerLintCommands(program: Command): void {
         }
       });
       const { findings, skipped } = lintManifests(inputs);
-      for (const note of skipped) process.stderr.write(`${note}\n`);
+      for (const note of skipped) progress(note);
       for (const finding of findings) process.stdout.write(`${formatFinding(finding)}\n`);
       if (findings.length > 0) {
         const where = new Set(findings.map((f) => f.file)).size;

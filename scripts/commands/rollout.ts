@@ -1,3 +1,4 @@
+import { progress } from '../../pipelines/verbosity.js';
 import { setTimeout } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { interruption, stopsCleanlyOnInterrupt } from '../../pipelines/interrupt.js';
@@ -18,7 +19,7 @@ interface Flags extends ClusterFlags {
   json?: boolean;
 }
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+const log = progress;
 
 function print(summary: RolloutSummary | object, json?: boolean): void {
   if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
