@@ -8,6 +8,7 @@ import { interruption, requestInterruption, stopsCleanly } from '../pipelines/in
 import { setVerbosity } from '../pipelines/verbosity.js';
 import { formatError } from './colour.js';
 import { commanderErrorLine } from './usage-error.js';
+import { bareDryRun } from './dry-run.js';
 
 type Register = (program: Command) => void;
 
@@ -58,7 +59,7 @@ try {
   const versionOnly = !name && args.some((arg) => arg === '-V' || arg === '--version');
   const load = wanted && modules[wanted] && !needsAll.has(wanted) ? [modules[wanted]] : versionOnly ? [] : Object.values(modules);
   for (const register of await Promise.all(load.map((l) => l()))) register(program);
-  await program.parseAsync(process.argv);
+  await program.parseAsync([...process.argv.slice(0, 2), ...bareDryRun(args)]);
 } catch (error) {
   if (error instanceof CommanderError) {
     const line = commanderErrorLine(program, args, error);

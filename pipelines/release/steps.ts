@@ -116,6 +116,11 @@ export async function renderAndDiff(state: ReleaseState, report: Report): Promis
   const request = { strategy: state.strategy!, image, subset: subsetOf(state) };
   const plan = await planRelease(ctx, request);
   const objects = firstObjects(ctx, request, plan);
+  if (state.options.dryRun && state.options.dryRunMode === 'client') {
+    state.preview = { objects, diffs: [] };
+    for (const object of objects) report(`${object.kind}/${object.metadata.name}: rendered (client dry run: not sent to the server)`);
+    return;
+  }
   const outcomes = await applyObjects(ctx.client, objects.map((object, i) => ({ object, file: '(rendered)', doc: i + 1 })), {
     fieldManager: ctx.fieldManager,
     namespace: ctx.namespace,

@@ -12,6 +12,7 @@ import { classForGateways } from '../../pipelines/cluster/implementation.js';
 import { missingFeatures } from '../../manifests/route-features.js';
 import { renderRouting } from '../../manifests/render.js';
 import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
+import { dryRunMode, dryRunModes, dryRunOption } from '../dry-run.js';
 import { withClusterFlags as withKubeFlags, type ClusterFlags as KubeFlags } from '../cluster-flags.js';
 
 interface ClusterFlags extends KubeFlags {
@@ -79,16 +80,20 @@ export function registerClusterCommands(program: Command): void {
   withClusterFlags(program.command('apply'))
     .description('server-side apply of YAML files (every object is dry-run first; nothing changes if one fails)')
     .requiredOption('-f, --filename <paths...>', 'YAML files or folders')
-    .option('--dry-run <mode>', 'server: validate and show, change nothing')
+    .addOption(dryRunOption('change nothing; client: read and check the files here, send nothing; server: the API server validates every object (a server-side dry run)'))
     .option('--diff', 'show what would change against the live objects, and change nothing (a server dry run)')
     .option('--force-conflicts', 'take over fields owned by other managers')
     .option('--field-manager <name>', 'field manager (default: cluster.fieldManager, shipline)')
-    .action(async (flags: ClusterFlags & { filename: string[]; dryRun?: string; diff?: boolean; forceConflicts?: boolean; fieldManager?: string }) => {
-      if (flags.dryRun !== undefined && flags.dryRun !== 'server') {
-        throw new InputError(`--dry-run=${flags.dryRun}: only server is supported`, { hint: 'use --dry-run=server' });
+    .action(async (flags: ClusterFlags & { filename: string[]; dryRun?: string | boolean; diff?: boolean; forceConflicts?: boolean; fieldManager?: string }) => {
+      const mode = dryRunMode(flags.dryRun, dryRunModes, 'apply', '');
+      if (mode === 'client') {
+        if (flags.diff) throw new InputError('--diff needs the live objects: it is a server dry run', { hint: 'use --diff alone, or --dry-run=server --diff' });
+        loadConfig(flags.config);
+        for (const o of readObjects(flags.filename, flags.namespace)) out(`${describeObject(o)} (client dry run: checked here, not sent)`);
+        return;
       }
       // --diff shows what an apply would change; it never changes anything itself.
-      const dryRun = flags.dryRun === 'server' || flags.diff === true;
+      const dryRun = mode === 'server' || flags.diff === true;
       const outcomes = await planApply(flags, dryRun);
       for (const o of outcomes) {
         if (o.diff) out(o.diff.trimEnd());

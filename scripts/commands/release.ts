@@ -5,12 +5,13 @@ import { InputError } from '../../pipelines/errors.js';
 import type { ReleaseSummary } from '../../pipelines/release/context.js';
 import { release } from '../../pipelines/release/run.js';
 import { withClusterFlags } from '../cluster-flags.js';
+import { dryRunMode, dryRunOption } from '../dry-run.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
 
 interface Flags {
   config?: string;
   repository?: string;
-  dryRun?: boolean;
+  dryRun?: string | boolean;
   json?: boolean;
   strategy?: string;
   bundle?: string | boolean;
@@ -56,8 +57,8 @@ export function registerReleaseCommands(program: Command): void {
     .description('the whole pipeline: preflight → build → render → server dry-run + diff → roll out → record')
     .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default: the sample service on the local stack)')
     .option('--repository <name>', 'push to this image repository (overrides image.repository), e.g. ghcr.io/acme/link')
-    .option('--dry-run', 'print the full plan (commands, manifests, diffs); push, apply and write nothing')
     .option('--json', 'one JSON document on stdout; logs on stderr')
+    .addOption(dryRunOption('print the full plan and push, apply and write nothing; client: commands and rendered manifests, server: also dry-run and diff the manifests on the server'))
     .option('--strategy <name>', 'canary, mirror, header or subset (default: rollout.strategy)')
     .option('--bundle [file]', 'also write an air-gap bundle of the image and manifests')
     .option('-y, --yes', 'do not ask before changing the cluster')
@@ -68,6 +69,7 @@ export function registerReleaseCommands(program: Command): void {
     .option('--tag <tag>', 'date, semver, or a literal tag (overrides image.tag)')
     .action(async (flags: Flags) => {
       stopsCleanlyOnInterrupt();
+      const dryRun = dryRunMode(flags.dryRun, ['client', 'server', 'none'], 'release', '');
       if (flags.strategy !== undefined && !['canary', 'mirror', 'header', 'subset'].includes(flags.strategy)) {
         throw new InputError(`--strategy ${flags.strategy}: unknown strategy`, { hint: 'use canary, mirror, header or subset' });
       }
@@ -76,7 +78,8 @@ export function registerReleaseCommands(program: Command): void {
         {
           config: flags.config,
           repository: flags.repository,
-          dryRun: flags.dryRun ?? false,
+          dryRun: dryRun !== 'none',
+          dryRunMode: dryRun === 'none' ? undefined : dryRun,
           strategy: flags.strategy as Strategy | undefined,
           bundle: flags.bundle,
           yes: flags.yes ?? false,
