@@ -26,8 +26,9 @@ function optionSpec(option: Option): OptionSpec {
     short: option.short,
     long: option.long,
     description: option.description,
-    // An optional value ([file]) is not taken from the next word when that is an option.
-    takesValue: option.required,
+    // An optional value is completed only when it has choices (--dry-run [mode]); a
+    // free one (--bundle [file]) is not taken from the next word.
+    takesValue: option.required || (option.optional && option.argChoices !== undefined),
     choices: option.argChoices,
   };
 }

@@ -46,7 +46,8 @@ export async function preflight(state: ReleaseState, report: Report): Promise<vo
   const loaded = state.loaded!;
   const { config } = loaded;
   const soft = (what: string) => (error: unknown) => {
-    if (!state.options.dryRun) throw error;
+    // A wrong flag (--context nope, a missing --kubeconfig) is an error in a dry run too.
+    if (!state.options.dryRun || error instanceof InputError) throw error;
     state.warnings.push(`${what}: ${(error as Error).message.split('\n')[0]}`);
   };
   const builder = async () => {
