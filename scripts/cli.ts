@@ -7,7 +7,7 @@ import { toolVersion } from '../pipelines/version.js';
 import { interruption, requestInterruption, stopsCleanly } from '../pipelines/interrupt.js';
 import { setVerbosity } from '../pipelines/verbosity.js';
 import { formatError } from './colour.js';
-import { commanderErrorLine } from './usage-error.js';
+import { commanderErrorLine, preferUnknownOption } from './usage-error.js';
 import { bareDryRun } from './dry-run.js';
 
 type Register = (program: Command) => void;
@@ -62,7 +62,7 @@ try {
   await program.parseAsync([...process.argv.slice(0, 2), ...bareDryRun(args)]);
 } catch (error) {
   if (error instanceof CommanderError) {
-    const line = commanderErrorLine(program, args, error);
+    const line = commanderErrorLine(program, args, preferUnknownOption(program, args, error));
     if (line) process.stderr.write(formatError(line, undefined));
     process.exit(error.exitCode === 0 ? 0 : ExitCode.invalidInput);
   }

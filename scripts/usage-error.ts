@@ -28,3 +28,27 @@ export function commanderErrorLine(program: Command, args: readonly string[], er
   const help = ['shipline', ...names, '--help'].join(' ');
   return `${first}${suggestion ? `; ${suggestion.charAt(0).toLowerCase()}${suggestion.slice(1)}` : ''} (see ${help})`;
 }
+
+interface CommanderInternals {
+  unknownOption(flag: string): never;
+}
+
+/**
+ * Commander reports a missing required option before an unknown one; a mistyped option
+ * (`--imgae`) is the likelier cause, so it is reported instead, with its suggestion.
+ */
+export function preferUnknownOption(program: Command, args: readonly string[], error: CommanderError): CommanderError {
+  if (error.code !== 'commander.missingMandatoryOptionValue') return error;
+  const path = commandPath(program, args);
+  const leaf = path.at(-1);
+  if (!leaf) return error;
+  const known = new Set([program, ...path].flatMap((c) => [...c.options, c.createHelp().visibleOptions(c)].flat().flatMap((o) => [o.short, o.long])));
+  const unknown = args.find((arg) => arg.startsWith('-') && arg !== '-' && arg !== '--' && !known.has(arg.split('=')[0]));
+  if (!unknown) return error;
+  try {
+    (leaf as unknown as CommanderInternals).unknownOption(unknown.split('=')[0]!);
+  } catch (thrown) {
+    return thrown as CommanderError;
+  }
+  return error;
+}

@@ -57,6 +57,12 @@ describe('usage errors', () => {
     expect(result.stderr).toBe("shipline: unknown option '--kubeconfg'; did you mean --kubeconfig? (see shipline rollout status --help)\n");
   });
 
+  it('a mistyped required option is reported as unknown, not as the required one missing', async () => {
+    const result = await cli(['rollout', 'canary', '--imgae', 'x']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe("shipline: unknown option '--imgae'; did you mean --image? (see shipline rollout canary --help)\n");
+  });
+
   it('an unknown command gets the closest command, not the whole help', async () => {
     const result = await cli(['rolout']);
     expect(result.exitCode).toBe(2);
