@@ -27,7 +27,7 @@ export function resetColours(): void {
 export function statusWord(word: string, stream: 'stdout' | 'stderr' = 'stdout'): string {
   const c = colours(stream);
   if (/^(created|configured|deleted|up|ok|passed|ready|healthy|promoted|succeeded|done)$/i.test(word)) return c.green(word);
-  if (/^(unchanged|skipped|pending|waiting|paused)$/i.test(word)) return c.dim(word);
+  if (/^(unchanged|skipped|pending|waiting|paused|not found)$/i.test(word)) return c.dim(word);
   if (/^(failed|down|error|aborted|unreachable|missing)$/i.test(word)) return c.red(word);
   if (/^(warning|degraded|rolled back)$/i.test(word)) return c.yellow(word);
   return word;

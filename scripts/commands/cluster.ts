@@ -13,6 +13,7 @@ import { missingFeatures } from '../../manifests/route-features.js';
 import { renderRouting } from '../../manifests/render.js';
 import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
 import { dryRunMode, dryRunModes, dryRunOption } from '../dry-run.js';
+import { statusWord } from '../colour.js';
 import { withClusterFlags as withKubeFlags, type ClusterFlags as KubeFlags } from '../cluster-flags.js';
 
 interface ClusterFlags extends KubeFlags {
@@ -97,7 +98,7 @@ export function registerClusterCommands(program: Command): void {
       const outcomes = await planApply(flags, dryRun);
       for (const o of outcomes) {
         if (o.diff) out(o.diff.trimEnd());
-        out(`${describeObject(o.object)} ${o.action}${dryRun ? ` (server dry run${o.unchecked ? `; not checked: ${o.unchecked}` : ''})` : ''}`);
+        out(`${describeObject(o.object)} ${statusWord(o.action)}${dryRun ? ` (server dry run${o.unchecked ? `; not checked: ${o.unchecked}` : ''})` : ''}`);
       }
     });
 
@@ -136,7 +137,7 @@ export function registerClusterCommands(program: Command): void {
         namespace: flags.namespace ?? loaded.config.cluster.namespace,
         timeoutMs,
       });
-      for (const o of outcomes) out(`${describeObject(o.object)} ${o.action}`);
+      for (const o of outcomes) out(`${describeObject(o.object)} ${statusWord(o.action)}`);
     });
 }
 
