@@ -21,6 +21,7 @@ const modules: Record<string, () => Promise<Register>> = {
   release: () => import('./commands/release.js').then((m) => m.registerReleaseCommands),
   bundle: () => import('./commands/bundle.js').then((m) => m.registerBundleCommands),
   init: () => import('./commands/init.js').then((m) => m.registerInitCommands),
+  explain: () => import('./commands/explain.js').then((m) => m.registerExplainCommands),
   version: () => import('./commands/version.js').then((m) => m.registerVersionCommand),
   completion: () => import('./commands/completion.js').then((m) => m.registerCompletionCommand),
 };

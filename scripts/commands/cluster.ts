@@ -6,12 +6,13 @@ import { connect } from '../../pipelines/cluster/connect.js';
 import { describeObject, readObjects } from '../../pipelines/cluster/documents.js';
 import { routingConfig } from '../../pipelines/cluster/routing-config.js';
 import { routingNeeds } from '../../pipelines/cluster/routing-needs.js';
-import { loadConfig } from '../../pipelines/config/load.js';
+import { clusterSettings, loadConfig } from '../../pipelines/config/load.js';
 import { ContextError, ExitCode, InputError, PreconditionError, ShiplineError } from '../../pipelines/errors.js';
 import { classForGateways } from '../../pipelines/cluster/implementation.js';
 import { missingFeatures } from '../../manifests/route-features.js';
 import { renderRouting } from '../../manifests/render.js';
 import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
+import { configOptionHelp } from '../../pipelines/config/find.js';
 import { dryRunMode, dryRunModes, dryRunOption } from '../dry-run.js';
 import { statusWord } from '../colour.js';
 import { withClusterFlags as withKubeFlags, type ClusterFlags as KubeFlags } from '../cluster-flags.js';
@@ -23,7 +24,7 @@ interface ClusterFlags extends KubeFlags {
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
 function withClusterFlags(command: Command): Command {
-  return withKubeFlags(command.option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)'));
+  return withKubeFlags(command.option('-c, --config <file>', configOptionHelp));
 }
 
 function formatFacts(facts: RoutingFacts, choice: ApiChoice | undefined, error: ShiplineError | undefined): string {
@@ -89,7 +90,7 @@ export function registerClusterCommands(program: Command): void {
       const mode = dryRunMode(flags.dryRun, dryRunModes, 'apply', '');
       if (mode === 'client') {
         if (flags.diff) throw new InputError('--diff needs the live objects: it is a server dry run', { hint: 'use --diff alone, or --dry-run=server --diff' });
-        loadConfig(flags.config);
+        clusterSettings(flags.config);
         for (const o of readObjects(flags.filename, flags.namespace)) out(`${describeObject(o)} (client dry run: checked here, not sent)`);
         return;
       }
@@ -130,11 +131,11 @@ export function registerClusterCommands(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the objects to go (seconds, or a duration such as 2m)', '120')
     .action(async (flags: ClusterFlags & { filename: string[]; timeout: string }) => {
       const timeoutMs = parseTimeoutFlag(flags.timeout);
-      const loaded = loadConfig(flags.config);
+      const cluster = clusterSettings(flags.config);
       const objects = readObjects(flags.filename, flags.namespace);
-      const client = connect(loaded.config.cluster, flags);
+      const client = connect(cluster, flags);
       const outcomes = await deleteObjects(client, objects, {
-        namespace: flags.namespace ?? loaded.config.cluster.namespace,
+        namespace: flags.namespace ?? cluster.namespace,
         timeoutMs,
       });
       for (const o of outcomes) out(`${describeObject(o.object)} ${statusWord(o.action)}`);
@@ -143,12 +144,12 @@ export function registerClusterCommands(program: Command): void {
 
 /** Reads the files and applies them (or dry-runs them on the server). */
 async function planApply(flags: ClusterFlags & { filename: string[]; diff?: boolean; forceConflicts?: boolean; fieldManager?: string }, dryRun: boolean) {
-  const loaded = loadConfig(flags.config);
-  const namespace = flags.namespace ?? loaded.config.cluster.namespace;
+  const cluster = clusterSettings(flags.config);
+  const namespace = flags.namespace ?? cluster.namespace;
   const objects = readObjects(flags.filename, flags.namespace);
-  const client = connect(loaded.config.cluster, flags);
+  const client = connect(cluster, flags);
   return applyObjects(client, objects, {
-    fieldManager: flags.fieldManager ?? loaded.config.cluster.fieldManager,
+    fieldManager: flags.fieldManager ?? cluster.fieldManager,
     namespace,
     force: flags.forceConflicts,
     dryRun,

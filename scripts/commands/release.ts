@@ -7,6 +7,7 @@ import { release } from '../../pipelines/release/run.js';
 import { withClusterFlags } from '../cluster-flags.js';
 import { dryRunMode, dryRunOption } from '../dry-run.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
+import { configOptionHelp } from '../../pipelines/config/find.js';
 
 interface Flags {
   config?: string;
@@ -55,7 +56,7 @@ function human(summary: ReleaseSummary): string {
 export function registerReleaseCommands(program: Command): void {
   withClusterFlags(program.command('release'), 'namespace of the route and its versions (default: routing.namespace)')
     .description('the whole pipeline: preflight → build → render → server dry-run + diff → roll out → record')
-    .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default: the sample service on the local stack)')
+    .option('-c, --config <file>', configOptionHelp)
     .option('--repository <name>', 'push to this image repository (overrides image.repository), e.g. ghcr.io/acme/link')
     .option('--json', 'one JSON document on stdout; logs on stderr')
     .addOption(dryRunOption('print the full plan and push, apply and write nothing; client: commands and rendered manifests, server: also dry-run and diff the manifests on the server'))

@@ -12,6 +12,7 @@ import { formatStatus, rolloutStatus } from '../../pipelines/rollout/status.js';
 import { statusSubsets, versionTraffic } from '../../pipelines/rollout/status-traffic.js';
 import { watchStatus } from '../../pipelines/rollout/status-watch.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
+import { configOptionHelp } from '../../pipelines/config/find.js';
 import { withClusterFlags, withNamespace, type ClusterFlags } from '../cluster-flags.js';
 
 interface Flags extends ClusterFlags {
@@ -30,7 +31,7 @@ function print(summary: RolloutSummary | object, json?: boolean): void {
 }
 
 function common(command: Command): Command {
-  return withClusterFlags(command.option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)'), 'namespace of the route and its versions (default: routing.namespace)')
+  return withClusterFlags(command.option('-c, --config <file>', configOptionHelp), 'namespace of the route and its versions (default: routing.namespace)')
     .option('--json', 'machine-readable output');
 }
 
