@@ -61,6 +61,7 @@ export function registerBuildCommands(program: Command): void {
     .option('--offline', 'contact no registry (tags are not checked for a free date suffix)')
     .option('--json', 'print the result as JSON')
     .action(async (options: BuildOptions) => {
+      const dryRun = dryRunMode(options.dryRun, ['client', 'none'], 'build', 'buildx has no server-side dry run') === 'client';
       const clock = parseClock(options.date, process.env.SOURCE_DATE_EPOCH) ?? new Date();
       const platforms = options.platform === undefined ? undefined : parsePlatformList(options.platform);
       if (options.tag !== undefined) checkTagOption(options.tag);
@@ -77,7 +78,7 @@ export function registerBuildCommands(program: Command): void {
           oci: typeof options.oci === 'string' ? resolve(options.oci) : options.oci,
           platforms,
         },
-        dryRun: dryRunMode(options.dryRun, ['client', 'none'], 'build', 'buildx has no server-side dry run') === 'client',
+        dryRun,
         offline: options.offline,
         force: options.force,
         onLine: progress,

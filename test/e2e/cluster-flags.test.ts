@@ -39,6 +39,11 @@ const write = (name: string, config: Kubeconfig) => {
   return file;
 };
 
+// A project: check, rollout and release need a shipline.yaml (apply, diff and delete do not).
+writeFileSync(
+  join(dir, 'shipline.yaml'),
+  'image:\n  repository: 127.0.0.1:5000/flags/x\nrouting:\n  name: flags\n  hosts: [flags.example]\n  service: flags\n  rules:\n    - to: [{ service: flags }]\n',
+)
 writeFileSync(join(dir, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: flags-cm}\ndata: {a: b}\n');
 const twoContexts = write('two.yaml', offline(['alpha', 'beta'], 'alpha'));
 
