@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { Credentials } from '../../pipelines/adapters/registry/credentials.js';
 import { InputError } from '../../pipelines/errors.js';
 import { withClusterFlags, type ClusterFlags } from '../cluster-flags.js';
+import { dryRunMode, dryRunModes, dryRunOption } from '../dry-run.js';
 
 // Each action loads its pipeline when it runs, so other commands start fast.
 
@@ -69,7 +70,7 @@ async function publicKey(file: string | undefined) {
 interface ImportFlags extends ClusterFlags {
   registry: string; insecure?: boolean; image?: string; apply?: boolean; forceConflicts?: boolean;
   username?: string; passwordStdin?: boolean; force?: boolean; mountFrom?: string[]; concurrency?: number; retries?: number; manifestsOut?: string; json?: boolean;
-  key?: string; autoMount: boolean;
+  key?: string; autoMount: boolean; dryRun?: string | boolean;
 }
 
 export function registerBundleCommands(program: Command): void {
@@ -174,7 +175,9 @@ export function registerBundleCommands(program: Command): void {
     .option('--retries <n>', 'tries per request on transient failures', positiveInt('--retries'), 5)
     .option('--manifests-out <dir>', 'write the rewritten manifests here')
     .option('--json', 'machine-readable summary')
+    .addOption(dryRunOption('push, write and apply nothing; client: open and check the bundle and rewrite the manifests, contact nothing; server: also check access to the registry and dry-run the manifests on the cluster (--apply)'))
     .action(async (file: string, flags: ImportFlags) => {
+      const dryRun = dryRunMode(flags.dryRun, dryRunModes, 'bundle import', '');
       const registry = checkRegistry(flags.registry);
       const key = await publicKey(flags.key);
       const credentials = await credentialsFor(registry, flags);
@@ -192,6 +195,7 @@ export function registerBundleCommands(program: Command): void {
         concurrency: flags.concurrency,
         retry: { attempts: flags.retries },
         manifestsOut: flags.manifestsOut,
+        dryRun: dryRun === 'none' ? undefined : dryRun,
         apply: kube ? { kube: async () => kube, namespace: flags.namespace, forceConflicts: flags.forceConflicts } : undefined,
         log,
       });
@@ -201,6 +205,11 @@ export function registerBundleCommands(program: Command): void {
         return;
       }
       const s = result.stats;
+      if (dryRun !== 'none') {
+        for (const img of result.images) process.stdout.write(`${img.reference}@${img.digest} (${dryRun} dry run: not pushed)\n`);
+        for (const r of result.rewrites) log(`would rewrite ${r.file} ${r.path}: ${r.from} → ${r.to}`);
+        return;
+      }
       for (const img of result.images) process.stdout.write(`${img.reference}@${img.digest}\n`);
       log(`${s.blobsUploaded} blobs uploaded (${(s.bytesUploaded / 1e6).toFixed(1)} MB), ${s.blobsPresent} already present, ${s.blobsMounted} mounted, ${s.manifestsPut} manifests and ${s.tagsWritten} tags written in ${seconds} s`);
       for (const r of result.rewrites) log(`rewrote ${r.file} ${r.path}: ${r.from} → ${r.to}`);

@@ -10,6 +10,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../pipelines/adapters/process.js';
 import { shipline } from '../support/cli.js';
+import { writeSyntheticOci } from '../bundle-fixtures/synthetic-oci.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'shipline-conventions-'));
@@ -245,5 +246,22 @@ describe('--dry-run modes', () => {
     expect(build.exitCode).toBe(2);
     expect(build.stderr).toContain('--dry-run=server: build has no server dry run');
     expect(build.stderr).toContain('fix: use --dry-run=client');
+  });
+
+  it('bundle import: client opens the bundle and rewrites the manifests, contacting no registry; server asks the registry', async () => {
+    const image = await writeSyntheticOci(join(dir, 'image.tar'), { platforms: ['linux/amd64'], layersPerPlatform: 1, layerSize: 4096, seed: `conventions-${Date.now()}` });
+    writeFileSync(join(dir, 'deploy.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: conv}\nspec:\n  selector: {matchLabels: {app: conv}}\n  template:\n    metadata: {labels: {app: conv}}\n    spec:\n      containers: [{name: conv, image: air/conv:1}]\n');
+    const created = await cli(['bundle', 'create', '--oci', image.file, '--image', 'air/conv:1', '--manifests', 'deploy.yaml', '-o', 'conv.bundle.tar', '--compress', 'none']);
+    expect(created.exitCode, created.stderr).toBe(0);
+    // Port 1: nothing listens; a client dry run must not notice.
+    const client = await cli(['bundle', 'import', 'conv.bundle.tar', '--registry', '127.0.0.1:1', '--dry-run', '--manifests-out', 'out']);
+    expect(client.exitCode, client.stderr).toBe(0);
+    expect(client.stdout).toBe(`127.0.0.1:1/air/conv:1@${image.indexDigest} (client dry run: not pushed)\n`);
+    expect(client.stderr).toContain(`would rewrite manifests/deploy.yaml spec.template.spec.containers[0].image: air/conv:1 → 127.0.0.1:1/air/conv@${image.indexDigest}`);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    const server = await cli(['bundle', 'import', 'conv.bundle.tar', '--registry', '127.0.0.1:1', '--dry-run=server', '--retries', '1']);
+    expect(server.exitCode).toBe(1);
+    expect(server.stderr).toContain('127.0.0.1:1');
   });
 });
