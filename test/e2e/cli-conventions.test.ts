@@ -1,7 +1,7 @@
 // The conventions every command shares, through the real CLI: one-line usage errors with
 // commander's suggestion, completion scripts (bash sourced in a real bash), `version`,
 // -v/--quiet, colour only on a terminal (a real pseudo-terminal from `script`), and
-// kubectl's --dry-run modes. None of these needs the local stack.
+// kubectl's --dry-run modes. Only the release dry runs use the local stack.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -263,5 +263,22 @@ describe('--dry-run modes', () => {
     const server = await cli(['bundle', 'import', 'conv.bundle.tar', '--registry', '127.0.0.1:1', '--dry-run=server', '--retries', '1']);
     expect(server.exitCode).toBe(1);
     expect(server.stderr).toContain('127.0.0.1:1');
+  });
+
+  it('release (local stack): client renders the manifests without sending them; server also dry-runs and diffs them', async () => {
+    const plan = async (mode: string) => {
+      const result = await cli(['release', '--config', '@sample', mode, '--json'], { CI: 'true' });
+      expect(result.exitCode, result.stderr).toBe(0);
+      return { summary: JSON.parse(result.stdout) as { dryRun: boolean; manifests: string[]; diffs?: string[] }, stderr: result.stderr };
+    };
+    const client = await plan('--dry-run');
+    expect(client.summary.dryRun).toBe(true);
+    expect(client.summary.manifests).toEqual(expect.arrayContaining(['HTTPRoute/link', 'Service/link']));
+    expect(client.summary.diffs).toEqual([]);
+    expect(client.stderr).toContain('rendered (client dry run: not sent to the server)');
+    const server = await plan('--dry-run=server');
+    expect(server.summary.manifests).toEqual(client.summary.manifests);
+    expect(server.summary.diffs!.length).toBeGreaterThan(0);
+    expect(server.stderr).toContain('(server dry run)');
   });
 });

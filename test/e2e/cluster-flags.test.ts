@@ -181,8 +181,10 @@ describe('against the local API server', () => {
   });
 
   it('version reports the API server and the routing implementation of the context', async () => {
-    const result = await cli(['version', '-o', 'json', '--kubeconfig', file, '--context', 'stack']);
+    const result = await cli(['--verbose', 'version', '-o', 'json', '--kubeconfig', file, '--context', 'stack']);
     expect(result.exitCode, result.stderr).toBe(0);
+    // -v: the requests sent, with their status and time.
+    expect(result.stderr).toMatch(/^GET \/version → 200 \(\d+ ms\)$/m);
     const doc = JSON.parse(result.stdout) as { components: { name: string; status: string; version?: string; detail?: string }[] };
     const cluster = doc.components.find((c) => c.name === 'cluster')!;
     const server = await client.request<{ gitVersion: string }>('GET', '/version');
