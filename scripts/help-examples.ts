@@ -1,5 +1,7 @@
 // Examples at the end of each command's --help (1 to 3 each, each line at most 100 columns):
-// shell lines that run the command, kept in one table so that they read as a set. test/e2e/help.test.ts checks that every
+// shell lines that run the command, kept in one table so that they read as a set; and the
+// one-line summaries `shipline --help` lists the commands with, so that it fits on one screen
+// (each command's own help keeps its whole description). test/e2e/help.test.ts checks that every
 // command has them, that they name only options the command has, and that each help fits on
 // one screen.
 import type { Command } from 'commander';
@@ -94,6 +96,19 @@ const examples: Record<string, Example[]> = {
   ],
 };
 
+const summaries: Record<string, string> = {
+  build: 'build the multi-arch image with docker buildx (push, OCI tarball)',
+  render: 'the routing of shipline.yaml as Istio or Gateway API manifests',
+  lint: 'check routing manifests offline: CRD schemas, CEL and routing rules',
+  check: 'what routing the cluster serves; the API and version render uses',
+  apply: 'server-side apply of YAML files, every object dry-run first',
+  diff: 'what `apply -f` would change (exit 0: nothing, 1: something)',
+  delete: 'delete the objects of YAML files and wait until they are gone',
+  release: 'the whole pipeline: preflight → build → render → diff → roll out',
+  init: 'write a commented starter shipline.yaml (or one from a manifest)',
+  version: 'versions of shipline, Node, buildx, BuildKit and the cluster',
+};
+
 function pathOf(command: Command): string {
   const names: string[] = [];
   for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
@@ -111,9 +126,12 @@ function format(list: Example[]): string {
   return `\nExamples:\n${lines.join('\n')}`;
 }
 
-/** Adds the examples of the table to the command and every subcommand that has some. */
-export function addExamples(command: Command): void {
-  const list = examples[pathOf(command)];
+/** Adds the examples and summaries of the tables to the command and its subcommands. */
+export function addHelpTexts(command: Command): void {
+  const path = pathOf(command);
+  const list = examples[path];
   if (list) command.addHelpText('after', format(list));
-  for (const sub of command.commands) addExamples(sub);
+  const summary = summaries[path];
+  if (summary) command.summary(summary);
+  for (const sub of command.commands) addHelpTexts(sub);
 }
