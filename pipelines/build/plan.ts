@@ -129,14 +129,15 @@ export function planBuild(inputs: PlanInputs): BuildPlan {
   const tagging = config.builder.nodes.length > 1 ? 'buildx' : 'shipline';
   // The registry gets the image by digest only: shipline writes the tag afterwards, when it
   // can check that no concurrent release took it. So a pass that pushes has no -t (buildx
-  // would push its names); its OCI tarball is named explicitly instead.
+  // would push its names); its OCI tarball is named explicitly instead. No name-canonical:
+  // each repo@digest record it adds to BuildKit's image store would pin that image's content.
   const named = (exports: readonly ('registry' | 'oci')[]) => tagging === 'buildx' || !exports.includes('registry');
   const exportArgs = (exports: readonly ('registry' | 'oci')[]) => (kind: 'registry' | 'oci') =>
     kind === 'oci'
       ? ['--output', `type=oci,dest=${ociPath}${named(exports) ? '' : `,name=${imageRef}`}`]
       : tagging === 'buildx'
         ? ['--push']
-        : ['--output', `type=image,name=${repository},push-by-digest=true,name-canonical=true,push=true`];
+        : ['--output', `type=image,name=${repository},push-by-digest=true,push=true`];
   const wanted: ('registry' | 'oci')[] = [...(push ? ['registry' as const] : []), ...(ociPath ? ['oci' as const] : [])];
   const combine =
     config.output.combine === 'always' || (config.output.combine === 'auto' && supportsMultipleExporters(inputs.facts));

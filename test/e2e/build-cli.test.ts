@@ -40,7 +40,7 @@ describe('shipline build --dry-run', () => {
     expect(lines).toHaveLength(2);
     const notes = [
       // pushed by digest only: shipline writes the tag itself, checked at tag time
-      ['docker buildx build', '--platform linux/amd64,linux/arm64', '-f Dockerfile.musl', '--output type=image,name=modco/link,push-by-digest=true,name-canonical=true,push=true', ' .'],
+      ['docker buildx build', '--platform linux/amd64,linux/arm64', '-f Dockerfile.musl', '--output type=image,name=modco/link,push-by-digest=true,push=true', ' .'],
       ['docker buildx build', '--platform linux/amd64,linux/arm64', '-t modco/link:20240126', '-f Dockerfile.musl', '--output type=oci,dest=link_20240126.tar', ' .'],
     ];
     lines.forEach((line, i) => {
