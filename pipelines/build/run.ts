@@ -15,7 +15,7 @@ import { ociPathFor, ociTemplateOf, planBuild, type BuildOverrides, type BuildPl
 import { preflight, type PreflightResult } from './preflight.js';
 import { registryTarget, type RegistryTarget } from './registry-access.js';
 import { claimTag } from './claim-tag.js';
-import { decideTag, nextFreeDateTag, type TagDecision } from './tag.js';
+import { decideTag, nextDateTagAfterRace, type TagDecision } from './tag.js';
 
 export interface BuildRequest {
   loaded: LoadedConfig;
@@ -146,8 +146,7 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
       // Another release took the date tag: rebuild as the next free one (the tag is in labels,
       // build args and the OCI path, so the image changes too; the cache makes it quick).
       const { client, path } = await registryTarget(config.image.repository, env);
-      const base = tag.requested ?? tag.tag;
-      tag = { tag: nextFreeDateTag(base, [...(await client.tags(path)), tag.tag]), requested: base, source: 'date' };
+      tag = nextDateTagAfterRace(tag, await client.tags(path));
       request.onLine?.(`shipline: ${config.image.repository}:${taken.tag} was taken by a concurrent release; building ${tag.tag}`);
     }
   } finally {
