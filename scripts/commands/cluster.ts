@@ -6,12 +6,13 @@ import { connect } from '../../pipelines/cluster/connect.js';
 import { describeObject, readObjects } from '../../pipelines/cluster/documents.js';
 import { routingConfig } from '../../pipelines/cluster/routing-config.js';
 import { routingNeeds } from '../../pipelines/cluster/routing-needs.js';
-import { loadConfig } from '../../pipelines/config/load.js';
+import { clusterSettings, loadConfig } from '../../pipelines/config/load.js';
 import { ContextError, ExitCode, InputError, PreconditionError, ShiplineError } from '../../pipelines/errors.js';
 import { classForGateways } from '../../pipelines/cluster/implementation.js';
 import { missingFeatures } from '../../manifests/route-features.js';
 import { renderRouting } from '../../manifests/render.js';
 import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
+import { configOptionHelp } from '../../pipelines/config/find.js';
 
 interface ClusterFlags {
   config?: string;
@@ -24,7 +25,7 @@ const out = (text: string) => process.stdout.write(`${text}\n`);
 
 function withClusterFlags(command: Command): Command {
   return command
-    .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)')
+    .option('-c, --config <file>', configOptionHelp)
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, else the local stack)')
     .option('--context <name>', 'kube context (must match cluster.context when the config names one)')
     .option('-n, --namespace <ns>', 'namespace for objects that name none (default: cluster.namespace)');
@@ -130,11 +131,11 @@ export function registerClusterCommands(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the objects to go (seconds, or a duration such as 2m)', '120')
     .action(async (flags: ClusterFlags & { filename: string[]; timeout: string }) => {
       const timeoutMs = parseTimeoutFlag(flags.timeout);
-      const loaded = loadConfig(flags.config);
+      const cluster = clusterSettings(flags.config);
       const objects = readObjects(flags.filename, flags.namespace);
-      const client = connect(loaded.config.cluster, flags);
+      const client = connect(cluster, flags);
       const outcomes = await deleteObjects(client, objects, {
-        namespace: flags.namespace ?? loaded.config.cluster.namespace,
+        namespace: flags.namespace ?? cluster.namespace,
         timeoutMs,
       });
       for (const o of outcomes) out(`${describeObject(o.object)} ${o.action}`);
@@ -143,12 +144,12 @@ export function registerClusterCommands(program: Command): void {
 
 /** Reads the files and applies them (or dry-runs them on the server). */
 async function planApply(flags: ClusterFlags & { filename: string[]; diff?: boolean; forceConflicts?: boolean; fieldManager?: string }, dryRun: boolean) {
-  const loaded = loadConfig(flags.config);
-  const namespace = flags.namespace ?? loaded.config.cluster.namespace;
+  const cluster = clusterSettings(flags.config);
+  const namespace = flags.namespace ?? cluster.namespace;
   const objects = readObjects(flags.filename, flags.namespace);
-  const client = connect(loaded.config.cluster, flags);
+  const client = connect(cluster, flags);
   return applyObjects(client, objects, {
-    fieldManager: flags.fieldManager ?? loaded.config.cluster.fieldManager,
+    fieldManager: flags.fieldManager ?? cluster.fieldManager,
     namespace,
     force: flags.forceConflicts,
     dryRun,

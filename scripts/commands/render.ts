@@ -6,9 +6,10 @@ import { Option, type Command } from 'commander';
 import { istioVersions, type IstioVersion } from '../../manifests/istio.js';
 import { routingApis, type RoutingApi } from '../../manifests/render.js';
 import { registerLintCommands } from './lint.js';
+import { configOptionHelp, findConfig } from '../../pipelines/config/find.js';
 
 interface RenderFlags {
-  config: string;
+  config?: string;
   api?: RoutingApi;
   istioVersion?: IstioVersion;
   output?: string;
@@ -16,16 +17,21 @@ interface RenderFlags {
 
 async function render(flags: RenderFlags): Promise<void> {
   // Loaded on use, so other commands do not pay for zod at start.
-  const [{ readRouting }, { manifestFileName, renderRouting }, { toYaml }] = await Promise.all([
+  const [{ readRouting }, { manifestFileName, renderRouting }, { toYaml }, { parseRouting }, { embeddedDefault }, { embeddedName }] = await Promise.all([
     import('../../manifests/read-routing.js'),
     import('../../manifests/render.js'),
     import('../../manifests/yaml.js'),
+    import('../../manifests/intent.js'),
+    import('../../pipelines/config/embedded-default.js'),
+    import('../../pipelines/config/load.js'),
   ]);
-  const intent = readRouting(flags.config);
+  const source = findConfig(flags.config);
+  const file = source.kind === 'sample' ? embeddedName : source.shown;
+  const intent = source.kind === 'sample' ? parseRouting(embeddedDefault.routing, file) : readRouting(source.path, file);
   // Everything is rendered before anything is written: an invalid config writes nothing.
   const api = flags.api ?? (intent.api === 'gateway-api' ? 'gateway-api' : 'istio');
   const istioVersion = flags.istioVersion ?? intent.istioVersion ?? 'v1';
-  const objects = renderRouting(intent, { api, istioVersion, file: flags.config });
+  const objects = renderRouting(intent, { api, istioVersion, file });
   if (flags.output === undefined) {
     process.stdout.write(toYaml(objects));
     return;
@@ -43,7 +49,7 @@ export function registerRenderCommands(program: Command): void {
   program
     .command('render')
     .description('render the routing section of shipline.yaml as Istio or Gateway API manifests')
-    .option('-c, --config <file>', 'config file', 'shipline.yaml')
+    .option('-c, --config <file>', configOptionHelp)
     .addOption(new Option('--api <api>', 'routing API (default: routing.api, else istio)').choices(routingApis))
     .addOption(new Option('--istio-version <version>', 'networking.istio.io version (default: routing.istioVersion, else v1)').choices(istioVersions))
     .option('-o, --output <dir>', 'write one file per object into this directory instead of stdout')

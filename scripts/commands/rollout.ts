@@ -11,6 +11,7 @@ import { formatStatus, rolloutStatus } from '../../pipelines/rollout/status.js';
 import { statusSubsets, versionTraffic } from '../../pipelines/rollout/status-traffic.js';
 import { watchStatus } from '../../pipelines/rollout/status-watch.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
+import { configOptionHelp } from '../../pipelines/config/find.js';
 
 interface Flags {
   config?: string;
@@ -31,7 +32,7 @@ function print(summary: RolloutSummary | object, json?: boolean): void {
 
 function common(command: Command): Command {
   return command
-    .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)')
+    .option('-c, --config <file>', configOptionHelp)
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, else the local stack)')
     .option('--context <name>', 'kube context (must match cluster.context when the config names one)')
     .option('--json', 'machine-readable output');
