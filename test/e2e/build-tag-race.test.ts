@@ -19,9 +19,12 @@ interface BuildJson {
 }
 
 function fixture(name: string) {
-  const path = `e2e/tag-race-${name}-${randomBytes(4).toString('hex')}`;
+  const nonce = randomBytes(4).toString('hex');
+  const path = `e2e/tag-race-${name}-${nonce}`;
   // The version label and build argument carry the tag, so the loser's image must be rebuilt.
-  return { path, ...buildFixture(path, { image: { buildArgs: { MARK: '{tag}' } }, output: { push: true } }) };
+  // The nonce keeps BuildKit's cache from earlier runs out: both builds are still building
+  // when both have checked the tags in preflight, so the race is at tag time.
+  return { path, ...buildFixture(path, { image: { buildArgs: { MARK: `{tag}-${nonce}` } }, output: { push: true } }) };
 }
 
 describe('concurrent builds of the same tag', () => {
