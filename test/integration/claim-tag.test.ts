@@ -2,12 +2,20 @@
 // once, exactly one gets it, the others are told who holds it, and nothing is overwritten.
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mediaTypes, RegistryClient, sha256 } from '../../pipelines/adapters/registry.js';
 import { claimTag } from '../../pipelines/build/claim-tag.js';
-import { registryAddress } from '../../pipelines/stack/layout.js';
+import { RegistryInstance } from '../bundle-fixtures/registry-instance.js';
 
 const path = `it/claim-${randomBytes(4).toString('hex')}`;
+let registry: RegistryInstance;
+let registryAddress: string;
+
+beforeAll(async () => {
+  registry = await RegistryInstance.start();
+  registryAddress = registry.address;
+});
+afterAll(() => registry.stop());
 
 /** A small image manifest of its own (its config blob uploaded), pushed by digest only. */
 async function pushedByDigest(client: RegistryClient, n: number) {
