@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { istioVersions, type IstioVersion } from '../../manifests/istio.js';
 import { routingApis, type RoutingApi } from '../../manifests/render.js';
-import { registerLintCommands } from './lint.js';
 import { configOptionHelp, findConfig } from '../../pipelines/config/find.js';
 
 interface RenderFlags {
@@ -54,5 +53,4 @@ export function registerRenderCommands(program: Command): void {
     .addOption(new Option('--istio-version <version>', 'networking.istio.io version (default: routing.istioVersion, else v1)').choices(istioVersions))
     .option('-o, --output <dir>', 'write one file per object into this directory instead of stdout')
     .action(render);
-  registerLintCommands(program);
 }

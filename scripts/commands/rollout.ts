@@ -1,3 +1,4 @@
+import { progress } from '../../pipelines/verbosity.js';
 import { setTimeout } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { interruption, stopsCleanlyOnInterrupt } from '../../pipelines/interrupt.js';
@@ -12,15 +13,14 @@ import { statusSubsets, versionTraffic } from '../../pipelines/rollout/status-tr
 import { watchStatus } from '../../pipelines/rollout/status-watch.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
+import { withClusterFlags, withNamespace, type ClusterFlags } from '../cluster-flags.js';
 
-interface Flags {
+interface Flags extends ClusterFlags {
   config?: string;
-  kubeconfig?: string;
-  context?: string;
   json?: boolean;
 }
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+const log = progress;
 
 function print(summary: RolloutSummary | object, json?: boolean): void {
   if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -31,15 +31,12 @@ function print(summary: RolloutSummary | object, json?: boolean): void {
 }
 
 function common(command: Command): Command {
-  return command
-    .option('-c, --config <file>', configOptionHelp)
-    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, else the local stack)')
-    .option('--context <name>', 'kube context (must match cluster.context when the config names one)')
+  return withClusterFlags(command.option('-c, --config <file>', configOptionHelp), 'namespace of the route and its versions (default: routing.namespace)')
     .option('--json', 'machine-readable output');
 }
 
 async function context(flags: Flags, strategy?: Strategy) {
-  return rolloutContext(loadConfig(flags.config), {
+  return rolloutContext(withNamespace(loadConfig(flags.config), flags.namespace), {
     kubeconfig: flags.kubeconfig,
     context: flags.context,
     log,
