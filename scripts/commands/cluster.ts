@@ -3,7 +3,7 @@ import { applyObjects, deleteObjects } from '../../pipelines/cluster/apply.js';
 import { gatherRoutingFacts, type RoutingFacts } from '../../pipelines/cluster/check-facts.js';
 import { chooseRoutingApi, type ApiChoice } from '../../pipelines/cluster/choose-api.js';
 import { connect } from '../../pipelines/cluster/connect.js';
-import { describeObject, readObjects } from '../../pipelines/cluster/documents.js';
+import { readObjects } from '../../pipelines/cluster/documents.js';
 import { routingConfig } from '../../pipelines/cluster/routing-config.js';
 import { routingNeeds } from '../../pipelines/cluster/routing-needs.js';
 import { loadConfig } from '../../pipelines/config/load.js';
@@ -12,6 +12,8 @@ import { classForGateways } from '../../pipelines/cluster/implementation.js';
 import { missingFeatures } from '../../manifests/route-features.js';
 import { renderRouting } from '../../manifests/render.js';
 import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
+import { printReport, withOutput, type OutputFlags } from '../output-format.js';
+import { applyReport, checkReport, deleteReport, diffReport } from './cluster-output.js';
 
 interface ClusterFlags {
   config?: string;
@@ -19,8 +21,6 @@ interface ClusterFlags {
   context?: string;
   namespace?: string;
 }
-
-const out = (text: string) => process.stdout.write(`${text}\n`);
 
 function withClusterFlags(command: Command): Command {
   return command
@@ -52,10 +52,9 @@ function formatFacts(facts: RoutingFacts, choice: ApiChoice | undefined, error: 
 }
 
 export function registerClusterCommands(program: Command): void {
-  withClusterFlags(program.command('check'))
+  withOutput(withClusterFlags(program.command('check')))
     .description('what routing the cluster serves, and which API and version render will use')
-    .option('--json', 'machine-readable output')
-    .action(async (flags: ClusterFlags & { json?: boolean }) => {
+    .action(async (flags: ClusterFlags & OutputFlags) => {
       const loaded = loadConfig(flags.config);
       const routing = routingConfig(loaded);
       const client = connect(loaded.config.cluster, flags);
@@ -77,37 +76,35 @@ export function registerClusterCommands(program: Command): void {
       } catch (error) {
         failure = error as ShiplineError;
       }
-      if (flags.json) out(JSON.stringify({ context: client.currentContext, server: client.server, namespace, ...facts, choice: choice ?? null, error: failure?.message ?? null }, null, 2));
-      else out(`context: ${client.currentContext} (${client.server})\n${formatFacts(facts, choice, failure)}`);
+      const data = { context: client.currentContext, server: client.server, namespace, ...facts, choice: choice ?? null, error: failure?.message ?? null };
+      await printReport(flags, checkReport(data, () => `context: ${client.currentContext} (${client.server})\n${formatFacts(facts, choice, failure)}`));
       if (failure) throw failure;
     });
 
-  withClusterFlags(program.command('apply'))
+  withOutput(withClusterFlags(program.command('apply')))
     .description('server-side apply of YAML files (every object is dry-run first; nothing changes if one fails)')
-    .requiredOption('-f, --filename <paths...>', 'YAML files or folders')
+    .requiredOption('-f, --filename <paths...>', filenameHelp)
+    .option('-R, --recursive', recursiveHelp)
     .option('--dry-run <mode>', 'server: validate and show, change nothing')
     .option('--diff', 'show what would change against the live objects, and change nothing (a server dry run)')
     .option('--force-conflicts', 'take over fields owned by other managers')
     .option('--field-manager <name>', 'field manager (default: cluster.fieldManager, shipline)')
-    .action(async (flags: ClusterFlags & { filename: string[]; dryRun?: string; diff?: boolean; forceConflicts?: boolean; fieldManager?: string }) => {
+    .action(async (flags: ClusterFlags & OutputFlags & ApplyFlags & { dryRun?: string }) => {
       if (flags.dryRun !== undefined && flags.dryRun !== 'server') {
         throw new InputError(`--dry-run=${flags.dryRun}: only server is supported`, { hint: 'use --dry-run=server' });
       }
       // --diff shows what an apply would change; it never changes anything itself.
       const dryRun = flags.dryRun === 'server' || flags.diff === true;
-      const outcomes = await planApply(flags, dryRun);
-      for (const o of outcomes) {
-        if (o.diff) out(o.diff.trimEnd());
-        out(`${describeObject(o.object)} ${o.action}${dryRun ? ` (server dry run${o.unchecked ? `; not checked: ${o.unchecked}` : ''})` : ''}`);
-      }
+      await printReport(flags, applyReport(await planApply(flags, dryRun), dryRun));
     });
 
-  withClusterFlags(program.command('diff'))
+  withOutput(withClusterFlags(program.command('diff')))
     .description('what `apply -f` would change against the live objects; exits 0 with no differences, 1 with some, 2 or more on an error (as kubectl diff)')
-    .requiredOption('-f, --filename <paths...>', 'YAML files or folders')
+    .requiredOption('-f, --filename <paths...>', filenameHelp)
+    .option('-R, --recursive', recursiveHelp)
     .option('--force-conflicts', 'diff as if taking over fields owned by other managers')
     .option('--field-manager <name>', 'field manager (default: cluster.fieldManager, shipline)')
-    .action(async (flags: ClusterFlags & { filename: string[]; forceConflicts?: boolean; fieldManager?: string }) => {
+    .action(async (flags: ClusterFlags & OutputFlags & ApplyFlags) => {
       let outcomes: Awaited<ReturnType<typeof planApply>>;
       try {
         outcomes = await planApply({ ...flags, diff: true }, true);
@@ -118,34 +115,45 @@ export function registerClusterCommands(program: Command): void {
         }
         throw error;
       }
-      const diffs = outcomes.flatMap((o) => (o.diff ? [o.diff.trimEnd()] : []));
-      if (diffs.length > 0) out(diffs.join('\n'));
+      await printReport(flags, diffReport(outcomes));
       // Like kubectl diff: differences are a result, not an error (nothing goes to stderr).
-      if (diffs.length > 0) process.exitCode = 1;
+      if (outcomes.some((o) => o.diff)) process.exitCode = 1;
     });
 
-  withClusterFlags(program.command('delete'))
+  withOutput(withClusterFlags(program.command('delete')))
     .description('delete the objects of YAML files and wait until they and their dependents (pods) are gone')
-    .requiredOption('-f, --filename <paths...>', 'YAML files or folders')
+    .requiredOption('-f, --filename <paths...>', filenameHelp)
+    .option('-R, --recursive', recursiveHelp)
     .option('--timeout <seconds>', 'how long to wait for the objects to go (seconds, or a duration such as 2m)', '120')
-    .action(async (flags: ClusterFlags & { filename: string[]; timeout: string }) => {
+    .action(async (flags: ClusterFlags & OutputFlags & { filename: string[]; recursive?: boolean; timeout: string }) => {
       const timeoutMs = parseTimeoutFlag(flags.timeout);
       const loaded = loadConfig(flags.config);
-      const objects = readObjects(flags.filename, flags.namespace);
+      const objects = readObjects(flags.filename, flags.namespace, { recursive: flags.recursive });
       const client = connect(loaded.config.cluster, flags);
       const outcomes = await deleteObjects(client, objects, {
         namespace: flags.namespace ?? loaded.config.cluster.namespace,
         timeoutMs,
       });
-      for (const o of outcomes) out(`${describeObject(o.object)} ${o.action}`);
+      await printReport(flags, deleteReport(outcomes));
     });
 }
 
+interface ApplyFlags {
+  filename: string[];
+  recursive?: boolean;
+  diff?: boolean;
+  forceConflicts?: boolean;
+  fieldManager?: string;
+}
+
+const filenameHelp = 'YAML or JSON files, folders of them, or - for standard input';
+const recursiveHelp = 'read the subfolders of -f folders too';
+
 /** Reads the files and applies them (or dry-runs them on the server). */
-async function planApply(flags: ClusterFlags & { filename: string[]; diff?: boolean; forceConflicts?: boolean; fieldManager?: string }, dryRun: boolean) {
+async function planApply(flags: ClusterFlags & ApplyFlags, dryRun: boolean) {
   const loaded = loadConfig(flags.config);
   const namespace = flags.namespace ?? loaded.config.cluster.namespace;
-  const objects = readObjects(flags.filename, flags.namespace);
+  const objects = readObjects(flags.filename, flags.namespace, { recursive: flags.recursive });
   const client = connect(loaded.config.cluster, flags);
   return applyObjects(client, objects, {
     fieldManager: flags.fieldManager ?? loaded.config.cluster.fieldManager,
