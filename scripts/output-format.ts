@@ -3,6 +3,8 @@
 // Schema per kind in schema/output/), name (one line per object, kind/name), and wide where
 // a table is printed. `--json` stays as an alias of `-o json`.
 import { Option, type Command } from 'commander';
+// Imported statically: in the esbuild bundle a dynamic import('yaml') yields only `default`.
+import { stringify } from 'yaml';
 
 export const outputFormats = ['text', 'json', 'yaml', 'name', 'wide'] as const;
 export type OutputFormat = (typeof outputFormats)[number];
@@ -45,10 +47,8 @@ export async function formatReport<T extends object>(format: OutputFormat, repor
   switch (format) {
     case 'json':
       return `${JSON.stringify({ apiVersion: outputApiVersion, kind: report.kind, ...report.data }, null, 2)}\n`;
-    case 'yaml': {
-      const { stringify } = await import('yaml');
+    case 'yaml':
       return stringify({ apiVersion: outputApiVersion, kind: report.kind, ...report.data });
-    }
     case 'name':
       return withNewline((report.names?.() ?? []).join('\n'));
     case 'wide':
