@@ -28,6 +28,14 @@ function folderFiles(dir: string, recursive: boolean): string[] {
   return files;
 }
 
+function readStandardInput(flag: string): string {
+  try {
+    return readFileSync(0, 'utf8');
+  } catch (error) {
+    throw new InputError(`${flag} -: cannot read standard input (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { hint: `pipe the manifests in, e.g. shipline render -o json | shipline apply ${flag} -` });
+  }
+}
+
 /**
  * Every file the paths name, in order (a folder's files sorted by name). `flag` names the
  * option in messages (`-f`, `--manifests`); standard input is read once, whatever its place.
@@ -38,7 +46,7 @@ export function readInputFiles(paths: readonly string[], options: { flag: string
   const out: InputFile[] = [];
   for (const given of paths) {
     if (given === '-') {
-      out.push({ file: '-', name: 'stdin.yaml', text: (options.readStdin ?? (() => readFileSync(0, 'utf8')))() });
+      out.push({ file: '-', name: 'stdin.yaml', text: (options.readStdin ?? (() => readStandardInput(flag)))() });
       continue;
     }
     let stat;

@@ -63,7 +63,7 @@ function checkedObject(value: unknown, where: string, file: string, doc: number)
 /** Objects from files, folders (subfolders too when recursive) and `-` (standard input), with -n applied to those that name no namespace. */
 export function readObjects(paths: readonly string[], namespace?: string, options: { recursive?: boolean } = {}): SourcedObject[] {
   const objects = readInputFiles(paths, { flag: '-f', recursive: options.recursive }).flatMap((input) => parseObjects(input.text, input.file === '-' ? 'stdin' : input.file));
-  if (objects.length === 0) throw new InputError(`${paths.join(', ')}: no Kubernetes objects found`);
+  if (objects.length === 0) throw new InputError(`${paths.map((p) => (p === '-' ? 'standard input' : p)).join(', ')}: no Kubernetes objects found`);
   if (namespace) {
     for (const s of objects) {
       const own = s.object.metadata.namespace;
