@@ -3,6 +3,7 @@
 // section is checked if it parses on its own, so all problems surface in one run.
 import type { ConfigIssue } from '../pipelines/config/read.js';
 import { durationMs } from './duration.js';
+import { literalMatchProblem } from './literal-match.js';
 import { re2Error } from './re2.js';
 import { dnsSubdomainSchema, ruleSchema, type RoutingRule, type StringMatch } from './intent-schema.js';
 import { shadows } from './match.js';
@@ -28,9 +29,10 @@ function oneOf(match: StringMatch, path: string, ctx: Context, isPath: boolean):
     ctx.push(path, `set exactly one of exact, prefix, regex${set.length > 1 ? ` (found ${set.join(', ')})` : ''}`);
     return;
   }
-  if (isPath && match.regex === undefined && !(match.exact ?? match.prefix)!.startsWith('/')) {
-    ctx.push(`${path}.${set[0]}`, 'a path must start with /');
-  }
+  const literal = match.regex === undefined ? (match.exact ?? match.prefix)! : undefined;
+  const mistaken = literal === undefined ? undefined : literalMatchProblem(set[0] as 'exact' | 'prefix', literal, isPath);
+  if (mistaken !== undefined) ctx.push(`${path}.${set[0]}`, mistaken);
+  else if (isPath && literal !== undefined && !literal.startsWith('/')) ctx.push(`${path}.${set[0]}`, 'a path must start with /');
   const invalid = match.regex === undefined ? undefined : re2Error(match.regex);
   if (invalid !== undefined) {
     ctx.push(`${path}.regex`, `is not a valid regular expression for Envoy and Gateway API implementations, which use RE2 (${invalid}); RE2 has no lookahead, lookbehind or backreferences`);

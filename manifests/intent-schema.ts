@@ -42,79 +42,91 @@ const headerName = z
   .regex(/^[a-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a lowercase HTTP header name such as x-user (Istio matches lowercase names)');
 
 export const stringMatchSchema = z.strictObject({
-  exact: z.string().optional(),
-  prefix: z.string().optional(),
-  regex: z.string().optional(),
+  exact: z.string().meta({ description: 'The whole value, exactly.', examples: ['/healthz'] }).optional(),
+  prefix: z.string().meta({ description: 'A literal prefix (no globs, no regex): a path prefix matches whole segments.', examples: ['/service1'] }).optional(),
+  regex: z.string().meta({ description: 'An RE2 regular expression that must match the whole value.', examples: ['^/service1/.*'] }).optional(),
 });
 
 export const matchSchema = z.strictObject({
-  path: stringMatchSchema.optional(),
-  headers: z.record(headerName, stringMatchSchema).optional(),
+  path: stringMatchSchema.meta({ description: 'Match the request path: exactly one of exact, prefix or regex.', examples: [{ prefix: '/service1' }] }).optional(),
+  headers: z.record(headerName, stringMatchSchema).meta({ description: 'Match request headers (lowercase names), each with exactly one of exact, prefix or regex.', examples: [{ user: { exact: 'premium-user' } }] }).optional(),
 });
 
 export const destinationSchema = z.strictObject({
-  service: dnsSubdomainSchema.optional(),
-  subset: dnsLabel.optional(),
-  port: port.optional(),
-  weight: z.number().int('must be a whole number').min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100').optional(),
+  service: dnsSubdomainSchema.meta({ description: 'The destination Service (default: routing.service).', examples: ['service1'] }).optional(),
+  subset: dnsLabel.meta({ description: 'A subset of routing.subsets (a version of the service).', examples: ['v2'] }).optional(),
+  port: port.meta({ description: 'The Service port (default: routing.port).', examples: [80] }).optional(),
+  weight: z.number().int('must be a whole number').min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100').meta({ description: 'Share of the requests in percent; the weights of one rule sum to 100.', examples: [80] }).optional(),
 });
 
+const retryOn = 'Istio retryOn: comma-separated conditions (5xx, reset, connect-failure, …) or status codes.';
+
 export const ruleSchema = z.strictObject({
-  /** Optional rule name, rendered as the Istio route name / HTTPRoute rule name. */
-  name: dnsLabel.optional(),
-  match: matchSchema.optional(),
-  to: z.array(destinationSchema).min(1, 'needs at least one destination, e.g. [{ subset: v1 }]'),
+  name: dnsLabel.meta({ description: 'The rule name, rendered as the Istio route name / HTTPRoute rule name.', examples: ['premium'] }).optional(),
+  match: matchSchema.meta({ description: 'Which requests the rule takes (all when omitted); rules are tried in order, the first match wins.', examples: [{ path: { prefix: '/service1' } }] }).optional(),
+  to: z.array(destinationSchema).min(1, 'needs at least one destination, e.g. [{ subset: v1 }]').meta({ description: 'Where the matched requests go: one destination, or several with weights.', examples: [[{ subset: 'v1', weight: 80 }, { subset: 'v2', weight: 20 }]] }),
   mirror: z
     .strictObject({
-      service: dnsSubdomainSchema.optional(),
-      subset: dnsLabel.optional(),
-      port: port.optional(),
-      /** Share of requests copied; all of them when omitted. */
-      percent: percent.optional(),
+      service: dnsSubdomainSchema.meta({ description: 'The Service the copies go to (default: routing.service).', examples: ['link'] }).optional(),
+      subset: dnsLabel.meta({ description: 'The subset the copies go to.', examples: ['v2'] }).optional(),
+      port: port.meta({ description: 'The Service port of the copies (default: routing.port).', examples: [8080] }).optional(),
+      percent: percent.meta({ description: 'Share of requests copied; all of them when omitted.', examples: [50] }).optional(),
     })
+    .meta({ description: 'Copy requests to another version; its replies are dropped.', examples: [{ subset: 'v2', percent: 50 }] })
     .optional(),
   fault: z
     .strictObject({
-      delay: z.strictObject({ percent, fixed: duration }).optional(),
+      delay: z
+        .strictObject({
+          percent: percent.meta({ description: 'Share of requests delayed.', examples: [50] }),
+          fixed: duration.meta({ description: 'How long each delayed request waits.', examples: ['5s'] }),
+        })
+        .meta({ description: 'Delay some requests.', examples: [{ percent: 50, fixed: '5s' }] })
+        .optional(),
       abort: z
         .strictObject({
-          percent,
-          status: z.number().int('must be a whole number').min(200, 'must be an HTTP status 200-599').max(599, 'must be an HTTP status 200-599'),
+          percent: percent.meta({ description: 'Share of requests aborted.', examples: [10] }),
+          status: z.number().int('must be a whole number').min(200, 'must be an HTTP status 200-599').max(599, 'must be an HTTP status 200-599').meta({ description: 'The HTTP status aborted requests get.', examples: [500] }),
         })
+        .meta({ description: 'Answer some requests with an HTTP error.', examples: [{ percent: 10, status: 500 }] })
         .optional(),
     })
+    .meta({ description: 'Fault injection, to test how clients cope (Istio only).', examples: [{ delay: { percent: 50, fixed: '5s' }, abort: { percent: 10, status: 500 } }] })
     .optional(),
-  timeout: duration.optional(),
+  timeout: duration.meta({ description: 'Overall time limit of a request, retries included.', examples: ['2s'] }).optional(),
   retries: z
     .strictObject({
-      attempts: z.number().int('must be a whole number').min(0, 'must be 0 or more'),
-      perTryTimeout: duration.optional(),
-      /** Istio retryOn: comma-separated conditions (5xx, reset, connect-failure...) or status codes. */
-      on: z.string().optional(),
-      backoff: duration.optional(),
+      attempts: z.number().int('must be a whole number').min(0, 'must be 0 or more').meta({ description: 'How many times a failed request is retried.', examples: [3] }),
+      perTryTimeout: duration.meta({ description: 'Time limit of each try.', examples: ['1s'] }).optional(),
+      on: z.string().meta({ description: retryOn, examples: ['5xx,reset'] }).optional(),
+      backoff: duration.meta({ description: 'Wait between retries (Gateway API).', examples: ['100ms'] }).optional(),
     })
+    .meta({ description: 'Retry failed requests.', examples: [{ attempts: 3, perTryTimeout: '1s', on: '5xx,reset' }] })
     .optional(),
 });
 
-export const routingSchema = z.strictObject({
-  name: dnsSubdomainSchema,
-  namespace: dnsLabel.default('default'),
-  hosts: z.array(host).min(1, 'needs at least one host, e.g. [example.com]'),
-  gateways: z.array(gatewayRef).default([]),
-  /** Default destination host; subsets belong to it. */
-  service: dnsSubdomainSchema.optional(),
-  /** Default port of every destination that names none. */
-  port: port.optional(),
-  /** Container port behind `port` (Gateway API subset Services); `port` when omitted. */
-  targetPort: z.union([port, dnsLabel], { error: 'must be a port number or a port name' }).optional(),
-  /** Pod labels of `service`; Gateway API subset Services select these plus the subset's. Default { app: <service> }. */
-  selector: labels.optional(),
-  subsets: z.record(dnsLabel, labels).default({}),
-  rules: z.array(ruleSchema).min(1, 'needs at least one rule, e.g. [{ to: [{ subset: v1 }] }]'),
-  /** The API to render for; auto: what the cluster serves (render, offline, uses istio). */
-  api: z.enum(['auto', 'istio', 'gateway-api'], { error: 'must be auto, istio or gateway-api' }).optional(),
-  istioVersion: z.enum(['v1', 'v1beta1', 'v1alpha3'], { error: 'must be v1, v1beta1 or v1alpha3' }).optional(),
-});
+export const routingSchema = z
+  .strictObject({
+    name: dnsSubdomainSchema.meta({ description: 'The name of the VirtualService / HTTPRoute.', examples: ['link'] }),
+    namespace: dnsLabel.default('default').describe('The namespace of the routing objects.'),
+    hosts: z.array(host).min(1, 'needs at least one host, e.g. [example.com]').meta({ description: 'Host names the route serves.', examples: [['link.example.com']] }),
+    gateways: z.array(gatewayRef).default([]).meta({ description: 'Gateways (name or namespace/name) the route attaches to; none: mesh routing.', examples: [['istio-system/public']] }),
+    service: dnsSubdomainSchema.meta({ description: 'The default destination Service; subsets belong to it.', examples: ['link'] }).optional(),
+    port: port.meta({ description: 'The default Service port of every destination that names none.', examples: [8080] }).optional(),
+    targetPort: z
+      .union([port, dnsLabel], { error: 'must be a port number or a port name' })
+      .meta({ description: 'The container port behind port (Gateway API subset Services); port when omitted.', examples: [8080, 'http'] })
+      .optional(),
+    selector: labels.meta({ description: "Pod labels of service; Gateway API subset Services select these plus the subset's. Default { app: <service> }.", examples: [{ app: 'link' }] }).optional(),
+    subsets: z.record(dnsLabel, labels).default({}).meta({ description: 'Versions of the service, each by its pod labels (Istio DestinationRule subsets; Gateway API Services).', examples: [{ v1: { version: 'v1' }, v2: { version: 'v2' } }] }),
+    rules: z.array(ruleSchema).min(1, 'needs at least one rule, e.g. [{ to: [{ subset: v1 }] }]').meta({ description: 'Ordered routing rules, first match wins; the last catch-all is what rollouts shift.', examples: [[{ to: [{ service: 'link' }] }]] }),
+    api: z.enum(['auto', 'istio', 'gateway-api'], { error: 'must be auto, istio or gateway-api' }).describe('The API to render for; auto: what the cluster serves (render, offline, uses istio).').optional(),
+    istioVersion: z.enum(['v1', 'v1beta1', 'v1alpha3'], { error: 'must be v1, v1beta1 or v1alpha3' }).describe('The networking.istio.io version (default: the newest the cluster serves; render: v1).').optional(),
+  })
+  .meta({
+    description: 'Routing: the VirtualService / HTTPRoute of the service, rendered for Istio or Gateway API.',
+    examples: [{ name: 'link', hosts: ['link.example.com'], service: 'link', port: 8080, rules: [{ to: [{ service: 'link' }] }] }],
+  });
 
 export type RoutingIntent = z.output<typeof routingSchema>;
 export type RoutingRule = z.output<typeof ruleSchema>;

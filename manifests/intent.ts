@@ -1,14 +1,13 @@
 // The routing intent: its schema and types (intent-schema.ts), and parseRouting, which
 // validates a `routing` section in layers — schema, then rules that need several
 // fields — and reports every problem at once.
-import { invalidConfig, type ConfigIssue } from '../pipelines/config/read.js';
+import { explainHint, invalidConfig, type ConfigIssue } from '../pipelines/config/read.js';
 import { issuesFromZod } from './intent-issues.js';
 import { routingRules } from './intent-rules.js';
 import { routingJsonSchema, routingSchema, type RoutingIntent } from './intent-schema.js';
 
 export * from './intent-schema.js';
 
-const hint = 'fix each field named above; every routing field is described in manifests/intent-schema.ts';
 
 /** Validates the `routing` section of `file`; throws one InputError naming every problem. */
 export function parseRouting(raw: unknown, file: string): RoutingIntent {
@@ -17,7 +16,10 @@ export function parseRouting(raw: unknown, file: string): RoutingIntent {
   // The cross-field rules run on every part that parsed, even when another part did
   // not, so one run reports everything.
   issues.push(...routingRules(raw, 'routing'));
-  if (!parsed.success || issues.length > 0) throw invalidConfig(file, dedupe(issues), hint);
+  if (!parsed.success || issues.length > 0) {
+    const unique = dedupe(issues);
+    throw invalidConfig(file, unique, `fix each field named above; ${explainHint(unique)}`);
+  }
   return parsed.data;
 }
 

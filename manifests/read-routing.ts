@@ -4,10 +4,10 @@ import { invalidConfig, readYamlFile } from '../pipelines/config/read.js';
 import { InputError, ShiplineError } from '../pipelines/errors.js';
 import { parseRouting, type RoutingIntent } from './intent.js';
 
-export function readRouting(file: string): RoutingIntent {
+export function readRouting(path: string, file = path): RoutingIntent {
   let raw: unknown;
   try {
-    raw = readYamlFile(file);
+    raw = readYamlFile(path, file);
   } catch (error) {
     if (error instanceof ShiplineError) throw error;
     // The yaml library refuses alias expansion past its limit (a "billion laughs" file).

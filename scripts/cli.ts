@@ -17,6 +17,7 @@ const modules: Record<string, () => Promise<Register>> = {
   release: () => import('./commands/release.js').then((m) => m.registerReleaseCommands),
   bundle: () => import('./commands/bundle.js').then((m) => m.registerBundleCommands),
   init: () => import('./commands/init.js').then((m) => m.registerInitCommands),
+  explain: () => import('./commands/explain.js').then((m) => m.registerExplainCommands),
 };
 /** Top-level command → the module that registers it. */
 const moduleOf: Record<string, string> = { check: 'cluster', apply: 'cluster', diff: 'cluster', delete: 'cluster', lint: 'render' };

@@ -5,8 +5,24 @@ import { routingJsonSchema } from '../../manifests/intent.js';
 import { rolloutSection } from '../rollout/config.js';
 import { buildConfigSchema } from './schema.js';
 
+/**
+ * zod leaves out the examples and defaults of a schema holding a transform when it writes the
+ * input side; they are what a user writes, so they are put back.
+ */
+function inputJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  return z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: ({ zodSchema, jsonSchema }) => {
+      const examples = z.globalRegistry.get(zodSchema)?.examples;
+      if (examples !== undefined && jsonSchema.examples === undefined) jsonSchema.examples = examples as unknown[];
+      if (zodSchema instanceof z.ZodDefault && jsonSchema.default === undefined) jsonSchema.default = JSON.parse(JSON.stringify(zodSchema.def.defaultValue)) as unknown;
+    },
+  }) as Record<string, unknown>;
+}
+
 export function configJsonSchema(): Record<string, unknown> {
-  const base = z.toJSONSchema(buildConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown> & { properties: Record<string, unknown> };
+  const base = inputJsonSchema(buildConfigSchema) as Record<string, unknown> & { properties: Record<string, unknown> };
   const routing = routingJsonSchema() as Record<string, unknown> & { properties?: Record<string, unknown> };
   const { $schema: _drop, ...routingBody } = routing;
   return {
@@ -19,11 +35,11 @@ export function configJsonSchema(): Record<string, unknown> {
         ...routingBody,
         properties: {
           ...(routing.properties ?? {}),
-          api: { enum: ['auto', 'istio', 'gateway-api'], default: 'auto' },
-          istioVersion: { enum: ['v1', 'v1beta1', 'v1alpha3'] },
+          api: { ...(routing.properties?.api as object), enum: ['auto', 'istio', 'gateway-api'], default: 'auto' },
+          istioVersion: { ...(routing.properties?.istioVersion as object), enum: ['v1', 'v1beta1', 'v1alpha3'] },
         },
       },
-      rollout: z.toJSONSchema(rolloutSection, { io: 'input', unrepresentable: 'any' }),
+      rollout: inputJsonSchema(rolloutSection),
     },
   };
 }

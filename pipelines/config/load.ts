@@ -1,13 +1,15 @@
 // Loads shipline.yaml in layers: YAML parse → schema (with defaults) → rules that
-// collect every error. Without a file, the embedded default (the sample service on the
-// local stack) is used.
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+// collect every error. Which file: see find.ts (the embedded sample only inside
+// shipline's own checkout, or with --config @sample).
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { didYouMean } from '../../manifests/suggest.js';
 import { projectRoot } from '../project-root.js';
 import { InputError } from '../errors.js';
-import { buildConfigSchema, imageRepository, type BuildConfig } from './schema.js';
-import { invalidConfig, readYamlFile, zodIssues, type ConfigIssue } from './read.js';
+import { buildConfigSchema, clusterSection, imageRepository, type BuildConfig } from './schema.js';
+import { explainHint, invalidConfig, readYamlFile, zodIssues, type ConfigIssue } from './read.js';
 import { embeddedDefault } from './embedded-default.js';
+import { findConfig, type ConfigSource } from './find.js';
 
 export interface LoadedConfig {
   /** The file it came from, or "(embedded default)". */
@@ -50,14 +52,34 @@ export function configRules(config: BuildConfig): ConfigIssue[] {
   return issues;
 }
 
+/** Known fields of a section of the build schema (its top level, or image, output, …). */
+function knownFields(section: string | undefined): string[] {
+  if (section === undefined) return Object.keys(buildConfigSchema.shape);
+  let schema: unknown = buildConfigSchema.shape[section as keyof typeof buildConfigSchema.shape];
+  while (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) schema = schema.unwrap();
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+/** "unknown field" with the closest known name, for a typo at the top level or in a section. */
+function withSuggestion(issue: ConfigIssue): ConfigIssue {
+  if (issue.message !== 'unknown field') return issue;
+  const keys = issue.path.split('.');
+  if (keys.length > 2) return issue;
+  const known = knownFields(keys.length === 2 ? keys[0] : undefined);
+  return { ...issue, message: `unknown field; ${didYouMean(keys.at(-1)!, known)}` };
+}
+
 export function parseConfig(raw: unknown, file: string): BuildConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw invalidConfig(file, [{ path: '(top level)', message: 'must be a mapping with at least an image section' }], 'run `shipline init` for a starter config');
   }
   const parsed = buildConfigSchema.safeParse(raw);
-  if (!parsed.success) throw invalidConfig(file, zodIssues(parsed.error), 'see `shipline init` or schema/shipline.schema.json for every field');
+  if (!parsed.success) {
+    const issues = zodIssues(parsed.error).map(withSuggestion);
+    throw invalidConfig(file, issues, explainHint(issues));
+  }
   const issues = configRules(parsed.data);
-  if (issues.length > 0) throw invalidConfig(file, issues);
+  if (issues.length > 0) throw invalidConfig(file, issues, explainHint(issues));
   return parsed.data;
 }
 
@@ -68,14 +90,13 @@ export interface ConfigOverrides {
 }
 
 export function loadConfig(file?: string, cwd = process.cwd(), overrides: ConfigOverrides = {}): LoadedConfig {
-  const path = file ? resolve(cwd, file) : existsSync(resolve(cwd, 'shipline.yaml')) ? resolve(cwd, 'shipline.yaml') : undefined;
-  if (!path) {
+  const source = findConfig(file, cwd);
+  if (source.kind === 'sample') {
     const raw = withOverrides(embeddedDefault, overrides) as Record<string, unknown>;
     return { file: embeddedName, baseDir: projectRoot, config: parseConfig(raw, embeddedName), raw };
   }
-  const shown = file ?? 'shipline.yaml';
-  const raw = withOverrides(readYamlFile(path, shown), overrides);
-  return { file: shown, baseDir: dirname(path), config: parseConfig(raw, shown), raw: raw as Record<string, unknown> };
+  const raw = withOverrides(readYamlFile(source.path, source.shown), overrides);
+  return { file: source.shown, baseDir: dirname(source.path), config: parseConfig(raw, source.shown), raw: raw as Record<string, unknown> };
 }
 
 function withOverrides(raw: unknown, overrides: ConfigOverrides): unknown {
@@ -90,4 +111,19 @@ function withOverrides(raw: unknown, overrides: ConfigOverrides): unknown {
   const record = raw as Record<string, unknown>;
   const image = record.image !== null && typeof record.image === 'object' && !Array.isArray(record.image) ? record.image : {};
   return { ...record, image: { ...image, repository: checked.data } };
+}
+
+/**
+ * The cluster section for commands that work outside a project too (apply, diff, delete, as
+ * kubectl does): the project's when there is one, else the defaults.
+ */
+export function clusterSettings(file?: string, cwd = process.cwd()): BuildConfig['cluster'] {
+  let source: ConfigSource | undefined;
+  try {
+    source = findConfig(file, cwd);
+  } catch (error) {
+    if (file === undefined && error instanceof InputError) return clusterSection.parse({});
+    throw error;
+  }
+  return loadConfig(source.kind === 'sample' ? '@sample' : file, cwd).config.cluster;
 }

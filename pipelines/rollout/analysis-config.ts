@@ -11,33 +11,28 @@ const positiveDuration = duration.refine((d) => !durationPattern.test(d) || (dur
 
 /** Settings every metric gate has: where the metrics come from and how they are judged over time. */
 const metricGateFields = {
-  /** Fewer requests of the new version than this in the window: inconclusive, never a pass. */
-  minRequests: z.number().int('must be a whole number').min(1, 'must be at least 1').default(20),
-  /** How far back each check looks (the PromQL range). */
-  window: positiveDuration.default('30s'),
-  /** How often the gate is checked during a step's pause. */
-  interval: positiveDuration.default('5s'),
-  /** This many failed checks in one step abort the rollout. */
-  failureLimit: z.number().int('must be a whole number').min(1, 'must be at least 1').default(1),
-  /** Whose metrics: traefik (traefik_service_*) or istio (istio_requests_total, …). Default: from the routing implementation. */
-  provider: z.enum(['traefik', 'istio'], { message: 'must be traefik or istio' }).optional(),
-  prometheusUrl: z.string().url().default(defaultPrometheusUrl),
-  /** A Prometheus that gives no answer within this fails the check. */
-  timeout: positiveDuration.default('5s'),
+  minRequests: z.number().int('must be a whole number').min(1, 'must be at least 1').default(20).describe('Fewer requests of the new version than this in the window: inconclusive, never a pass.'),
+  window: positiveDuration.default('30s').describe('How far back each check looks (the PromQL range).'),
+  interval: positiveDuration.default('5s').describe("How often the gate is checked during a step's pause."),
+  failureLimit: z.number().int('must be a whole number').min(1, 'must be at least 1').default(1).describe('This many failed checks in one step abort the rollout.'),
+  provider: z
+    .enum(['traefik', 'istio'], { message: 'must be traefik or istio' })
+    .describe('Whose metrics: traefik (traefik_service_*) or istio (istio_requests_total, …). Default: from the routing implementation.')
+    .optional(),
+  prometheusUrl: z.string().url().default(defaultPrometheusUrl).describe("The Prometheus that scrapes the data plane (default: the local stack's)."),
+  timeout: positiveDuration.default('5s').describe('A Prometheus that gives no answer within this fails the check.'),
 };
 
 export const successRateGate = z
   .object({
-    /** Minimum share of the new version's responses that are not 5xx, in percent. */
-    min: z.number().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100'),
+    min: z.number().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100').meta({ description: "Minimum share of the new version's responses that are not 5xx, in percent.", examples: [99] }),
     ...metricGateFields,
   })
   .strict();
 
 export const latencyGate = z
   .object({
-    /** Maximum p99 of the new version's responses, e.g. 500ms. */
-    max: positiveDuration,
+    max: positiveDuration.meta({ description: "Maximum p99 of the new version's responses.", examples: ['500ms'] }),
     ...metricGateFields,
   })
   .strict();
@@ -49,18 +44,16 @@ export type MetricsProvider = NonNullable<MetricGate['provider']>;
 
 export const loadSection = z
   .object({
-    /** Where to send requests: a URL through the gateway, e.g. http://127.0.0.1:18000/cgi-bin/version. */
-    url: z.string().url(),
-    /** Requests per second, all connections together. */
-    rate: z.number().int('must be a whole number').min(1, 'must be at least 1').default(50),
-    connections: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(4),
-    /** Request headers, e.g. host: link.example.com to match the route's hosts. */
-    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'), z.string()).default({}),
-    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']).default('GET'),
-    /** How long to send per step; default: the whole pause of the step. */
-    duration: positiveDuration.optional(),
-    /** A request without an answer within this counts as a timeout. */
-    timeout: positiveDuration.default('10s'),
+    url: z.string().url().meta({ description: 'Where to send requests: a URL through the gateway.', examples: ['http://127.0.0.1:18000/cgi-bin/version'] }),
+    rate: z.number().int('must be a whole number').min(1, 'must be at least 1').default(50).describe('Requests per second, all connections together.'),
+    connections: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(4).describe('Concurrent connections.'),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a header name'), z.string())
+      .default({})
+      .meta({ description: "Request headers, e.g. host to match the route's hosts.", examples: [{ host: 'link.example.com' }] }),
+    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']).default('GET').describe('The HTTP method.'),
+    duration: positiveDuration.meta({ description: 'How long to send per step; default: the whole pause of the step.', examples: ['20s'] }).optional(),
+    timeout: positiveDuration.default('10s').describe('A request without an answer within this counts as a timeout.'),
   })
   .strict();
 

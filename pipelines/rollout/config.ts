@@ -11,95 +11,99 @@ const percentStep = z.number().int('must be a whole number').min(1, 'must be bet
 
 export const rolloutSection = z
   .object({
-    strategy: z.enum(['canary', 'mirror', 'header', 'subset']).default('canary'),
-    /** Canary weights for the new version, in order; the last one is usually 100. */
+    strategy: z.enum(['canary', 'mirror', 'header', 'subset']).default('canary').describe('How the new version gets traffic: canary (weighted steps), mirror (copies), header (one user group), subset (by header version).'),
     steps: z
       .array(percentStep)
       .min(1)
       .refine((steps) => steps.every((w, i) => i === 0 || w > steps[i - 1]!), { message: 'must increase step by step, e.g. [10, 25, 50, 100]' })
-      .default([10, 25, 50, 100]),
-    pause: duration.default('30s'),
-    /** Promote by itself once a canary reaches its last step at 100% with every gate passing. */
-    autoPromote: z.boolean().default(true),
-    mirrorPercent: z.number().min(0).max(100).default(50),
-    header: z.object({ name: z.string().regex(/^[a-z0-9-]+$/, 'must be a lowercase header name'), value: z.string().min(1) }).strict().default({ name: 'user', value: 'premium-user' }),
-    availableTimeout: duration.default('5m'),
-    /** How long the routing implementation may take to accept a route change (Gateway API). */
-    acceptTimeout: duration.default('30s'),
-    /**
-     * Allow objects of the implementation itself where the standard lacks a feature it
-     * does not support: Traefik's TraefikService mirroring for the mirror strategy.
-     */
-    implementationSpecific: z.boolean().default(false),
+      .default([10, 25, 50, 100])
+      .describe('Canary weights of the new version in percent, in order; the last one is usually 100.'),
+    pause: duration.default('30s').describe('Wait after each step before the gates judge it.'),
+    autoPromote: z.boolean().default(true).describe('Promote by itself once a canary reaches its last step at 100% with every gate passing.'),
+    mirrorPercent: z.number().min(0).max(100).default(50).describe('mirror strategy: share of requests copied to the new version.'),
+    header: z
+      .object({
+        name: z.string().regex(/^[a-z0-9-]+$/, 'must be a lowercase header name').meta({ description: 'The request header (lowercase).', examples: ['user'] }),
+        value: z.string().min(1).meta({ description: 'Its value that selects the new version.', examples: ['premium-user'] }),
+      })
+      .strict()
+      .default({ name: 'user', value: 'premium-user' })
+      .describe('header strategy: requests with this header go to the new version.'),
+    availableTimeout: duration.default('5m').describe('How long the new version may take to become available.'),
+    acceptTimeout: duration.default('30s').describe('How long the routing implementation may take to accept a route change (Gateway API).'),
+    implementationSpecific: z
+      .boolean()
+      .default(false)
+      .describe("Allow the implementation's own objects where the standard lacks a feature: Traefik's TraefikService mirroring for the mirror strategy."),
     workload: z
       .object({
-        /**
-         * The service's own manifests: files or folders (multi-document YAML; a folder with a
-         * kustomization.yaml is rendered with `kubectl kustomize`), relative to the config file.
-         * Without them shipline generates a Deployment from the fields below.
-         */
-        manifests: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((m) => (typeof m === 'string' ? [m] : m)).optional(),
-        /** The service's Deployment in the manifests (default: the only one). */
-        deployment: z.string().min(1).optional(),
-        /** The container whose image each version replaces (default: the first). */
-        container: z.string().min(1).optional(),
-        /** Generated Deployment only: replicas, container port, grace period and command. */
-        replicas: z.number().int().min(1).default(1),
-        port: z.number().int().min(1).max(65535).default(8080),
-        terminationGracePeriodSeconds: z.number().int().min(0).default(30),
-        /** Container command of the generated Deployment. Default: the image's entrypoint. */
-        command: z.array(z.string()).optional(),
+        manifests: z
+          .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+          .meta({
+            description: "The service's own manifests: files or folders (a folder with a kustomization.yaml is rendered with kubectl kustomize), relative to shipline.yaml. Without them shipline generates a Deployment.",
+            examples: [['deploy/link.yaml']],
+          })
+          .transform((m) => (typeof m === 'string' ? [m] : m))
+          .optional(),
+        deployment: z.string().min(1).meta({ description: "The service's Deployment in the manifests (default: the only one).", examples: ['link'] }).optional(),
+        container: z.string().min(1).meta({ description: 'The container whose image each version replaces (default: the first).', examples: ['link'] }).optional(),
+        replicas: z.number().int().min(1).default(1).describe('Generated Deployment only: replicas of each version.'),
+        port: z.number().int().min(1).max(65535).default(8080).describe('Generated Deployment only: the container port.'),
+        terminationGracePeriodSeconds: z.number().int().min(0).default(30).describe('Generated Deployment only: the pod termination grace period.'),
+        command: z.array(z.string()).meta({ description: "Generated Deployment only: the container command (default: the image's entrypoint).", examples: [['/bin/link', '--port', '8080']] }).optional(),
       })
       .strict()
       .refine((w) => w.manifests !== undefined || (w.deployment === undefined && w.container === undefined), {
         message: 'deployment and container name parts of rollout.workload.manifests; add manifests or drop them',
       })
-      .default({ replicas: 1, port: 8080, terminationGracePeriodSeconds: 30 }),
+      .default({ replicas: 1, port: 8080, terminationGracePeriodSeconds: 30 })
+      .meta({ description: 'How each version runs: your own manifests, or a Deployment shipline generates.', examples: [{ manifests: ['deploy/link.yaml'], deployment: 'link' }] }),
     gates: z
       .object({
-        /**
-         * 2xx from every ready pod of the new version at `http://<pod address>:<port><path>`
-         * (port: the workload's container port), or from one fixed `url`.
-         */
         http: z
           .object({
-            path: z.string().startsWith('/', 'must start with /').optional(),
-            port: z.number().int().min(1).max(65535).optional(),
-            url: z.string().url().optional(),
-            timeout: duration.default('5s'),
+            path: z.string().startsWith('/', 'must start with /').meta({ description: 'Probed on every ready pod of the new version at http://<pod address>:<port><path>.', examples: ['/healthz'] }).optional(),
+            port: z.number().int().min(1).max(65535).meta({ description: "With path: the port probed (default: the workload's container port).", examples: [8080] }).optional(),
+            url: z.string().url().meta({ description: 'Instead of path: one fixed URL.', examples: ['https://link.example.com/healthz'] }).optional(),
+            timeout: duration.default('5s').describe('Time limit of each probe.'),
           })
           .strict()
           .refine((h) => (h.path === undefined) !== (h.url === undefined), { message: 'needs either path (probed on each pod of the new version) or url, not both' })
           .refine((h) => h.url === undefined || h.port === undefined, { message: 'port goes with path; put it into url instead' })
+          .meta({ description: '2xx from every ready pod of the new version (path), or from one fixed url.', examples: [{ path: '/healthz', timeout: '5s' }] })
           .optional(),
         prometheus: z
           .object({
-            url: z.string().url(),
-            query: z.string().min(1),
-            max: z.number().optional(),
-            min: z.number().optional(),
-            /**
-             * While the query returns no sample (Prometheus has not yet discovered or scraped the
-             * new version's pods: its discovery alone batches changes for 5 s), ask again each
-             * second for this long; then no sample fails the gate.
-             */
-            noDataTimeout: duration.default('30s'),
+            url: z.string().url().meta({ description: 'The Prometheus to ask.', examples: ['http://prometheus.monitoring:9090'] }),
+            query: z.string().min(1).meta({ description: 'A PromQL query returning one number.', examples: ['sum(rate(errors_total[1m]))'] }),
+            max: z.number().meta({ description: 'The result must stay at or below this.', examples: [0.05] }).optional(),
+            min: z.number().meta({ description: 'The result must stay at or above this.', examples: [0.99] }).optional(),
+            // Prometheus discovery alone batches new pods for 5 s.
+            noDataTimeout: duration.default('30s').describe('While the query returns no sample (the new pods not scraped yet), ask again each second for this long; then no sample fails the gate.'),
           })
           .strict()
           .refine((p) => p.max !== undefined || p.min !== undefined, { message: 'needs max or min, the threshold the query result must keep' })
+          .meta({ description: 'A PromQL query whose result must stay within max and/or min.', examples: [{ url: 'http://prometheus.monitoring:9090', query: 'sum(rate(errors_total[1m]))', max: 0.05 }] })
           .optional(),
-        /** Share of the new version's requests answered without 5xx, from the data plane's metrics. */
-        successRate: successRateGate.optional(),
-        /** p99 of the new version's requests, from the data plane's metrics. */
-        latency: latencyGate.optional(),
+        successRate: successRateGate
+          .meta({ description: "Share of the new version's requests answered without 5xx, from the data plane's metrics.", examples: [{ min: 99, minRequests: 20 }] })
+          .optional(),
+        latency: latencyGate.meta({ description: "p99 of the new version's requests, from the data plane's metrics.", examples: [{ max: '500ms' }] }).optional(),
       })
       .strict()
-      .default({}),
-    lease: z.object({ duration: duration.default('30s') }).strict().default({ duration: '30s' }),
-    /** Synthetic requests sent during each step, for clusters without users. */
-    load: loadSection.optional(),
+      .default({})
+      .describe('Checks that judge each step; a failing gate aborts the rollout.'),
+    lease: z
+      .object({ duration: duration.default('30s').describe('How long a lease lasts without renewal; a crashed rollout frees its route after this.') })
+      .strict()
+      .default({ duration: '30s' })
+      .describe('The per-route lock a rollout holds, so two rollouts never shift one route.'),
+    load: loadSection
+      .meta({ description: 'Synthetic requests sent during each step, for clusters without users.', examples: [{ url: 'http://gateway.example.com/', headers: { host: 'link.example.com' }, rate: 50 }] })
+      .optional(),
   })
-  .strict();
+  .strict()
+  .meta({ description: 'Rollout: how a new version is deployed, shifted to, judged and recorded.', examples: [{ strategy: 'canary', steps: [10, 50, 100], gates: { http: { path: '/healthz' } } }] });
 
 export type RolloutConfig = z.output<typeof rolloutSection>;
 

@@ -5,6 +5,7 @@ import { loadConfig } from '../../pipelines/config/load.js';
 import { build, type BuildResult } from '../../pipelines/build/run.js';
 import { checkTagOption, parsePlatformList } from '../../pipelines/build/inputs.js';
 import { parseClock } from '../../pipelines/build/tag.js';
+import { configOptionHelp } from '../../pipelines/config/find.js';
 
 interface BuildOptions {
   config?: string;
@@ -43,7 +44,7 @@ export function registerBuildCommands(program: Command): void {
   program
     .command('build')
     .description('build the multi-arch image with docker buildx: push and/or write an OCI tarball')
-    .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)')
+    .option('-c, --config <file>', configOptionHelp)
     .option('--repository <name>', 'the image repository (overrides image.repository), e.g. ghcr.io/acme/link')
     .option('--push', 'push to the registry (overrides output.push)')
     .option('--no-push', 'do not push')

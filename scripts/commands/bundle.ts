@@ -1,4 +1,5 @@
 // `bundle create | verify | inspect | import`: air-gapped releases in one file.
+import { existsSync } from 'node:fs';
 import { toolVersion } from '../../pipelines/version.js';
 import type { Command } from 'commander';
 import type { Credentials } from '../../pipelines/adapters/registry/credentials.js';
@@ -45,7 +46,7 @@ async function credentialsFor(registry: string, options: { username?: string; pa
 
 interface CreateFlags {
   oci?: string[]; image?: string[]; manifests?: string[]; recursive?: boolean; output?: string; dockerArchives?: boolean; routingApiVersion?: string[]; json?: boolean;
-  signKey?: string; signPasswordStdin?: boolean; compress: string; since?: string; sinceRegistry?: string; insecure?: boolean;
+  signKey?: string; signPasswordStdin?: boolean; compress: string; since?: string; sinceRegistry?: string; insecure?: boolean; force?: boolean;
 }
 
 /** The password of an encrypted signing key: standard input, or an environment variable; never a flag. */
@@ -89,6 +90,7 @@ export function registerBundleCommands(program: Command): void {
     .option('--insecure', 'plain HTTP to --since-registry (default for 127.0.0.1 and localhost)')
     .option('--compress <zstd|gzip|none>', 'compress the bundle (seekable frames: verify and import read it without unpacking)', 'zstd')
     .option('--json', 'print bundle.json')
+    .option('--force', 'overwrite an existing output file')
     .action(async (flags: CreateFlags) => {
       if (!['zstd', 'gzip', 'none'].includes(flags.compress)) {
         throw new InputError(`--compress ${flags.compress}: expected zstd, gzip or none`, { hint: 'zstd is the default; none writes a plain tar' });
@@ -114,6 +116,7 @@ export function registerBundleCommands(program: Command): void {
       const inputs = await readManifestInputs(flags.manifests ?? [], { recursive: flags.recursive });
       const suffix = { zstd: '.zst', gzip: '.gz', none: '' }[flags.compress as 'zstd' | 'gzip' | 'none'];
       const output = flags.output ?? `${names[0]!.replace(/[^\w.-]+/g, '_')}.bundle.tar${suffix}`;
+      if (!flags.force && existsSync(output)) throw new InputError(`${output} already exists; nothing was written`, { hint: 'pass --force to overwrite it, or -o another path' });
       const created = await createBundle({
         images: oci.map((file, i) => ({ name: names[i]!, ociLayoutTar: file })),
         manifests: inputs.manifests,

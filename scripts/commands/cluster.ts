@@ -6,7 +6,7 @@ import { connect } from '../../pipelines/cluster/connect.js';
 import { readObjects } from '../../pipelines/cluster/documents.js';
 import { routingConfig } from '../../pipelines/cluster/routing-config.js';
 import { routingNeeds } from '../../pipelines/cluster/routing-needs.js';
-import { loadConfig } from '../../pipelines/config/load.js';
+import { clusterSettings, loadConfig } from '../../pipelines/config/load.js';
 import { ContextError, ExitCode, InputError, PreconditionError, ShiplineError } from '../../pipelines/errors.js';
 import { classForGateways } from '../../pipelines/cluster/implementation.js';
 import { missingFeatures } from '../../manifests/route-features.js';
@@ -14,6 +14,7 @@ import { renderRouting } from '../../manifests/render.js';
 import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
 import { printReport, withOutput, type OutputFlags } from '../output-format.js';
 import { applyReport, checkReport, deleteReport, diffReport } from './cluster-output.js';
+import { configOptionHelp } from '../../pipelines/config/find.js';
 
 interface ClusterFlags {
   config?: string;
@@ -24,7 +25,7 @@ interface ClusterFlags {
 
 function withClusterFlags(command: Command): Command {
   return command
-    .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)')
+    .option('-c, --config <file>', configOptionHelp)
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, else the local stack)')
     .option('--context <name>', 'kube context (must match cluster.context when the config names one)')
     .option('-n, --namespace <ns>', 'namespace for objects that name none (default: cluster.namespace)');
@@ -127,11 +128,11 @@ export function registerClusterCommands(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the objects to go (seconds, or a duration such as 2m)', '120')
     .action(async (flags: ClusterFlags & OutputFlags & { filename: string[]; recursive?: boolean; timeout: string }) => {
       const timeoutMs = parseTimeoutFlag(flags.timeout);
-      const loaded = loadConfig(flags.config);
+      const cluster = clusterSettings(flags.config);
       const objects = readObjects(flags.filename, flags.namespace, { recursive: flags.recursive });
-      const client = connect(loaded.config.cluster, flags);
+      const client = connect(cluster, flags);
       const outcomes = await deleteObjects(client, objects, {
-        namespace: flags.namespace ?? loaded.config.cluster.namespace,
+        namespace: flags.namespace ?? cluster.namespace,
         timeoutMs,
       });
       await printReport(flags, deleteReport(outcomes));
@@ -151,12 +152,12 @@ const recursiveHelp = 'read the subfolders of -f folders too';
 
 /** Reads the files and applies them (or dry-runs them on the server). */
 async function planApply(flags: ClusterFlags & ApplyFlags, dryRun: boolean) {
-  const loaded = loadConfig(flags.config);
-  const namespace = flags.namespace ?? loaded.config.cluster.namespace;
+  const cluster = clusterSettings(flags.config);
+  const namespace = flags.namespace ?? cluster.namespace;
   const objects = readObjects(flags.filename, flags.namespace, { recursive: flags.recursive });
-  const client = connect(loaded.config.cluster, flags);
+  const client = connect(cluster, flags);
   return applyObjects(client, objects, {
-    fieldManager: flags.fieldManager ?? loaded.config.cluster.fieldManager,
+    fieldManager: flags.fieldManager ?? cluster.fieldManager,
     namespace,
     force: flags.forceConflicts,
     dryRun,

@@ -5,6 +5,7 @@ import { InputError } from '../../pipelines/errors.js';
 import type { ReleaseSummary } from '../../pipelines/release/context.js';
 import { release } from '../../pipelines/release/run.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
+import { configOptionHelp } from '../../pipelines/config/find.js';
 
 interface Flags {
   config?: string;
@@ -53,7 +54,7 @@ export function registerReleaseCommands(program: Command): void {
   program
     .command('release')
     .description('the whole pipeline: preflight → build → render → server dry-run + diff → roll out → record')
-    .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default: the sample service on the local stack)')
+    .option('-c, --config <file>', configOptionHelp)
     .option('--repository <name>', 'push to this image repository (overrides image.repository), e.g. ghcr.io/acme/link')
     .option('--dry-run', 'print the full plan (commands, manifests, diffs); push, apply and write nothing')
     .option('--json', 'one JSON document on stdout; logs on stderr')

@@ -9,9 +9,10 @@ import { routingApis, type RoutingApi } from '../../manifests/render.js';
 import { InputError } from '../../pipelines/errors.js';
 import { formatReport, outputFormat, withOutput, type OutputFlags } from '../output-format.js';
 import { registerLintCommands } from './lint.js';
+import { configOptionHelp, findConfig } from '../../pipelines/config/find.js';
 
 interface RenderFlags extends OutputFlags {
-  config: string;
+  config?: string;
   api?: RoutingApi;
   istioVersion?: IstioVersion;
   outputDir?: string;
@@ -25,17 +26,22 @@ async function render(flags: RenderFlags): Promise<void> {
     throw new InputError(`-o ${format} and --output-dir: --output-dir writes YAML files and prints their paths`, { hint: 'give one of them' });
   }
   // Loaded on use, so other commands do not pay for zod at start.
-  const [{ readRouting }, { manifestFileName, renderRouting }, { normalize, toYaml }, { kubectlName }] = await Promise.all([
+  const [{ readRouting }, { manifestFileName, renderRouting }, { normalize, toYaml }, { parseRouting }, { embeddedDefault }, { embeddedName }, { kubectlName }] = await Promise.all([
     import('../../manifests/read-routing.js'),
     import('../../manifests/render.js'),
     import('../../manifests/yaml.js'),
+    import('../../manifests/intent.js'),
+    import('../../pipelines/config/embedded-default.js'),
+    import('../../pipelines/config/load.js'),
     import('../../pipelines/cluster/documents.js'),
   ]);
-  const intent = readRouting(flags.config);
+  const source = findConfig(flags.config);
+  const file = source.kind === 'sample' ? embeddedName : source.shown;
+  const intent = source.kind === 'sample' ? parseRouting(embeddedDefault.routing, file) : readRouting(source.path, file);
   // Everything is rendered before anything is written: an invalid config writes nothing.
   const api = flags.api ?? (intent.api === 'gateway-api' ? 'gateway-api' : 'istio');
   const istioVersion = flags.istioVersion ?? intent.istioVersion ?? 'v1';
-  const objects = renderRouting(intent, { api, istioVersion, file: flags.config });
+  const objects = renderRouting(intent, { api, istioVersion, file });
   if (flags.outputDir !== undefined) {
     mkdirSync(flags.outputDir, { recursive: true });
     for (const object of objects) {
@@ -67,7 +73,7 @@ function formatOrFolderHint(value: string): string {
 export function registerRenderCommands(program: Command): void {
   const render_ = withOutput(program.command('render'), formats)
     .description('render the routing section of shipline.yaml as Istio or Gateway API manifests')
-    .option('-c, --config <file>', 'config file', 'shipline.yaml')
+    .option('-c, --config <file>', configOptionHelp)
     .addOption(new Option('--api <api>', 'routing API (default: routing.api, else istio)').choices(routingApis))
     .addOption(new Option('--istio-version <version>', 'networking.istio.io version (default: routing.istioVersion, else v1)').choices(istioVersions))
     .option('-d, --output-dir <dir>', 'write one YAML file per object into this folder (and print their paths) instead of stdout')

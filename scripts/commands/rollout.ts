@@ -11,6 +11,7 @@ import { formatStatus, rolloutStatus } from '../../pipelines/rollout/status.js';
 import { statusSubsets, versionTraffic } from '../../pipelines/rollout/status-traffic.js';
 import { watchStatus } from '../../pipelines/rollout/status-watch.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
+import { configOptionHelp } from '../../pipelines/config/find.js';
 import { outputApiVersion, outputFormat, printReport, withOutput, type OutputFlags } from '../output-format.js';
 import { kubectlName } from '../../pipelines/cluster/documents.js';
 
@@ -33,7 +34,7 @@ function print(summary: RolloutSummary | object, json?: boolean): void {
 
 function common(command: Command, json = true): Command {
   command
-    .option('-c, --config <file>', 'config file (default: ./shipline.yaml, else the embedded default)')
+    .option('-c, --config <file>', configOptionHelp)
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, else the local stack)')
     .option('--context <name>', 'kube context (must match cluster.context when the config names one)');
   return json ? command.option('--json', 'machine-readable output') : command;

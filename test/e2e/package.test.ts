@@ -84,14 +84,27 @@ describe('the packed CLI, installed into an empty folder', () => {
     expect(typo.stdout).toMatch(/typo\.yaml: doc \d \(VirtualService\/canary-release\): spec\.http\[0\]\.route\[0\]\.wieght: unknown field/);
   });
 
-  it('prints the build of the embedded default (the sample service shipped in the package) with --dry-run', async () => {
+  it('prints the build of the embedded sample (shipped in the package) with --dry-run --config @sample, and without a project refuses', async () => {
     const stamp = statSync(join(installed, 'dist', 'cli', 'cli.js')).mtimeMs;
-    const result = await shipline('build', '--dry-run', '--offline', '--date', '2024-01-26');
+    const none = await shipline('build', '--dry-run', '--offline', '--date', '2024-01-26');
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain(`no shipline.yaml in ${app}`);
+    expect(none.stdout).toBe('');
+    const result = await shipline('build', '--dry-run', '--offline', '--date', '2024-01-26', '--config', '@sample');
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('docker buildx build --platform linux/amd64,linux/arm64 -t 127.0.0.1:5000/modco/link:20240126 -f Dockerfile.musl');
     expect(result.stdout).toContain(`--build-arg BASE=${baseImageRef}`);
     // Nothing was built at run time.
     expect(statSync(join(installed, 'dist', 'cli', 'cli.js')).mtimeMs).toBe(stamp);
     expect(readdirSync(installed).filter((name) => name.startsWith('dist.'))).toEqual([]);
+  });
+
+  it('init writes a $schema that resolves into the installed package', async () => {
+    const result = await shipline('init', '-o', 'init.yaml');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const text = readFileSync(join(app, 'init.yaml'), 'utf8');
+    expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./node_modules/shipline/schema/shipline.schema.json');
+    expect(statSync(join(app, 'node_modules', 'shipline', 'schema', 'shipline.schema.json')).isFile()).toBe(true);
+    rmSync(join(app, 'init.yaml'));
   });
 });

@@ -38,7 +38,7 @@ async function clusterSnapshot(): Promise<string> {
 
 async function finishAnyRollout(): Promise<void> {
   // A previous run may have left a header rollout waiting for a decision.
-  await shipline(['rollout', 'abort'], { cwd, env });
+  await shipline(['rollout', 'abort', '--config', '@sample'], { cwd, env });
 }
 
 beforeAll(async () => {
@@ -49,7 +49,7 @@ beforeAll(async () => {
 describe('npm run release (embedded default)', () => {
   it('--dry-run prints the plan and changes nothing in the registry or the cluster', async () => {
     const before = await clusterSnapshot();
-    const result = await shipline(['release', '--dry-run', '--json'], { cwd, env });
+    const result = await shipline(['release', '--config', '@sample', '--dry-run', '--json'], { cwd, env });
     expect(result.exitCode, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout) as ReleaseSummary;
     expect(summary.dryRun).toBe(true);
@@ -60,7 +60,7 @@ describe('npm run release (embedded default)', () => {
   });
 
   it('builds both platforms, pushes, rolls out the canary and reports it all as JSON', async () => {
-    const result = await shipline(['release', '--json', '--yes'], { cwd, env });
+    const result = await shipline(['release', '--config', '@sample', '--json', '--yes'], { cwd, env });
     expect(result.exitCode, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout) as ReleaseSummary;
     expect(summary.image).toMatch(new RegExp(`^${registryAddress}/modco/link@sha256:[a-f0-9]{64}$`));
@@ -93,7 +93,7 @@ describe('npm run release (embedded default)', () => {
   });
 
   it('--bundle writes a verified air-gap bundle of the release, and no stray OCI tarball', async () => {
-    const result = await shipline(['release', '--yes', '--json', '--bundle'], { cwd, env });
+    const result = await shipline(['release', '--config', '@sample', '--yes', '--json', '--bundle'], { cwd, env });
     expect(result.exitCode, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout) as ReleaseSummary;
     expect(summary.bundle!.path).toBe(join(cwd, `link_${summary.tag}.bundle.tar`));
@@ -107,7 +107,7 @@ describe('npm run release (embedded default)', () => {
 
   it('--strategy mirror is refused before anything is built or changed: Traefik has no RequestMirror filter', async () => {
     const before = await clusterSnapshot();
-    const result = await shipline(['release', '--yes', '--strategy', 'mirror', '--tag', `mirror-${Date.now()}`], { cwd, env });
+    const result = await shipline(['release', '--config', '@sample', '--yes', '--strategy', 'mirror', '--tag', `mirror-${Date.now()}`], { cwd, env });
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toMatch(/does not support HTTPRouteRequestMirror/);
     expect(result.stderr).toContain('rollout.implementationSpecific');
@@ -116,7 +116,7 @@ describe('npm run release (embedded default)', () => {
 
   it('without a TTY prints plain timestamped lines; --strategy header sends the header to the new version', async () => {
     const tag = `header-${Date.now()}`;
-    const result = await shipline(['release', '--yes', '--strategy', 'header', '--tag', tag], { cwd, env });
+    const result = await shipline(['release', '--config', '@sample', '--yes', '--strategy', 'header', '--tag', tag], { cwd, env });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^✔ \[\d{2}:\d{2}:\d{2}\] Preflight: builder, registry, cluster$/m);
     expect(result.stdout).not.toContain('\u001b['); // no cursor movement or colour codes
@@ -130,7 +130,7 @@ describe('npm run release (embedded default)', () => {
   it('a failure after the build says what was done and how to continue; --skip-build continues', async () => {
     const tag = `again-${Date.now()}`;
     // The header rollout above is still waiting for promote/abort: the release must stop at the rollout.
-    const blocked = await shipline(['release', '--yes', '--tag', tag], { cwd, env });
+    const blocked = await shipline(['release', '--config', '@sample', '--yes', '--tag', tag], { cwd, env });
     expect(blocked.exitCode).toBe(3);
     expect(blocked.stderr).toContain('has an unfinished rollout');
     expect(blocked.stderr).toMatch(/already done: image 127\.0\.0\.1:5000\/modco\/link:again-\d+ pushed as 127\.0\.0\.1:5000\/modco\/link@sha256:[a-f0-9]{64}/);
@@ -138,7 +138,7 @@ describe('npm run release (embedded default)', () => {
     expect(resume).toBeDefined();
 
     await finishAnyRollout();
-    const resumed = await shipline(['release', '--yes', '--json', '--skip-build', '--image', resume!, '--subset', tag], { cwd, env });
+    const resumed = await shipline(['release', '--config', '@sample', '--yes', '--json', '--skip-build', '--image', resume!, '--subset', tag], { cwd, env });
     expect(resumed.exitCode, resumed.stderr).toBe(0);
     expect((JSON.parse(resumed.stdout) as ReleaseSummary).rollout).toMatchObject({ subset: tag, state: 'promoted' });
   });

@@ -15,7 +15,7 @@ describe('loadConfig overrides', () => {
     const loaded = loadConfig('shipline.yaml', dir, { repository: 'registry.example.com:5000/acme/link' });
     expect(loaded.config.image).toMatchObject({ repository: 'registry.example.com:5000/acme/link', tag: 'semver' });
     expect(loadConfig('shipline.yaml', dir).config.image.repository).toBe('modco/link');
-    const embedded = loadConfig(undefined, mkdtempSync(join(tmpdir(), 'shipline-overrides-')), { repository: 'acme/link' });
+    const embedded = loadConfig('@sample', mkdtempSync(join(tmpdir(), 'shipline-overrides-')), { repository: 'acme/link' });
     expect(embedded.file).toBe(embeddedName);
     expect(embedded.config.image.repository).toBe('acme/link');
   });

@@ -34,3 +34,18 @@ describe('starter config', () => {
     expect(rolloutSection.safeParse(raw.rollout).success).toBe(true);
   });
 });
+
+describe('starter config is complete', () => {
+  it('names every field of the schema in its section, set or in a comment', async () => {
+    const { fieldPaths } = await import('../../pipelines/config/explain.js');
+    const text = starterConfig();
+    const sections = new Map<string, string>();
+    for (const block of text.split(/^(?=[a-z]+:)/m)) sections.set(block.slice(0, block.indexOf(':')), block);
+    const missing = fieldPaths()
+      .map((path) => path.split('.'))
+      .filter((keys) => keys.length > 1 && !new RegExp(`\\b${keys.at(-1)}:`).test(sections.get(keys[0]!) ?? ''))
+      .map((keys) => keys.join('.'));
+    expect(missing).toEqual([]);
+    expect(text).toMatch(/^# yaml-language-server: \$schema=\.\/schema\/shipline\.schema\.json$/m);
+  });
+});

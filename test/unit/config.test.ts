@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { embeddedName, loadConfig, parseConfig } from '../../pipelines/config/load.js';
 import { InputError } from '../../pipelines/errors.js';
+import { projectRoot } from '../../pipelines/project-root.js';
 
 function errorOf(fn: () => unknown): InputError {
   try {
@@ -36,7 +37,7 @@ describe('config loading', () => {
     expect(error.message).toContain('shipline.yaml: image.platforms[1]: must look like os/arch');
     expect(error.message).toContain('shipline.yaml: image.tag:');
     expect(error.message).toContain('shipline.yaml: output.push:');
-    expect(error.message).toMatch(/shipline\.yaml: \(top level\): .*imgae/);
+    expect(error.message).toContain('shipline.yaml: imgae: unknown field; expected one of image, builder,');
   });
 
   it('applies rules after the schema', () => {
@@ -62,10 +63,19 @@ describe('config loading', () => {
     expect(errorOf(() => loadConfig('missing.yaml', dir)).message).toMatch(/missing\.yaml: cannot read \(ENOENT\)/);
   });
 
-  it('uses the embedded default when there is no shipline.yaml', () => {
-    const loaded = loadConfig(undefined, mkdtempSync(join(tmpdir(), 'shipline-empty-')));
-    expect(loaded.file).toBe(embeddedName);
-    expect(loaded.config.image.repository).toBe('127.0.0.1:5000/modco/link');
+  it('uses the embedded default inside shipline\'s own checkout, or with --config @sample', () => {
+    for (const loaded of [loadConfig(undefined, join(projectRoot, 'service')), loadConfig('@sample', mkdtempSync(join(tmpdir(), 'shipline-empty-')))]) {
+      expect(loaded.file).toBe(embeddedName);
+      expect(loaded.config.image.repository).toBe('127.0.0.1:5000/modco/link');
+    }
+  });
+
+  it('refuses a folder outside any project with exit 2, naming the folder and `shipline init`', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipline-empty-'));
+    const error = errorOf(() => loadConfig(undefined, dir));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain(`no shipline.yaml in ${dir}`);
+    expect(error.message).toContain('run `shipline init`');
   });
 });
 

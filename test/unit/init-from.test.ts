@@ -30,10 +30,10 @@ describe('shipline init --from', () => {
     const template = await workloadTemplate(loaded, rollout, routing.namespace, routing.service!, routing.selector);
     expect(template.deployment.metadata.name).toBe('link');
     expect(template.container).toBe('link');
-    // Commented like `init`; a second run refuses to overwrite it (exit 3).
+    // Commented like `init`; a second run refuses to overwrite it (exit 2).
     expect(readFileSync(join(dir, 'shipline.yaml'), 'utf8')).toMatch(/ {2}service: link +# the Service in deploy.yaml\n/);
     const again = await run(['node', join(projectRoot, 'scripts/shipline.mjs'), 'init', '--from', 'deploy.yaml'], { cwd: dir, nothrow: true, timeoutMs: 120_000 });
-    expect(again.exitCode).toBe(3);
+    expect(again.exitCode).toBe(2);
   }, 120_000);
 
   it('names the Deployment and container when there are several, and keeps a Service selector other than app=<service>', () => {
