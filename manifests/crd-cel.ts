@@ -4,14 +4,15 @@
 // integers as CEL ints. Rules are parsed and planned once per rule text, on first use.
 // Transition rules (those using oldSelf) need the stored object and are not evaluated.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ParsedExprSchema, type ParsedExpr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import type { ParsedExpr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
 import { celEnv, celFunc, CelScalar, isCelError, parse, plan, type CelInput, type CelResult } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { schemaCacheDir, type Schema } from './crd-schemas.js';
+import { lintCacheDir, writeAtomically } from './code-cache.js';
+import type { Schema } from './crd-schemas.js';
 import { re2Compiled } from './re2.js';
 
 export interface CelFinding {
@@ -57,7 +58,9 @@ function compile(rule: string): Evaluate | Error {
 
 /**
  * Parsing a long rule takes tens of milliseconds, planning it one: the parsed rules of
- * each CRD schema are cached on disk (protobuf ParsedExpr), under the hash of the rules.
+ * each CRD schema are cached on disk, under the hash of the rules. ParsedExpr messages
+ * are plain objects (bigint ids, Uint8Array bytes), which V8's serializer keeps as they
+ * are and reads back far faster than protobuf decoding.
  */
 const parsedCache = new Map<string, ParsedExpr>();
 
@@ -73,31 +76,25 @@ function prepare(schema: Schema): void {
   const rules = new Set<string>();
   walkSchema(schema, (list) => list.forEach((r) => rules.add(r.rule)));
   const texts = [...rules].sort();
-  const file = join(schemaCacheDir(), `cel-${createHash('sha256').update(texts.join('\0')).digest('hex').slice(0, 24)}.json`);
+  const file = join(lintCacheDir(), `cel-${createHash('sha256').update(texts.join('\0')).digest('hex').slice(0, 24)}.v8`);
   try {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-    for (const [rule, bytes] of Object.entries(stored)) parsedCache.set(rule, fromBinary(ParsedExprSchema, Buffer.from(bytes, 'base64')));
+    const stored = deserialize(readFileSync(file)) as Map<string, ParsedExpr>;
+    for (const [rule, parsed] of stored) parsedCache.set(rule, parsed);
     return;
   } catch {
     // Not cached yet: parse below.
   }
-  const stored: Record<string, string> = {};
+  const stored = new Map<string, ParsedExpr>();
   for (const rule of texts) {
     try {
       const parsed = parse(rule);
       parsedCache.set(rule, parsed);
-      stored[rule] = Buffer.from(toBinary(ParsedExprSchema, parsed)).toString('base64');
+      stored.set(rule, parsed);
     } catch {
       // compile() reports it.
     }
   }
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(`${file}.${process.pid}`, JSON.stringify(stored));
-    renameSync(`${file}.${process.pid}`, file);
-  } catch {
-    // A read-only home only makes the next run slower.
-  }
+  writeAtomically(file, serialize(stored));
 }
 
 /** Parses and plans every rule now (for tests and warm-up); returns those that fail to compile. */
@@ -160,29 +157,87 @@ function celValue(schema: Schema | undefined, value: unknown, cache: WeakMap<obj
 export const evaluationFailed = 'the rule could not be evaluated';
 const child = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
+/** Schema nodes with a rule at or beneath them; subtrees without one are not visited. */
+const ruleBearing = new WeakMap<Schema, boolean>();
+
+function hasRules(node: Schema): boolean {
+  let known = ruleBearing.get(node);
+  if (known === undefined) {
+    ruleBearing.set(node, false); // a recursive schema ends here
+    let found = false;
+    walkChildren(node, (sub) => {
+      if (hasRules(sub)) found = true;
+    });
+    known = found || Array.isArray(node['x-kubernetes-validations']);
+    ruleBearing.set(node, known);
+  }
+  return known;
+}
+
+function walkChildren(node: Schema, visit: (sub: Schema) => void): void {
+  for (const sub of Object.values((node.properties as Record<string, Schema> | undefined) ?? {})) visit(sub);
+  if (isObject(node.items)) visit(node.items as Schema);
+  if (isObject(node.additionalProperties)) visit(node.additionalProperties as Schema);
+}
+
+/**
+ * Rules are pure functions of `self`: a rule-bearing node's findings (paths relative to
+ * it) are kept per value for the run, so a value seen before (repeated matches, filters,
+ * backendRefs across manifests made from one template) is not evaluated again.
+ */
+const seen = new WeakMap<Schema, Map<string, CelFinding[]>>();
+/** Stands for the path of the node a memoised finding was found under. */
+const here = '\u0000';
+
+function placed(relative: string, base: string): string {
+  if (relative === here) return base || '(document)';
+  if (base === '' && relative.startsWith(`${here}.`)) return relative.slice(2);
+  return base + relative.slice(1);
+}
+
 /** Every failed CEL rule of the schema on value (already defaulted), with the rule's path and the CRD's message. */
 export function evaluateRules(schema: Schema, value: unknown): CelFinding[] {
   prepare(schema);
   const out: CelFinding[] = [];
   const cache = new WeakMap<object, CelInput>();
-  const visit = (node: Schema, v: unknown, path: string): void => {
-    if (v === undefined || v === null) return;
-    for (const r of (node['x-kubernetes-validations'] as Rule[] | undefined) ?? []) {
+  const visit = (node: Schema, v: unknown, path: string, into: CelFinding[]): void => {
+    if (v === undefined || v === null || !hasRules(node)) return;
+    const rules = node['x-kubernetes-validations'] as Rule[] | undefined;
+    if (rules) {
+      let byValue = seen.get(node);
+      if (!byValue) seen.set(node, (byValue = new Map()));
+      const key = JSON.stringify(v);
+      let found = byValue.get(key);
+      if (!found) {
+        found = [];
+        checkRules(node, rules, v, here, found);
+        descend(node, v, here, found);
+        byValue.set(key, found);
+      }
+      for (const f of found) into.push({ path: placed(f.path, path), message: f.message });
+      return;
+    }
+    descend(node, v, path, into);
+  };
+  const checkRules = (node: Schema, rules: Rule[], v: unknown, path: string, into: CelFinding[]): void => {
+    for (const r of rules) {
       if (/\boldSelf\b/.test(r.rule)) continue;
-      const where = r.fieldPath ? `${path}${r.fieldPath.startsWith('[') ? '' : '.'}${r.fieldPath.replace(/^\./, '')}` : path || '(document)';
+      const where = r.fieldPath ? `${path}${r.fieldPath.startsWith('[') ? '' : '.'}${r.fieldPath.replace(/^\./, '')}` : path;
       const evaluate = compile(r.rule);
       const result = evaluate instanceof Error ? evaluate : evaluate({ self: celValue(node, v, cache) });
       if (result === true) continue;
       if (evaluate instanceof Error || isCelError(result)) {
         // The apiserver rejects the object too when a rule cannot run on it (e.g. duration('5 seconds')).
-        out.push({ path: where, message: `${r.message ?? `failed rule: ${r.rule}`} (${evaluationFailed}: ${(result as Error).message})` });
+        into.push({ path: where, message: `${r.message ?? `failed rule: ${r.rule}`} (${evaluationFailed}: ${(result as Error).message})` });
       } else {
-        out.push({ path: where, message: r.message ?? `failed rule: ${r.rule}` });
+        into.push({ path: where, message: r.message ?? `failed rule: ${r.rule}` });
       }
     }
+  };
+  const descend = (node: Schema, v: unknown, path: string, into: CelFinding[]): void => {
     if (Array.isArray(v)) {
       const items = node.items as Schema | undefined;
-      if (items) v.forEach((item, i) => visit(items, item, `${path}[${i}]`));
+      if (items) v.forEach((item, i) => visit(items, item, `${path}[${i}]`, into));
       return;
     }
     if (!isObject(v)) return;
@@ -190,9 +245,9 @@ export function evaluateRules(schema: Schema, value: unknown): CelFinding[] {
     const extra = isObject(node.additionalProperties) ? (node.additionalProperties as Schema) : undefined;
     for (const [key, value] of Object.entries(v)) {
       const sub = properties?.[key] ?? extra;
-      if (sub) visit(sub, value, child(path, key));
+      if (sub) visit(sub, value, child(path, key), into);
     }
   };
-  visit(schema, value, '');
+  visit(schema, value, '', out);
   return out;
 }

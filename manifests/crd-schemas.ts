@@ -4,10 +4,10 @@
 // are unique, formats are checked as kube-openapi checks them. Defaults are applied
 // first (crd-defaults.ts) and CEL rules are evaluated after (crd-cel.ts).
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 import { projectRoot } from '../pipelines/project-root.js';
+import { lintCacheDir, writeAtomically } from './code-cache.js';
 import { parse } from 'yaml';
 
 /**
@@ -20,14 +20,25 @@ export type RoutingGroup = (typeof routingGroups)[number];
 const crdDir = join(projectRoot, 'manifests', 'crds');
 let index: Map<string, Map<string, string>> | undefined;
 
+/** The first bytes of a file: a CRD names its group and kind near the top. */
+function head(path: string, bytes = 8192): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    return buffer.toString('utf8', 0, readSync(fd, buffer, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** group → kind → CRD file, read from the files' headers (not parsed whole: they are large). */
 function crdIndex(): Map<string, Map<string, string>> {
   if (index) return index;
   index = new Map();
   for (const file of readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).sort()) {
-    const text = readFileSync(join(crdDir, file), 'utf8');
-    const group = /^ {2}group: (\S+)$/m.exec(text)?.[1];
-    const kind = /^ {4}kind: (\S+)$/m.exec(text)?.[1];
+    const headerOf = (text: string) => ({ group: /^ {2}group: (\S+)$/m.exec(text)?.[1], kind: /^ {4}kind: (\S+)$/m.exec(text)?.[1] });
+    let { group, kind } = headerOf(head(join(crdDir, file)));
+    if (!group || !kind) ({ group, kind } = headerOf(readFileSync(join(crdDir, file), 'utf8')));
     if (!group || !kind) continue;
     if (!index.has(group)) index.set(group, new Map());
     index.get(group)!.set(kind, file);
@@ -46,6 +57,12 @@ interface Crd {
 }
 
 const loaded = new Map<string, Map<string, Schema>>();
+const schemaKeys = new WeakMap<Schema, string>();
+
+/** A name for what is derived from a shipped schema (its CRD file, the file's content hash and the version), for caches. */
+export function shippedSchemaKey(schema: Schema): string | undefined {
+  return schemaKeys.get(schema);
+}
 
 /** The served versions of a kind with their schemas, read on first use; undefined when no CRD is shipped. */
 export function versionsOf(group: string, kind: string): Map<string, Schema> | undefined {
@@ -53,7 +70,9 @@ export function versionsOf(group: string, kind: string): Map<string, Schema> | u
   if (!file) return undefined;
   let versions = loaded.get(file);
   if (!versions) {
-    versions = new Map(Object.entries(servedSchemas(file)).map(([name, schema]) => [name, withImplicitFields(schema)]));
+    const { hash, schemas } = servedSchemas(file);
+    versions = new Map(Object.entries(schemas).map(([name, schema]) => [name, withImplicitFields(schema)]));
+    for (const [name, schema] of versions) schemaKeys.set(schema, `${file.replace(/\.yaml$/, '')}-${hash}-${name}`);
     loaded.set(file, versions);
   }
   return versions;
@@ -63,31 +82,24 @@ export function versionsOf(group: string, kind: string): Map<string, Schema> | u
  * The served versions' schemas of a CRD file. Parsing a large CRD's YAML takes a
  * second; its JSON, cached under the file's content hash, a millisecond.
  */
-function servedSchemas(file: string): Record<string, Schema> {
+function servedSchemas(file: string): { hash: string; schemas: Record<string, Schema> } {
   const text = readFileSync(join(crdDir, file), 'utf8');
-  const cached = join(schemaCacheDir(), `${file.replace(/\.yaml$/, '')}-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`);
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const cached = join(schemaCacheDir(), `${file.replace(/\.yaml$/, '')}-${hash}.json`);
   try {
-    return JSON.parse(readFileSync(cached, 'utf8')) as Record<string, Schema>;
+    return { hash, schemas: JSON.parse(readFileSync(cached, 'utf8')) as Record<string, Schema> };
   } catch {
     // Not cached yet (or unreadable): parse the YAML.
   }
   const crd = parse(text) as Crd;
   const schemas: Record<string, Schema> = {};
   for (const v of crd.spec.versions) if (v.served && v.schema?.openAPIV3Schema) schemas[v.name] = v.schema.openAPIV3Schema;
-  try {
-    mkdirSync(dirname(cached), { recursive: true });
-    writeFileSync(`${cached}.${process.pid}`, JSON.stringify(schemas));
-    renameSync(`${cached}.${process.pid}`, cached);
-  } catch {
-    // A read-only home only makes the next run slower.
-  }
-  return schemas;
+  writeAtomically(cached, JSON.stringify(schemas));
+  return { hash, schemas };
 }
 
 /** Where parsed CRD schemas are cached: $SHIPLINE_CACHE/lint, else ~/.cache/shipline/lint. */
-export function schemaCacheDir(): string {
-  return join(process.env.SHIPLINE_CACHE ?? join(homedir(), '.cache', 'shipline'), 'lint');
-}
+export const schemaCacheDir = lintCacheDir;
 
 /** The apiserver supplies apiVersion, kind and metadata for every kind; CRD schemas often omit them. */
 function withImplicitFields(schema: Schema): Schema {

@@ -6,6 +6,8 @@ import { parseAllDocuments } from 'yaml';
 import { evaluateRules, evaluationFailed } from './crd-cel.js';
 import { withDefaults } from './crd-defaults.js';
 import { kindsOf, routingGroups, validatorFor, versionsOf, type RoutingGroup, type SchemaError } from './crd-schemas.js';
+import { saveCompiledCode } from './code-cache.js';
+import { positionsIn } from './lint-positions.js';
 import { destinationRuleRules, httpRouteRules, virtualServiceRules, type RuleFinding } from './lint-rules.js';
 import { closest, didYouMean } from './suggest.js';
 
@@ -18,6 +20,9 @@ export interface Finding {
   file: string;
   /** 1-based document number in the file. */
   doc: number;
+  /** 1-based line and column of the field (or of its nearest enclosing field when it is missing). */
+  line: number;
+  column: number;
   /** Kind/name, or ? when unknown. */
   object: string;
   path: string;
@@ -28,11 +33,23 @@ export interface LintResult {
   findings: Finding[];
   /** Documents not checked and why. */
   skipped: string[];
+  /** How many documents the files hold, and the kinds checked against a shipped CRD (sorted). */
+  documents: number;
+  checkedKinds: string[];
 }
 
+/** A finding by document, object and field path (as the tests read them). */
 export function formatFinding(f: Finding): string {
   return `${f.file}: doc ${f.doc} (${f.object}): ${f.path}: ${f.message}`;
 }
+
+/** A finding as compilers print them: `file:line:column: Kind/name field: message`. */
+export function formatFindingAt(f: Finding): string {
+  return `${f.file}:${f.line}:${f.column}: ${f.object === '?' ? '' : `${f.object} `}${f.path}: ${f.message}`;
+}
+
+/** A finding before its position in the file is known. */
+type Unplaced = Omit<Finding, 'line' | 'column'> & Partial<Pick<Finding, 'line' | 'column'>>;
 
 type Obj = Record<string, unknown>;
 interface Doc {
@@ -109,7 +126,7 @@ function plainValues(text: string): unknown[] | undefined {
   }
 }
 
-function toDoc(input: LintInput, doc: number, value: unknown, findings: Finding[]): Doc | undefined {
+function toDoc(input: LintInput, doc: number, value: unknown, findings: Unplaced[]): Doc | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) {
     findings.push({ file: input.file, doc, object: '?', path: '(document)', message: 'must be a mapping with apiVersion, kind, metadata and spec' });
@@ -120,17 +137,17 @@ function toDoc(input: LintInput, doc: number, value: unknown, findings: Finding[
   return { file: input.file, doc, object: `${String(v.kind ?? '?')}/${String(meta.name ?? '?')}`, value: v };
 }
 
-function parseDocs(input: LintInput, findings: Finding[]): Doc[] {
+function parseDocs(input: LintInput, findings: Unplaced[]): Doc[] {
   const plain = plainValues(input.text);
   if (plain) return plain.flatMap((value, i) => toDoc(input, i + 1, value, findings) ?? []);
   const docs: Doc[] = [];
   parseAllDocuments(input.text, { uniqueKeys: true, prettyErrors: true }).forEach((document, i) => {
     const doc = i + 1;
-    const at = (path: string, message: string) => findings.push({ file: input.file, doc, object: '?', path, message });
+    const at = (path: string, message: string, line?: number, column?: number) => findings.push({ file: input.file, doc, object: '?', path, message, line, column });
     if (document.errors.length > 0) {
       for (const error of document.errors) {
         const pos = error.linePos?.[0];
-        at(pos ? `line ${pos.line}, column ${pos.col}` : 'YAML', error.message.split('\n')[0]!);
+        at(pos ? `line ${pos.line}, column ${pos.col}` : 'YAML', error.message.split('\n')[0]!, pos?.line, pos?.col);
       }
       return;
     }
@@ -160,7 +177,13 @@ function typoOf(kind: string, group: string): string | undefined {
   return oneEdit ? guess : undefined;
 }
 
-function check(d: Doc, subsetsOf: (host: string) => string[] | undefined, result: LintResult, unchecked: Unchecked): void {
+interface Run {
+  findings: Unplaced[];
+  skipped: string[];
+  checkedKinds: Set<string>;
+}
+
+function check(d: Doc, subsetsOf: (host: string) => string[] | undefined, result: Run, unchecked: Unchecked): void {
   const apiVersion = typeof d.value.apiVersion === 'string' ? d.value.apiVersion : '';
   const kind = typeof d.value.kind === 'string' ? d.value.kind : '';
   const push = (f: RuleFinding) => result.findings.push({ file: d.file, doc: d.doc, object: d.object, ...f });
@@ -187,6 +210,7 @@ function check(d: Doc, subsetsOf: (host: string) => string[] | undefined, result
     return;
   }
   const validate = validatorFor(schema);
+  result.checkedKinds.add(kind);
   const meta = d.value.metadata as Obj | undefined;
   if (typeof meta?.name !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(meta.name)) {
     push({ path: 'metadata.name', message: meta?.name === undefined ? 'missing (required)' : `${JSON.stringify(meta.name)} must be a DNS-1123 name` });
@@ -223,8 +247,14 @@ function check(d: Doc, subsetsOf: (host: string) => string[] | undefined, result
 
 /** Lints every document of every input; findings are in file and document order. */
 export function lintManifests(inputs: readonly LintInput[]): LintResult {
-  const result: LintResult = { findings: [], skipped: [] };
-  const docs = inputs.flatMap((input) => parseDocs(input, result.findings));
+  const run: Run = { findings: [], skipped: [], checkedKinds: new Set() };
+  let documents = 0;
+  const docs = inputs.flatMap((input) => {
+    const before = run.findings.length;
+    const parsed = parseDocs(input, run.findings);
+    documents += parsed.length + new Set(run.findings.slice(before).map((f) => f.doc)).size;
+    return parsed;
+  });
   const subsets = new Map<string, string[]>();
   for (const d of docs) {
     const spec = d.value.spec as Obj | undefined;
@@ -233,13 +263,28 @@ export function lintManifests(inputs: readonly LintInput[]): LintResult {
     }
   }
   const unchecked: Unchecked = new Map();
-  for (const d of docs) check(d, (host) => subsets.get(host), result, unchecked);
+  for (const d of docs) check(d, (host) => subsets.get(host), run, unchecked);
+  saveCompiledCode();
   for (const [file, byKind] of unchecked) {
     for (const [kind, numbers] of byKind) {
-      result.skipped.push(`${file}: ${kind}: not checked by lint (no schema shipped); doc${numbers.length > 1 ? 's' : ''} ${numbers.join(', ')}`);
+      run.skipped.push(`${file}: ${kind}: not checked by lint (no schema shipped); doc${numbers.length > 1 ? 's' : ''} ${numbers.join(', ')}`);
     }
   }
   const order = new Map(inputs.map((input, i) => [input.file, i]));
-  result.findings.sort((a, b) => order.get(a.file)! - order.get(b.file)! || a.doc - b.doc);
-  return result;
+  run.findings.sort((a, b) => order.get(a.file)! - order.get(b.file)! || a.doc - b.doc);
+  return { findings: placed(inputs, run.findings), skipped: run.skipped, documents, checkedKinds: [...run.checkedKinds].sort() };
+}
+
+/** The findings with the line and column of their fields, from a careful parse of the files that have findings. */
+function placed(inputs: readonly LintInput[], findings: readonly Unplaced[]): Finding[] {
+  const positions = new Map<string, ReturnType<typeof positionsIn>>();
+  return findings.map((f) => {
+    if (f.line !== undefined && f.column !== undefined) return { ...f, line: f.line, column: f.column };
+    let at = positions.get(f.file);
+    if (!at) {
+      at = positionsIn(inputs.find((input) => input.file === f.file)?.text ?? '');
+      positions.set(f.file, at);
+    }
+    return { ...f, ...at(f.doc, f.path) };
+  });
 }

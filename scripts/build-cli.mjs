@@ -28,6 +28,19 @@ export async function buildCli(stamp) {
     banner: { js: "import { createRequire as __shiplineRequire } from 'node:module'; const require = __shiplineRequire(import.meta.url);" },
     logLevel: 'error',
   });
+  // lint's engine as one classic script as well: the lint command runs it through V8
+  // with its compiled form cached (manifests/code-cache.ts), which ES modules cannot be.
+  await build({
+    entryPoints: [join(root, 'manifests', 'lint.ts')],
+    outfile: join(tmp, 'lint-engine.cjs'),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    define: { 'import.meta.url': '__shiplineModuleUrl' },
+    banner: { js: "const __shiplineModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'error',
+  });
   writeFileSync(join(tmp, 'stamp'), `${stamp}\n`);
   mkdirSync(join(root, 'dist'), { recursive: true });
   // Swap in whole so a concurrent run never sees half a build.

@@ -12,6 +12,7 @@ const modules: Record<string, () => Promise<Register>> = {
   stack: () => import('./commands/stack.js').then((m) => m.registerStackCommands),
   build: () => import('./commands/build.js').then((m) => m.registerBuildCommands),
   render: () => import('./commands/render.js').then((m) => m.registerRenderCommands),
+  lint: () => import('./commands/lint.js').then((m) => m.registerLintCommands),
   cluster: () => import('./commands/cluster.js').then((m) => m.registerClusterCommands),
   rollout: () => import('./commands/rollout.js').then((m) => m.registerRolloutCommands),
   release: () => import('./commands/release.js').then((m) => m.registerReleaseCommands),
@@ -20,7 +21,7 @@ const modules: Record<string, () => Promise<Register>> = {
   explain: () => import('./commands/explain.js').then((m) => m.registerExplainCommands),
 };
 /** Top-level command → the module that registers it. */
-const moduleOf: Record<string, string> = { check: 'cluster', apply: 'cluster', diff: 'cluster', delete: 'cluster', lint: 'render' };
+const moduleOf: Record<string, string> = { check: 'cluster', apply: 'cluster', diff: 'cluster', delete: 'cluster' };
 
 const program = new Command('shipline')
   .description('From a commit or git tag to a multi-arch image and a traffic-shifted rollout.')

@@ -53,6 +53,9 @@ interface HyperfineResult {
   median: number;
   min: number;
   max: number;
+  /** Mean CPU seconds per run: steadier than wall time on a busy machine. */
+  user: number;
+  system: number;
 }
 
 export default async function bench(): Promise<void> {
@@ -75,9 +78,10 @@ export default async function bench(): Promise<void> {
   const [ours, theirs] = (JSON.parse(readFileSync(out, 'utf8')) as { results: HyperfineResult[] }).results;
   const ms = (s: number) => `${(s * 1000).toFixed(0)} ms`;
   const ratio = ours!.median / theirs!.median;
+  const cpu = (r: HyperfineResult) => r.user + r.system;
   process.stdout.write(
-    `lint, 300 manifests: ${ms(ours!.median)} median [${ms(ours!.min)}–${ms(ours!.max)}] (schemas + CEL rules + semantic rules)\n` +
-      `  peer kubeconform ${versions.kubeconform}, same CRD schemas: ${ms(theirs!.median)} median [${ms(theirs!.min)}–${ms(theirs!.max)}] (${checked.stdout.trim().split('\n').pop()})\n` +
-      `  lint/kubeconform ${ratio.toFixed(2)}x (budget 1.5x${ratio <= 1.5 ? ', met' : ', NOT met'})\n`,
+    `lint, 300 manifests: ${ms(ours!.median)} median [${ms(ours!.min)}–${ms(ours!.max)}], ${ms(cpu(ours!))} CPU (schemas + CEL rules + semantic rules)\n` +
+      `  peer kubeconform ${versions.kubeconform}, same CRD schemas: ${ms(theirs!.median)} median [${ms(theirs!.min)}–${ms(theirs!.max)}], ${ms(cpu(theirs!))} CPU (${checked.stdout.trim().split('\n').pop()})\n` +
+      `  lint/kubeconform ${ratio.toFixed(2)}x (budget 1.5x${ratio <= 1.5 ? ', met' : ', NOT met'}); CPU ${(cpu(ours!) / cpu(theirs!)).toFixed(2)}x\n`,
   );
 }

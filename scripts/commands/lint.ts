@@ -1,33 +1,82 @@
-// `shipline lint FILE...`: offline checks of hand-written Istio / Gateway API manifests
-// against the real CRD schemas and shipline's routing rules.
-import { readFileSync } from 'node:fs';
+// `shipline lint [FILE|DIR|-]... [-f FILE|DIR|-]... [-R]`: offline checks of hand-written
+// Istio / Gateway API manifests against the real CRD schemas and shipline's routing rules.
 import type { Command } from 'commander';
 import { InputError } from '../../pipelines/errors.js';
-import type { LintInput } from '../../manifests/lint.js';
+import { readInputFiles } from '../../pipelines/input-files.js';
+import type { Finding, LintResult } from '../../manifests/lint.js';
+import { outputFormat, printReport, withOutput, type OutputFlags } from '../output-format.js';
+import { loadLintEngine } from './lint-engine.js';
+
+interface LintFlags extends OutputFlags {
+  filename: string[];
+  recursive?: boolean;
+}
+
+/** Standard input is named so in messages, as compilers name it. */
+const stdinName = '<stdin>';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The LintResult document of `-o json|yaml` (schema/output/LintResult.schema.json). */
+export function lintDocument(files: number, result: LintResult, formatAt: (f: Finding) => string) {
+  return {
+    valid: result.findings.length === 0,
+    files,
+    documents: result.documents,
+    checkedKinds: result.checkedKinds,
+    findings: result.findings.map((f) => ({
+      file: f.file,
+      line: f.line,
+      column: f.column,
+      document: f.doc,
+      object: f.object,
+      path: f.path,
+      message: f.message,
+      text: formatAt(f),
+    })),
+    notes: result.skipped,
+  };
+}
+
+/** The one line a clean lint prints: what was read and which kinds were checked. */
+export function lintSummary(files: number, result: LintResult): string {
+  const kinds = result.checkedKinds.length > 0 ? `kinds checked: ${result.checkedKinds.join(', ')}` : 'no routing kind checked';
+  return `lint: ${plural(files, 'file')}, ${plural(result.documents, 'document')}, ${kinds}; no findings`;
+}
 
 export function registerLintCommands(program: Command): void {
-  program
-    .command('lint')
-    .description('check Istio / Gateway API manifests offline against their CRD schemas and routing rules')
-    .argument('<files...>', 'YAML files, one or more documents each')
-    .action(async (files: string[]) => {
-      // Loaded on use: ajv and the CRD schemas are not needed by other commands.
-      const { formatFinding, lintManifests } = await import('../../manifests/lint.js');
-      const inputs: LintInput[] = files.map((file) => {
-        try {
-          return { file, text: readFileSync(file, 'utf8') };
-        } catch (error) {
-          throw new InputError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { hint: 'check the path' });
-        }
-      });
-      const { findings, skipped } = lintManifests(inputs);
-      for (const note of skipped) process.stderr.write(`${note}\n`);
-      for (const finding of findings) process.stdout.write(`${formatFinding(finding)}\n`);
-      if (findings.length > 0) {
-        const where = new Set(findings.map((f) => f.file)).size;
-        throw new InputError(`${findings.length} finding${findings.length === 1 ? '' : 's'} in ${where} file${where === 1 ? '' : 's'}`, {
-          hint: 'fix each field named above',
-        });
-      }
+  withOutput(
+    program
+      .command('lint')
+      .description('check Istio / Gateway API manifests offline against their CRD schemas, CEL rules and routing rules')
+      .argument('[paths...]', 'YAML or JSON files, folders of them, or - for standard input')
+      .option('-f, --filename <path>', 'a file, a folder or - (standard input); repeatable', (path: string, paths: string[]) => [...paths, path], [])
+      .option('-R, --recursive', "read the folders' subfolders too")
+      .addHelpText(
+        'after',
+        '\nExamples:\n  shipline lint route.yaml\n  shipline lint -R -f manifests/\n  shipline render | shipline lint -f -\n  shipline lint -o json out/\n\nFindings are printed as file:line:column: Kind/name field: message; exit code 2 when there are any.',
+      ),
+    ['json', 'yaml'],
+  ).action(async (paths: string[], flags: LintFlags) => {
+    const given = [...flags.filename, ...paths];
+    if (given.length === 0) {
+      throw new InputError('lint: no manifests given', { hint: 'name files or folders (shipline lint FILE... or -f DIR), or pipe them in with -f -' });
+    }
+    const files = readInputFiles(given, { flag: '-f', recursive: flags.recursive }).map((f) => ({ file: f.file === '-' ? stdinName : f.file, text: f.text }));
+    // Loaded on use: the CRD schemas, validators and CEL are not needed by other commands.
+    const { formatFindingAt, lintManifests, saveCompiledCode } = await loadLintEngine();
+    const result = lintManifests(files);
+    saveCompiledCode();
+    // Machine-readable output carries them as notes.
+    if (outputFormat(flags) === 'text') for (const note of result.skipped) process.stderr.write(`${note}\n`);
+    await printReport(flags, {
+      kind: 'LintResult',
+      data: lintDocument(files.length, result, formatFindingAt),
+      text: () => (result.findings.length > 0 ? result.findings.map(formatFindingAt).join('\n') : lintSummary(files.length, result)),
     });
+    if (result.findings.length > 0) {
+      const where = new Set(result.findings.map((f) => f.file)).size;
+      throw new InputError(`${plural(result.findings.length, 'finding')} in ${plural(where, 'file')}`, { hint: 'fix each field named above' });
+    }
+  });
 }

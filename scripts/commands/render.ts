@@ -8,7 +8,6 @@ import { istioVersions, type IstioVersion } from '../../manifests/istio.js';
 import { routingApis, type RoutingApi } from '../../manifests/render.js';
 import { InputError } from '../../pipelines/errors.js';
 import { formatReport, outputFormat, withOutput, type OutputFlags } from '../output-format.js';
-import { registerLintCommands } from './lint.js';
 import { configOptionHelp, findConfig } from '../../pipelines/config/find.js';
 
 interface RenderFlags extends OutputFlags {
@@ -79,5 +78,4 @@ export function registerRenderCommands(program: Command): void {
     .option('-d, --output-dir <dir>', 'write one YAML file per object into this folder (and print their paths) instead of stdout')
     .action(render);
   render_.options.find((o) => o.long === '--output')?.argParser(formatOrFolderHint);
-  registerLintCommands(program);
 }

@@ -1,9 +1,11 @@
 // `shipline render` and `shipline lint` as a user runs them, in a temp dir: exit codes,
 // stdout/stderr, files written with -d, and nothing written for an invalid config.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { run } from '../../pipelines/adapters/process.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -111,26 +113,64 @@ describe('shipline render', () => {
 });
 
 describe('shipline lint', () => {
-  it('exits 0 on rendered manifests and notes skipped non-routing documents', async () => {
+  const lintSchema = JSON.parse(readFileSync(join(root, 'schema', 'output', 'LintResult.schema.json'), 'utf8')) as object;
+  const validateLintResult = new Ajv2020({ strict: true, allErrors: true }).compile(lintSchema);
+
+  it('exits 0 on rendered manifests, notes skipped non-routing documents and prints one summary line', async () => {
     const result = await shipline('lint', join('out-gw', 'httproute-canary-release.yaml'), join('out-gw', 'service-my-service-v1.yaml'), join('out-istio', 'virtualservice-canary-release.yaml'));
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    expect(result.stdout).toBe('');
+    expect(result.stdout).toBe('lint: 3 files, 3 documents, kinds checked: HTTPRoute, VirtualService; no findings\n');
     expect(result.stderr).toContain('service-my-service-v1.yaml: doc 1 (Service/my-service-v1): skipped, v1 is not a routing API');
   });
 
-  it("exits 2 on the notes' manifests and reports the misplaced mirror with its path", async () => {
+  it('reads folders (-R for subfolders, .yaml/.yml/.json), -f beside positional files, and standard input with -f -', async () => {
+    const flat = await shipline('lint', 'out-gw');
+    expect(flat.exitCode, flat.stderr).toBe(0);
+    expect(flat.stdout).toBe('lint: 3 files, 3 documents, kinds checked: HTTPRoute; no findings\n');
+    mkdirSync(join(dir, 'tree', 'istio'), { recursive: true });
+    writeFileSync(join(dir, 'tree', 'istio', 'vs.yml'), readFileSync(join(dir, 'out-istio', 'virtualservice-canary-release.yaml')));
+    writeFileSync(join(dir, 'tree', 'route.json'), JSON.stringify(parse(readFileSync(join(dir, 'out-gw', 'httproute-canary-release.yaml'), 'utf8'))));
+    const shallow = await shipline('lint', '-f', 'tree');
+    expect(shallow.exitCode).toBe(0);
+    expect(shallow.stdout).toBe('lint: 1 file, 1 document, kinds checked: HTTPRoute; no findings\n');
+    const deep = await shipline('lint', '-R', '-f', 'tree', join('out-gw', 'service-my-service-v1.yaml'));
+    expect(deep.stdout).toBe('lint: 3 files, 3 documents, kinds checked: HTTPRoute, VirtualService; no findings\n');
+    const piped = await run(['node', join(root, 'scripts', 'shipline.mjs'), 'lint', '-f', '-'], { cwd: dir, nothrow: true, input: readFileSync(join(root, 'test', 'unit', 'fixtures', 'notes-patterns.yaml')) });
+    expect(piped.exitCode).toBe(2);
+    expect(piped.stdout).toMatch(/^<stdin>:65:7: VirtualService\/traffic-mirroring spec\.http\[0\]\.route\[1\]: mirror and mirrorPercentage/);
+  });
+
+  it("exits 2 on the notes' manifests and reports the misplaced mirror at its line and column", async () => {
     const notes = join(root, 'test', 'unit', 'fixtures', 'notes-patterns.yaml');
     const result = await shipline('lint', notes);
     expect(result.exitCode).toBe(2);
     expect(result.stdout.trim().split('\n')).toEqual([
-      `${notes}: doc 3 (VirtualService/traffic-mirroring): spec.http[0].route[1]: mirror and mirrorPercentage are not a route destination: in a VirtualService mirror and mirrorPercentage are fields of the HTTP route; move them out of the route list, up beside route (into spec.http[0])`,
+      `${notes}:65:7: VirtualService/traffic-mirroring spec.http[0].route[1]: mirror and mirrorPercentage are not a route destination: in a VirtualService mirror and mirrorPercentage are fields of the HTTP route; move them out of the route list, up beside route (into spec.http[0])`,
     ]);
     expect(result.stderr).toContain('shipline: 1 finding in 1 file');
   });
 
-  it('exits 2 for a file it cannot read', async () => {
+  it('-o json and -o yaml print a LintResult that validates against its schema, with and without findings', async () => {
+    const notes = join(root, 'test', 'unit', 'fixtures', 'notes-patterns.yaml');
+    const bad = await shipline('lint', '-o', 'json', notes);
+    expect(bad.exitCode).toBe(2);
+    const found = JSON.parse(bad.stdout) as { valid: boolean; findings: { line: number; column: number; document: number }[] };
+    expect(validateLintResult(found), JSON.stringify(validateLintResult.errors)).toBe(true);
+    expect(found.valid).toBe(false);
+    expect(found.findings.map((f) => [f.document, f.line, f.column])).toEqual([[3, 65, 7]]);
+    const clean = await shipline('lint', '-o', 'yaml', 'out-gw');
+    expect(clean.exitCode, clean.stderr).toBe(0);
+    const document = parse(clean.stdout) as { valid: boolean; files: number };
+    expect(validateLintResult(document), JSON.stringify(validateLintResult.errors)).toBe(true);
+    expect([document.valid, document.files]).toEqual([true, 3]);
+  });
+
+  it('exits 2 for a path it cannot read and when given nothing', async () => {
     const result = await shipline('lint', 'missing.yaml');
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('missing.yaml: cannot read (ENOENT)');
+    expect(result.stderr).toContain('missing.yaml: no such file or folder');
+    const nothing = await shipline('lint');
+    expect(nothing.exitCode).toBe(2);
+    expect(nothing.stderr).toContain('lint: no manifests given');
   });
 });

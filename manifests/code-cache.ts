@@ -1,0 +1,50 @@
+// Code run through V8 with its compiled form kept on disk: parsing and compiling a large
+// generated validator, or lint's own bundle, costs more than checking hundreds of
+// manifests. The compiled form is written after a run (so it holds every function that
+// run compiled) under the hash of the code and V8's version; V8 refuses a stale one.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+
+/** Where lint keeps what it derives from the CRDs and its code: $SHIPLINE_CACHE/lint, else ~/.cache/shipline/lint. */
+export function lintCacheDir(): string {
+  return join(process.env.SHIPLINE_CACHE ?? join(homedir(), '.cache', 'shipline'), 'lint');
+}
+
+export function writeAtomically(file: string, data: string | Uint8Array): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.${process.pid}`, data);
+    renameSync(`${file}.${process.pid}`, file);
+  } catch {
+    // A read-only home only makes the next run slower.
+  }
+}
+
+/** Scripts that ran without a usable compiled form: saveCompiledCode() writes theirs. */
+const uncompiled: { script: Script; file: string }[] = [];
+
+/**
+ * Runs `code` as the body of a function of `params` and returns that function. `name`
+ * (with the code's hash) names the compiled form in the cache.
+ */
+export function compiledFunction(code: string, params: readonly string[], filename: string, name: string): (...args: unknown[]) => unknown {
+  const hash = createHash('sha1').update(code).digest('hex').slice(0, 20);
+  const file = join(lintCacheDir(), `${name}-${hash}.${process.versions.v8}.v8`);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(file);
+  } catch {
+    // Not compiled yet.
+  }
+  const script = new Script(`(function (${params.join(', ')}) {${code}\n})`, { filename, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) uncompiled.push({ script, file });
+  return script.runInThisContext() as (...args: unknown[]) => unknown;
+}
+
+/** Keeps V8's compiled form of the scripts this run compiled, with the functions it compiled. */
+export function saveCompiledCode(): void {
+  for (const { script, file } of uncompiled.splice(0)) writeAtomically(file, script.createCachedData());
+}
