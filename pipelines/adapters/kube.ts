@@ -10,6 +10,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { ExternalError, PreconditionError } from '../errors.js';
 import { RequestTimeoutError, requestTimeoutMs, TransientError, transientNetworkError, transientStatus, withRetry, type RetryPolicy } from './retry.js';
 import { paths } from '../stack/layout.js';
+import { detail } from '../verbosity.js';
 
 export interface KubeObject {
   apiVersion: string;
@@ -55,6 +56,8 @@ export interface KubeRequestOptions {
   query?: Record<string, string | undefined>;
   /** Deadline of one try (default SHIPLINE_TIMEOUT, else 30 s). */
   timeoutMs?: number;
+  /** One try only, even for an idempotent request (a probe that must answer quickly). */
+  once?: boolean;
 }
 
 /** Reads and server-side applies give the same result when sent twice; POST, PUT and DELETE may not. */
@@ -81,6 +84,11 @@ export class KubeClient {
     return this.config.getCurrentContext();
   }
 
+  /** A client of a kubeconfig already read and checked (pipelines/cluster/kubeconfig.ts); `source` names its files in messages. */
+  static fromConfig(config: KubeConfig, source: string): KubeClient {
+    return new KubeClient(config, source);
+  }
+
   static load(kubeconfigPath = defaultKubeconfigPath(), context?: string): KubeClient {
     if (!existsSync(kubeconfigPath)) {
       throw new PreconditionError(`no kubeconfig at ${kubeconfigPath}`, {
@@ -101,7 +109,7 @@ export class KubeClient {
 
   async request<T = unknown>(method: string, path: string, options: KubeRequestOptions = {}): Promise<KubeResponse<T>> {
     const once = () => this.requestOnce<T>(method, path, options);
-    if (!idempotent(method, options.contentType)) return once();
+    if (options.once || !idempotent(method, options.contentType)) return once();
     return withRetry(kubeRetry, once, retryable).catch((error: unknown) => {
       if (error instanceof TransientError) {
         throw new ExternalError(`${error.message} (gave up after ${kubeRetry.attempts} tries)`, { cause: error, hint: error.hint });
@@ -142,12 +150,14 @@ export class KubeClient {
     const timeoutMs = options.timeoutMs ?? requestTimeoutMs(30_000);
     const hint = 'check the kube context, or start the local cluster with `npm run stack:up`';
     return new Promise((resolve, reject) => {
+      const started = performance.now();
       const req = request(url, httpsOptions, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', (error) => (clearTimeout(deadline), reject(new TransientError(`the Kubernetes API at ${this.server} broke off ${method} ${url.pathname}: ${error.message}`, { hint }))));
         res.on('end', () => {
           clearTimeout(deadline);
+          detail(`${method} ${url.pathname}${url.search} → ${res.statusCode} (${Math.round(performance.now() - started)} ms)`);
           const text = Buffer.concat(chunks).toString('utf8');
           let body: unknown = text;
           try {

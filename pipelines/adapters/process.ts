@@ -9,6 +9,7 @@ import { accessSync, closeSync, constants, existsSync, openSync } from 'node:fs'
 import { $, which, type ProcessOutput } from 'zx/core';
 import { ExternalError } from '../errors.js';
 import { killTree, killTreeSync } from './process-tree.js';
+import { detail } from '../verbosity.js';
 
 export interface RunOptions {
   cwd?: string;
@@ -75,6 +76,7 @@ export function start(argv: readonly string[], options: RunOptions = {}): Runnin
   if (options.cwd !== undefined && !existsSync(options.cwd)) {
     throw new ExternalError(`cannot run ${command}: its working directory ${options.cwd} does not exist`);
   }
+  detail(`$ ${quoteArgv(argv)}${options.cwd ? `  (in ${options.cwd})` : ''}`);
   const program = $({
     cwd: options.cwd,
     env,

@@ -37,6 +37,12 @@ export interface ImportOptions {
   /** Apply the rewritten manifests through this (lazy, so plain imports never load a kube client). */
   apply?: { kube: () => Promise<import('../adapters/kube.js').KubeClient>; namespace?: string; forceConflicts?: boolean };
   log?: (line: string) => void;
+  /**
+   * client: open and check the bundle, rewrite the manifests, contact nothing; server: also
+   * check the registry's access and dry-run the manifests on the cluster (--apply). Neither
+   * pushes, writes or applies anything.
+   */
+  dryRun?: 'client' | 'server';
 }
 
 export interface ImportResult {
@@ -96,11 +102,25 @@ export async function importBundle(options: ImportOptions): Promise<ImportResult
     forceConflicts: options.apply?.forceConflicts ?? false,
     log,
   };
+  const images = archive.images.map((img) => ({
+    name: img.name,
+    reference: `${options.registry}/${img.repository}:${img.tag}`,
+    digest: img.image.root.descriptor.digest,
+  }));
+  const nothingDone = (): ImportResult => ({
+    images,
+    stats: { blobsUploaded: 0, bytesUploaded: 0, blobsPresent: 0, blobsMounted: 0, manifestsPut: 0, tagsWritten: 0 },
+    rewrites,
+    unmatched,
+    applied: [],
+  });
+  if (options.dryRun === 'client') return nothingDone();
   const kube = options.apply && objects.length > 0 ? await options.apply.kube() : undefined;
   const prepared = kube ? await prepareApply(kube, objects, applyOptions) : [];
 
   const client = new RegistryClient(options.registry, { insecure: options.insecure, credentials: options.credentials, retry: options.retry });
   for (const repository of new Set(archive.images.map((i) => i.repository))) await client.checkAccess(repository);
+  if (options.dryRun === 'server') return nothingDone();
   const base = archive.bundle?.base;
   const plan = planPush(archive.images, new Set(base?.blobs.map((b) => b.digest)));
   const elsewhere = new MountSources(client, options.mountFrom ?? [], new Set(archive.images.map((i) => i.repository)), options.autoMount ?? true);
@@ -123,10 +143,5 @@ export async function importBundle(options: ImportOptions): Promise<ImportResult
     for (const r of rewritten) await writeFile(join(options.manifestsOut, basename(r.path)), r.text);
   }
   const applied = kube ? await applyPrepared(kube, prepared, applyOptions) : [];
-  const images = archive.images.map((img) => ({
-    name: img.name,
-    reference: `${options.registry}/${img.repository}:${img.tag}`,
-    digest: img.image.root.descriptor.digest,
-  }));
   return { images, stats, rewrites, unmatched, applied };
 }

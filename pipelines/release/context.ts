@@ -12,6 +12,8 @@ export interface ReleaseOptions {
   /** Replaces image.repository of the config. */
   repository?: string;
   dryRun: boolean;
+  /** With dryRun: client renders the manifests without sending them; server (the default) also dry-runs and diffs them on the server. */
+  dryRunMode?: 'client' | 'server';
   strategy?: Strategy;
   bundle?: string | boolean;
   yes: boolean;
@@ -22,6 +24,8 @@ export interface ReleaseOptions {
   tag?: string;
   kubeconfig?: string;
   context?: string;
+  /** -n: the namespace of the route and its versions (replaces routing.namespace). */
+  namespace?: string;
 }
 
 export interface ReleaseState {

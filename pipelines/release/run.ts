@@ -1,6 +1,7 @@
 // Runs the release pipeline as a listr2 task list: a live tree on a terminal, plain
 // timestamped lines without one (CI), logs on stderr under --json.
 import { Listr, ListrLogger, PRESET_TIMER, PRESET_TIMESTAMP, ProcessOutput, type ListrTask } from 'listr2';
+import { verbosity } from '../verbosity.js';
 import { rmSync } from 'node:fs';
 import { quoteArgv } from '../adapters/process.js';
 import { InterruptedError } from '../errors.js';
@@ -56,7 +57,8 @@ function list(tasks: ListrTask<ReleaseState>[], state: ReleaseState, io: Release
     exitOnError: true,
     // Ctrl-C is the CLI's: it asks the steps to stop at a safe point (listr2 would exit 127).
     registerSignalListeners: false,
-    renderer: io.tty && !io.json ? 'default' : 'simple',
+    // --quiet: only errors and the result (the summary the command prints).
+    renderer: verbosity() === 'quiet' ? 'silent' : io.tty && !io.json ? 'default' : 'simple',
     fallbackRenderer: 'simple',
     rendererOptions: io.tty && !io.json ? { collapseSubtasks: true, showErrorMessage: true, timer: PRESET_TIMER } : { timestamp: PRESET_TIMESTAMP, logger },
     fallbackRendererOptions: { timestamp: PRESET_TIMESTAMP, logger },

@@ -7,6 +7,7 @@ import { buildxVersion, inspectBuilder } from '../adapters/buildx.js';
 import { KubeApiError } from '../adapters/kube.js';
 import { applyObjects } from '../cluster/apply.js';
 import { loadConfig } from '../config/load.js';
+import { withNamespace } from '../cluster/namespace-flag.js';
 import { build } from '../build/run.js';
 import { parseClock } from '../build/tag.js';
 import { existingTags } from '../build/preflight.js';
@@ -24,7 +25,7 @@ import type { ReleaseState } from './context.js';
 export type Report = (line: string) => void;
 
 export function validate(state: ReleaseState): void {
-  const loaded = loadConfig(state.options.config, undefined, { repository: state.options.repository });
+  const loaded = withNamespace(loadConfig(state.options.config, undefined, { repository: state.options.repository }), state.options.namespace);
   state.loaded = loaded;
   state.strategy = state.options.strategy ?? rolloutConfig(loaded).strategy;
   if (!state.options.skipBuild && !state.options.dryRun && !loaded.config.output.push) {
@@ -45,7 +46,8 @@ export async function preflight(state: ReleaseState, report: Report): Promise<vo
   const loaded = state.loaded!;
   const { config } = loaded;
   const soft = (what: string) => (error: unknown) => {
-    if (!state.options.dryRun) throw error;
+    // A wrong flag (--context nope, a missing --kubeconfig) is an error in a dry run too.
+    if (!state.options.dryRun || error instanceof InputError) throw error;
     state.warnings.push(`${what}: ${(error as Error).message.split('\n')[0]}`);
   };
   const builder = async () => {
@@ -115,6 +117,11 @@ export async function renderAndDiff(state: ReleaseState, report: Report): Promis
   const request = { strategy: state.strategy!, image, subset: subsetOf(state) };
   const plan = await planRelease(ctx, request);
   const objects = firstObjects(ctx, request, plan);
+  if (state.options.dryRun && state.options.dryRunMode === 'client') {
+    state.preview = { objects, diffs: [] };
+    for (const object of objects) report(`${object.kind}/${object.metadata.name}: rendered (client dry run: not sent to the server)`);
+    return;
+  }
   const outcomes = await applyObjects(ctx.client, objects.map((object, i) => ({ object, file: '(rendered)', doc: i + 1 })), {
     fieldManager: ctx.fieldManager,
     namespace: ctx.namespace,

@@ -1,5 +1,7 @@
+import { progress } from '../../pipelines/verbosity.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { dryRunMode, dryRunOption } from '../dry-run.js';
 import { quoteArgv } from '../../pipelines/adapters/process.js';
 import { loadConfig } from '../../pipelines/config/load.js';
 import { build, type BuildResult } from '../../pipelines/build/run.js';
@@ -16,7 +18,7 @@ interface BuildOptions {
   date?: string;
   platform?: string;
   gitTag?: string;
-  dryRun?: boolean;
+  dryRun?: string | boolean;
   offline?: boolean;
   force?: boolean;
   json?: boolean;
@@ -55,10 +57,11 @@ export function registerBuildCommands(program: Command): void {
     .option('--platform <list>', 'comma-separated platforms (overrides image.platforms)')
     .option('--git-tag <tag>', 'the git tag a semver tag comes from (default: CI variables, else the tag on HEAD)')
     .option('--force', 'overwrite a tag that already exists in the registry')
-    .option('--dry-run', 'print the exact commands, one per line, and change nothing')
+    .addOption(dryRunOption('print the exact commands, one per line, and change nothing'))
     .option('--offline', 'contact no registry (tags are not checked for a free date suffix)')
     .option('--json', 'print the result as JSON')
     .action(async (options: BuildOptions) => {
+      const dryRun = dryRunMode(options.dryRun, ['client', 'none'], 'build', 'buildx has no server-side dry run') === 'client';
       const clock = parseClock(options.date, process.env.SOURCE_DATE_EPOCH) ?? new Date();
       const platforms = options.platform === undefined ? undefined : parsePlatformList(options.platform);
       if (options.tag !== undefined) checkTagOption(options.tag);
@@ -75,10 +78,10 @@ export function registerBuildCommands(program: Command): void {
           oci: typeof options.oci === 'string' ? resolve(options.oci) : options.oci,
           platforms,
         },
-        dryRun: options.dryRun,
+        dryRun,
         offline: options.offline,
         force: options.force,
-        onLine: (line) => process.stderr.write(`${line}\n`),
+        onLine: progress,
       });
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
       if (options.json) {

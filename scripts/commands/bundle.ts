@@ -1,14 +1,17 @@
 // `bundle create | verify | inspect | import`: air-gapped releases in one file.
+import { progress } from '../../pipelines/verbosity.js';
 import { existsSync } from 'node:fs';
 import { toolVersion } from '../../pipelines/version.js';
 import type { Command } from 'commander';
 import type { Credentials } from '../../pipelines/adapters/registry/credentials.js';
 import { InputError } from '../../pipelines/errors.js';
 import { printReport, withOutput, type OutputFlags } from '../output-format.js';
+import { withClusterFlags, type ClusterFlags } from '../cluster-flags.js';
+import { dryRunMode, dryRunModes, dryRunOption } from '../dry-run.js';
 
 // Each action loads its pipeline when it runs, so other commands start fast.
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+const log = progress;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function positiveInt(flag: string) {
@@ -65,10 +68,10 @@ function keyPassword(stdin: boolean | undefined): import('../../pipelines/bundle
 async function publicKey(file: string | undefined) {
   return file ? (await import('../../pipelines/bundle/signing.js')).loadPublicKey(file) : undefined;
 }
-interface ImportFlags {
-  registry: string; insecure?: boolean; image?: string; apply?: boolean; forceConflicts?: boolean; kubeconfig?: string; context?: string; namespace?: string;
+interface ImportFlags extends ClusterFlags {
+  registry: string; insecure?: boolean; image?: string; apply?: boolean; forceConflicts?: boolean;
   username?: string; passwordStdin?: boolean; force?: boolean; mountFrom?: string[]; concurrency?: number; retries?: number; manifestsOut?: string; json?: boolean;
-  key?: string; autoMount: boolean;
+  key?: string; autoMount: boolean; dryRun?: string | boolean;
 }
 
 export function registerBundleCommands(program: Command): void {
@@ -153,8 +156,7 @@ export function registerBundleCommands(program: Command): void {
       }
       await printReport(flags, await inspectionReport(inspection));
     });
-  bundle
-    .command('import')
+  withClusterFlags(bundle.command('import'), 'with --apply: namespace for objects that name none')
     .description('push the images to a registry, rewrite image references to it by digest, optionally apply')
     .argument('<file>', 'bundle, or OCI layout tarball (then with --image)')
     .requiredOption('--registry <host[:port]>', 'target registry')
@@ -163,9 +165,6 @@ export function registerBundleCommands(program: Command): void {
     .option('--key <pem>', 'public key that must have signed the bundle; checked with every file before anything is pushed')
     .option('--apply', 'server-side apply the rewritten manifests')
     .option('--force-conflicts', 'with --apply: take over fields owned by other managers')
-    .option('--kubeconfig <file>', 'kubeconfig for --apply')
-    .option('--context <name>', 'kube context for --apply')
-    .option('--namespace <ns>', 'namespace for namespaced objects that name none')
     .option('--username <user>', 'registry user (with --password-stdin); default: Docker config file')
     .option('--password-stdin', 'read the registry password from standard input')
     .option('--force', 'move a tag that already names another digest')
@@ -175,10 +174,14 @@ export function registerBundleCommands(program: Command): void {
     .option('--retries <n>', 'tries per request on transient failures', positiveInt('--retries'), 5)
     .option('--manifests-out <dir>', 'write the rewritten manifests here')
     .option('--json', 'machine-readable summary')
+    .addOption(dryRunOption('push, write and apply nothing; client: open and check the bundle and rewrite the manifests, contact nothing; server: also check access to the registry and dry-run the manifests on the cluster (--apply)'))
     .action(async (file: string, flags: ImportFlags) => {
+      const dryRun = dryRunMode(flags.dryRun, dryRunModes, 'bundle import', '');
       const registry = checkRegistry(flags.registry);
       const key = await publicKey(flags.key);
       const credentials = await credentialsFor(registry, flags);
+      // The kubeconfig and context are checked before anything is pushed.
+      const kube = flags.apply ? (await import('../../pipelines/cluster/connect.js')).connectTo(flags) : undefined;
       const started = performance.now();
       const { importBundle } = await import('../../pipelines/bundle/import.js');
       const result = await importBundle({
@@ -191,9 +194,8 @@ export function registerBundleCommands(program: Command): void {
         concurrency: flags.concurrency,
         retry: { attempts: flags.retries },
         manifestsOut: flags.manifestsOut,
-        apply: flags.apply
-          ? { kube: async () => (await import('../../pipelines/adapters/kube.js')).KubeClient.load(flags.kubeconfig, flags.context), namespace: flags.namespace, forceConflicts: flags.forceConflicts }
-          : undefined,
+        dryRun: dryRun === 'none' ? undefined : dryRun,
+        apply: kube ? { kube: async () => kube, namespace: flags.namespace, forceConflicts: flags.forceConflicts } : undefined,
         log,
       });
       const seconds = ((performance.now() - started) / 1000).toFixed(2);
@@ -202,6 +204,11 @@ export function registerBundleCommands(program: Command): void {
         return;
       }
       const s = result.stats;
+      if (dryRun !== 'none') {
+        for (const img of result.images) process.stdout.write(`${img.reference}@${img.digest} (${dryRun} dry run: not pushed)\n`);
+        for (const r of result.rewrites) log(`would rewrite ${r.file} ${r.path}: ${r.from} → ${r.to}`);
+        return;
+      }
       for (const img of result.images) process.stdout.write(`${img.reference}@${img.digest}\n`);
       log(`${s.blobsUploaded} blobs uploaded (${(s.bytesUploaded / 1e6).toFixed(1)} MB), ${s.blobsPresent} already present, ${s.blobsMounted} mounted, ${s.manifestsPut} manifests and ${s.tagsWritten} tags written in ${seconds} s`);
       for (const r of result.rewrites) log(`rewrote ${r.file} ${r.path}: ${r.from} → ${r.to}`);

@@ -2,6 +2,7 @@
 // RoutingCheck, ApplyResult, DeleteResult and DiffResult (schema/output/), text, names.
 import type { ApplyOutcome, DeleteOutcome } from '../../pipelines/cluster/apply.js';
 import { describeObject, kubectlName, type SourcedObject } from '../../pipelines/cluster/documents.js';
+import { statusWord } from '../colour.js';
 import type { Report } from '../output-format.js';
 
 /** One object of the files, as the result documents list it. */
@@ -21,10 +22,20 @@ export function applyReport(outcomes: readonly ApplyOutcome[], dryRun: boolean):
       outcomes
         .flatMap((o) => [
           ...(o.diff ? [o.diff.trimEnd()] : []),
-          `${describeObject(o.object)} ${o.action}${dryRun ? ` (server dry run${o.unchecked ? `; not checked: ${o.unchecked}` : ''})` : ''}`,
+          `${describeObject(o.object)} ${statusWord(o.action)}${dryRun ? ` (server dry run${o.unchecked ? `; not checked: ${o.unchecked}` : ''})` : ''}`,
         ])
         .join('\n'),
     names: () => outcomes.map((o) => kubectlName(o.object.object)),
+  };
+}
+
+/** `apply --dry-run=client`: every object read and checked here, none sent. */
+export function clientApplyReport(objects: readonly SourcedObject[]): Report<object> {
+  return {
+    kind: 'ApplyResult',
+    data: { dryRun: true, items: objects.map((s) => ({ ...item(s, s.object.metadata.namespace), action: 'checked' })) },
+    text: () => objects.map((s) => `${describeObject(s)} (client dry run: checked here, not sent)`).join('\n'),
+    names: () => objects.map((s) => kubectlName(s.object)),
   };
 }
 
@@ -32,7 +43,7 @@ export function deleteReport(outcomes: readonly DeleteOutcome[]): Report<object>
   return {
     kind: 'DeleteResult',
     data: { items: outcomes.map((o) => ({ ...item(o.object, o.namespace), action: o.action })) },
-    text: () => outcomes.map((o) => `${describeObject(o.object)} ${o.action}`).join('\n'),
+    text: () => outcomes.map((o) => `${describeObject(o.object)} ${statusWord(o.action)}`).join('\n'),
     names: () => outcomes.filter((o) => o.action === 'deleted').map((o) => kubectlName(o.object.object)),
   };
 }

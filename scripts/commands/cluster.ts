@@ -13,22 +13,17 @@ import { missingFeatures } from '../../manifests/route-features.js';
 import { renderRouting } from '../../manifests/render.js';
 import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
 import { printReport, withOutput, type OutputFlags } from '../output-format.js';
-import { applyReport, checkReport, deleteReport, diffReport } from './cluster-output.js';
+import { applyReport, checkReport, clientApplyReport, deleteReport, diffReport } from './cluster-output.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
+import { dryRunMode, dryRunModes, dryRunOption } from '../dry-run.js';
+import { withClusterFlags as withKubeFlags, type ClusterFlags as KubeFlags } from '../cluster-flags.js';
 
-interface ClusterFlags {
+interface ClusterFlags extends KubeFlags {
   config?: string;
-  kubeconfig?: string;
-  context?: string;
-  namespace?: string;
 }
 
 function withClusterFlags(command: Command): Command {
-  return command
-    .option('-c, --config <file>', configOptionHelp)
-    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, else the local stack)')
-    .option('--context <name>', 'kube context (must match cluster.context when the config names one)')
-    .option('-n, --namespace <ns>', 'namespace for objects that name none (default: cluster.namespace)');
+  return withKubeFlags(command.option('-c, --config <file>', configOptionHelp));
 }
 
 function formatFacts(facts: RoutingFacts, choice: ApiChoice | undefined, error: ShiplineError | undefined): string {
@@ -86,16 +81,20 @@ export function registerClusterCommands(program: Command): void {
     .description('server-side apply of YAML files (every object is dry-run first; nothing changes if one fails)')
     .requiredOption('-f, --filename <paths...>', filenameHelp)
     .option('-R, --recursive', recursiveHelp)
-    .option('--dry-run <mode>', 'server: validate and show, change nothing')
+    .addOption(dryRunOption('change nothing; client: read and check the files here, send nothing; server: the API server validates every object (a server-side dry run)'))
     .option('--diff', 'show what would change against the live objects, and change nothing (a server dry run)')
     .option('--force-conflicts', 'take over fields owned by other managers')
     .option('--field-manager <name>', 'field manager (default: cluster.fieldManager, shipline)')
-    .action(async (flags: ClusterFlags & OutputFlags & ApplyFlags & { dryRun?: string }) => {
-      if (flags.dryRun !== undefined && flags.dryRun !== 'server') {
-        throw new InputError(`--dry-run=${flags.dryRun}: only server is supported`, { hint: 'use --dry-run=server' });
+    .action(async (flags: ClusterFlags & OutputFlags & ApplyFlags & { dryRun?: string | boolean }) => {
+      const mode = dryRunMode(flags.dryRun, dryRunModes, 'apply', '');
+      if (mode === 'client') {
+        if (flags.diff) throw new InputError('--diff needs the live objects: it is a server dry run', { hint: 'use --diff alone, or --dry-run=server --diff' });
+        clusterSettings(flags.config);
+        await printReport(flags, clientApplyReport(readObjects(flags.filename, flags.namespace, { recursive: flags.recursive })));
+        return;
       }
       // --diff shows what an apply would change; it never changes anything itself.
-      const dryRun = flags.dryRun === 'server' || flags.diff === true;
+      const dryRun = mode === 'server' || flags.diff === true;
       await printReport(flags, applyReport(await planApply(flags, dryRun), dryRun));
     });
 

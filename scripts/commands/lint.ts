@@ -1,6 +1,7 @@
 // `shipline lint [FILE|DIR|-]... [-f FILE|DIR|-]... [-R]`: offline checks of hand-written
 // Istio / Gateway API manifests against the real CRD schemas and shipline's routing rules.
 import type { Command } from 'commander';
+import { progress } from '../../pipelines/verbosity.js';
 import { InputError } from '../../pipelines/errors.js';
 import { readInputFiles } from '../../pipelines/input-files.js';
 import type { Finding, LintResult } from '../../manifests/lint.js';
@@ -68,7 +69,7 @@ export function registerLintCommands(program: Command): void {
     const result = lintManifests(files);
     saveCompiledCode();
     // Machine-readable output carries them as notes.
-    if (outputFormat(flags) === 'text') for (const note of result.skipped) process.stderr.write(`${note}\n`);
+    if (outputFormat(flags) === 'text') for (const note of result.skipped) progress(note);
     await printReport(flags, {
       kind: 'LintResult',
       data: lintDocument(files.length, result, formatFindingAt),

@@ -4,13 +4,15 @@ import { stopsCleanlyOnInterrupt } from '../../pipelines/interrupt.js';
 import { InputError } from '../../pipelines/errors.js';
 import type { ReleaseSummary } from '../../pipelines/release/context.js';
 import { release } from '../../pipelines/release/run.js';
+import { withClusterFlags } from '../cluster-flags.js';
+import { dryRunMode, dryRunOption } from '../dry-run.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
 
 interface Flags {
   config?: string;
   repository?: string;
-  dryRun?: boolean;
+  dryRun?: string | boolean;
   json?: boolean;
   strategy?: string;
   bundle?: string | boolean;
@@ -22,6 +24,7 @@ interface Flags {
   tag?: string;
   kubeconfig?: string;
   context?: string;
+  namespace?: string;
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -51,13 +54,12 @@ function human(summary: ReleaseSummary): string {
 }
 
 export function registerReleaseCommands(program: Command): void {
-  program
-    .command('release')
+  withClusterFlags(program.command('release'), 'namespace of the route and its versions (default: routing.namespace)')
     .description('the whole pipeline: preflight → build → render → server dry-run + diff → roll out → record')
     .option('-c, --config <file>', configOptionHelp)
     .option('--repository <name>', 'push to this image repository (overrides image.repository), e.g. ghcr.io/acme/link')
-    .option('--dry-run', 'print the full plan (commands, manifests, diffs); push, apply and write nothing')
     .option('--json', 'one JSON document on stdout; logs on stderr')
+    .addOption(dryRunOption('print the full plan and push, apply and write nothing; client: commands and rendered manifests, server: also dry-run and diff the manifests on the server'))
     .option('--strategy <name>', 'canary, mirror, header or subset (default: rollout.strategy)')
     .option('--bundle [file]', 'also write an air-gap bundle of the image and manifests')
     .option('-y, --yes', 'do not ask before changing the cluster')
@@ -66,10 +68,9 @@ export function registerReleaseCommands(program: Command): void {
     .option('--subset <name>', 'subset / version label of the new version (default: from the tag)')
     .option('--date <YYYY-MM-DD>', 'the date of a date tag')
     .option('--tag <tag>', 'date, semver, or a literal tag (overrides image.tag)')
-    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, else the local stack)')
-    .option('--context <name>', 'kube context (must match cluster.context when the config names one)')
     .action(async (flags: Flags) => {
       stopsCleanlyOnInterrupt();
+      const dryRun = dryRunMode(flags.dryRun, ['client', 'server', 'none'], 'release', '');
       if (flags.strategy !== undefined && !['canary', 'mirror', 'header', 'subset'].includes(flags.strategy)) {
         throw new InputError(`--strategy ${flags.strategy}: unknown strategy`, { hint: 'use canary, mirror, header or subset' });
       }
@@ -78,7 +79,8 @@ export function registerReleaseCommands(program: Command): void {
         {
           config: flags.config,
           repository: flags.repository,
-          dryRun: flags.dryRun ?? false,
+          dryRun: dryRun !== 'none',
+          dryRunMode: dryRun === 'none' ? undefined : dryRun,
           strategy: flags.strategy as Strategy | undefined,
           bundle: flags.bundle,
           yes: flags.yes ?? false,
@@ -89,6 +91,7 @@ export function registerReleaseCommands(program: Command): void {
           tag: flags.tag,
           kubeconfig: flags.kubeconfig,
           context: flags.context,
+          namespace: flags.namespace,
         },
         { tty, json: flags.json ?? false, confirm },
       );

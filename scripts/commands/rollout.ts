@@ -1,3 +1,4 @@
+import { progress } from '../../pipelines/verbosity.js';
 import { setTimeout } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { interruption, stopsCleanlyOnInterrupt } from '../../pipelines/interrupt.js';
@@ -12,17 +13,16 @@ import { statusSubsets, versionTraffic } from '../../pipelines/rollout/status-tr
 import { watchStatus } from '../../pipelines/rollout/status-watch.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
+import { withClusterFlags, withNamespace, type ClusterFlags } from '../cluster-flags.js';
 import { outputApiVersion, outputFormat, printReport, withOutput, type OutputFlags } from '../output-format.js';
 import { kubectlName } from '../../pipelines/cluster/documents.js';
 
-interface Flags {
+interface Flags extends ClusterFlags {
   config?: string;
-  kubeconfig?: string;
-  context?: string;
   json?: boolean;
 }
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+const log = progress;
 
 function print(summary: RolloutSummary | object, json?: boolean): void {
   if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -33,15 +33,12 @@ function print(summary: RolloutSummary | object, json?: boolean): void {
 }
 
 function common(command: Command, json = true): Command {
-  command
-    .option('-c, --config <file>', configOptionHelp)
-    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, else the local stack)')
-    .option('--context <name>', 'kube context (must match cluster.context when the config names one)');
+  withClusterFlags(command.option('-c, --config <file>', configOptionHelp), 'namespace of the route and its versions (default: routing.namespace)');
   return json ? command.option('--json', 'machine-readable output') : command;
 }
 
 async function context(flags: Flags, strategy?: Strategy) {
-  return rolloutContext(loadConfig(flags.config), {
+  return rolloutContext(withNamespace(loadConfig(flags.config), flags.namespace), {
     kubeconfig: flags.kubeconfig,
     context: flags.context,
     log,

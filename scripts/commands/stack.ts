@@ -1,7 +1,8 @@
+import { progress } from '../../pipelines/verbosity.js';
 import type { Command } from 'commander';
 import { debianPackagesByPart, formatStatus, stackDown, stackStatus, stackUp } from '../../pipelines/stack/stack.js';
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+const log = progress;
 
 export function registerStackCommands(program: Command): void {
   const stack = program.command('stack').description('the local stack of real parts on 127.0.0.1');

@@ -109,7 +109,8 @@ describe('.github/workflows/release.yml', () => {
     expect(readFileSync(join(runnerTemp, 'kubeconfig'), 'utf8')).toBe(readFileSync(paths.kubeconfig(), 'utf8'));
 
     const release = step('release')!;
-    const dryRun = release.run!.replace('npm run -s release -- ', 'npm run -s release -- --dry-run ');
+    // A server dry run: the manifests are also dry-run and diffed on the API server.
+    const dryRun = release.run!.replace('npm run -s release -- ', 'npm run -s release -- --dry-run=server ');
     expect(dryRun).not.toBe(release.run);
     const result = await runStep(dryRun, release.env);
     expect(result.exitCode, result.stderr).toBe(0);

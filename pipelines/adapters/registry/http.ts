@@ -5,6 +5,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { ExternalError } from '../../errors.js';
 import { RequestTimeoutError, requestTimeoutMs, TransientError, transientNetworkError } from '../retry.js';
+import { detail } from '../../verbosity.js';
 
 export { RequestTimeoutError, TransientError };
 
@@ -46,8 +47,10 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
       else if (transientNetworkError(error)) reject(new TransientError(`${where}: ${error.message}`, { cause: error }));
       else reject(new ExternalError(`${where}: ${error.message}`, { cause: error }));
     };
+    const started = performance.now();
     const onResponse = (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
+      detail(`${where} → ${status} (${Math.round(performance.now() - started)} ms)`);
       const chunks: Buffer[] = [];
       let length = 0;
       res.on('data', (chunk: Buffer) => {

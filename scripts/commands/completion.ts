@@ -1,0 +1,14 @@
+// `shipline completion bash|zsh|fish`: prints the completion script for that shell.
+import { Argument, type Command } from 'commander';
+import { completionScript, shells, type Shell } from '../completion.js';
+
+export function registerCompletionCommand(program: Command): void {
+  program
+    .command('completion')
+    .description('print a shell completion script (commands, options, their choices)')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(shells))
+    .addHelpText('after', '\nExamples:\n  source <(shipline completion bash)      # in ~/.bashrc\n  source <(shipline completion zsh)       # in ~/.zshrc\n  shipline completion fish > ~/.config/fish/completions/shipline.fish')
+    .action((shell: Shell) => {
+      process.stdout.write(completionScript(shell, program));
+    });
+}
