@@ -103,6 +103,14 @@ describe('apply, diff and delete -o', () => {
     expect(await client.get({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })).toBeUndefined();
   });
 
+  it('apply --dry-run=client -o json: every object checked here, none sent', async () => {
+    const dry = await run(['apply', '-f', at('base.yaml'), '--dry-run=client', '-o', 'json']);
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    const doc = expectDocument<Result>(JSON.parse(dry.stdout), 'ApplyResult');
+    expect(doc.dryRun).toBe(true);
+    expect(summary(doc)).toEqual([`Namespace/${ns} checked`, `Deployment/${service}-v1 checked`]);
+  });
+
   it('apply -o json creates; -o name prints kubectl names; diff afterwards finds nothing (exit 0)', async () => {
     const applied = await run(['apply', '-f', at('base.yaml'), '-o', 'json']);
     expect(applied.exitCode, applied.stderr).toBe(0);
