@@ -35,6 +35,11 @@ export interface BuildPlan {
   ociPath?: string;
   labels: Record<string, string>;
   builder: string;
+  /**
+   * Who writes the tag: shipline, after the push by digest (checked at tag time, never
+   * overwritten), or buildx itself, when it merges the index of a multi-node builder.
+   */
+  tagging: 'shipline' | 'buildx';
   passes: BuildPass[];
 }
 
@@ -119,8 +124,20 @@ export function planBuild(inputs: PlanInputs): BuildPlan {
   extras.push(`--provenance=${config.attest.provenance ? 'mode=max' : 'false'}`);
   if (config.attest.sbom) extras.push('--sbom=true');
 
-  const exportArgs = (kind: 'registry' | 'oci') =>
-    kind === 'registry' ? ['--push'] : ['--output', `type=oci,dest=${ociPath}`];
+  // A multi-node builder pushes each node's image by digest and then writes the merged index
+  // under the image's names itself; it cannot merge without naming a tag.
+  const tagging = config.builder.nodes.length > 1 ? 'buildx' : 'shipline';
+  // The registry gets the image by digest only: shipline writes the tag afterwards, when it
+  // can check that no concurrent release took it. So a pass that pushes has no -t (buildx
+  // would push its names); its OCI tarball is named explicitly instead. No name-canonical:
+  // each repo@digest record it adds to BuildKit's image store would pin that image's content.
+  const named = (exports: readonly ('registry' | 'oci')[]) => tagging === 'buildx' || !exports.includes('registry');
+  const exportArgs = (exports: readonly ('registry' | 'oci')[]) => (kind: 'registry' | 'oci') =>
+    kind === 'oci'
+      ? ['--output', `type=oci,dest=${ociPath}${named(exports) ? '' : `,name=${imageRef}`}`]
+      : tagging === 'buildx'
+        ? ['--push']
+        : ['--output', `type=image,name=${repository},push-by-digest=true,push=true`];
   const wanted: ('registry' | 'oci')[] = [...(push ? ['registry' as const] : []), ...(ociPath ? ['oci' as const] : [])];
   const combine =
     config.output.combine === 'always' || (config.output.combine === 'auto' && supportsMultipleExporters(inputs.facts));
@@ -132,9 +149,9 @@ export function planBuild(inputs: PlanInputs): BuildPlan {
       argv: [
         'docker', 'buildx', 'build',
         '--platform', platforms.join(','),
-        '-t', imageRef,
+        ...(named(exports) ? ['-t', imageRef] : []),
         '-f', config.image.dockerfile,
-        ...exports.flatMap(exportArgs),
+        ...exports.flatMap(exportArgs(exports)),
         ...extras,
         '--metadata-file', metadataFile,
         config.image.context,
@@ -144,5 +161,5 @@ export function planBuild(inputs: PlanInputs): BuildPlan {
       exports,
     };
   });
-  return { imageRef, repository, tag, platforms, push, ociPath, labels, builder: config.builder.name, passes };
+  return { imageRef, repository, tag, platforms, push, ociPath, labels, builder: config.builder.name, tagging, passes };
 }

@@ -5,16 +5,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildx, inspectBuilder, runBuild } from '../adapters/buildx.js';
 import { gitRemote, gitRevision, releaseTag } from '../adapters/git.js';
-import { platformString, type ImageIndex, type ImageManifest } from '../adapters/registry.js';
+import { platformString, type FetchedManifest, type ImageIndex, type ImageManifest } from '../adapters/registry.js';
 import type { LoadedConfig } from '../config/load.js';
 import { ExternalError, InputError, PreconditionError } from '../errors.js';
 import { planBuilderNodes } from './builder-nodes.js';
 import { checkOciPath, checkTagOption } from './inputs.js';
 import { readOciTarball } from '../bundle/layout-source.js';
 import { ociPathFor, ociTemplateOf, planBuild, type BuildOverrides, type BuildPlan } from './plan.js';
-import { preflight } from './preflight.js';
-import { registryTarget } from './registry-access.js';
-import { decideTag, type TagDecision } from './tag.js';
+import { preflight, type PreflightResult } from './preflight.js';
+import { registryTarget, type RegistryTarget } from './registry-access.js';
+import { claimTag } from './claim-tag.js';
+import { decideTag, nextDateTagAfterRace, type TagDecision } from './tag.js';
 
 export interface BuildRequest {
   loaded: LoadedConfig;
@@ -67,15 +68,25 @@ function platformsOf(index: ImageIndex | ImageManifest, digest: string | undefin
     .map((m) => ({ platform: platformString(m.platform!), digest: m.digest }));
 }
 
-async function pushedResult(plan: BuildPlan, metadataFile: string, env: NodeJS.ProcessEnv): Promise<Pick<BuildResult, 'indexDigest' | 'platforms' | 'pinned'>> {
+interface Pushed {
+  result: Pick<BuildResult, 'indexDigest' | 'platforms' | 'pinned'>;
+  manifest: FetchedManifest<ImageIndex | ImageManifest>;
+}
+
+/** What the registry holds under the digest buildx pushed: the index (multi-arch) or manifest. */
+async function pushedManifest(plan: BuildPlan, metadataFile: string, target: RegistryTarget): Promise<Pushed> {
   const metadata = JSON.parse(readFileSync(metadataFile, 'utf8')) as Record<string, unknown>;
   const indexDigest = metadata['containerimage.digest'];
   if (typeof indexDigest !== 'string') throw new ExternalError(`buildx wrote no containerimage.digest to ${metadataFile}`);
-  const { client, path } = await registryTarget(plan.repository, env);
-  const pushed = await client.manifest<ImageIndex | ImageManifest>(path, indexDigest);
-  if (!pushed) throw new ExternalError(`the registry does not hold ${plan.repository}@${indexDigest} after the push`);
-  return { indexDigest, platforms: platformsOf(pushed.body, indexDigest, plan.platforms), pinned: `${plan.repository}@${indexDigest}` };
+  const manifest = await target.client.manifest<ImageIndex | ImageManifest>(target.path, indexDigest);
+  if (!manifest) throw new ExternalError(`the registry does not hold ${plan.repository}@${indexDigest} after the push`);
+  return {
+    result: { indexDigest, platforms: platformsOf(manifest.body, indexDigest, plan.platforms), pinned: `${plan.repository}@${indexDigest}` },
+    manifest,
+  };
 }
+
+const tagAttempts = 5;
 
 export async function build(request: BuildRequest): Promise<BuildResult> {
   const { loaded, overrides = {} } = request;
@@ -101,7 +112,7 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
   ]);
 
   const spec = request.tag ?? config.image.tag;
-  const tag = decideTag({
+  let tag = decideTag({
     spec,
     clock: request.clock,
     timezone: request.fixedDate ? 'UTC' : config.image.timezone,
@@ -116,45 +127,100 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
   }
 
   const ociTemplate = ociTemplateOf(config, overrides);
+  const metadataDir = dryRun ? join(tmpdir(), 'shipline-build') : mkdtempSync(join(tmpdir(), 'shipline-build-'));
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const result = await buildOnce(request, { tag, ociTemplate, metadataDir, checks, revision, remote, builderCommands });
+      if (result.dryRun || !result.taken) return result;
+      const { taken } = result;
+      if (tag.source !== 'date' || attempt >= tagAttempts) {
+        throw new PreconditionError(
+          `${config.image.repository}:${tag.tag} was pushed by a concurrent release while this one built (it names ${taken.holder}); nothing was tagged`,
+          {
+            hint: tag.source === 'date'
+              ? `${tagAttempts} free date tags in a row were taken: re-run the build`
+              : `pushed tags are never overwritten: release a new version (this build is in the registry, untagged, as ${taken.pinned})`,
+          },
+        );
+      }
+      // Another release took the date tag: rebuild as the next free one (the tag is in labels,
+      // build args and the OCI path, so the image changes too; the cache makes it quick).
+      const { client, path } = await registryTarget(config.image.repository, env);
+      tag = nextDateTagAfterRace(tag, await client.tags(path));
+      request.onLine?.(`shipline: ${config.image.repository}:${taken.tag} was taken by a concurrent release; building ${tag.tag}`);
+    }
+  } finally {
+    if (!dryRun) rmSync(metadataDir, { recursive: true, force: true });
+  }
+}
+
+interface Attempt {
+  tag: TagDecision;
+  ociTemplate: string | undefined;
+  metadataDir: string;
+  checks: PreflightResult;
+  revision: string | undefined;
+  remote: string | undefined;
+  builderCommands: string[][];
+}
+
+type AttemptResult = BuildResult & { taken?: { tag: string; holder: string; pinned: string } };
+
+/** One build under one tag: plan, run, and (when pushing) claim the tag for the pushed digest. */
+async function buildOnce(request: BuildRequest, attempt: Attempt): Promise<AttemptResult> {
+  const { loaded, overrides = {} } = request;
+  const { config, baseDir } = loaded;
+  const env = request.env ?? process.env;
+  const dryRun = request.dryRun ?? false;
+  const { tag, ociTemplate, checks } = attempt;
   if (ociTemplate) {
     const field = typeof overrides.oci === 'string' ? '--oci' : `${loaded.file}: output.oci`;
     checkOciPath(resolve(baseDir, ociPathFor(ociTemplate, tag.tag, config.image.repository)), field);
   }
 
-  const metadataDir = dryRun ? join(tmpdir(), 'shipline-build') : mkdtempSync(join(tmpdir(), 'shipline-build-'));
   const plan = planBuild({
     config,
     tag: tag.tag,
     clock: request.clock,
-    git: { revision, source: remote },
+    git: { revision: attempt.revision, source: attempt.remote },
     facts: { buildxVersion: checks.buildxVersion, buildkitVersion: checks.builder?.buildkitVersion },
     overrides,
-    metadataDir,
+    metadataDir: attempt.metadataDir,
   });
-  const result: BuildResult = { plan, tag, dryRun, warnings: checks.warnings, builderCommands };
+  const result: AttemptResult = { plan, tag, dryRun, warnings: checks.warnings, builderCommands: attempt.builderCommands };
   if (plan.ociPath) result.ociPath = resolve(baseDir, plan.ociPath);
   if (dryRun) return result;
 
   const ociExisted = result.ociPath !== undefined && existsSync(result.ociPath);
-  try {
-    for (const pass of plan.passes) {
-      await runBuild(pass.argv, { cwd: baseDir, env: pass.env, onLine: request.onLine }).catch((error: unknown) => {
-        // A failed export can leave an empty or partial tarball behind: nothing half-done.
-        if (result.ociPath && !ociExisted) rmSync(result.ociPath, { force: true });
-        throw error;
-      });
+  // Nothing half-done: a failed export, or a tarball named after a tag this build did not get.
+  const dropTarball = () => {
+    if (result.ociPath && !ociExisted) rmSync(result.ociPath, { force: true });
+  };
+  for (const pass of plan.passes) {
+    await runBuild(pass.argv, { cwd: baseDir, env: pass.env, onLine: request.onLine }).catch((error: unknown) => {
+      dropTarball();
+      throw error;
+    });
+  }
+  const registryPass = plan.passes.find((p) => p.exports.includes('registry'));
+  if (registryPass) {
+    const target = await registryTarget(plan.repository, env);
+    const pushed = await pushedManifest(plan, registryPass.metadataFile, target);
+    if (plan.tagging === 'shipline') {
+      const claim = await claimTag(target.client, target.path, plan.tag, pushed.manifest, { force: request.force });
+      if (!claim.claimed) {
+        dropTarball();
+        return { ...result, taken: { tag: plan.tag, holder: claim.holder, pinned: pushed.result.pinned! } };
+      }
     }
-    const registryPass = plan.passes.find((p) => p.exports.includes('registry'));
-    if (registryPass) Object.assign(result, await pushedResult(plan, registryPass.metadataFile, env));
-    if (result.ociPath) {
-      const { image } = await readOciTarball(result.ociPath, plan.imageRef);
-      result.platforms ??= image.platforms.length > 0
-        ? image.platforms.map(({ platform, digest }) => ({ platform, digest }))
-        : [{ platform: plan.platforms[0]!, digest: image.root.descriptor.digest }];
-      result.indexDigest ??= image.root.descriptor.digest;
-    }
-  } finally {
-    rmSync(metadataDir, { recursive: true, force: true });
+    Object.assign(result, pushed.result);
+  }
+  if (result.ociPath) {
+    const { image } = await readOciTarball(result.ociPath, plan.imageRef);
+    result.platforms ??= image.platforms.length > 0
+      ? image.platforms.map(({ platform, digest }) => ({ platform, digest }))
+      : [{ platform: plan.platforms[0]!, digest: image.root.descriptor.digest }];
+    result.indexDigest ??= image.root.descriptor.digest;
   }
   return result;
 }

@@ -72,6 +72,15 @@ export function decideTag(inputs: TagInputs): TagDecision {
   return { tag, source };
 }
 
+/**
+ * A date tag that a concurrent release took between the check and the write: the next free
+ * one after it (the registry's tags may not list the taken one yet).
+ */
+export function nextDateTagAfterRace(taken: TagDecision, existing: readonly string[]): TagDecision {
+  const base = taken.requested ?? taken.tag;
+  return { tag: nextFreeDateTag(base, [...existing, taken.tag]), requested: base, source: 'date' };
+}
+
 /** The date a --date or SOURCE_DATE_EPOCH names, or undefined. */
 export function parseClock(date: string | undefined, sourceDateEpoch: string | undefined): Date | undefined {
   if (date !== undefined) {

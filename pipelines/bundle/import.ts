@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { RegistryClient, type Credentials, type RetryPolicy } from '../adapters/registry.js';
 import { ExternalError, InputError } from '../errors.js';
 import { MountSources } from './mount-sources.js';
-import { applyPrepared, prepareApply, type ApplyOptions } from './apply.js';
+import type { ApplyOptions } from './apply.js';
 import type { ImageTarget, KubeDoc, Rewrite } from './manifest-docs.js';
 import { openArchive } from './open.js';
 import { checkEveryFile, untrustedUnlessMatching } from './checksums.js';
@@ -116,7 +116,9 @@ export async function importBundle(options: ImportOptions): Promise<ImportResult
   });
   if (options.dryRun === 'client') return nothingDone();
   const kube = options.apply && objects.length > 0 ? await options.apply.kube() : undefined;
-  const prepared = kube ? await prepareApply(kube, objects, applyOptions) : [];
+  // Applying loads the Kubernetes client (a tenth of a second of start-up): only when asked.
+  const applying = kube ? await import('./apply.js') : undefined;
+  const prepared = kube && applying ? await applying.prepareApply(kube, objects, applyOptions) : [];
 
   const client = new RegistryClient(options.registry, { insecure: options.insecure, credentials: options.credentials, retry: options.retry });
   for (const repository of new Set(archive.images.map((i) => i.repository))) await client.checkAccess(repository);
@@ -142,6 +144,6 @@ export async function importBundle(options: ImportOptions): Promise<ImportResult
     await mkdir(options.manifestsOut, { recursive: true });
     for (const r of rewritten) await writeFile(join(options.manifestsOut, basename(r.path)), r.text);
   }
-  const applied = kube ? await applyPrepared(kube, prepared, applyOptions) : [];
+  const applied = kube && applying ? await applying.applyPrepared(kube, prepared, applyOptions) : [];
   return { images, stats, rewrites, unmatched, applied };
 }

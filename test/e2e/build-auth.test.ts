@@ -88,7 +88,7 @@ describe('Basic auth (htpasswd)', () => {
     const res = await shipline(['build', '--tag', 'v1', '--dry-run'], { cwd: f.dir, env: dockerConfig(registry.address, password).env });
     expect(res.exitCode, res.stderr).toBe(0);
     expect(res.stderr).not.toContain('warning');
-    expect(res.stdout).toContain(`-t ${f.repository}:v1 -f Dockerfile.musl --push`);
+    expect(res.stdout).toContain(`-f Dockerfile.musl --output type=image,name=${f.repository},push-by-digest=true,push=true`);
     for (const secret of secrets) expect(res.stdout + res.stderr).not.toContain(secret);
   });
 

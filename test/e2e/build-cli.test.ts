@@ -39,7 +39,8 @@ describe('shipline build --dry-run', () => {
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
     const notes = [
-      ['docker buildx build', '--platform linux/amd64,linux/arm64', '-t modco/link:20240126', '-f Dockerfile.musl', '--push', ' .'],
+      // pushed by digest only: shipline writes the tag itself, checked at tag time
+      ['docker buildx build', '--platform linux/amd64,linux/arm64', '-f Dockerfile.musl', '--output type=image,name=modco/link,push-by-digest=true,push=true', ' .'],
       ['docker buildx build', '--platform linux/amd64,linux/arm64', '-t modco/link:20240126', '-f Dockerfile.musl', '--output type=oci,dest=link_20240126.tar', ' .'],
     ];
     lines.forEach((line, i) => {
@@ -59,7 +60,8 @@ describe('shipline build --dry-run', () => {
     const result = await shipline(['build', '--dry-run', '--offline', '--date', '2024-01-26'], { cwd: dir });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
-    expect(result.stdout).toContain('--push --output type=oci,dest=link_20240126.tar');
+    expect(result.stdout).toContain('push=true --output type=oci,dest=link_20240126.tar,name=modco/link:20240126');
+    expect(result.stdout).not.toContain(' -t ');
   });
 });
 

@@ -120,7 +120,10 @@ describe('.github/workflows/release.yml', () => {
     expect(summary).toMatchObject({ dryRun: true, config: 'examples/shipline.ci.yaml', tag: '1.2.3' });
     expect(summary.warnings).toEqual([]);
     const build = summary.commands?.find((c) => c.includes('docker buildx build')) ?? '';
-    expect(build).toContain(`BUILDX_BUILDER=${ciBuilder} docker buildx build --platform linux/amd64,linux/arm64 -t ${repository}:1.2.3`);
+    expect(build).toContain(`BUILDX_BUILDER=${ciBuilder} docker buildx build --platform linux/amd64,linux/arm64 -f `);
+    // pushed by digest; shipline writes the tag 1.2.3 itself once it is checked free
+    expect(build).toContain(`--output type=image,name=${repository},push-by-digest=true,push=true`);
+    expect(build).toContain('org.opencontainers.image.version=1.2.3');
     expect(build).not.toContain('--build-arg BASE=');
     expect(summary.routingApi).toMatch(/^(networking\.istio\.io|gateway\.networking\.k8s\.io)\//);
     expect(summary.manifests.length).toBeGreaterThan(0);

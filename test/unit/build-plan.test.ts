@@ -28,23 +28,39 @@ function core(argv: string[]): string {
 }
 
 describe('build plan', () => {
-  it('gives the two commands of the user notes when the outputs go in two passes', () => {
+  it('gives the commands of the user notes when the outputs go in two passes, the push by digest only', () => {
     const config = { ...notes, output: { ...notes.output, combine: 'never' as const } };
     const plan = planBuild({ ...base, config, facts: modern });
+    // The notes' `-t modco/link:20240126 --push` would let buildx write the tag unchecked;
+    // shipline pushes by digest and writes the tag itself (see claim-tag.ts).
     expect(plan.passes.map((p) => core(p.argv))).toEqual([
-      'docker buildx build --platform linux/amd64,linux/arm64 -t modco/link:20240126 -f Dockerfile.musl --push .',
+      'docker buildx build --platform linux/amd64,linux/arm64 -f Dockerfile.musl --output type=image,name=modco/link,push-by-digest=true,push=true .',
       'docker buildx build --platform linux/amd64,linux/arm64 -t modco/link:20240126 -f Dockerfile.musl --output type=oci,dest=link_20240126.tar .',
     ]);
+    expect(plan.tagging).toBe('shipline');
     expect(plan.passes.every((p) => p.env.BUILDX_BUILDER === 'shipline-local')).toBe(true);
   });
 
   it('puts both exporters in one build when buildx and BuildKit support it, else two passes', () => {
     expect(planBuild({ ...base, config: notes, facts: modern }).passes.map((p) => core(p.argv))).toEqual([
-      'docker buildx build --platform linux/amd64,linux/arm64 -t modco/link:20240126 -f Dockerfile.musl --push --output type=oci,dest=link_20240126.tar .',
+      'docker buildx build --platform linux/amd64,linux/arm64 -f Dockerfile.musl --output type=image,name=modco/link,push-by-digest=true,push=true --output type=oci,dest=link_20240126.tar,name=modco/link:20240126 .',
     ]);
     expect(planBuild({ ...base, config: notes, facts: { buildxVersion: '0.12.1', buildkitVersion: 'v0.12.5' } }).passes).toHaveLength(2);
     expect(planBuild({ ...base, config: notes, facts: {} }).passes).toHaveLength(2);
     expect(supportsMultipleExporters({ buildxVersion: 'v0.13.0', buildkitVersion: 'v0.13.0-rc1' })).toBe(false);
+  });
+
+  it('leaves the tag to buildx only on a multi-node builder, which merges the index under the names it is given', () => {
+    const nodes = [
+      { endpoint: 'tcp://amd:1234', platforms: ['linux/amd64'] },
+      { endpoint: 'tcp://arm:1234', platforms: ['linux/arm64'] },
+    ];
+    const config = { ...notes, builder: { ...notes.builder, nodes }, output: { ...notes.output, oci: undefined } };
+    const plan = planBuild({ ...base, config, facts: modern });
+    expect(plan.tagging).toBe('buildx');
+    expect(plan.passes.map((p) => core(p.argv))).toEqual([
+      'docker buildx build --platform linux/amd64,linux/arm64 -t modco/link:20240126 -f Dockerfile.musl --push .',
+    ]);
   });
 
   it('adds OCI labels, build args, cache specs, attestation switches and a metadata file', () => {

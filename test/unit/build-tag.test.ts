@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateTag, decideTag, nextFreeDateTag, parseClock, semverTag } from '../../pipelines/build/tag.js';
+import { dateTag, decideTag, nextDateTagAfterRace, nextFreeDateTag, parseClock, semverTag } from '../../pipelines/build/tag.js';
 import { InputError } from '../../pipelines/errors.js';
 
 describe('date tags', () => {
@@ -15,6 +15,12 @@ describe('date tags', () => {
     expect(decideTag({ spec: 'date', clock, existingTags: ['20240126'] })).toEqual({ tag: '20240126.1', requested: '20240126', source: 'date' });
     expect(decideTag({ spec: 'date', clock, existingTags: ['20240126'], force: true }).tag).toBe('20240126');
   });
+  it('move past a tag a concurrent release took at tag time, even before the tag list shows it', () => {
+    expect(nextDateTagAfterRace({ tag: '20240126', source: 'date' }, [])).toEqual({ tag: '20240126.1', requested: '20240126', source: 'date' });
+    expect(nextDateTagAfterRace({ tag: '20240126.1', requested: '20240126', source: 'date' }, ['20240126', '20240126.2']))
+      .toEqual({ tag: '20240126.3', requested: '20240126', source: 'date' });
+  });
+
   it('come from --date or SOURCE_DATE_EPOCH', () => {
     expect(parseClock('2024-01-26', undefined)?.toISOString()).toBe('2024-01-26T00:00:00.000Z');
     expect(parseClock(undefined, '1706227200')?.toISOString()).toBe('2024-01-26T00:00:00.000Z');
