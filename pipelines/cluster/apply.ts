@@ -200,6 +200,8 @@ async function filterServed(client: KubeClient, objects: SourcedObject[]): Promi
 
 export interface DeleteOutcome {
   object: SourcedObject;
+  /** The namespace it was deleted from (undefined for cluster-scoped objects). */
+  namespace?: string;
   action: 'deleted' | 'not found';
 }
 
@@ -218,7 +220,7 @@ export async function deleteObjects(
   const targets: [SourcedObject, KubeObject][] = [];
   for (const s of [...objects].reverse()) targets.push([s, await target(client, s, options.namespace)]);
   const outcomes: DeleteOutcome[] = [];
-  for (const [s, t] of targets) outcomes.push({ object: s, action: (await client.delete(t, { propagationPolicy: 'Foreground' })) ? 'deleted' : 'not found' });
+  for (const [s, t] of targets) outcomes.push({ object: s, namespace: t.metadata.namespace, action: (await client.delete(t, { propagationPolicy: 'Foreground' })) ? 'deleted' : 'not found' });
   const deadline = Date.now() + timeoutMs;
   for (const [s, t] of targets) {
     for (;;) {

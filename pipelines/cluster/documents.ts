@@ -1,11 +1,9 @@
-// Reads Kubernetes objects from multi-document YAML files, each remembered with the
-// file and document it came from.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// Reads Kubernetes objects from multi-document YAML (or JSON) files, folders and standard
+// input, each remembered with the file and document it came from.
 import { parseAllDocuments } from 'yaml';
-import { readFileSync } from 'node:fs';
 import type { KubeObject } from '../adapters/kube.js';
 import { InputError } from '../errors.js';
+import { readInputFiles } from '../input-files.js';
 
 export interface SourcedObject {
   object: KubeObject;
@@ -19,20 +17,16 @@ export function describeObject(s: SourcedObject): string {
   return `${s.object.kind}/${ns}${s.object.metadata.name} (${s.file} doc ${s.doc})`;
 }
 
-function expand(paths: readonly string[]): string[] {
-  return paths.flatMap((path) => {
-    let stat;
-    try {
-      stat = statSync(path);
-    } catch {
-      throw new InputError(`${path}: no such file`, { hint: 'pass existing YAML files or folders with -f' });
-    }
-    if (!stat.isDirectory()) return [path];
-    return readdirSync(path)
-      .filter((f) => /\.ya?ml$/.test(f))
-      .sort()
-      .map((f) => join(path, f));
-  });
+/** The object as `kubectl -o name` prints it: kind, then the group if any, e.g. deployment.apps/web. */
+export function kubectlName(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string {
+  const group = object.apiVersion.includes('/') ? `.${object.apiVersion.split('/')[0]}` : '';
+  return `${object.kind.toLowerCase()}${group}/${object.metadata.name}`;
+}
+
+/** A kubectl-style list (kind List, or any *List with items), as kubectl -f unpacks it. */
+function listItems(value: unknown): unknown[] | undefined {
+  const o = value as { kind?: unknown; items?: unknown };
+  return typeof o === 'object' && o !== null && typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items) ? o.items : undefined;
 }
 
 export function parseObjects(text: string, file: string): SourcedObject[] {
@@ -44,26 +38,32 @@ export function parseObjects(text: string, file: string): SourcedObject[] {
     }
     const value = doc.toJS() as unknown;
     if (value === null || value === undefined) return;
-    const o = value as Partial<KubeObject>;
-    const missing = [
-      typeof o.apiVersion !== 'string' && 'apiVersion',
-      typeof o.kind !== 'string' && 'kind',
-      typeof o.metadata?.name !== 'string' && 'metadata.name',
-    ].filter(Boolean);
-    if (typeof value !== 'object' || missing.length > 0) {
-      throw new InputError(`${where}: not a Kubernetes object, missing ${missing.join(', ') || 'a mapping'}`, {
-        hint: 'every document needs apiVersion, kind and metadata.name',
-      });
-    }
-    out.push({ object: value as KubeObject, file, doc: i + 1 });
+    const items = listItems(value);
+    if (!items) out.push(checkedObject(value, where, file, i + 1));
+    else items.forEach((item, j) => out.push(checkedObject(item, `${where}: items[${j}]`, file, i + 1)));
   });
   return out;
 }
 
-/** Objects from files and folders, with -n applied to those that name no namespace. */
-export function readObjects(paths: readonly string[], namespace?: string): SourcedObject[] {
-  const objects = expand(paths).flatMap((file) => parseObjects(readFileSync(file, 'utf8'), file));
-  if (objects.length === 0) throw new InputError(`${paths.join(', ')}: no Kubernetes objects found`);
+function checkedObject(value: unknown, where: string, file: string, doc: number): SourcedObject {
+  const o = (value ?? {}) as Partial<KubeObject>;
+  const missing = [
+    typeof o.apiVersion !== 'string' && 'apiVersion',
+    typeof o.kind !== 'string' && 'kind',
+    typeof o.metadata?.name !== 'string' && 'metadata.name',
+  ].filter(Boolean);
+  if (typeof value !== 'object' || missing.length > 0) {
+    throw new InputError(`${where}: not a Kubernetes object, missing ${missing.join(', ') || 'a mapping'}`, {
+      hint: 'every document needs apiVersion, kind and metadata.name',
+    });
+  }
+  return { object: value as KubeObject, file, doc };
+}
+
+/** Objects from files, folders (subfolders too when recursive) and `-` (standard input), with -n applied to those that name no namespace. */
+export function readObjects(paths: readonly string[], namespace?: string, options: { recursive?: boolean } = {}): SourcedObject[] {
+  const objects = readInputFiles(paths, { flag: '-f', recursive: options.recursive }).flatMap((input) => parseObjects(input.text, input.file === '-' ? 'stdin' : input.file));
+  if (objects.length === 0) throw new InputError(`${paths.map((p) => (p === '-' ? 'standard input' : p)).join(', ')}: no Kubernetes objects found`);
   if (namespace) {
     for (const s of objects) {
       const own = s.object.metadata.namespace;

@@ -92,7 +92,8 @@ export async function gatherImplementation(client: KubeClient, gatewayVersion: s
       gatewayClassName: g.spec.gatewayClassName,
       programmed: g.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True') ?? false,
       addresses: (g.status?.addresses ?? []).map((a) => a.value),
-      listeners: g.spec.listeners ?? [],
+      // Only the fields the facts promise: the raw listener carries allowedRoutes, tls, hostname…
+      listeners: (g.spec.listeners ?? []).map(({ name, port, protocol }) => ({ name, port, protocol })),
     })).sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)),
     istio: runningIstiod.length > 0
       ? { controlPlane: true, detail: `istiod running (${runningIstiod.map((d) => `${d.metadata.namespace}/${d.metadata.name}`).join(', ')})` }

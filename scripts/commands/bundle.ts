@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { Credentials } from '../../pipelines/adapters/registry/credentials.js';
 import { InputError } from '../../pipelines/errors.js';
 import { count } from '../../pipelines/plural.js';
+import { printReport, withOutput, type OutputFlags } from '../output-format.js';
 import { withClusterFlags, type ClusterFlags } from '../cluster-flags.js';
 import { dryRunMode, dryRunModes, dryRunOption } from '../dry-run.js';
 
@@ -48,7 +49,7 @@ async function credentialsFor(registry: string, options: { username?: string; pa
 }
 
 interface CreateFlags {
-  oci?: string[]; image?: string[]; manifests?: string[]; output?: string; dockerArchives?: boolean; routingApiVersion?: string[]; json?: boolean;
+  oci?: string[]; image?: string[]; manifests?: string[]; recursive?: boolean; output?: string; dockerArchives?: boolean; routingApiVersion?: string[]; json?: boolean;
   signKey?: string; signPasswordStdin?: boolean; compress: string; since?: string; sinceRegistry?: string; insecure?: boolean; force?: boolean;
 }
 
@@ -81,7 +82,8 @@ export function registerBundleCommands(program: Command): void {
     .description('write one tarball holding OCI image layouts, rendered manifests and bundle.json')
     .option('--oci <tar>', 'OCI layout tarball, as `buildx --output type=oci` writes it (repeatable)', collect)
     .option('--image <repo:tag>', 'name of the image in the --oci at the same position (repeatable)', collect)
-    .option('--manifests <path>', 'rendered YAML file or folder (repeatable)', collect)
+    .option('--manifests <path>', 'rendered YAML/JSON file, folder, or - for standard input (repeatable)', collect)
+    .option('-R, --recursive', 'read the subfolders of --manifests folders too')
     .option('--routing-api-version <v>', 'routing API version the manifests assume (default: read from them)', collect)
     .option('-o, --output <file>', 'bundle to write (default: <image>.bundle.tar)')
     .option('--docker-archives', 'also write a `docker load`-able tar per platform')
@@ -115,7 +117,7 @@ export function registerBundleCommands(program: Command): void {
       if (flags.signPasswordStdin && !flags.signKey) throw new InputError('--sign-password-stdin needs --sign-key');
       // The key is read (and its password checked) before anything is written.
       const signKey = flags.signKey ? await (await import('../../pipelines/bundle/signing.js')).loadSigningKey(flags.signKey, keyPassword(flags.signPasswordStdin)) : undefined;
-      const inputs = await readManifestInputs(flags.manifests ?? []);
+      const inputs = await readManifestInputs(flags.manifests ?? [], { recursive: flags.recursive });
       const suffix = { zstd: '.zst', gzip: '.gz', none: '' }[flags.compress as 'zstd' | 'gzip' | 'none'];
       const output = flags.output ?? `${names[0]!.replace(/[^\w.-]+/g, '_')}.bundle.tar${suffix}`;
       if (!flags.force && existsSync(output)) throw new InputError(`${output} already exists; nothing was written`, { hint: 'pass --force to overwrite it, or -o another path' });
@@ -133,30 +135,27 @@ export function registerBundleCommands(program: Command): void {
       });
       process.stdout.write(flags.json ? `${JSON.stringify(created.bundle, null, 2)}\n` : `${created.output}\n`);
     });
-  bundle
-    .command('verify')
+  withOutput(bundle.command('verify'))
     .description('check every checksum and digest of a bundle or OCI layout tarball, offline, and print its contents')
     .argument('<file>')
     .option('--key <pem>', 'public key (e.g. cosign.pub) that must have signed the bundle; unsigned or changed bundles exit 3')
-    .action(async (file: string, flags: { key?: string }) => {
-      const { describeArchive, verifyBundle } = await import('../../pipelines/bundle/verify.js');
+    .action(async (file: string, flags: OutputFlags & { key?: string }) => {
+      const [{ verifyBundle }, { verificationReport }] = await Promise.all([import('../../pipelines/bundle/verify.js'), import('./bundle-output.js')]);
       const report = await verifyBundle(file, { key: await publicKey(flags.key) });
-      process.stdout.write(`${describeArchive(report).join('\n')}\n`);
+      await printReport(flags, await verificationReport(report));
     });
-  bundle
-    .command('inspect')
+  withOutput(bundle.command('inspect'))
     .description('list what a bundle holds (images, platforms, digests, sizes, manifests, signer, compression, dependencies) without unpacking it')
     .argument('<file>')
-    .option('--json', 'machine-readable')
     .option('--export-signature <dir>', 'write DIR/payload and DIR/signature for `cosign verify-blob --key PUB --signature DIR/signature DIR/payload`')
-    .action(async (file: string, flags: { json?: boolean; exportSignature?: string }) => {
-      const { describeInspection, exportSignature, inspectBundle } = await import('../../pipelines/bundle/inspect.js');
+    .action(async (file: string, flags: OutputFlags & { exportSignature?: string }) => {
+      const [{ exportSignature, inspectBundle }, { inspectionReport }] = await Promise.all([import('../../pipelines/bundle/inspect.js'), import('./bundle-output.js')]);
       const { inspection, archive } = await inspectBundle(file);
       if (flags.exportSignature) {
         const written = await exportSignature(archive, flags.exportSignature);
         log(`wrote ${written.payload} and ${written.signature}`);
       }
-      process.stdout.write(flags.json ? `${JSON.stringify(inspection, null, 2)}\n` : `${describeInspection(inspection).join('\n')}\n`);
+      await printReport(flags, await inspectionReport(inspection));
     });
   withClusterFlags(bundle.command('import'), 'with --apply: namespace for objects that name none')
     .description('push the images to a registry, rewrite image references to it by digest, optionally apply')

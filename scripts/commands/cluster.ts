@@ -3,7 +3,7 @@ import { applyObjects, deleteObjects } from '../../pipelines/cluster/apply.js';
 import { gatherRoutingFacts, type RoutingFacts } from '../../pipelines/cluster/check-facts.js';
 import { chooseRoutingApi, type ApiChoice } from '../../pipelines/cluster/choose-api.js';
 import { connect } from '../../pipelines/cluster/connect.js';
-import { describeObject, readObjects } from '../../pipelines/cluster/documents.js';
+import { readObjects } from '../../pipelines/cluster/documents.js';
 import { routingConfig } from '../../pipelines/cluster/routing-config.js';
 import { routingNeeds } from '../../pipelines/cluster/routing-needs.js';
 import { clusterSettings, loadConfig } from '../../pipelines/config/load.js';
@@ -12,16 +12,15 @@ import { classForGateways } from '../../pipelines/cluster/implementation.js';
 import { missingFeatures } from '../../manifests/route-features.js';
 import { renderRouting } from '../../manifests/render.js';
 import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
+import { printReport, withOutput, type OutputFlags } from '../output-format.js';
+import { applyReport, checkReport, clientApplyReport, deleteReport, diffReport } from './cluster-output.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
 import { dryRunMode, dryRunModes, dryRunOption } from '../dry-run.js';
-import { statusWord } from '../colour.js';
 import { withClusterFlags as withKubeFlags, type ClusterFlags as KubeFlags } from '../cluster-flags.js';
 
 interface ClusterFlags extends KubeFlags {
   config?: string;
 }
-
-const out = (text: string) => process.stdout.write(`${text}\n`);
 
 function withClusterFlags(command: Command): Command {
   return withKubeFlags(command.option('-c, --config <file>', configOptionHelp));
@@ -49,10 +48,9 @@ function formatFacts(facts: RoutingFacts, choice: ApiChoice | undefined, error: 
 }
 
 export function registerClusterCommands(program: Command): void {
-  withClusterFlags(program.command('check'))
+  withOutput(withClusterFlags(program.command('check')))
     .description('what routing the cluster serves, and which API and version render will use')
-    .option('--json', 'machine-readable output')
-    .action(async (flags: ClusterFlags & { json?: boolean }) => {
+    .action(async (flags: ClusterFlags & OutputFlags) => {
       const loaded = loadConfig(flags.config);
       const routing = routingConfig(loaded);
       const client = connect(loaded.config.cluster, flags);
@@ -74,41 +72,39 @@ export function registerClusterCommands(program: Command): void {
       } catch (error) {
         failure = error as ShiplineError;
       }
-      if (flags.json) out(JSON.stringify({ context: client.currentContext, server: client.server, namespace, ...facts, choice: choice ?? null, error: failure?.message ?? null }, null, 2));
-      else out(`context: ${client.currentContext} (${client.server})\n${formatFacts(facts, choice, failure)}`);
+      const data = { context: client.currentContext, server: client.server, namespace, ...facts, choice: choice ?? null, error: failure?.message ?? null };
+      await printReport(flags, checkReport(data, () => `context: ${client.currentContext} (${client.server})\n${formatFacts(facts, choice, failure)}`));
       if (failure) throw failure;
     });
 
-  withClusterFlags(program.command('apply'))
+  withOutput(withClusterFlags(program.command('apply')))
     .description('server-side apply of YAML files (every object is dry-run first; nothing changes if one fails)')
-    .requiredOption('-f, --filename <paths...>', 'YAML files or folders')
+    .requiredOption('-f, --filename <paths...>', filenameHelp)
+    .option('-R, --recursive', recursiveHelp)
     .addOption(dryRunOption('change nothing; client: read and check the files here, send nothing; server: the API server validates every object (a server-side dry run)'))
     .option('--diff', 'show what would change against the live objects, and change nothing (a server dry run)')
     .option('--force-conflicts', 'take over fields owned by other managers')
     .option('--field-manager <name>', 'field manager (default: cluster.fieldManager, shipline)')
-    .action(async (flags: ClusterFlags & { filename: string[]; dryRun?: string | boolean; diff?: boolean; forceConflicts?: boolean; fieldManager?: string }) => {
+    .action(async (flags: ClusterFlags & OutputFlags & ApplyFlags & { dryRun?: string | boolean }) => {
       const mode = dryRunMode(flags.dryRun, dryRunModes, 'apply', '');
       if (mode === 'client') {
         if (flags.diff) throw new InputError('--diff needs the live objects: it is a server dry run', { hint: 'use --diff alone, or --dry-run=server --diff' });
         clusterSettings(flags.config);
-        for (const o of readObjects(flags.filename, flags.namespace)) out(`${describeObject(o)} (client dry run: checked here, not sent)`);
+        await printReport(flags, clientApplyReport(readObjects(flags.filename, flags.namespace, { recursive: flags.recursive })));
         return;
       }
       // --diff shows what an apply would change; it never changes anything itself.
       const dryRun = mode === 'server' || flags.diff === true;
-      const outcomes = await planApply(flags, dryRun);
-      for (const o of outcomes) {
-        if (o.diff) out(o.diff.trimEnd());
-        out(`${describeObject(o.object)} ${statusWord(o.action)}${dryRun ? ` (server dry run${o.unchecked ? `; not checked: ${o.unchecked}` : ''})` : ''}`);
-      }
+      await printReport(flags, applyReport(await planApply(flags, dryRun), dryRun));
     });
 
-  withClusterFlags(program.command('diff'))
+  withOutput(withClusterFlags(program.command('diff')))
     .description('what `apply -f` would change against the live objects; exits 0 with no differences, 1 with some, 2 or more on an error (as kubectl diff)')
-    .requiredOption('-f, --filename <paths...>', 'YAML files or folders')
+    .requiredOption('-f, --filename <paths...>', filenameHelp)
+    .option('-R, --recursive', recursiveHelp)
     .option('--force-conflicts', 'diff as if taking over fields owned by other managers')
     .option('--field-manager <name>', 'field manager (default: cluster.fieldManager, shipline)')
-    .action(async (flags: ClusterFlags & { filename: string[]; forceConflicts?: boolean; fieldManager?: string }) => {
+    .action(async (flags: ClusterFlags & OutputFlags & ApplyFlags) => {
       let outcomes: Awaited<ReturnType<typeof planApply>>;
       try {
         outcomes = await planApply({ ...flags, diff: true }, true);
@@ -119,34 +115,45 @@ export function registerClusterCommands(program: Command): void {
         }
         throw error;
       }
-      const diffs = outcomes.flatMap((o) => (o.diff ? [o.diff.trimEnd()] : []));
-      if (diffs.length > 0) out(diffs.join('\n'));
+      await printReport(flags, diffReport(outcomes));
       // Like kubectl diff: differences are a result, not an error (nothing goes to stderr).
-      if (diffs.length > 0) process.exitCode = 1;
+      if (outcomes.some((o) => o.diff)) process.exitCode = 1;
     });
 
-  withClusterFlags(program.command('delete'))
+  withOutput(withClusterFlags(program.command('delete')))
     .description('delete the objects of YAML files and wait until they and their dependents (pods) are gone')
-    .requiredOption('-f, --filename <paths...>', 'YAML files or folders')
+    .requiredOption('-f, --filename <paths...>', filenameHelp)
+    .option('-R, --recursive', recursiveHelp)
     .option('--timeout <seconds>', 'how long to wait for the objects to go (seconds, or a duration such as 2m)', '120')
-    .action(async (flags: ClusterFlags & { filename: string[]; timeout: string }) => {
+    .action(async (flags: ClusterFlags & OutputFlags & { filename: string[]; recursive?: boolean; timeout: string }) => {
       const timeoutMs = parseTimeoutFlag(flags.timeout);
       const cluster = clusterSettings(flags.config);
-      const objects = readObjects(flags.filename, flags.namespace);
+      const objects = readObjects(flags.filename, flags.namespace, { recursive: flags.recursive });
       const client = connect(cluster, flags);
       const outcomes = await deleteObjects(client, objects, {
         namespace: flags.namespace ?? cluster.namespace,
         timeoutMs,
       });
-      for (const o of outcomes) out(`${describeObject(o.object)} ${statusWord(o.action)}`);
+      await printReport(flags, deleteReport(outcomes));
     });
 }
 
+interface ApplyFlags {
+  filename: string[];
+  recursive?: boolean;
+  diff?: boolean;
+  forceConflicts?: boolean;
+  fieldManager?: string;
+}
+
+const filenameHelp = 'YAML or JSON files, folders of them, or - for standard input';
+const recursiveHelp = 'read the subfolders of -f folders too';
+
 /** Reads the files and applies them (or dry-runs them on the server). */
-async function planApply(flags: ClusterFlags & { filename: string[]; diff?: boolean; forceConflicts?: boolean; fieldManager?: string }, dryRun: boolean) {
+async function planApply(flags: ClusterFlags & ApplyFlags, dryRun: boolean) {
   const cluster = clusterSettings(flags.config);
   const namespace = flags.namespace ?? cluster.namespace;
-  const objects = readObjects(flags.filename, flags.namespace);
+  const objects = readObjects(flags.filename, flags.namespace, { recursive: flags.recursive });
   const client = connect(cluster, flags);
   return applyObjects(client, objects, {
     fieldManager: flags.fieldManager ?? cluster.fieldManager,

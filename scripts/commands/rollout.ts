@@ -14,6 +14,8 @@ import { watchStatus } from '../../pipelines/rollout/status-watch.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
 import { withClusterFlags, withNamespace, type ClusterFlags } from '../cluster-flags.js';
+import { outputApiVersion, outputFormat, printReport, withOutput, type OutputFlags } from '../output-format.js';
+import { kubectlName } from '../../pipelines/cluster/documents.js';
 
 interface Flags extends ClusterFlags {
   config?: string;
@@ -30,9 +32,9 @@ function print(summary: RolloutSummary | object, json?: boolean): void {
   }
 }
 
-function common(command: Command): Command {
-  return withClusterFlags(command.option('-c, --config <file>', configOptionHelp), 'namespace of the route and its versions (default: routing.namespace)')
-    .option('--json', 'machine-readable output');
+function common(command: Command, json = true): Command {
+  withClusterFlags(command.option('-c, --config <file>', configOptionHelp), 'namespace of the route and its versions (default: routing.namespace)');
+  return json ? command.option('--json', 'machine-readable output') : command;
 }
 
 async function context(flags: Flags, strategy?: Strategy) {
@@ -71,13 +73,18 @@ export function registerRolloutCommands(program: Command): void {
         print(await startRollout(ctx, { strategy, image: flags.image, subset: flags.subset }), flags.json);
       });
   }
-  common(rollout.command('status'))
+  // -o and --json come from withOutput here.
+  withOutput(common(rollout.command('status'), false))
     .description("current release, step, weights and versions; with --watch, each version's traffic too, refreshed")
     .option('-w, --watch', "refresh every --interval, with each version's request rate, success rate and p99 from the data plane's metrics")
     .option('--interval <duration>', 'time between refreshes with --watch', '2s')
     .option('--window <duration>', 'how far back the traffic numbers look', '30s')
     .option('--times <n>', 'with --watch: stop after n refreshes (default: until Ctrl-C)')
-    .action(async (flags: Flags & { watch?: boolean; interval: string; window: string; times?: string }) => {
+    .action(async (flags: Flags & OutputFlags & { watch?: boolean; interval: string; window: string; times?: string }) => {
+      const format = outputFormat(flags);
+      if (flags.watch && format !== 'text' && format !== 'json') {
+        throw new InputError(`--watch -o ${format}: --watch prints text, or one JSON document per line with -o json`, { hint: 'drop --watch for a single status, or use -o json' });
+      }
       for (const [name, value] of [['--interval', flags.interval], ['--window', flags.window]] as const) {
         if (!durationPattern.test(value) || ms(value) === 0) throw new InputError(`${name} ${value}: not a duration longer than 0`, { hint: `e.g. ${name} 2s` });
       }
@@ -86,17 +93,24 @@ export function registerRolloutCommands(program: Command): void {
       const ctx = await context(flags);
       if (!flags.watch) {
         const status = await rolloutStatus(ctx);
-        process.stdout.write(flags.json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`);
+        const routeKind = { apiVersion: ctx.choice.apiVersion, kind: ctx.choice.api === 'istio' ? 'VirtualService' : 'HTTPRoute' };
+        await printReport(flags, {
+          kind: 'RolloutStatus',
+          data: status,
+          text: () => formatStatus(status),
+          names: () => [kubectlName({ ...routeKind, metadata: { name: status.route } }), ...status.versions.map((v) => kubectlName({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: v.name } }))],
+        });
         return;
       }
       stopsCleanlyOnInterrupt();
       const read = async () => {
         const status = await rolloutStatus(ctx);
         const traffic = await versionTraffic(ctx, statusSubsets(status, ctx.service, ctx.choice.api), ms(flags.window), flags.window);
-        return { ...status, observedAt: new Date().toISOString(), traffic };
+        // Each JSON line is a RolloutStatus document, as without --watch, plus the time and traffic.
+        return { apiVersion: outputApiVersion, kind: 'RolloutStatus', ...status, observedAt: new Date().toISOString(), traffic };
       };
       const sleep = (milliseconds: number) => setTimeout(milliseconds, undefined, { signal: interruption }).catch(() => undefined);
-      await watchStatus(read, { write: (t) => process.stdout.write(t), isTTY: !!process.stdout.isTTY && !flags.json }, { json: !!flags.json, intervalMs: ms(flags.interval), sleep, stop: interruption, times });
+      await watchStatus(read, { write: (t) => process.stdout.write(t), isTTY: !!process.stdout.isTTY && format !== 'json' }, { json: format === 'json', intervalMs: ms(flags.interval), sleep, stop: interruption, times });
     });
   common(rollout.command('promote')).description('send 100% to the new version and scale the old one down').action(async (flags: Flags) => {
     print(await promoteRollout(await context(flags)), flags.json);

@@ -1,5 +1,5 @@
 // `shipline render` and `shipline lint` as a user runs them, in a temp dir: exit codes,
-// stdout/stderr, files written with -o, and nothing written for an invalid config.
+// stdout/stderr, files written with -d, and nothing written for an invalid config.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,8 +30,8 @@ describe('shipline render', () => {
     expect(result.stdout).toBe(golden('2-weighted-canary.istio.yaml'));
   });
 
-  it('writes one file per object with -o, for Gateway API', async () => {
-    const result = await shipline('render', '--api', 'gateway-api', '-o', 'out-gw');
+  it('writes one file per object with -d (--output-dir), for Gateway API', async () => {
+    const result = await shipline('render', '--api', 'gateway-api', '-d', 'out-gw');
     expect(result.exitCode, result.stderr).toBe(0);
     const files = readdirSync(join(dir, 'out-gw')).sort();
     expect(files).toEqual(['httproute-canary-release.yaml', 'service-my-service-v1.yaml', 'service-my-service-v2.yaml']);
@@ -41,7 +41,7 @@ describe('shipline render', () => {
   });
 
   it('renders another Istio version into a directory', async () => {
-    const result = await shipline('render', '--config', 'shipline.yaml', '--istio-version', 'v1alpha3', '-o', 'out-istio');
+    const result = await shipline('render', '--config', 'shipline.yaml', '--istio-version', 'v1alpha3', '-d', 'out-istio');
     expect(result.exitCode, result.stderr).toBe(0);
     expect(readdirSync(join(dir, 'out-istio')).sort()).toEqual(['destinationrule-my-service.yaml', 'virtualservice-canary-release.yaml']);
     expect(readFileSync(join(dir, 'out-istio', 'virtualservice-canary-release.yaml'), 'utf8')).toMatch(/^apiVersion: networking\.istio\.io\/v1alpha3\nkind: VirtualService\n/);
@@ -56,7 +56,7 @@ describe('shipline render', () => {
   });
 
   it('exits 2 on an invalid config, names every problem on stderr and writes nothing', async () => {
-    const result = await shipline('render', '--config', 'bad.yaml', '-o', 'out-bad');
+    const result = await shipline('render', '--config', 'bad.yaml', '-d', 'out-bad');
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('bad.yaml: routing.rules[0].to: weights sum to 110, must be 100');
@@ -86,7 +86,7 @@ describe('shipline render', () => {
   for (const [name, text, message] of badInputs) {
     it(`exits 2 for bad input "${name}", with file and path, writing nothing`, async () => {
       writeFileSync(join(dir, `${name}.yaml`), text);
-      const result = await shipline('render', '--config', `${name}.yaml`, '-o', `out-${name}`);
+      const result = await shipline('render', '--config', `${name}.yaml`, '-d', `out-${name}`);
       expect(result.exitCode, result.stderr).toBe(2);
       expect(result.stderr).toContain(`${name}.yaml: `);
       expect(result.stderr).toContain(message);
@@ -96,7 +96,7 @@ describe('shipline render', () => {
   }
 
   it('exits 2 when Gateway API cannot express the config (fault injection), writing nothing', async () => {
-    const result = await shipline('render', '--config', 'fault.yaml', '--api', 'gateway-api', '-o', 'out-fault');
+    const result = await shipline('render', '--config', 'fault.yaml', '--api', 'gateway-api', '-d', 'out-fault');
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('fault.yaml: routing.rules[0].fault: HTTPRoute cannot inject faults; render with --api istio');
     expect(existsSync(join(dir, 'out-fault'))).toBe(false);
