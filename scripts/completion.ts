@@ -41,7 +41,7 @@ export function commandTree(program: Command): CommandNode[] {
   const visit = (command: Command, path: string) => {
     const own = help.visibleOptions(command).map(optionSpec);
     const extra = path === '' ? [] : global.filter((g) => !own.some((o) => o.long === g.long || (g.short && o.short === g.short)));
-    const subcommands = help.visibleCommands(command).map((c) => ({ name: c.name(), description: c.summary() || c.description().split(/[.;:]/)[0]! }));
+    const subcommands = help.visibleCommands(command).map((c) => ({ name: c.name(), description: c.summary() || c.description().split(/[;:]\s|\.\s|\.$/)[0]! }));
     // A first argument with choices (completion <shell>) completes like a subcommand.
     const argument = command.registeredArguments[0];
     for (const choice of argument?.argChoices ?? []) subcommands.push({ name: choice, description: argument!.description });

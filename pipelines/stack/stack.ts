@@ -83,8 +83,11 @@ export function formatElapsed(ms: number): string {
 
 /** Debian packages of the benchmarks' peer tools (kubectl is built with the node tools). */
 export const benchDebianPackages = ['hyperfine', 'skopeo'] as const;
-/** Debian packages the tests use besides the parts' own (zstd checks that compressed bundles stay standard). */
-export const testDebianPackages = ['zstd'] as const;
+/**
+ * Debian packages the tests use besides the parts' own: zstd checks that compressed bundles
+ * stay standard; zsh and fish run the completion scripts for real.
+ */
+export const testDebianPackages = ['zstd', 'zsh', 'fish'] as const;
 
 /** Every Debian package the stack and the benchmarks install, by part. */
 export function debianPackagesByPart(): Record<string, readonly string[]> {

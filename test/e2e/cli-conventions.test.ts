@@ -120,14 +120,50 @@ describe('completion', () => {
     expect(await complete('rollout', 'status', '-c', 'cm.yaml', '--wa')).toEqual(['--watch']);
   });
 
-  it('zsh and fish: every command and option of the program (no zsh or fish on this machine to run them)', () => {
+  /** What fish completes for the command line typed so far (`complete -C`), names only. */
+  async function fishComplete(line: string): Promise<string[]> {
+    const result = await run(['fish', '--no-config', '-c', `source ${join(dir, 'completion.fish')}; complete -C ${JSON.stringify(line)}`], { cwd: dir, nothrow: true });
+    expect(result.exitCode, result.stderr).toBe(0);
+    return result.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!);
+  }
+
+  /**
+   * The line zsh shows after Tab, typed into a real interactive zsh (zpty) that loaded the
+   * script with compinit: a unique candidate is completed in place.
+   */
+  async function zshTab(line: string): Promise<string> {
+    const driver = join(dir, 'zsh-tab.zsh');
+    writeFileSync(driver, [
+      'zmodload zsh/zpty',
+      "zpty z 'TERM=xterm zsh -f -i'",
+      `zpty -w z 'PS1="> "; bindkey -e; autoload -Uz compinit; compinit -u -D; source ${join(dir, 'completion.zsh')}; print READY'`,
+      "zpty -r z out '*READY*'; zpty -r z out '*READY*'",
+      "zpty -n -w z \"$1\"$'\\t'",
+      'sleep 1',
+      "zpty -n -w z $'\\C-a print -r -- LINE:\\C-e:END\\n'",
+      "zpty -r z out '*:END*'; zpty -r z out '*:END*'",
+      'print -r -- "$out"',
+      'zpty -d z',
+      '',
+    ].join('\n'));
+    const result = await run(['zsh', '-f', driver, line], { cwd: dir, nothrow: true, timeoutMs: 20_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    return /LINE:(.*):END/.exec(result.stdout)?.[1] ?? `no line in: ${result.stdout}`;
+  }
+
+  it('fish: commands, subcommands, options and their choices, run in a real fish', async () => {
+    expect(await fishComplete('shipline ro')).toEqual(['rollout']);
+    expect(await fishComplete('shipline rollout canary --ku')).toEqual(['--kubeconfig']);
+    expect((await fishComplete('shipline render --api ')).sort()).toEqual(['gateway-api', 'istio']);
+    expect(await fishComplete('shipline bundle im')).toEqual(['import']);
+  });
+
+  it('zsh: Tab completes commands, options and choices in a real interactive zsh', async () => {
     expect(scripts.zsh).toMatch(/^#compdef shipline\n/);
-    expect(scripts.zsh).toContain('compdef _shipline shipline');
-    expect(scripts.zsh).toContain(`"/rollout") candidates=('canary:`);
-    expect(scripts.zsh).toContain("'--kubeconfig:kubeconfig (default");
-    expect(scripts.fish).toContain(`complete -c shipline -n '__shipline_at "/rollout/canary"' -l kubeconfig -r -F -d 'kubeconfig (default`);
-    expect(scripts.fish).toContain(`complete -c shipline -n '__shipline_at "/render"' -l api -x -a 'istio gateway-api'`);
-    expect(scripts.fish).toContain(`complete -c shipline -n '__shipline_at ""' -a 'rollout'`);
+    expect(await zshTab('shipline ro')).toBe('shipline rollout');
+    expect(await zshTab('shipline rollout canary --ku')).toBe('shipline rollout canary --kubeconfig');
+    expect(await zshTab('shipline render --api gat')).toBe('shipline render --api gateway-api');
+    expect(await zshTab('shipline completion fi')).toBe('shipline completion fish');
   });
 
   it('refuses another shell in one line', async () => {
