@@ -1,6 +1,7 @@
 // A real token server for a real registry's `auth: token` (the Docker registry token
-// protocol): Basic-authenticated GET /token → RS256 JWT whose `kid` is the libtrust key ID
-// of the certificate the registry trusts. Only for tests.
+// protocol): Basic-authenticated GET /token, or the OAuth2 POST /token with a refresh token
+// (what `docker login` stores as `identitytoken`) → RS256 JWT whose `kid` is the libtrust
+// key ID of the certificate the registry trusts. Only for tests.
 import { createHash, createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -38,12 +39,13 @@ export interface TokenServer {
   certFile: string;
   service: string;
   issuer: string;
-  /** Token requests seen, with the scopes asked for. */
-  requests: { user: string | undefined; scopes: string[] }[];
+  /** Token requests seen, with the scopes asked for and how the client proved who it is. */
+  requests: { user: string | undefined; scopes: string[]; grant: 'basic' | 'refresh_token' | 'none' }[];
   close(): Promise<void>;
 }
 
-export async function startTokenServer(dir: string, users: Record<string, string>): Promise<TokenServer> {
+/** `refreshTokens`: refresh token → the user it stands for (as an identity provider issued it). */
+export async function startTokenServer(dir: string, users: Record<string, string>, refreshTokens: Record<string, string> = {}): Promise<TokenServer> {
   const keyFile = join(dir, 'token.key');
   const certFile = join(dir, 'token.crt');
   await run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-subj', '/CN=shipline-test-token', '-days', '2']);
@@ -53,12 +55,36 @@ export async function startTokenServer(dir: string, users: Record<string, string
   const issuer = 'shipline-test-issuer';
   const requests: TokenServer['requests'] = [];
   const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const [user, password] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(/:(.*)/s) : [];
-    const scopes = url.searchParams.getAll('scope');
-    requests.push({ user, scopes });
-    if (url.pathname !== '/token' || !user || users[user] !== password) {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => answer(req.method ?? 'GET', new URL(req.url ?? '/', 'http://x'), req.headers.authorization, Buffer.concat(chunks).toString('utf8'), res));
+  });
+  const answer = (method: string, url: URL, authorization: string | undefined, body: string, res: import('node:http').ServerResponse) => {
+    let user: string | undefined;
+    let scopes: string[];
+    let grant: TokenServer['requests'][number]['grant'] = 'none';
+    let proven = false;
+    if (method === 'POST') {
+      // OAuth2: grant_type=refresh_token, scopes space-separated in one field.
+      const form = new URLSearchParams(body);
+      scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
+      if (form.get('grant_type') === 'refresh_token') {
+        grant = 'refresh_token';
+        user = refreshTokens[form.get('refresh_token') ?? ''];
+        proven = user !== undefined && form.get('service') === service;
+      }
+    } else {
+      const basic = /^Basic (.+)$/.exec(authorization ?? '')?.[1];
+      let password: string | undefined;
+      if (basic) {
+        grant = 'basic';
+        [user, password] = Buffer.from(basic, 'base64').toString('utf8').split(/:(.*)/s);
+      }
+      scopes = url.searchParams.getAll('scope');
+      proven = !!user && users[user] === password;
+    }
+    requests.push({ user, scopes, grant });
+    if (url.pathname !== '/token' || !proven) {
       res.writeHead(401, { 'content-type': 'application/json' }).end('{"details":"bad credentials"}');
       return;
     }
@@ -70,8 +96,10 @@ export async function startTokenServer(dir: string, users: Record<string, string
     const header = b64url(JSON.stringify({ typ: 'JWT', alg: 'RS256', kid }));
     const claims = b64url(JSON.stringify({ iss: issuer, sub: user, aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access }));
     const signature = b64url(sign('sha256', Buffer.from(`${header}.${claims}`), privateKey));
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `${header}.${claims}.${signature}`, expires_in: 300 }));
-  });
+    const token = `${header}.${claims}.${signature}`;
+    // The OAuth2 answer names it access_token (distribution's token spec).
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(grant === 'refresh_token' ? { access_token: token, expires_in: 300 } : { token, expires_in: 300 }));
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

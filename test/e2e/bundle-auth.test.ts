@@ -16,6 +16,9 @@ import { startTokenServer, type TokenServer } from '../bundle-fixtures/token-ser
 const user = 'shipper';
 const password = `S3cret-${randomBytes(8).toString('hex')}`;
 const wrong = `Wr0ng-${randomBytes(8).toString('hex')}`;
+/** What `docker login` stores as identitytoken: an OAuth2 refresh token of the identity provider. */
+const refreshToken = `REFRESH-${randomBytes(12).toString('hex')}`;
+const revokedToken = `REVOKED-${randomBytes(12).toString('hex')}`;
 let dir: string;
 let image: SyntheticImage;
 let twoImages: string;
@@ -28,8 +31,17 @@ function dockerConfig(name: string, registry: string, pass: string): NodeJS.Proc
   return { ...process.env, DOCKER_CONFIG: configDir };
 }
 
+function identityTokenConfig(name: string, registry: string, token: string): NodeJS.ProcessEnv {
+  const configDir = join(dir, name);
+  mkdirSync(configDir, { recursive: true });
+  // docker login with an identity provider: a username placeholder and the refresh token.
+  const auth = Buffer.from(`${user}:`).toString('base64');
+  writeFileSync(join(configDir, 'config.json'), JSON.stringify({ auths: { [`http://${registry}`]: { auth, identitytoken: token } } }));
+  return { ...process.env, DOCKER_CONFIG: configDir };
+}
+
 function expectNoSecret(res: { stdout: string; stderr: string }) {
-  for (const secret of [password, wrong, Buffer.from(`${user}:${password}`).toString('base64'), Buffer.from(`${user}:${wrong}`).toString('base64')]) {
+  for (const secret of [password, wrong, refreshToken, revokedToken, Buffer.from(`${user}:${password}`).toString('base64'), Buffer.from(`${user}:${wrong}`).toString('base64')]) {
     expect(res.stdout + res.stderr).not.toContain(secret);
   }
 }
@@ -88,7 +100,7 @@ describe('Bearer tokens (registry with token auth and a token server)', () => {
   let registry: RegistryInstance;
   let tokens: TokenServer;
   beforeAll(async () => {
-    tokens = await startTokenServer(dir, { [user]: password });
+    tokens = await startTokenServer(dir, { [user]: password }, { [refreshToken]: user });
     registry = await RegistryInstance.start({ kind: 'token', realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.certFile });
   });
   afterAll(async () => {
@@ -121,5 +133,27 @@ describe('Bearer tokens (registry with token auth and a token server)', () => {
     expect(result.stats.blobsMounted).toBe(4);
     expect(result.stats.tagsWritten).toBe(2);
     expectNoSecret(res);
+  });
+
+  it('an identitytoken in the Docker config is exchanged as an OAuth2 refresh token (POST), and imports', async () => {
+    const before = tokens.requests.length;
+    const res = await shipline(['bundle', 'import', image.file, '--image', 'air/identity:1', '--registry', registry.address], { env: identityTokenConfig('identity', registry.address, refreshToken) });
+    expect(res.exitCode, res.stderr).toBe(0);
+    expectNoSecret(res);
+    const seen = tokens.requests.slice(before);
+    expect(seen.some((r) => r.grant === 'refresh_token' && r.user === user && r.scopes.includes('repository:air/identity:pull,push'))).toBe(true);
+    // The refresh token is never sent as a password.
+    expect(seen.filter((r) => r.grant === 'basic')).toEqual([]);
+    const client = new RegistryClient(registry.address, { credentials: { username: user, password } });
+    expect(await client.manifestDigest('air/identity', '1')).toBe(image.indexDigest);
+  });
+
+  it('a revoked identitytoken: exit 1, refused by the token server, token not printed, nothing tagged', async () => {
+    const res = await shipline(['bundle', 'import', image.file, '--image', 'air/revoked:1', '--registry', registry.address], { env: identityTokenConfig('revoked', registry.address, revokedToken) });
+    expect(res.exitCode).toBe(1);
+    expect(res.stderr).toMatch(/token server http:\/\/127\.0\.0\.1:\d+ refused/);
+    expectNoSecret(res);
+    const client = new RegistryClient(registry.address, { credentials: { username: user, password } });
+    expect(await client.manifestDigest('air/revoked', '1')).toBeUndefined();
   });
 });
