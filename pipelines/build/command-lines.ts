@@ -12,5 +12,9 @@ export function commandLines(result: Pick<BuildResult, 'builderCommands' | 'cwd'
     ...result.builderCommands.map((argv) => quoteArgv(argv)),
     ...(resolve(result.cwd) === resolve(cwd) ? [] : [quoteArgv(['cd', result.cwd])]),
     ...result.plan.passes.map((pass) => withEnv(pass.env, pass.argv)),
+    // Not a command: shipline's own registry request after the push (race-free tagging).
+    ...(result.plan.push && result.plan.tagging === 'shipline'
+      ? [`# then shipline tags ${result.plan.imageRef} with the pushed index's digest (registry API; never moves an existing tag)`]
+      : []),
   ];
 }

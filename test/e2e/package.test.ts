@@ -92,7 +92,9 @@ describe('the packed CLI, installed into an empty folder', () => {
     expect(none.stdout).toBe('');
     const result = await shipline('build', '--dry-run', '--offline', '--date', '2024-01-26', '--config', '@sample');
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toContain('docker buildx build --platform linux/amd64,linux/arm64 -t 127.0.0.1:5000/modco/link:20240126 -f Dockerfile.musl');
+    // Pushed by digest, then tagged by shipline (never moving a tag another release wrote).
+    expect(result.stdout).toContain('docker buildx build --platform linux/amd64,linux/arm64 -f Dockerfile.musl --output type=image,name=127.0.0.1:5000/modco/link,push-by-digest=true,push=true');
+    expect(result.stdout).toContain('# then shipline tags 127.0.0.1:5000/modco/link:20240126 with the pushed index');
     expect(result.stdout).toContain(`--build-arg BASE=${baseImageRef}`);
     // Nothing was built at run time.
     expect(statSync(join(installed, 'dist', 'cli', 'cli.js')).mtimeMs).toBe(stamp);

@@ -53,7 +53,9 @@ describe('npm run release (embedded default)', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout) as ReleaseSummary;
     expect(summary.dryRun).toBe(true);
-    expect(summary.commands?.[0]).toContain('docker buildx build --platform linux/amd64,linux/arm64');
+    // The exact commands of the real run: into the sample's folder, then the build.
+    expect(summary.commands?.[0]).toBe(`cd ${projectRoot}`);
+    expect(summary.commands?.find((c) => c.includes('docker buildx build'))).toContain('docker buildx build --platform linux/amd64,linux/arm64');
     expect(summary.manifests).toEqual(expect.arrayContaining(['HTTPRoute/link', 'Service/link', 'ConfigMap/link-config']));
     expect(summary.routingApi).toBe('gateway.networking.k8s.io/v1');
     expect(await clusterSnapshot()).toBe(before);
