@@ -8,18 +8,8 @@ import { parseRouting } from '../../manifests/intent.js';
 import { literalMatchProblem } from '../../manifests/literal-match.js';
 import { loadConfig } from '../../pipelines/config/load.js';
 import { explainHint, readYamlFile } from '../../pipelines/config/read.js';
-import { InputError } from '../../pipelines/errors.js';
 import { projectRoot } from '../../pipelines/project-root.js';
-
-function errorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
+import { errorOf } from '../support/error-of.js';
 
 const routing = (rules: unknown[]) => ({ name: 'link', hosts: ['link.example.com'], service: 'link', rules });
 

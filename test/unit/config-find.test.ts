@@ -7,16 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { findConfig, gitRoot } from '../../pipelines/config/find.js';
 import { InputError } from '../../pipelines/errors.js';
 import { projectRoot } from '../../pipelines/project-root.js';
-
-function errorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
+import { errorOf } from '../support/error-of.js';
 
 /** outer/shipline.yaml (above the repo), outer/repo/.git, outer/repo/a/b. */
 function tree(withRepoConfig: boolean) {

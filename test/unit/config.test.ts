@@ -3,18 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { embeddedName, loadConfig, parseConfig } from '../../pipelines/config/load.js';
-import { InputError } from '../../pipelines/errors.js';
 import { projectRoot } from '../../pipelines/project-root.js';
-
-function errorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
+import { errorOf } from '../support/error-of.js';
 
 describe('config loading', () => {
   it('fills defaults', () => {
