@@ -66,16 +66,23 @@ function choiceCases(nodes: CommandNode[]): { pattern: string; choices: readonly
 
 const commandPaths = (nodes: CommandNode[]) => nodes.filter((n) => n.path !== '').map((n) => `"${n.path}"`).join('|');
 
-function bash(nodes: CommandNode[]): string {
+/** `_shipline_takes_value CMDPATH WORD`: whether WORD is an option of the command that takes a value (bash and zsh). */
+function takesValueFunction(nodes: CommandNode[]): string[] {
   const takesValue = valueCases(nodes, () => true);
-  const lines = [
-    '# shipline completion for bash. Load it with: source <(shipline completion bash)',
+  return [
     '_shipline_takes_value() {',
     '  case "$1 $2" in',
     ...(takesValue.length ? [`    ${takesValue.join('|')}) return 0 ;;`] : []),
     '  esac',
     '  return 1',
     '}',
+  ];
+}
+
+function bash(nodes: CommandNode[]): string {
+  const lines = [
+    '# shipline completion for bash. Load it with: source <(shipline completion bash)',
+    ...takesValueFunction(nodes),
     '_shipline() {',
     '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="" cmdpath="" word i',
     '  for ((i = 1; i < COMP_CWORD; i++)); do',
@@ -114,17 +121,11 @@ function bash(nodes: CommandNode[]): string {
 const zshItem = (name: string, description: string) => shellWord(`${name.replaceAll(':', '\\:')}:${description.replaceAll('\n', ' ')}`);
 
 function zsh(nodes: CommandNode[]): string {
-  const takesValue = valueCases(nodes, () => true);
   const lines = [
     '#compdef shipline',
     '# shipline completion for zsh. Load it with: source <(shipline completion zsh)',
     '# (or save it as _shipline in a folder of $fpath).',
-    '_shipline_takes_value() {',
-    '  case "$1 $2" in',
-    ...(takesValue.length ? [`    ${takesValue.join('|')}) return 0 ;;`] : []),
-    '  esac',
-    '  return 1',
-    '}',
+    ...takesValueFunction(nodes),
     '_shipline() {',
     '  local cmdpath="" word prev="" i',
     '  local -a candidates',
