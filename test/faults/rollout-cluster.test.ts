@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
+import { KubeApiError, KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
 import { listReleases } from '../../pipelines/rollout/history.js';
 import { liveWeights } from '../../pipelines/rollout/status.js';
 import { paths, ports } from '../../pipelines/stack/layout.js';
@@ -76,11 +76,20 @@ describe('lease taken away mid-rollout', () => {
     const run = background(['rollout', 'canary', '--image', v2, '--subset', 'v2', '--config', f.configFile], { KUBECONFIG: paths.kubeconfig() });
     await until('the first step is applied', async () => (await weightOf(f, 'v2')) === 25);
     const leases = `/apis/coordination.k8s.io/v1/namespaces/default/leases`;
-    await client.request('DELETE', `${leases}/shipline-link-${f.id}`);
-    const now = new Date().toISOString().replace('Z', '000Z');
-    await client.request('POST', leases, {
-      body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: `shipline-link-${f.id}` }, spec: { holderIdentity: 'thief@elsewhere/1', leaseDurationSeconds: 60, acquireTime: now, renewTime: now } },
-    });
+    // Taken over the way another holder would: a write of the live lease at its resourceVersion
+    // (again on a conflict, when the rollout's own renewal wrote in between).
+    for (let attempt = 0; ; attempt++) {
+      const live = (await client.request<{ metadata: { resourceVersion: string } }>('GET', `${leases}/shipline-link-${f.id}`)).body;
+      const now = new Date().toISOString().replace('Z', '000Z');
+      try {
+        await client.request('PUT', `${leases}/shipline-link-${f.id}`, {
+          body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: `shipline-link-${f.id}`, resourceVersion: live.metadata.resourceVersion }, spec: { holderIdentity: 'thief@elsewhere/1', leaseDurationSeconds: 60, acquireTime: now, renewTime: now } },
+        });
+        break;
+      } catch (error) {
+        if (!(error instanceof KubeApiError && error.status === 409) || attempt >= 5) throw error;
+      }
+    }
     const stolenAt = Date.now();
     const code = await run.exited;
     expect(code, run.output()).toBe(3);
