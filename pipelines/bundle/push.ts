@@ -1,10 +1,11 @@
 // Runs a push plan through the registry client: HEAD everything first (and refuse to move
-// an existing tag), then upload or mount missing blobs in parallel while every other blob
-// is read and checked against its digest, then child manifests, and the tags last, so a
-// tag never names an incomplete image or one whose bundle bytes do not match.
+// an existing tag), then upload or mount missing blobs in parallel (the registry checks an
+// upload against its digest) while every other blob is read and checked against its digest
+// here, then child manifests, and the tags last, so a tag never names an incomplete image
+// or one whose bundle bytes do not match.
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { RegistryClient } from '../adapters/registry.js';
+import { BlobMismatchError, type RegistryClient } from '../adapters/registry.js';
 import { DigestCheck } from '../adapters/registry/digest-check.js';
 import { PreconditionError } from '../errors.js';
 import { manifestMediaType, type BlobTask, type PushPlan } from './push-plan.js';
@@ -73,6 +74,9 @@ export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushP
 
   const upload = async (b: BlobTask, repository: string) => {
     const entry = tar.files.get(b.path)!;
+    if (entry.size !== b.size) {
+      throw new BlobMismatchError(`blob ${b.digest} (${tar.file}: ${b.path}) has ${entry.size} bytes, its descriptor says ${b.size}`, { hint: 'the file is truncated or corrupted; recreate it, or check it with `shipline bundle verify`' });
+    }
     await client.uploadBlob(repository, b, () => openEntry(tar, entry), `${tar.file}: ${b.path}`);
     stats.blobsUploaded++;
     stats.bytesUploaded += b.size;

@@ -1,6 +1,7 @@
 // The one door to OCI distribution registries (the registry HTTP API v2): manifests,
 // blobs and tags; HEAD checks, cross-repository mounts and streamed, verified uploads.
-import { pipeline, type Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { ExternalError } from '../../errors.js';
 import { Authenticator, RegistryAuthError } from './auth.js';
 import type { Credentials } from './credentials.js';
@@ -216,6 +217,12 @@ export class RegistryClient {
    * Uploads a blob from a stream opened fresh for each try, verifying size and digest on
    * the way (a mismatch stops the upload before its last bytes). Monolithic POST + PUT.
    */
+  /**
+   * Streams a blob in one PUT. The registry hashes what it receives and refuses to commit
+   * content that does not match the digest (the distribution spec requires it: 400
+   * DIGEST_INVALID), so the bytes are not hashed a second time here; when the registry
+   * refuses them, the blob is read again to say what it hashes to.
+   */
   async uploadBlob(repository: string, blob: { digest: string; size: number }, open: () => Readable, origin: string): Promise<void> {
     const what = `upload blob ${blob.digest} to ${repository}`;
     await this.retried(what, async () => {
@@ -224,16 +231,20 @@ export class RegistryClient {
       if (started.status !== 202 || !location) throw this.unexpected(what, started);
       const url = new URL(location, this.base);
       url.searchParams.set('digest', blob.digest);
-      const body = () => {
-        const check = new DigestCheck(blob.digest, blob.size, origin);
-        pipeline(open(), check, () => undefined);
-        return check;
-      };
       const headers = { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) };
-      const res = await this.call('PUT', url, what, { headers, body });
+      const res = await this.call('PUT', url, what, { headers, body: open });
+      if (res.status === 400 && /\b(DIGEST_INVALID|SIZE_INVALID)\b/.test(registryErrors(res.body))) {
+        await checkDigest(open, blob, origin);
+        throw new ExternalError(`${what}: ${this.host} refused the blob as not matching its digest (${registryErrors(res.body)}), yet its content hashes to ${blob.digest} here`);
+      }
       if (res.status !== 201) throw this.unexpected(what, res);
     });
   }
+}
+
+/** Reads a blob through a DigestCheck: throws BlobMismatchError naming what its content hashes to. */
+async function checkDigest(open: () => Readable, blob: { digest: string; size: number }, origin: string): Promise<void> {
+  await pipelineAsync(open(), new DigestCheck(blob.digest, blob.size, origin), new Writable({ write: (_chunk, _encoding, done) => done() }));
 }
 
 /** The target of a `rel="next"` entry of a Link header (RFC 8288), if any. */

@@ -1,6 +1,6 @@
-// A pass-through stream that verifies a blob's size and sha256 while it is uploaded. It
-// holds back the last chunk until the digest is known, so a blob whose content does not
-// match never reaches the registry complete.
+// A pass-through stream that verifies a blob's size and sha256 as it is read. It holds back
+// the last chunk until the digest is known, so whatever consumes the stream never sees a
+// mismatching blob complete.
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { InputError } from '../../errors.js';
