@@ -81,8 +81,8 @@ export function formatElapsed(ms: number): string {
   return s < 60 ? `${s.toFixed(1)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 }
 
-/** Debian packages of the benchmarks' peer tools (kubectl is built with the node tools). */
-export const benchDebianPackages = ['hyperfine', 'skopeo'] as const;
+/** Debian packages of the benchmarks' peer tools (kubectl is built with the node tools), and curl for the registry's intake floor. */
+export const benchDebianPackages = ['hyperfine', 'skopeo', 'curl'] as const;
 /**
  * Debian packages the tests use besides the parts' own: zstd checks that compressed bundles
  * stay standard; zsh and fish run the completion scripts for real.

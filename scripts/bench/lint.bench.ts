@@ -2,7 +2,7 @@
 // CRD schemas (as strict JSON schemas, the way its users convert CRDs), both timed with
 // hyperfine on warm caches. kubeconform checks schemas only; lint also evaluates the
 // CRDs' CEL rules and the semantic rules. Budget (issue 15): within 1.5x of kubeconform.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,14 +74,25 @@ export default async function bench(): Promise<void> {
   await run(['sh', '-c', lint], { timeoutMs: 120_000 });
   const checked = await run(['sh', '-c', `${peer}; true`], { timeoutMs: 120_000 });
   const out = join(work, 'result.json');
-  await run(['hyperfine', '--warmup', '2', '--runs', '10', '--ignore-failure', '--export-json', out, lint, peer], { timeoutMs: 600_000 });
-  const [ours, theirs] = (JSON.parse(readFileSync(out, 'utf8')) as { results: HyperfineResult[] }).results;
+  // Node's own start-up, the floor of any Node CLI; and, when this environment sets
+  // NODE_EXTRA_CA_CERTS (Node 20 reads and parses that file at every start), the same
+  // without it, as on a machine that does not set it.
+  const nodeAlone = 'node -e 0';
+  const extraCa = process.env.NODE_EXTRA_CA_CERTS ? [`env -u NODE_EXTRA_CA_CERTS ${lint}`, `env -u NODE_EXTRA_CA_CERTS ${nodeAlone}`] : [];
+  await run(['hyperfine', '--warmup', '2', '--runs', '10', '--ignore-failure', '--export-json', out, lint, peer, nodeAlone, ...extraCa], { timeoutMs: 600_000 });
+  const [ours, theirs, node, oursNoCa, nodeNoCa] = (JSON.parse(readFileSync(out, 'utf8')) as { results: HyperfineResult[] }).results;
   const ms = (s: number) => `${(s * 1000).toFixed(0)} ms`;
   const ratio = ours!.median / theirs!.median;
   const cpu = (r: HyperfineResult) => r.user + r.system;
+  const vsPeer = (r: HyperfineResult) => `${(r.median / theirs!.median).toFixed(2)}x`;
   process.stdout.write(
     `lint, 300 manifests: ${ms(ours!.median)} median [${ms(ours!.min)}–${ms(ours!.max)}], ${ms(cpu(ours!))} CPU (schemas + CEL rules + semantic rules)\n` +
       `  peer kubeconform ${versions.kubeconform}, same CRD schemas: ${ms(theirs!.median)} median [${ms(theirs!.min)}–${ms(theirs!.max)}], ${ms(cpu(theirs!))} CPU (${checked.stdout.trim().split('\n').pop()})\n` +
-      `  lint/kubeconform ${ratio.toFixed(2)}x (budget 1.5x${ratio <= 1.5 ? ', met' : ', NOT met'}); CPU ${(cpu(ours!) / cpu(theirs!)).toFixed(2)}x\n`,
+      `  lint/kubeconform ${ratio.toFixed(2)}x (budget 1.5x${ratio <= 1.5 ? ', met' : ', NOT met'}); CPU ${(cpu(ours!) / cpu(theirs!)).toFixed(2)}x\n` +
+      `  node -e 0 alone: ${ms(node!.median)} (${vsPeer(node!)} kubeconform), the start-up any Node CLI pays here\n` +
+      (oursNoCa && nodeNoCa
+        ? `  without NODE_EXTRA_CA_CERTS (set here): lint ${ms(oursNoCa.median)} (${vsPeer(oursNoCa)} kubeconform), node -e 0 ${ms(nodeNoCa.median)} (${vsPeer(nodeNoCa)})\n`
+        : ''),
   );
+  rmSync(work, { recursive: true, force: true });
 }

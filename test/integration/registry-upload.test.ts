@@ -27,7 +27,7 @@ describe('uploadBlob', () => {
     const client = new RegistryClient(registry.address);
     const meant = Buffer.from('what the digest names\n'.repeat(10_000));
     const sent = Buffer.from(meant);
-    sent[sent.length >> 1] ^= 0xff;
+    sent.writeUInt8(sent.readUInt8(sent.length >> 1) ^ 0xff, sent.length >> 1);
     const error = await client.uploadBlob('up/bad', { digest: sha256(meant), size: sent.length }, () => Readable.from([sent]), 'bundle.tar: blobs/x').then(
       () => undefined,
       (e: unknown) => e,
