@@ -24,10 +24,11 @@ const gateway = `${dataPlane.gatewayNamespace}/${dataPlane.gateway}`;
 const weightTolerance = 5;
 const mirrorTolerance = 15;
 
-const observed: { label: string; answers: Answer[] }[] = [];
+/** Each step's sample, with when the step's route change was accepted and when the sample ended. */
+const observed: { label: string; answers: Answer[]; acceptedAt: number; endedAt: number }[] = [];
 
 function fixtureFor(rollout: Record<string, unknown>) {
-  const f = rolloutFixture({ pause: '6s', autoPromote: true, ...rollout }, { routing: { gateways: [gateway], api: 'gateway-api' }, ownHost: true });
+  const f = rolloutFixture({ pause: '12s', autoPromote: true, ...rollout }, { routing: { gateways: [gateway], api: 'gateway-api' }, ownHost: true });
   return { ...f, host: `${f.name}.example.com` };
 }
 
@@ -48,9 +49,11 @@ async function observingContext(fixture: ReturnType<typeof fixtureFor>, pending:
     log: (line) => {
       const step = /^route \S+: (.+) \(accepted in \d+ ms\)$/.exec(line)?.[1];
       if (!step) return;
+      const acceptedAt = Date.now();
       pending.push((async () => {
         await sleep(1000);
-        observed.push({ label: step, answers: await send(500, { host: fixture.host }) });
+        const answers = await send(500, { host: fixture.host });
+        observed.push({ label: step, answers, acceptedAt, endedAt: Date.now() });
       })());
     },
   });
@@ -90,6 +93,14 @@ describe('canary through the data plane', () => {
     await Promise.all(pending);
     expect(summary).toMatchObject({ state: 'promoted', subset: 'v2', steps: ['canary 20% v2', 'canary 50% v2', 'canary 100% v2'] });
     const byStep = Object.fromEntries(observed.map((o) => [o.label, o.answers]));
+    // A sample judges one split only if it ended before the next route change.
+    const inOrder = [...observed].sort((a, b) => a.acceptedAt - b.acceptedAt);
+    for (const [i, o] of inOrder.entries()) {
+      if (!['canary 20% v2', 'canary 50% v2'].includes(o.label)) continue;
+      const next = inOrder[i + 1];
+      expect(next, `no route change observed after "${o.label}"`).toBeDefined();
+      expect(o.endedAt, `the sample of "${o.label}" ran into the next step: the pause is too short for 500 requests here`).toBeLessThan(next!.acceptedAt);
+    }
     expectShare(byStep['canary 20% v2']!, { v1: 80, v2: 20 }, weightTolerance);
     expectShare(byStep['canary 50% v2']!, { v1: 50, v2: 50 }, weightTolerance);
     expectShare(byStep['canary 100% v2']!, { v2: 100 }, 0);
