@@ -2,6 +2,7 @@
 // a range is read by decompressing only the frames it touches, one frame at a time.
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { giveBack, lendViews, narrowed, released, takeBuffer } from '../buffer-pool.js';
 import { decompressFrame } from './frame-codec.js';
 import { decodeTrailer, frameAt, sniffCompression, type Compression, type FrameTable } from './frames.js';
 
@@ -30,9 +31,16 @@ async function* frames(framed: FramedFile, offset: number, length: number): Asyn
   const fh = await open(framed.file, 'r');
   const end = offset + length;
   const { frames: table } = framed.table;
+  // Frames are read into pooled buffers: stored blocks come out as views of it, lent until
+  // a writer releases them; a frame that was decompressed is given back at once.
   const load = async (i: number) => {
     const f = table[i]!;
-    return decompressFrame(framed.compression, await readAt(fh, f.cOffset, f.c), f.u, `${framed.file} (frame ${i} at byte ${f.cOffset})`);
+    const buffer = takeBuffer(f.c);
+    const { bytesRead } = await fh.read(buffer, 0, f.c, f.cOffset);
+    const parts = await decompressFrame(framed.compression, buffer.subarray(0, bytesRead), f.u, `${framed.file} (frame ${i} at byte ${f.cOffset})`);
+    if (parts.some((part) => part.buffer === buffer.buffer)) return lendViews(buffer, parts);
+    giveBack(buffer);
+    return parts;
   };
   const within = (i: number) => i < table.length && table[i]!.uOffset < end;
   let i = frameAt(framed.table, offset);
@@ -51,7 +59,9 @@ async function* frames(framed: FramedFile, offset: number, length: number): Asyn
       for (const part of parts) {
         const start = Math.max(from, at);
         const stop = Math.min(to, at + part.length);
-        if (stop > start) yield part.subarray(start - at, stop - at);
+        if (stop <= start) released(part);
+        else if (stop - start === part.length) yield part;
+        else yield narrowed(part, part.subarray(start - at, stop - at));
         at += part.length;
       }
       i++;

@@ -4,6 +4,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, t
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { ExternalError } from '../../errors.js';
+import { released } from '../../buffer-pool.js';
 import { RequestTimeoutError, requestTimeoutMs, TransientError, transientNetworkError } from '../retry.js';
 import { detail } from '../../verbosity.js';
 
@@ -41,7 +42,7 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
   return new Promise<HttpResponse>((resolve, reject) => {
     const where = `${req.method} ${req.url.origin}${req.url.pathname}`;
     const fail = (error: Error) => {
-      source?.unpipe();
+      source?.pause();
       source?.destroy();
       if (error instanceof ExternalError) reject(error);
       else if (transientNetworkError(error)) reject(new TransientError(`${where}: ${error.message}`, { cause: error }));
@@ -61,7 +62,7 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
       res.on('end', () => {
         // The registry answered before taking the whole body (an error): stop sending.
         if (source && !source.readableEnded) {
-          source.unpipe(clientReq);
+          source.pause();
           source.destroy();
           clientReq.destroy();
         }
@@ -84,7 +85,13 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
         clientReq.destroy();
         reject(error);
       });
-      source.pipe(clientReq);
+      // As pipe() does, with each chunk released once written out: the bundle reader lends
+      // its frame buffers and takes them back for the next frames (pipelines/buffer-pool.ts).
+      source.on('data', (chunk: Buffer) => {
+        if (!clientReq.write(chunk, (error) => error || released(chunk))) source.pause();
+      });
+      clientReq.on('drain', () => source.resume());
+      source.on('end', () => clientReq.end());
     } else {
       clientReq.end(req.body);
     }
