@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
 
 export function metadataBaseDir(imageRef: string, env: NodeJS.ProcessEnv): string {
   const cache = env.SHIPLINE_CACHE ?? join(homedir(), '.cache', 'shipline');
@@ -48,21 +49,24 @@ export function freeMetadataDir(base: string): string {
   throw new Error('unreachable');
 }
 
-/** Takes the first folder no running build holds; returns it and how to give it back. */
-export function claimMetadataDir(base: string): { dir: string; release: () => void } {
+/**
+ * Takes the first folder no running build holds; returns it and how to give it back. The
+ * check, the removal of a dead build's folder and the making of ours run under a lock:
+ * without it, two builds could both find a folder free and the second remove the first's.
+ */
+export async function claimMetadataDir(base: string): Promise<{ dir: string; release: () => void }> {
   mkdirSync(join(base, '..'), { recursive: true });
-  for (const dir of candidates(base)) {
-    if (held(dir)) continue;
-    rmSync(dir, { recursive: true, force: true });
-    try {
+  const unlock = await lockfile.lock(base, { realpath: false, stale: 10_000, retries: { retries: 100, minTimeout: 20, maxTimeout: 200 } });
+  try {
+    for (const dir of candidates(base)) {
+      if (held(dir)) continue;
+      rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir);
-    } catch (error) {
-      // Another build took it between the check and the mkdir.
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw error;
+      writeFileSync(join(dir, 'pid'), String(process.pid));
+      return { dir, release: () => rmSync(dir, { recursive: true, force: true }) };
     }
-    writeFileSync(join(dir, 'pid'), String(process.pid));
-    return { dir, release: () => rmSync(dir, { recursive: true, force: true }) };
+    throw new Error('unreachable');
+  } finally {
+    await unlock().catch(() => undefined);
   }
-  throw new Error('unreachable');
 }

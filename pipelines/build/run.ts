@@ -178,7 +178,7 @@ async function buildOnce(request: BuildRequest, attempt: Attempt): Promise<Attem
 
   // The folder of buildx's --metadata-file: the same path in a dry run as in the real one.
   const metadataBase = metadataBaseDir(`${config.image.repository}:${tag.tag}`, env);
-  const claim = dryRun ? { dir: freeMetadataDir(metadataBase), release: () => undefined } : claimMetadataDir(metadataBase);
+  const claim = dryRun ? { dir: freeMetadataDir(metadataBase), release: () => undefined } : await claimMetadataDir(metadataBase);
   const plan = planBuild({
     config,
     tag: tag.tag,

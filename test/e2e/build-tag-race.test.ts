@@ -61,7 +61,7 @@ describe('concurrent builds of the same tag', () => {
     const losers = results.filter((r) => r.exitCode !== 0);
     expect(winners, results.map((r) => r.stderr).join('\n---\n')).toHaveLength(1);
     expect(losers).toHaveLength(1);
-    expect(losers[0]!.exitCode).toBe(3);
+    expect(losers[0]!.exitCode, losers[0]!.stderr).toBe(3);
     expect(losers[0]!.stderr).toMatch(new RegExp(`${f.repository}:v7 (was pushed by a concurrent release while this one built|already exists in the registry)`));
     expect(losers[0]!.stderr).toContain('never overwritten');
 
