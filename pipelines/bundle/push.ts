@@ -3,10 +3,8 @@
 // upload against its digest) while every other blob is read and checked against its digest
 // here, then child manifests, and the tags last, so a tag never names an incomplete image
 // or one whose bundle bytes do not match.
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { BlobMismatchError, type RegistryClient } from '../adapters/registry.js';
-import { DigestCheck } from '../adapters/registry/digest-check.js';
+import { checkBlobContent } from '../adapters/registry/digest-check.js';
 import { PreconditionError } from '../errors.js';
 import { manifestMediaType, type BlobTask, type PushPlan } from './push-plan.js';
 import { mapLimit } from '../pool.js';
@@ -41,8 +39,7 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
  * of it needs uploading.
  */
 async function checkBlob(tar: TarIndex, b: BlobTask): Promise<void> {
-  const entry = tar.files.get(b.path)!;
-  await pipeline(openEntry(tar, entry), new DigestCheck(b.digest, b.size, `${tar.file}: ${b.path}`), new Writable({ write: (_c, _e, cb) => cb() }));
+  await checkBlobContent(openEntry(tar, tar.files.get(b.path)!), b, `${tar.file}: ${b.path}`);
 }
 
 export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushPlan, options: PushOptions): Promise<PushStats> {

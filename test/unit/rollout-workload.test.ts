@@ -11,21 +11,12 @@ import { pinnedImage } from '../../pipelines/rollout/adopt.js';
 import { deriveVersion, podSelector } from '../../pipelines/rollout/derive.js';
 import { readManifests } from '../../pipelines/rollout/read-manifests.js';
 import { templateFromManifests, type DeploymentObject, type TemplateOptions } from '../../pipelines/rollout/template.js';
+import { errorOf } from '../support/error-of.js';
 
 const sampleFile = 'service/deploy/link.yaml';
 const sample = () => parseObjects(readFileSync(join(projectRoot, sampleFile), 'utf8'), sampleFile);
 const options: TemplateOptions = { configFile: 'shipline.yaml', namespace: 'default', routeLabels: { app: 'link' } };
 const image = '127.0.0.1:5000/modco/link@sha256:' + 'a'.repeat(64);
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
 
 const yaml = (text: string) => parseObjects(text, 'deploy.yaml');
 const deployment = (name: string, extra = '') => `apiVersion: apps/v1
@@ -64,7 +55,7 @@ describe('the service Deployment in the manifests', () => {
       [yaml(deployment('a')), { routeLabels: { app: 'shop' } }, 'deploy.yaml doc 1: Deployment a: spec.template.metadata.labels: lacks app=shop'],
     ];
     for (const [objects, extra, message] of cases) {
-      const error = inputError(() => templateFromManifests(objects, 'deploy.yaml', { ...options, ...extra }));
+      const error = errorOf(() => templateFromManifests(objects, 'deploy.yaml', { ...options, ...extra }));
       expect(error.exitCode).toBe(2);
       expect(error.message).toContain(message);
     }

@@ -1,11 +1,10 @@
 // The one door to OCI distribution registries (the registry HTTP API v2): manifests,
 // blobs and tags; HEAD checks, cross-repository mounts and streamed, verified uploads.
-import { Writable, type Readable } from 'node:stream';
-import { pipeline as pipelineAsync } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { ExternalError } from '../../errors.js';
 import { Authenticator, RegistryAuthError } from './auth.js';
 import type { Credentials } from './credentials.js';
-import { DigestCheck } from './digest-check.js';
+import { checkBlobContent } from './digest-check.js';
 import { headerValue, registryErrors, send, TransientError, type HttpResponse } from './http.js';
 import { transientStatus } from '../retry.js';
 import { defaultRetry, withRetry, type RetryPolicy } from './retry.js';
@@ -234,17 +233,12 @@ export class RegistryClient {
       const headers = { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) };
       const res = await this.call('PUT', url, what, { headers, body: open });
       if (res.status === 400 && /\b(DIGEST_INVALID|SIZE_INVALID)\b/.test(registryErrors(res.body))) {
-        await checkDigest(open, blob, origin);
+        await checkBlobContent(open(), blob, origin);
         throw new ExternalError(`${what}: ${this.host} refused the blob as not matching its digest (${registryErrors(res.body)}), yet its content hashes to ${blob.digest} here`);
       }
       if (res.status !== 201) throw this.unexpected(what, res);
     });
   }
-}
-
-/** Reads a blob through a DigestCheck: throws BlobMismatchError naming what its content hashes to. */
-async function checkDigest(open: () => Readable, blob: { digest: string; size: number }, origin: string): Promise<void> {
-  await pipelineAsync(open(), new DigestCheck(blob.digest, blob.size, origin), new Writable({ write: (_chunk, _encoding, done) => done() }));
 }
 
 /** The target of a `rel="next"` entry of a Link header (RFC 8288), if any. */

@@ -2,7 +2,8 @@
 // the last chunk until the digest is known, so whatever consumes the stream never sees a
 // mismatching blob complete.
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { InputError } from '../../errors.js';
 
 export class BlobMismatchError extends InputError {}
@@ -39,4 +40,9 @@ export class DigestCheck extends Transform {
     }
     callback(null, this.held);
   }
+}
+
+/** Reads a blob whole through a DigestCheck: throws BlobMismatchError naming what its content hashes to. */
+export async function checkBlobContent(source: Readable, blob: { digest: string; size: number }, origin: string): Promise<void> {
+  await pipeline(source, new DigestCheck(blob.digest, blob.size, origin), new Writable({ write: (_chunk, _encoding, done) => done() }));
 }
