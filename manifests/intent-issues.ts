@@ -1,6 +1,6 @@
 // Turns zod issues into config issues a release engineer can act on: unknown keys
 // get a "did you mean", missing fields say so, record keys name the bad key.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { fieldPath, type ConfigIssue } from '../pipelines/config/read.js';
 import { didYouMean } from './suggest.js';
 

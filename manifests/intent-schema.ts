@@ -1,6 +1,6 @@
 // The routing intent (`routing` in shipline.yaml) as one zod schema: the TypeScript
 // types and the JSON Schema come from it, never written by hand.
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationPattern } from './duration.js';
 
 const dnsLabelRe = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

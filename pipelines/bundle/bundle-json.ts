@@ -1,5 +1,5 @@
 // bundle.json: what a bundle holds, checked with one schema when it is read.
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputError } from '../errors.js';
 
 const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be sha256:<64 hex digits>');

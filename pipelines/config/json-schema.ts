@@ -1,6 +1,6 @@
 // The JSON Schema of the whole shipline.yaml, generated from the same zod schemas that
 // validate it, so editors complete exactly what shipline accepts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { routingJsonSchema } from '../../manifests/intent.js';
 import { rolloutSection } from '../rollout/config.js';
 import { buildConfigSchema } from './schema.js';

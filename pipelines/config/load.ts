@@ -2,7 +2,7 @@
 // collect every error. Which file: see find.ts (the embedded sample only inside
 // shipline's own checkout, or with --config @sample).
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { didYouMean } from '../../manifests/suggest.js';
 import { projectRoot } from '../project-root.js';
 import { InputError } from '../errors.js';

@@ -2,7 +2,7 @@
 // file, every field path and what is wrong with it.
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InputError } from '../errors.js';
 
 /** The parsed documents of the files read, by the name errors show, to locate fields. */

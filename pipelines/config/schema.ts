@@ -1,6 +1,6 @@
 // The shipline.yaml schema for the build, output, cache, attestation and cluster
 // sections. The routing section has its own schema in manifests/intent.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const platform = z
   .string()

@@ -1,6 +1,6 @@
 // The config of the built-in gates read from the data plane's metrics (rollout.gates.successRate,
 // rollout.gates.latency) and of the synthetic load (rollout.load). Part of the rollout section.
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationMs, durationPattern } from '../../manifests/duration.js';
 
 /** The local stack's Prometheus, which scrapes its data plane (Traefik). */

@@ -1,5 +1,5 @@
 // The `rollout` section of shipline.yaml: how a new version is deployed and shifted to.
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationPattern, durationMs } from '../../manifests/duration.js';
 import type { LoadedConfig } from '../config/load.js';
 import { invalidConfig, zodIssues } from '../config/read.js';

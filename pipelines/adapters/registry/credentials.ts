@@ -5,7 +5,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ExternalError, InputError } from '../../errors.js';
-import { run } from '../process.js';
 
 export interface Credentials {
   username: string;
@@ -61,6 +60,8 @@ export function credentialHelperFor(config: unknown, registry: string): string |
 /** Runs `docker-credential-<helper> get` with the server address on stdin (the helper protocol). */
 export async function credentialsFromHelper(helper: string, registry: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
   const program = `docker-credential-${helper}`;
+  // zx loads only when a helper is named: most imports read no credentials at all.
+  const { run } = await import('../process.js');
   const result = await run([program, 'get'], { input: registry, env, nothrow: true, timeoutMs: 30_000 }).catch((error: unknown) => {
     throw new ExternalError(`credential helper ${program} (from the Docker config) cannot be run: ${(error as Error).message}`, {
       hint: `install ${program}, or remove it from credsStore / credHelpers`,
