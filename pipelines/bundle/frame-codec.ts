@@ -1,19 +1,32 @@
 // Compresses and decompresses one frame of a compressed bundle: zstd through a WebAssembly
 // build of libzstd (no native binary to fetch), gzip through Node's zlib.
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { setFlagsFromString } from 'node:v8';
+import { gunzip, gunzipSync, gzip } from 'node:zlib';
 import { InputError } from '../errors.js';
 import type { Compression } from './frames.js';
 import { decodeStoredFrame } from './zstd-stored.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
+/** Frames smaller than this (tar headers, manifests) are inflated at once: the thread pool's round trip costs more. */
+const inlineGunzip = 64 << 10;
 
 type ZstdWasm = typeof import('@bokuweb/zstd-wasm');
 let zstd: Promise<ZstdWasm> | undefined;
 
+/**
+ * V8 compiles a WebAssembly function with its optimizing compiler once it has run a budget
+ * of work (1.8 MB by default). Decoding a bundle's small frames (tar headers, manifests)
+ * spends that budget at once, and libzstd's decoder then takes 60 ms of a core to optimize:
+ * as long as the whole import of a bundle of stored frames takes to start. Thirty times the
+ * budget still optimizes real work (compressing, decompressing layers: same throughput).
+ */
+const wasmTieringBudget = '--wasm-tiering-budget=50000000';
+
 function loadZstd(): Promise<ZstdWasm> {
   return (zstd ??= import('@bokuweb/zstd-wasm').then(async (m) => {
+    setFlagsFromString(wasmTieringBudget);
     // The package is CommonJS: its functions may sit on the default export.
     const lib = ((m as { default?: ZstdWasm }).default ?? m) as ZstdWasm;
     await lib.init();
@@ -38,7 +51,7 @@ export async function decompressFrame(compression: Compression, data: Buffer, si
   let out: Buffer[];
   try {
     if (compression === 'gzip') {
-      out = [await gunzipAsync(data)];
+      out = [data.length < inlineGunzip ? gunzipSync(data) : await gunzipAsync(data)];
     } else {
       if (data.length < 4 || data.readUInt32LE(0) !== 0xfd2fb528) throw damaged('a frame does not start with the zstd magic number');
       const stored = decodeStoredFrame(data, size);

@@ -1,6 +1,10 @@
 // Random access to the uncompressed bytes of a compressed bundle through its frame table:
 // a range is read by decompressing only the frames it touches, one frame at a time.
-import { open, type FileHandle } from 'node:fs/promises';
+// Small reads (tar headers, manifests, bundle.json) use synchronous file I/O: a few
+// microseconds each, where three trips through libuv's thread pool (open, read, close)
+// cost a millisecond or more on a busy machine, and opening a bundle makes dozens.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { giveBack, lendViews, narrowed, released, takeBuffer } from '../buffer-pool.js';
 import { decompressFrame } from './frame-codec.js';
@@ -12,17 +16,17 @@ export interface FramedFile {
   table: FrameTable;
 }
 
-async function readAt(fh: FileHandle, offset: number, length: number): Promise<Buffer> {
+/** Up to `length` bytes at `offset` of an open file (fewer at its end). */
+export function readAtSync(fd: number, offset: number, length: number): Buffer {
   const buf = Buffer.allocUnsafe(length);
-  const { bytesRead } = await fh.read(buf, 0, length, offset);
-  return buf.subarray(0, bytesRead);
+  return buf.subarray(0, readSync(fd, buf, 0, length, offset));
 }
 
 /** The frame table of a compressed file, or undefined if the file does not start compressed. */
-export async function openFramed(file: string, fh: FileHandle, fileSize: number): Promise<FramedFile | undefined> {
-  const compression = sniffCompression(await readAt(fh, 0, 4));
+export async function openFramed(file: string, fd: number, fileSize: number): Promise<FramedFile | undefined> {
+  const compression = sniffCompression(readAtSync(fd, 0, 4));
   if (!compression) return undefined;
-  const table = await decodeTrailer(file, compression, fileSize, (offset, length) => readAt(fh, offset, length));
+  const table = await decodeTrailer(file, compression, fileSize, async (offset, length) => readAtSync(fd, offset, length));
   return { file, compression, table };
 }
 
@@ -77,10 +81,28 @@ export function streamRange(framed: FramedFile, offset: number, length: number):
   return Readable.from(frames(framed, offset, length), { objectMode: false });
 }
 
-/** The uncompressed range in memory (headers, manifests, bundle.json). */
-export async function readRange(framed: FramedFile, offset: number, length: number): Promise<Buffer> {
+/**
+ * The uncompressed range in memory (headers, manifests, bundle.json), read through `fd` if
+ * given (the caller's open file), else through a descriptor opened for this read.
+ */
+export async function readRange(framed: FramedFile, offset: number, length: number, fd?: number): Promise<Buffer> {
   const end = Math.min(offset + length, framed.table.size);
-  const parts: Buffer[] = [];
-  for await (const part of frames(framed, offset, Math.max(0, end - offset))) parts.push(part);
-  return Buffer.concat(parts);
+  if (end <= offset) return Buffer.alloc(0);
+  const own = fd === undefined ? openSync(framed.file, 'r') : undefined;
+  try {
+    const { frames: table } = framed.table;
+    const parts: Buffer[] = [];
+    for (let i = frameAt(framed.table, offset); i < table.length && table[i]!.uOffset < end; i++) {
+      const f = table[i]!;
+      const data = readAtSync(own ?? fd!, f.cOffset, f.c);
+      const content = await decompressFrame(framed.compression, data, f.u, `${framed.file} (frame ${i} at byte ${f.cOffset})`);
+      const from = Math.max(0, offset - f.uOffset);
+      const to = Math.min(f.u, end - f.uOffset);
+      const whole = content.length === 1 ? content[0]! : Buffer.concat(content);
+      parts.push(whole.subarray(from, to));
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  } finally {
+    if (own !== undefined) closeSync(own);
+  }
 }

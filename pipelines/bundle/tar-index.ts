@@ -1,11 +1,10 @@
 // Random access to the files of a tar, uncompressed or a compressed bundle (through its
 // frame table): one pass over the headers (seeking past the data), then any entry can be
 // read, or streamed, by offset, several at a time.
-import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
-import { openFramed, readRange, streamRange, type FramedFile } from './framed-file.js';
+import { openFramed, readAtSync, readRange, streamRange, type FramedFile } from './framed-file.js';
 import type { Compression } from './frames.js';
 import { block, entryType, isZeroBlock, padded, parseHeader, parsePax, type TarEntryType } from './tar-header.js';
 import { assertSafeEntries, normalizeEntryName } from './tar-safety.js';
@@ -31,33 +30,30 @@ export interface TarIndex {
 
 const truncatedHint = 'the file was cut short (an interrupted copy or download?); copy it again and compare its sha256';
 
-async function readPlain(fh: FileHandle, offset: number, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
-  const { bytesRead } = await fh.read(buf, 0, length, offset);
-  return buf.subarray(0, bytesRead);
-}
-
-/** Indexes a tar file and rejects unsafe entries before anything else reads it. */
+/**
+ * Indexes a tar file and rejects unsafe entries before anything else reads it. Headers are
+ * read synchronously (see framed-file.ts): one pass makes a read per entry.
+ */
 export async function indexTar(file: string): Promise<TarIndex> {
-  let fh: FileHandle;
+  let fd: number;
   try {
-    fh = await open(file, 'r');
+    fd = openSync(file, 'r');
   } catch (error) {
     throw new InputError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
       hint: 'check the path',
     });
   }
   try {
-    const framed = await openFramed(file, fh, (await fh.stat()).size);
-    const fileSize = framed ? framed.table.size : (await fh.stat()).size;
-    const readAt = framed ? (_fh: FileHandle, offset: number, length: number) => readRange(framed, offset, length) : readPlain;
+    const framed = await openFramed(file, fd, fstatSync(fd).size);
+    const fileSize = framed ? framed.table.size : fstatSync(fd).size;
+    const readAt = async (offset: number, length: number) => (framed ? readRange(framed, offset, length, fd) : readAtSync(fd, offset, length));
     const entries: TarEntry[] = [];
     let pos = 0;
     let pax: Record<string, string> = {};
     let longName: string | undefined;
     let longLink: string | undefined;
     for (;;) {
-      const head = await readAt(fh, pos, block);
+      const head = await readAt(pos, block);
       if (head.length < block) {
         if (pos === 0) throw new InputError(`${file} is not a tar archive (it is ${fileSize} bytes)`, { hint: 'pass a bundle or an OCI layout tarball' });
         throw new InputError(`${file} is truncated: it ends at byte ${fileSize} without the end-of-archive marker`, { hint: truncatedHint });
@@ -77,7 +73,7 @@ export async function indexTar(file: string): Promise<TarIndex> {
       }
       pos = offset + padded(size);
       if (header.typeflag === 'x' || header.typeflag === 'g' || header.typeflag === 'L' || header.typeflag === 'K') {
-        const data = await readAt(fh, offset, size);
+        const data = await readAt(offset, size);
         if (header.typeflag === 'x') pax = parsePax(data);
         if (header.typeflag === 'L') longName = data.toString('utf8').replace(/\0+$/, '');
         if (header.typeflag === 'K') longLink = data.toString('utf8').replace(/\0+$/, '');
@@ -98,7 +94,7 @@ export async function indexTar(file: string): Promise<TarIndex> {
     for (const entry of entries) if (entry.type === 'file') files.set(normalizeEntryName(entry.name), entry);
     return { file, entries, files, ...(framed ? { compression: framed.compression, framed } : {}) };
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
@@ -112,10 +108,10 @@ export function openEntry(index: TarIndex, entry: TarEntry): Readable {
 /** The whole data of a small entry (manifests, configs, bundle.json). */
 export async function readEntry(index: TarIndex, entry: TarEntry): Promise<Buffer> {
   if (index.framed) return readRange(index.framed, entry.offset, entry.size);
-  const fh = await open(index.file, 'r');
+  const fd = openSync(index.file, 'r');
   try {
-    return await readPlain(fh, entry.offset, entry.size);
+    return readAtSync(fd, entry.offset, entry.size);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }

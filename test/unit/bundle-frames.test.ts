@@ -1,8 +1,7 @@
 // The compressed bundle format: frames cut at tar headers and every 4 MiB, a frame table
 // at the end, random access to any range, and clear errors for damaged files.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -94,9 +93,9 @@ it('a .tar.zst made by another tool (no frame table) is named as such', async ()
   const { compressFrame } = await import('../../pipelines/bundle/frame-codec.js');
   const file = join(dir, 'foreign.tar.zst');
   writeFileSync(file, await compressFrame('zstd', await plainTar()));
-  const fh = await open(file, 'r');
-  const error = await openFramed(file, fh, readFileSync(file).length).catch((e: unknown) => e);
-  await fh.close();
+  const fd = openSync(file, 'r');
+  const error = await openFramed(file, fd, readFileSync(file).length).catch((e: unknown) => e);
+  closeSync(fd);
   expect((error as Error).message).toContain('has no frame table at its end');
   expect((error as InputError).hint).toContain('must be decompressed first');
 });
