@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { gunzip, gunzipSync, gzip } from 'node:zlib';
 import { InputError } from '../errors.js';
 import type { Compression } from './frames.js';
-import { decodeStoredFrame } from './zstd-stored.js';
+import { decodeStoredFrame, encodeStoredFrame } from './zstd-stored.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -34,10 +34,19 @@ function loadZstd(): Promise<ZstdWasm> {
   }));
 }
 
+/**
+ * A zstd frame that compression shrinks by less than this share of its size is written as
+ * stored blocks: readers copy those out without the decoder. libzstd stores incompressible
+ * blocks itself, but one compressible block (a layer's last frame ends in tar padding)
+ * sends the whole frame through the decoder on every read.
+ */
+const worthDecoding = 1 / 64;
+
 export async function compressFrame(compression: Compression, data: Buffer): Promise<Buffer> {
   if (compression === 'gzip') return gzipAsync(data, { level: 6 });
   const lib = await loadZstd();
   const out = lib.compress(data, 3);
+  if (data.length - out.byteLength < data.length * worthDecoding) return encodeStoredFrame(data);
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 

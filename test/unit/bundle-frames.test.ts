@@ -10,6 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { pack } from 'tar-stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../pipelines/errors.js';
+import { run } from '../../pipelines/adapters/process.js';
 import { FrameWriter } from '../../pipelines/bundle/frame-writer.js';
 import { openFramed, readRange } from '../../pipelines/bundle/framed-file.js';
 import { decodeTrailer, encodeTrailer, frameAt, frameLimit, type Compression } from '../../pipelines/bundle/frames.js';
@@ -111,5 +112,23 @@ describe('zstd frames of stored blocks', () => {
     expect(decodeStoredFrame(stored.subarray(0, stored.length - 10), random.length)).toBeUndefined();
     const text = Buffer.from('compressible '.repeat(100_000));
     expect(decodeStoredFrame(await compressFrame('zstd', text), text.length)).toBeUndefined();
+  });
+
+  it('are written for a frame that compression would barely shrink, and libzstd and the zstd program read them', async () => {
+    const { compressFrame, decompressFrame } = await import('../../pipelines/bundle/frame-codec.js');
+    const { decodeStoredFrame } = await import('../../pipelines/bundle/zstd-stored.js');
+    // A layer's last frame: incompressible data, then tar padding that libzstd would compress.
+    const tail = Buffer.concat([randomBytes(3 * (128 << 10) + 1000), Buffer.alloc(511)]);
+    const frame = await compressFrame('zstd', tail);
+    expect(frame.length).toBe(9 + 4 * 3 + tail.length);
+    expect(Buffer.concat(decodeStoredFrame(frame, tail.length)!).equals(tail)).toBe(true);
+    const file = join(dir, 'stored.zst');
+    writeFileSync(file, frame);
+    await run(['zstd', '-q', '-d', file, '-o', `${file}.out`]);
+    expect(readFileSync(`${file}.out`).equals(tail)).toBe(true);
+    const { decompress, init } = await import('@bokuweb/zstd-wasm');
+    await init();
+    expect(Buffer.from(decompress(frame)).equals(tail)).toBe(true);
+    expect(Buffer.concat(await decompressFrame('zstd', frame, tail.length, 'test')).equals(tail)).toBe(true);
   });
 });
