@@ -1,5 +1,6 @@
 // Compresses and decompresses one frame of a compressed bundle: zstd through a WebAssembly
 // build of libzstd (no native binary to fetch), gzip through Node's zlib.
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { gunzip, gunzipSync, gzip } from 'node:zlib';
@@ -25,13 +26,13 @@ let zstd: Promise<ZstdWasm> | undefined;
 const wasmTieringBudget = '--wasm-tiering-budget=50000000';
 
 function loadZstd(): Promise<ZstdWasm> {
-  return (zstd ??= import('@bokuweb/zstd-wasm').then(async (m) => {
+  return (zstd ??= (async () => {
     setFlagsFromString(wasmTieringBudget);
-    // The package is CommonJS: its functions may sit on the default export.
-    const lib = ((m as { default?: ZstdWasm }).default ?? m) as ZstdWasm;
+    // The package is CommonJS: required, not imported, it skips the ES loader's scan of its exports.
+    const lib = createRequire(import.meta.url)('@bokuweb/zstd-wasm') as ZstdWasm;
     await lib.init();
     return lib;
-  }));
+  })());
 }
 
 /**
@@ -41,9 +42,16 @@ function loadZstd(): Promise<ZstdWasm> {
  * sends the whole frame through the decoder on every read.
  */
 const worthDecoding = 1 / 64;
+/**
+ * zstd frames this small (tar headers, most manifests and configs) are always stored: the
+ * few hundred bytes compression saves on each cost every reader libzstd's start-up (15 ms),
+ * and a bundle of layers that compress no further is then read without it at all.
+ */
+const alwaysStored = 4 << 10;
 
 export async function compressFrame(compression: Compression, data: Buffer): Promise<Buffer> {
   if (compression === 'gzip') return gzipAsync(data, { level: 6 });
+  if (data.length <= alwaysStored) return encodeStoredFrame(data);
   const lib = await loadZstd();
   const out = lib.compress(data, 3);
   if (data.length - out.byteLength < data.length * worthDecoding) return encodeStoredFrame(data);

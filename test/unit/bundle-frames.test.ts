@@ -114,6 +114,15 @@ describe('zstd frames of stored blocks', () => {
     expect(decodeStoredFrame(await compressFrame('zstd', text), text.length)).toBeUndefined();
   });
 
+  it('are written for small frames (tar headers, small manifests) even when they compress', async () => {
+    const { compressFrame } = await import('../../pipelines/bundle/frame-codec.js');
+    const { decodeStoredFrame } = await import('../../pipelines/bundle/zstd-stored.js');
+    const header = Buffer.from('{"schemaVersion":2}'.repeat(200)); // 3.8 KB of JSON
+    expect(Buffer.concat(decodeStoredFrame(await compressFrame('zstd', header), header.length)!).equals(header)).toBe(true);
+    const larger = Buffer.concat([header, header]);
+    expect(decodeStoredFrame(await compressFrame('zstd', larger), larger.length)).toBeUndefined();
+  });
+
   it('are written for a frame that compression would barely shrink, and libzstd and the zstd program read them', async () => {
     const { compressFrame, decompressFrame } = await import('../../pipelines/bundle/frame-codec.js');
     const { decodeStoredFrame } = await import('../../pipelines/bundle/zstd-stored.js');
