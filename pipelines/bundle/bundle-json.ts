@@ -1,10 +1,10 @@
 // bundle.json: what a bundle holds, checked with one schema when it is read.
-// zod's mini build: bundle import loads only its core, 30 KB instead of the full API's 200.
+// zod's mini build: an import loads zod's core (170 KB) without the chained API on top.
 import * as z from 'zod/mini';
+import { InputError } from '../errors.js';
 
 // A CLI parses each document once: compiling a parser for it first costs more than it saves.
 z.config({ jitless: true });
-import { InputError } from '../errors.js';
 
 const digest = z.string().check(z.regex(/^sha256:[a-f0-9]{64}$/, 'must be sha256:<64 hex digits>'));
 const nonEmpty = z.string().check(z.minLength(1));
