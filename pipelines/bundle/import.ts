@@ -12,6 +12,7 @@ import type { ImageTarget, KubeDoc, Rewrite } from './manifest-docs.js';
 import { openArchive } from './open.js';
 import { checkEveryFile, untrustedUnlessMatching } from './checksums.js';
 import { planPush } from './push-plan.js';
+import { defaultUploadConcurrency } from './upload-concurrency.js';
 import { runPush, type PushStats } from './push.js';
 import { parseImageName, parseImageRef, plainRepository } from './refs.js';
 
@@ -136,7 +137,7 @@ export async function importBundle(options: ImportOptions): Promise<ImportResult
       mounted++;
     }
   }
-  const stats = await runPush(client, archive.index, plan, { concurrency: options.concurrency ?? 4, force: options.force ?? false, mountFrom: options.mountFrom, elsewhere, log });
+  const stats = await runPush(client, archive.index, plan, { concurrency: options.concurrency ?? defaultUploadConcurrency, force: options.force ?? false, mountFrom: options.mountFrom, elsewhere, log });
   stats.blobsMounted += mounted;
   stats.blobsPresent += plan.atSite.length - mounted;
 

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { Credentials } from '../../pipelines/adapters/registry/credentials.js';
 import { InputError } from '../../pipelines/errors.js';
 import { count } from '../../pipelines/plural.js';
+import { defaultUploadConcurrency } from '../../pipelines/bundle/upload-concurrency.js';
 import { printReport, withOutput, type OutputFlags } from '../output-format.js';
 import { withClusterFlags, type ClusterFlags } from '../cluster-flags.js';
 import { dryRunMode, dryRunModes, dryRunOption } from '../dry-run.js';
@@ -171,7 +172,7 @@ export function registerBundleCommands(program: Command): void {
     .option('--force', 'move a tag that already names another digest')
     .option('--mount-from <repo>', 'repository of the target registry to mount shared blobs from (repeatable)', collect)
     .option('--no-auto-mount', 'do not look through the registry\'s other repositories for blobs to mount')
-    .option('--concurrency <n>', 'parallel blob uploads', positiveInt('--concurrency'), 4)
+    .option('--concurrency <n>', 'parallel blob uploads', positiveInt('--concurrency'), defaultUploadConcurrency)
     .option('--retries <n>', 'tries per request on transient failures', positiveInt('--retries'), 5)
     .option('--manifests-out <dir>', 'write the rewritten manifests here')
     .option('--json', 'machine-readable summary')
