@@ -34,6 +34,8 @@ export interface HttpRequest {
 }
 
 const maxBody = 4 * 1024 * 1024;
+/** Bytes of a streamed body queued for the socket before the source pauses: one 4 MiB frame. */
+const maxQueued = 4 * 1024 * 1024;
 
 export function send(req: HttpRequest): Promise<HttpResponse> {
   const tls = req.url.protocol === 'https:';
@@ -87,11 +89,29 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
       });
       // As pipe() does, with each chunk released once written out: the bundle reader lends
       // its frame buffers and takes them back for the next frames (pipelines/buffer-pool.ts).
+      // The chunks that arrive together (a frame's 128 KiB blocks) go out in one writev:
+      // the request is corked until the event loop turns, and the source pauses only once a
+      // frame's worth is queued. Writing them one by one cost a fifth of the import's CPU.
+      let corked = false;
+      const uncork = () => {
+        if (!corked) return;
+        corked = false;
+        clientReq.uncork();
+      };
       source.on('data', (chunk: Buffer) => {
-        if (!clientReq.write(chunk, (error) => error || released(chunk))) source.pause();
+        if (!corked) {
+          corked = true;
+          clientReq.cork();
+          setImmediate(uncork);
+        }
+        clientReq.write(chunk, (error) => error || released(chunk));
+        if (clientReq.writableLength >= maxQueued) source.pause();
       });
       clientReq.on('drain', () => source.resume());
-      source.on('end', () => clientReq.end());
+      source.on('end', () => {
+        uncork();
+        clientReq.end();
+      });
     } else {
       clientReq.end(req.body);
     }
