@@ -122,13 +122,19 @@ export async function importBundle(options: ImportOptions): Promise<ImportResult
   const prepared = kube && applying ? await applying.prepareApply(kube, objects, applyOptions) : [];
 
   const client = new RegistryClient(options.registry, { insecure: options.insecure, credentials: options.credentials, retry: options.retry });
-  for (const repository of new Set(archive.images.map((i) => i.repository))) await client.checkAccess(repository);
-  if (options.dryRun === 'server') return nothingDone();
+  // Checked alongside the push's first reads (runPush writes nothing before it has passed).
+  const access = Promise.all([...new Set(archive.images.map((i) => i.repository))].map((repository) => client.checkAccess(repository)));
+  access.catch(() => undefined);
+  if (options.dryRun === 'server') {
+    await access;
+    return nothingDone();
+  }
   const base = archive.bundle?.base;
   const plan = planPush(archive.images, new Set(base?.blobs.map((b) => b.digest)));
   const elsewhere = new MountSources(client, options.mountFrom ?? [], new Set(archive.images.map((i) => i.repository)), options.autoMount ?? true);
   let mounted = 0;
   if (base && plan.atSite.length > 0) {
+    await access;
     const { checkAtSite } = await import('./differential.js');
     const mounts = await checkAtSite(client, plan.atSite, base, elsewhere);
     log(`differential bundle: the ${plan.atSite.length} blobs it leaves out are at ${options.registry}${mounts.length ? ` (${mounts.length} to mount)` : ''}`);
@@ -137,7 +143,7 @@ export async function importBundle(options: ImportOptions): Promise<ImportResult
       mounted++;
     }
   }
-  const stats = await runPush(client, archive.index, plan, { concurrency: options.concurrency ?? defaultUploadConcurrency, force: options.force ?? false, mountFrom: options.mountFrom, elsewhere, log });
+  const stats = await runPush(client, archive.index, plan, { concurrency: options.concurrency ?? defaultUploadConcurrency, force: options.force ?? false, mountFrom: options.mountFrom, elsewhere, ready: access, log });
   stats.blobsMounted += mounted;
   stats.blobsPresent += plan.atSite.length - mounted;
 

@@ -1,6 +1,6 @@
-// Runs a push plan through the registry client: HEAD the tags first (and refuse to move an
-// existing tag), then, in parallel, each blob: HEAD it, then upload or mount it if missing
-// (the registry checks an upload against its digest) or read and check it here if present;
+// Runs a push plan through the registry client: HEAD the tags (and refuse to move an
+// existing tag) while, in parallel, each blob is HEADed, then uploaded or mounted if missing
+// (the registry checks an upload against its digest) or read and checked here if present;
 // then child manifests, and the tags last, so a tag never names an incomplete image or one
 // whose bundle bytes do not match.
 import { BlobMismatchError, type RegistryClient } from '../adapters/registry.js';
@@ -19,6 +19,8 @@ export interface PushOptions {
   mountFrom?: string[];
   /** Where else a blob none of the import's repositories holds may be mounted from. */
   elsewhere?: MountSources;
+  /** Settles once the import may write (the access check): reads go out alongside it. */
+  ready?: Promise<unknown>;
   log: (line: string) => void;
 }
 
@@ -46,22 +48,31 @@ export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushP
   const stats: PushStats = { blobsUploaded: 0, bytesUploaded: 0, blobsPresent: 0, blobsMounted: 0, manifestsPut: 0, tagsWritten: 0 };
   const heads = options.concurrency * 2;
 
-  const tagState = await mapLimit(plan.tags, heads, (t) => client.manifestDigest(t.repository, t.reference));
-  for (const [i, t] of plan.tags.entries()) {
-    const current = tagState[i];
-    if (current && current !== t.manifest.descriptor.digest && !options.force) {
-      throw new PreconditionError(`${client.host}/${t.repository}:${t.reference} already names ${current}, not ${t.manifest.descriptor.digest}`, {
-        hint: 'import under another tag (--image REPOSITORY:TAG), or pass --force to move the tag',
-      });
+  const ready = options.ready ?? Promise.resolve();
+  /** A read that failed is reported as the access check's failure when that failed too. */
+  const read = async <T>(work: Promise<T>): Promise<T> => {
+    try {
+      return await work;
+    } catch (error) {
+      await ready;
+      throw error;
     }
-  }
-  const pending = plan.tags.filter((t, i) => tagState[i] !== t.manifest.descriptor.digest);
-  if (pending.length === 0) {
-    await mapLimit(plan.blobs, options.concurrency, (b) => checkBlob(tar, b));
-    stats.blobsPresent = plan.blobs.length;
-    options.log('every image is already present under its tag');
-    return stats;
-  }
+  };
+  // The tags are read alongside the access check and the blobs' HEADs; nothing is written
+  // before the access check has passed and it is known that no tag would be moved unasked.
+  const pendingTags = read(mapLimit(plan.tags, heads, (t) => client.manifestDigest(t.repository, t.reference))).then(async (tagState) => {
+    await ready;
+    for (const [i, t] of plan.tags.entries()) {
+      const current = tagState[i];
+      if (current && current !== t.manifest.descriptor.digest && !options.force) {
+        throw new PreconditionError(`${client.host}/${t.repository}:${t.reference} already names ${current}, not ${t.manifest.descriptor.digest}`, {
+          hint: 'import under another tag (--image REPOSITORY:TAG), or pass --force to move the tag',
+        });
+      }
+    }
+    return plan.tags.filter((t, i) => tagState[i] !== t.manifest.descriptor.digest);
+  });
+  pendingTags.catch(() => undefined); // awaited by every blob's worker and below
 
   const sources = (options.mountFrom ?? []).filter((r) => !plan.blobs.some((b) => b.repositories.includes(r)));
   /** The repositories (of the import's, then --mount-from) that hold `b`: asked per blob, just before it is needed. */
@@ -84,7 +95,9 @@ export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushP
   // Each upload starts after its own HEAD, not after every blob's: the first bytes go out
   // tens of milliseconds sooner, and the HEADs of later blobs overlap earlier uploads.
   await mapLimit(plan.blobs, options.concurrency, async (b) => {
-    const have = await holders(b);
+    const have = await read(holders(b));
+    // Every image already under its tag: nothing to push, but the bundle's bytes are checked.
+    if ((await pendingTags).length === 0) return checkBlob(tar, b);
     const missing = b.repositories.filter((r) => !have.includes(r));
     // Mount from a target repository first: it is the one the tag will live with.
     have.sort((x, y) => Number(sources.includes(x)) - Number(sources.includes(y)));
@@ -108,6 +121,13 @@ export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushP
     // An upload checks the digest on the way; a blob only found or mounted is read here.
     if (!checked) await checkBlob(tar, b);
   });
+
+  const pending = await pendingTags;
+  if (pending.length === 0) {
+    stats.blobsPresent = plan.blobs.length;
+    options.log('every image is already present under its tag');
+    return stats;
+  }
 
   const manifestState = await mapLimit(plan.manifests, heads, (m) => client.manifestDigest(m.repository, m.reference));
   for (const [i, m] of plan.manifests.entries()) {
