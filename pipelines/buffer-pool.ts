@@ -1,9 +1,10 @@
-// Large read buffers used again once whatever was made of them has been written out.
+// Large read buffers used again once whatever was made of them has been written out or hashed.
 // Reading a bundle allocates a 4 MiB buffer per frame; at hundreds of MB per import, the
 // garbage collections that external memory triggers cost more CPU than the hashing did.
 // A buffer goes back to the pool only when every view handed out of it has been
 // released, and views are released only by a writer whose write has completed (the bytes
-// are in the kernel): a consumer that never releases leaves its buffers to the GC.
+// are in the kernel) or by a hasher that has hashed them: a consumer that never releases
+// leaves its buffers to the GC.
 
 const free: Buffer[] = [];
 /** Buffers kept for reuse at most (4 MiB frames: 64 MiB). */

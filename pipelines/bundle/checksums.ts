@@ -1,13 +1,18 @@
 // Checks a bundle's (or OCI layout tarball's) files against their checksums, and turns any
 // mismatch of a bundle checked with --key into an untrusted-bundle error.
 import { createHash, type KeyObject } from 'node:crypto';
+import { released } from '../buffer-pool.js';
 import { InputError } from '../errors.js';
 import type { OpenedArchive } from './open.js';
 import { openEntry, type TarEntry, type TarIndex } from './tar-index.js';
 
 async function hashEntry(index: TarIndex, entry: TarEntry): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of openEntry(index, entry)) hash.update(chunk as Buffer);
+  for await (const chunk of openEntry(index, entry)) {
+    hash.update(chunk as Buffer);
+    // Hashed: the frame buffer it is a view of can be read into again (buffer-pool.ts).
+    released(chunk as Buffer);
+  }
   return `sha256:${hash.digest('hex')}`;
 }
 

@@ -4,6 +4,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { released } from '../../buffer-pool.js';
 import { InputError } from '../../errors.js';
 
 export class BlobMismatchError extends InputError {}
@@ -44,5 +45,12 @@ export class DigestCheck extends Transform {
 
 /** Reads a blob whole through a DigestCheck: throws BlobMismatchError naming what its content hashes to. */
 export async function checkBlobContent(source: Readable, blob: { digest: string; size: number }, origin: string): Promise<void> {
-  await pipeline(source, new DigestCheck(blob.digest, blob.size, origin), new Writable({ write: (_chunk, _encoding, done) => done() }));
+  // Each chunk reaches the sink already hashed: its frame buffer can be read into again.
+  const sink = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      released(chunk);
+      done();
+    },
+  });
+  await pipeline(source, new DigestCheck(blob.digest, blob.size, origin), sink);
 }
