@@ -13,7 +13,8 @@ import { run } from '../../pipelines/adapters/process.js';
 import { RegistryInstance } from '../../test/bundle-fixtures/registry-instance.js';
 import { writeSyntheticOci } from '../../test/bundle-fixtures/synthetic-oci.js';
 
-const rounds = 3;
+/** Rounds of each import (alternating skopeo and shipline) and of the floor: medians are compared. */
+const rounds = 5;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const cli = ['node', 'scripts/shipline.mjs'];
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
