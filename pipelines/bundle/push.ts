@@ -3,10 +3,10 @@
 // (the registry checks an upload against its digest) or read and checked here if present;
 // then child manifests, and the tags last, so a tag never names an incomplete image or one
 // whose bundle bytes do not match.
-import { BlobMismatchError, type RegistryClient } from '../adapters/registry.js';
+import { BlobMismatchError, isIndexMediaType, type RegistryClient } from '../adapters/registry.js';
 import { checkBlobContent } from '../adapters/registry/digest-check.js';
 import { PreconditionError } from '../errors.js';
-import { manifestMediaType, type BlobTask, type PushPlan } from './push-plan.js';
+import { manifestMediaType, type BlobTask, type ManifestTask, type PushPlan } from './push-plan.js';
 import { mapLimit } from '../pool.js';
 import type { MountSources } from './mount-sources.js';
 import { openEntry, type TarIndex } from './tar-index.js';
@@ -34,6 +34,9 @@ export interface PushStats {
 }
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+/** Blobs under this size are pushed in a lane of their own, this many at a time. */
+const smallBlob = 1 << 20;
+const smallBlobLane = 2;
 
 /**
  * Reads a blob the registry already holds from the tar and checks it against its digest:
@@ -94,7 +97,7 @@ export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushP
   };
   // Each upload starts after its own HEAD, not after every blob's: the first bytes go out
   // tens of milliseconds sooner, and the HEADs of later blobs overlap earlier uploads.
-  await mapLimit(plan.blobs, options.concurrency, async (b) => {
+  const pushBlob = async (b: BlobTask) => {
     const have = await read(holders(b));
     // Every image already under its tag: nothing to push, but the bundle's bytes are checked.
     if ((await pendingTags).length === 0) return checkBlob(tar, b);
@@ -120,7 +123,13 @@ export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushP
     }
     // An upload checks the digest on the way; a blob only found or mounted is read here.
     if (!checked) await checkBlob(tar, b);
-  });
+  };
+  // Small blobs (configs) take a few round trips and next to no bandwidth: they go in a lane
+  // of their own from the start, rather than after the layers, where they would end the push.
+  const small = plan.blobs.filter((b) => b.size < smallBlob);
+  const large = plan.blobs.filter((b) => b.size >= smallBlob);
+  const lanes = await Promise.allSettled([mapLimit(large, options.concurrency, pushBlob), mapLimit(small, smallBlobLane, pushBlob)]);
+  for (const lane of lanes) if (lane.status === 'rejected') throw lane.reason;
 
   const pending = await pendingTags;
   if (pending.length === 0) {
@@ -129,12 +138,16 @@ export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushP
     return stats;
   }
 
-  const manifestState = await mapLimit(plan.manifests, heads, (m) => client.manifestDigest(m.repository, m.reference));
-  for (const [i, m] of plan.manifests.entries()) {
-    if (manifestState[i]) continue;
+  const putIfMissing = async (m: ManifestTask) => {
+    if (await client.manifestDigest(m.repository, m.reference)) return;
     await client.putManifest(m.repository, m.reference, manifestMediaType(m.manifest), m.manifest.raw);
     stats.manifestsPut++;
-  }
+  };
+  // Image manifests all at once; a nested index only after what it names (the plan lists
+  // children before parents), as a registry may check that an index's manifests exist.
+  const nested = plan.manifests.filter((m) => isIndexMediaType(manifestMediaType(m.manifest)));
+  await mapLimit(plan.manifests.filter((m) => !nested.includes(m)), heads, putIfMissing);
+  for (const m of nested) await putIfMissing(m);
   for (const t of pending) {
     await client.putManifest(t.repository, t.reference, manifestMediaType(t.manifest), t.manifest.raw);
     stats.tagsWritten++;
