@@ -6,6 +6,9 @@ import { compressFrame } from './frame-codec.js';
 import { encodeTrailer, frameLimit, type Compression, type Frame } from './frames.js';
 import { block, isZeroBlock, padded, parseHeader } from './tar-header.js';
 
+/** Frames compressed at once: libuv's four threads (the memory: as many 4 MiB frames, twice). */
+const framesInFlight = 4;
+
 type State = { kind: 'header' } | { kind: 'meta'; left: number } | { kind: 'data'; left: number } | { kind: 'end' };
 
 export class FrameWriter extends Transform {
@@ -25,13 +28,30 @@ export class FrameWriter extends Transform {
     this.pendingSize += data.length;
   }
 
+  /**
+   * Frames being compressed, oldest first. gzip runs in libuv's thread pool, so several
+   * frames compress at once (on every core) and are written out in order; zstd compresses
+   * on this thread, one frame at a time whatever the queue.
+   */
+  private readonly compressing: { raw: number; compressed: Promise<Buffer> }[] = [];
+
   private async cut(): Promise<void> {
     if (this.pendingSize === 0) return;
     const raw = Buffer.concat(this.pending, this.pendingSize);
     this.pending = [];
     this.pendingSize = 0;
-    const compressed = await compressFrame(this.compression, raw);
-    this.frames.push({ c: compressed.length, u: raw.length });
+    const compressed = compressFrame(this.compression, raw);
+    compressed.catch(() => undefined); // awaited in order by writeOldest()
+    this.compressing.push({ raw: raw.length, compressed });
+    while (this.compressing.length >= framesInFlight) await this.writeOldest();
+  }
+
+  /** Writes out the oldest frame once it is compressed. */
+  private async writeOldest(): Promise<void> {
+    const next = this.compressing.shift();
+    if (!next) return;
+    const compressed = await next.compressed;
+    this.frames.push({ c: compressed.length, u: next.raw });
     this.push(compressed);
   }
 
@@ -87,6 +107,7 @@ export class FrameWriter extends Transform {
     (async () => {
       if (this.carry.length > 0) this.hold(this.carry);
       await this.cut();
+      while (this.compressing.length > 0) await this.writeOldest();
       this.push(encodeTrailer(this.compression, this.frames));
     })().then(() => callback(), callback);
   }
