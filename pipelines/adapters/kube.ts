@@ -8,6 +8,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ExternalError, PreconditionError } from '../errors.js';
+import { KubeApiError, type KubeStatusCause } from './kube-error.js';
+
+export { KubeApiError, type KubeStatusCause } from './kube-error.js';
 import { RequestTimeoutError, requestTimeoutMs, TransientError, transientNetworkError, transientStatus, withRetry, type RetryPolicy } from './retry.js';
 import { paths } from '../stack/layout.js';
 import { detail } from '../verbosity.js';
@@ -30,24 +33,6 @@ export function defaultKubeconfigPath(): string {
   if (fromEnv) return fromEnv;
   const home = join(homedir(), '.kube', 'config');
   return existsSync(home) ? home : paths.kubeconfig();
-}
-
-export interface KubeStatusCause {
-  reason?: string;
-  message?: string;
-  field?: string;
-}
-
-export class KubeApiError extends ExternalError {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    message: string,
-    /** status.details.causes of the API's Status reply (field conflicts, invalid fields). */
-    readonly causes: KubeStatusCause[] = [],
-  ) {
-    super(message);
-  }
 }
 
 export interface KubeRequestOptions {

@@ -1,7 +1,7 @@
 // Asks the cluster what routing it serves: API groups and versions, kinds, optional
 // fields of the served CRD schemas, and whether we may patch them.
 import type { KubeClient } from '../adapters/kube.js';
-import { KubeApiError } from '../adapters/kube.js';
+import { KubeApiError } from '../adapters/kube-error.js';
 import { gatherImplementation, type ImplementationFacts } from './implementation.js';
 
 export const istioGroup = 'networking.istio.io';

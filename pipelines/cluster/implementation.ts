@@ -1,7 +1,8 @@
 // Which implementation serves the routes, not just which CRDs exist: the GatewayClasses
 // with their controller, Accepted condition and published supportedFeatures, the
 // Gateways a route attaches to, and whether an Istio control plane runs.
-import { KubeApiError, type KubeClient, type KubeObject } from '../adapters/kube.js';
+import type { KubeClient, KubeObject } from '../adapters/kube.js';
+import { KubeApiError } from '../adapters/kube-error.js';
 import { gatewayGroup } from './check-facts.js';
 
 interface Condition { type: string; status: string; reason?: string; message?: string }

@@ -1,14 +1,11 @@
 import type { Command } from 'commander';
-import { applyObjects, deleteObjects } from '../../pipelines/cluster/apply.js';
-import { gatherRoutingFacts, type RoutingFacts } from '../../pipelines/cluster/check-facts.js';
+import type { RoutingFacts } from '../../pipelines/cluster/check-facts.js';
 import { chooseRoutingApi, type ApiChoice } from '../../pipelines/cluster/choose-api.js';
-import { connect } from '../../pipelines/cluster/connect.js';
 import { readObjects } from '../../pipelines/cluster/documents.js';
 import { routingConfig } from '../../pipelines/cluster/routing-config.js';
 import { routingNeeds } from '../../pipelines/cluster/routing-needs.js';
 import { clusterSettings, loadConfig } from '../../pipelines/config/load.js';
 import { ContextError, ExitCode, InputError, PreconditionError, ShiplineError } from '../../pipelines/errors.js';
-import { classForGateways } from '../../pipelines/cluster/implementation.js';
 import { missingFeatures } from '../../manifests/route-features.js';
 import { renderRouting } from '../../manifests/render.js';
 import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
@@ -17,6 +14,12 @@ import { applyReport, checkReport, clientApplyReport, deleteReport, diffReport }
 import { configOptionHelp } from '../../pipelines/config/find.js';
 import { dryRunMode, dryRunModes, dryRunOption } from '../dry-run.js';
 import { withClusterFlags as withKubeFlags, type ClusterFlags as KubeFlags } from '../cluster-flags.js';
+
+/** What talks to the cluster (the Kubernetes client) loads only when a command runs, not for help. */
+const clusterDoors = async () => {
+  const [{ connect }, { applyObjects, deleteObjects }] = await Promise.all([import('../../pipelines/cluster/connect.js'), import('../../pipelines/cluster/apply.js')]);
+  return { connect, applyObjects, deleteObjects };
+};
 
 interface ClusterFlags extends KubeFlags {
   config?: string;
@@ -53,6 +56,11 @@ export function registerClusterCommands(program: Command): void {
     .action(async (flags: ClusterFlags & OutputFlags) => {
       const loaded = loadConfig(flags.config);
       const routing = routingConfig(loaded);
+      const [{ connect }, { gatherRoutingFacts }, { classForGateways }] = await Promise.all([
+        import('../../pipelines/cluster/connect.js'),
+        import('../../pipelines/cluster/check-facts.js'),
+        import('../../pipelines/cluster/implementation.js'),
+      ]);
       const client = connect(loaded.config.cluster, flags);
       const namespace = flags.namespace ?? routing.intent?.namespace ?? loaded.config.cluster.namespace;
       const facts = await gatherRoutingFacts(client, namespace);
@@ -129,6 +137,7 @@ export function registerClusterCommands(program: Command): void {
       const timeoutMs = parseTimeoutFlag(flags.timeout);
       const cluster = clusterSettings(flags.config);
       const objects = readObjects(flags.filename, flags.namespace, { recursive: flags.recursive });
+      const { connect, deleteObjects } = await clusterDoors();
       const client = connect(cluster, flags);
       const outcomes = await deleteObjects(client, objects, {
         namespace: flags.namespace ?? cluster.namespace,
@@ -154,6 +163,7 @@ async function planApply(flags: ClusterFlags & ApplyFlags, dryRun: boolean) {
   const cluster = clusterSettings(flags.config);
   const namespace = flags.namespace ?? cluster.namespace;
   const objects = readObjects(flags.filename, flags.namespace, { recursive: flags.recursive });
+  const { connect, applyObjects } = await clusterDoors();
   const client = connect(cluster, flags);
   return applyObjects(client, objects, {
     fieldManager: flags.fieldManager ?? cluster.fieldManager,

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { stopsCleanlyOnInterrupt } from '../../pipelines/interrupt.js';
 import { InputError } from '../../pipelines/errors.js';
 import type { ReleaseSummary } from '../../pipelines/release/context.js';
-import { release } from '../../pipelines/release/run.js';
 import { withClusterFlags } from '../cluster-flags.js';
 import { dryRunMode, dryRunOption } from '../dry-run.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
@@ -75,6 +74,8 @@ export function registerReleaseCommands(program: Command): void {
         throw new InputError(`--strategy ${flags.strategy}: unknown strategy`, { hint: 'use canary, mirror, header or subset' });
       }
       const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY) && process.env.CI !== 'true';
+      // The release pipeline (and the Kubernetes client under it) loads only when a release runs.
+      const { release } = await import('../../pipelines/release/run.js');
       const summary = await release(
         {
           config: flags.config,

@@ -6,11 +6,7 @@ import { durationPattern } from '../../manifests/duration.js';
 import { loadConfig } from '../../pipelines/config/load.js';
 import { InputError } from '../../pipelines/errors.js';
 import { ms, parseSteps } from '../../pipelines/rollout/config.js';
-import { rolloutContext } from '../../pipelines/rollout/context.js';
-import { abortRollout, promoteRollout, rollbackRollout, startRollout, type RolloutSummary } from '../../pipelines/rollout/run.js';
-import { formatStatus, rolloutStatus } from '../../pipelines/rollout/status.js';
-import { statusSubsets, versionTraffic } from '../../pipelines/rollout/status-traffic.js';
-import { watchStatus } from '../../pipelines/rollout/status-watch.js';
+import type { RolloutSummary } from '../../pipelines/rollout/run.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
 import { withClusterFlags, withNamespace, type ClusterFlags } from '../cluster-flags.js';
@@ -23,6 +19,8 @@ interface Flags extends ClusterFlags {
 }
 
 const log = progress;
+/** The rollout pipeline, and the Kubernetes client under it, load only when a subcommand runs (not for help). */
+const runner = () => import('../../pipelines/rollout/run.js');
 
 function print(summary: RolloutSummary | object, json?: boolean): void {
   if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -38,6 +36,7 @@ function common(command: Command, json = true): Command {
 }
 
 async function context(flags: Flags, strategy?: Strategy) {
+  const { rolloutContext } = await import('../../pipelines/rollout/context.js');
   return rolloutContext(withNamespace(loadConfig(flags.config), flags.namespace), {
     kubeconfig: flags.kubeconfig,
     context: flags.context,
@@ -70,6 +69,7 @@ export function registerRolloutCommands(program: Command): void {
         const ctx = await context(flags, strategy);
         if (steps) ctx.rollout.steps = steps;
         if (flags.pause) ctx.rollout.pause = flags.pause;
+        const { startRollout } = await runner();
         print(await startRollout(ctx, { strategy, image: flags.image, subset: flags.subset }), flags.json);
       });
   }
@@ -91,6 +91,7 @@ export function registerRolloutCommands(program: Command): void {
       const times = flags.times === undefined ? undefined : Number(flags.times);
       if (times !== undefined && !(Number.isInteger(times) && times > 0)) throw new InputError(`--times ${flags.times}: not a whole number above 0`, { hint: 'e.g. --times 5' });
       const ctx = await context(flags);
+      const { formatStatus, rolloutStatus } = await import('../../pipelines/rollout/status.js');
       if (!flags.watch) {
         const status = await rolloutStatus(ctx);
         const routeKind = { apiVersion: ctx.choice.apiVersion, kind: ctx.choice.api === 'istio' ? 'VirtualService' : 'HTTPRoute' };
@@ -103,6 +104,7 @@ export function registerRolloutCommands(program: Command): void {
         return;
       }
       stopsCleanlyOnInterrupt();
+      const [{ statusSubsets, versionTraffic }, { watchStatus }] = await Promise.all([import('../../pipelines/rollout/status-traffic.js'), import('../../pipelines/rollout/status-watch.js')]);
       const read = async () => {
         const status = await rolloutStatus(ctx);
         const traffic = await versionTraffic(ctx, statusSubsets(status, ctx.service, ctx.choice.api), ms(flags.window), flags.window);
@@ -113,12 +115,12 @@ export function registerRolloutCommands(program: Command): void {
       await watchStatus(read, { write: (t) => process.stdout.write(t), isTTY: !!process.stdout.isTTY && format !== 'json' }, { json: format === 'json', intervalMs: ms(flags.interval), sleep, stop: interruption, times });
     });
   common(rollout.command('promote')).description('send 100% to the new version and scale the old one down').action(async (flags: Flags) => {
-    print(await promoteRollout(await context(flags)), flags.json);
+    print(await (await runner()).promoteRollout(await context(flags)), flags.json);
   });
   common(rollout.command('abort')).description('go back to the previous split and scale the new version down').action(async (flags: Flags) => {
-    print(await abortRollout(await context(flags)), flags.json);
+    print(await (await runner()).abortRollout(await context(flags)), flags.json);
   });
   common(rollout.command('rollback')).description('restore the previous release from the history kept in the cluster').action(async (flags: Flags) => {
-    print(await rollbackRollout(await context(flags)), flags.json);
+    print(await (await runner()).rollbackRollout(await context(flags)), flags.json);
   });
 }
