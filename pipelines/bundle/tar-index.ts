@@ -44,8 +44,9 @@ export async function indexTar(file: string): Promise<TarIndex> {
     });
   }
   try {
-    const framed = await openFramed(file, fd, fstatSync(fd).size);
-    const fileSize = framed ? framed.table.size : fstatSync(fd).size;
+    const onDisk = fstatSync(fd).size;
+    const framed = await openFramed(file, fd, onDisk);
+    const fileSize = framed ? framed.table.size : onDisk;
     const readAt = async (offset: number, length: number) => (framed ? readRange(framed, offset, length, fd) : readAtSync(fd, offset, length));
     const entries: TarEntry[] = [];
     let pos = 0;
