@@ -28,7 +28,7 @@ const mirrorTolerance = 15;
 const observed: { label: string; answers: Answer[]; acceptedAt: number; endedAt: number }[] = [];
 
 function fixtureFor(rollout: Record<string, unknown>) {
-  const f = rolloutFixture({ pause: '12s', autoPromote: true, ...rollout }, { routing: { gateways: [gateway], api: 'gateway-api' }, ownHost: true });
+  const f = rolloutFixture({ pause: '20s', autoPromote: true, ...rollout }, { routing: { gateways: [gateway], api: 'gateway-api' }, ownHost: true });
   return { ...f, host: `${f.name}.example.com` };
 }
 
