@@ -18,6 +18,8 @@ import { re2Compiled } from './re2.js';
 export interface CelFinding {
   path: string;
   message: string;
+  /** The CEL expression that failed. */
+  rule: string;
 }
 
 interface Rule {
@@ -214,7 +216,7 @@ export function evaluateRules(schema: Schema, value: unknown): CelFinding[] {
         descend(node, v, here, found);
         byValue.set(key, found);
       }
-      for (const f of found) into.push({ path: placed(f.path, path), message: f.message });
+      for (const f of found) into.push({ ...f, path: placed(f.path, path) });
       return;
     }
     descend(node, v, path, into);
@@ -228,9 +230,9 @@ export function evaluateRules(schema: Schema, value: unknown): CelFinding[] {
       if (result === true) continue;
       if (evaluate instanceof Error || isCelError(result)) {
         // The apiserver rejects the object too when a rule cannot run on it (e.g. duration('5 seconds')).
-        into.push({ path: where, message: `${r.message ?? `failed rule: ${r.rule}`} (${evaluationFailed}: ${(result as Error).message})` });
+        into.push({ path: where, message: `${r.message ?? `failed rule: ${r.rule}`} (${evaluationFailed}: ${(result as Error).message})`, rule: r.rule });
       } else {
-        into.push({ path: where, message: r.message ?? `failed rule: ${r.rule}` });
+        into.push({ path: where, message: r.message ?? `failed rule: ${r.rule}`, rule: r.rule });
       }
     }
   };

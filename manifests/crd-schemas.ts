@@ -53,10 +53,23 @@ export function kindsOf(group: string): string[] {
 
 export type Schema = { [key: string]: unknown };
 interface Crd {
-  spec: { versions: { name: string; served: boolean; schema?: { openAPIV3Schema?: Schema } }[] };
+  spec: { versions: { name: string; served: boolean; deprecationWarning?: string; schema?: { openAPIV3Schema?: Schema } }[] };
+}
+
+/** A version the CRD still describes but no longer serves (earlier or experimental releases did). */
+export interface RetiredVersion {
+  schema: Schema;
+  deprecationWarning?: string;
+}
+
+interface CrdSchemas {
+  hash: string;
+  schemas: Record<string, Schema>;
+  retired: Record<string, RetiredVersion>;
 }
 
 const loaded = new Map<string, Map<string, Schema>>();
+const retiredByFile = new Map<string, Map<string, RetiredVersion>>();
 const schemaKeys = new WeakMap<Schema, string>();
 
 /** A name for what is derived from a shipped schema (its CRD file, the file's content hash and the version), for caches. */
@@ -70,32 +83,47 @@ export function versionsOf(group: string, kind: string): Map<string, Schema> | u
   if (!file) return undefined;
   let versions = loaded.get(file);
   if (!versions) {
-    const { hash, schemas } = servedSchemas(file);
+    const { hash, schemas, retired } = servedSchemas(file);
     versions = new Map(Object.entries(schemas).map(([name, schema]) => [name, withImplicitFields(schema)]));
     for (const [name, schema] of versions) schemaKeys.set(schema, `${file.replace(/\.yaml$/, '')}-${hash}-${name}`);
     loaded.set(file, versions);
+    const old = new Map(Object.entries(retired).map(([name, r]) => [name, { ...r, schema: withImplicitFields(r.schema) }]));
+    for (const [name, r] of old) schemaKeys.set(r.schema, `${file.replace(/\.yaml$/, '')}-${hash}-${name}-retired`);
+    retiredByFile.set(file, old);
   }
   return versions;
 }
 
+/** A version of a kind that the shipped CRD describes but does not serve, or undefined. */
+export function retiredVersionOf(group: string, kind: string, version: string): RetiredVersion | undefined {
+  const file = crdIndex().get(group)?.get(kind);
+  if (!file || !versionsOf(group, kind)) return undefined;
+  return retiredByFile.get(file)?.get(version);
+}
+
 /**
- * The served versions' schemas of a CRD file. Parsing a large CRD's YAML takes a
+ * The served versions' schemas of a CRD file (and those of the versions it keeps unserved). Parsing a large CRD's YAML takes a
  * second; its JSON, cached under the file's content hash, a millisecond.
  */
-function servedSchemas(file: string): { hash: string; schemas: Record<string, Schema> } {
+function servedSchemas(file: string): CrdSchemas {
   const text = readFileSync(join(crdDir, file), 'utf8');
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
-  const cached = join(schemaCacheDir(), `${file.replace(/\.yaml$/, '')}-${hash}.json`);
+  const cached = join(schemaCacheDir(), `${file.replace(/\.yaml$/, '')}-${hash}-v2.json`);
   try {
-    return { hash, schemas: JSON.parse(readFileSync(cached, 'utf8')) as Record<string, Schema> };
+    return { hash, ...(JSON.parse(readFileSync(cached, 'utf8')) as Omit<CrdSchemas, 'hash'>) };
   } catch {
     // Not cached yet (or unreadable): parse the YAML.
   }
   const crd = parse(text) as Crd;
   const schemas: Record<string, Schema> = {};
-  for (const v of crd.spec.versions) if (v.served && v.schema?.openAPIV3Schema) schemas[v.name] = v.schema.openAPIV3Schema;
-  writeAtomically(cached, JSON.stringify(schemas));
-  return { hash, schemas };
+  const retired: Record<string, RetiredVersion> = {};
+  for (const v of crd.spec.versions) {
+    if (!v.schema?.openAPIV3Schema) continue;
+    if (v.served) schemas[v.name] = v.schema.openAPIV3Schema;
+    else retired[v.name] = { schema: v.schema.openAPIV3Schema, deprecationWarning: v.deprecationWarning };
+  }
+  writeAtomically(cached, JSON.stringify({ schemas, retired }));
+  return { hash, schemas, retired };
 }
 
 /** Where parsed CRD schemas are cached: $SHIPLINE_CACHE/lint, else ~/.cache/shipline/lint. */

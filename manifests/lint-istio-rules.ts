@@ -4,6 +4,7 @@
 // `istioctl validate` runs the same checks (test/integration/lint-istioctl.test.ts).
 import type { RuleFinding } from './lint-rules.js';
 import { re2Error } from './re2.js';
+import { closest } from './suggest.js';
 
 type Obj = Record<string, unknown>;
 const asObj = (v: unknown): Obj | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
@@ -30,9 +31,9 @@ const isJwtClaim = (name: string) => name.startsWith('@request.auth.claims.') ||
 function matchHeaderNames(m: Obj, path: string, out: RuleFinding[]): void {
   for (const field of ['headers', 'withoutHeaders']) {
     for (const name of Object.keys(asObj(m[field]) ?? {})) {
-      if (name === '') out.push({ path: `${path}.${field}`, message: 'header name cannot be empty' });
+      if (name === '') out.push({ path: `${path}.${field}`, message: 'header name cannot be empty', fix: 'name the header, or remove the empty entry' });
       else if (!isJwtClaim(name) && !pseudoHeaders.has(name) && !tokenRe.test(name)) {
-        out.push({ path: `${path}.${field}.${name}`, message: `header name ${name} is not a valid header name (letters, digits and !#$%&'*+-.^_\`|~)` });
+        out.push({ path: `${path}.${field}.${name}`, message: `header name ${name} is not a valid header name (letters, digits and !#$%&'*+-.^_\`|~)`, fix: `write the header name without spaces or separators, e.g. ${name.replace(/[^!#$%&'*+\-.^_`|~0-9A-Za-z]+/g, '-')}` });
       }
     }
   }
@@ -46,7 +47,7 @@ function matchRegexes(m: Obj, path: string, out: RuleFinding[]): void {
     // In withoutHeaders, `*` means "present", not a regex.
     if (regex === '*' && at.includes('.withoutHeaders.')) return;
     const error = re2Error(regex);
-    if (error !== undefined) out.push({ path: `${at}.regex`, message: `is not a valid regular expression for Envoy, which uses RE2 (${error})` });
+    if (error !== undefined) out.push({ path: `${at}.regex`, message: `is not a valid regular expression for Envoy, which uses RE2 (${error})`, fix: 'write it in RE2 syntax (no lookaround or backreferences)' });
   };
   for (const field of ['uri', 'scheme', 'method', 'authority']) check(m[field], `${path}.${field}`);
   for (const field of ['headers', 'withoutHeaders', 'queryParams']) {
@@ -68,9 +69,9 @@ function headerOperations(headers: unknown, path: string, out: RuleFinding[]): v
       const authority = name.toLowerCase() === ':authority' || name.toLowerCase() === 'host';
       // Setting or adding the authority of a request is allowed; every other case refuses host and pseudo-headers.
       const mayTouchAuthority = side === 'request' && op !== 'remove';
-      if (name === '') out.push({ path: at, message: 'header name cannot be empty' });
-      else if (!mayTouchAuthority && name.toLowerCase() === 'host') out.push({ path: at, message: `invalid header "${name}": cannot set Host header` });
-      else if (name.startsWith(':') && !(mayTouchAuthority && authority)) out.push({ path: at, message: `invalid header "${name}": header cannot have ":" prefix` });
+      if (name === '') out.push({ path: at, message: 'header name cannot be empty', fix: 'name the header, or remove the empty entry' });
+      else if (!mayTouchAuthority && name.toLowerCase() === 'host') out.push({ path: at, message: `invalid header "${name}": cannot set Host header`, fix: `remove ${name} here; to rewrite the host, use rewrite.authority on the route` });
+      else if (name.startsWith(':') && !(mayTouchAuthority && authority)) out.push({ path: at, message: `invalid header "${name}": header cannot have ":" prefix`, fix: `remove ${name}: pseudo-headers cannot be changed here` });
     }
   }
 }
@@ -80,48 +81,54 @@ function retries(value: unknown, path: string, out: RuleFinding[]): void {
   if (!r) return;
   const attempts = typeof r.attempts === 'number' ? r.attempts : 0;
   if (attempts === 0 && (r.perTryTimeout !== undefined || (typeof r.retryOn === 'string' && r.retryOn !== '') || r.retryRemoteLocalities !== undefined)) {
-    out.push({ path: `${path}.attempts`, message: 'http retry policy configured when attempts are set to 0 (disabled); set attempts, or remove retries' });
+    out.push({ path: `${path}.attempts`, message: 'http retry policy configured when attempts are set to 0 (disabled); set attempts, or remove retries', fix: 'set attempts (e.g. attempts: 3), or remove retries' });
   }
   if (typeof r.retryOn === 'string' && r.retryOn !== '') {
     for (const policy of r.retryOn.split(',')) {
       const status = /^[0-9]+$/.test(policy) ? Number(policy) : NaN;
       if (!istioRetryPolicies.has(policy) && !namedStatuses.has(status)) {
         const hint = policy.trim() !== policy ? ' (no spaces around commas)' : `; use ${[...istioRetryPolicies].slice(0, 6).join(', ')}… or an HTTP status`;
-        out.push({ path: `${path}.retryOn`, message: `${JSON.stringify(policy)} is not a valid retryOn policy${hint}` });
+        out.push({ path: `${path}.retryOn`, message: `${JSON.stringify(policy)} is not a valid retryOn policy${hint}`, fix: retryOnFix(policy) });
       }
     }
   }
 }
 
+function retryOnFix(policy: string): string {
+  if (policy.trim() !== policy) return 'remove the spaces around the commas';
+  const guess = closest(policy, istioRetryPolicies);
+  return guess ? `did you mean ${guess}? write ${guess}` : `use ${[...istioRetryPolicies].slice(0, 6).join(', ')}… or an HTTP status`;
+}
+
 function percentage(value: unknown, path: string, out: RuleFinding[]): void {
   const v = asObj(value)?.value;
   if (typeof v === 'number' && (v < 0 || v > 100 || (v > 0 && v < 0.0001))) {
-    out.push({ path: `${path}.value`, message: `percentage ${v} is neither 0, nor in range [0.0001, 100]` });
+    out.push({ path: `${path}.value`, message: `percentage ${v} is neither 0, nor in range [0.0001, 100]`, fix: `write 0, or a percentage from 0.0001 to 100 (e.g. ${v > 100 ? 100 : 0.0001})` });
   }
 }
 
 function fault(value: unknown, path: string, out: RuleFinding[]): void {
   const f = asObj(value);
   if (!f) return;
-  if (f.abort === undefined && f.delay === undefined) out.push({ path, message: 'HTTP fault injection must have an abort and/or a delay' });
+  if (f.abort === undefined && f.delay === undefined) out.push({ path, message: 'HTTP fault injection must have an abort and/or a delay', fix: 'add abort: { httpStatus: 500, percentage: { value: 10 } } or delay: { fixedDelay: 5s, percentage: { value: 50 } }, or remove fault' });
   const abort = asObj(f.abort);
   if (abort) {
     percentage(abort.percentage, `${path}.abort.percentage`, out);
     const status = abort.httpStatus;
-    if (typeof status === 'number' && (status < 200 || status > 600)) out.push({ path: `${path}.abort.httpStatus`, message: `HTTP status ${status} is not in range 200-599` });
-    if (abort.http2Error !== undefined) out.push({ path: `${path}.abort.http2Error`, message: 'HTTP/2 abort fault injection not supported yet' });
+    if (typeof status === 'number' && (status < 200 || status > 600)) out.push({ path: `${path}.abort.httpStatus`, message: `HTTP status ${status} is not in range 200-599`, fix: 'write an HTTP status from 200 to 599, e.g. 503' });
+    if (abort.http2Error !== undefined) out.push({ path: `${path}.abort.http2Error`, message: 'HTTP/2 abort fault injection not supported yet', fix: 'use httpStatus instead of http2Error' });
   }
   const delay = asObj(f.delay);
   if (delay) {
     percentage(delay.percentage, `${path}.delay.percentage`, out);
-    if (delay.exponentialDelay !== undefined) out.push({ path: `${path}.delay.exponentialDelay`, message: 'exponentialDelay not supported yet' });
+    if (delay.exponentialDelay !== undefined) out.push({ path: `${path}.delay.exponentialDelay`, message: 'exponentialDelay not supported yet', fix: 'use fixedDelay instead of exponentialDelay' });
   }
 }
 
 export function istioVirtualServiceRules(spec: Obj): RuleFinding[] {
   const out: RuleFinding[] = [];
   if (asList(spec.http).length === 0 && asList(spec.tcp).length === 0 && asList(spec.tls).length === 0) {
-    out.push({ path: 'spec', message: 'http, tcp or tls must be provided in virtual service' });
+    out.push({ path: 'spec', message: 'http, tcp or tls must be provided in virtual service', fix: 'add an http route, e.g. http: [{ route: [{ destination: { host: my-service } }] }]' });
   }
   asList(spec.http).forEach((raw, i) => {
     const route = asObj(raw);

@@ -1,33 +1,19 @@
 // Offline lint of hand-written routing manifests (multi-document YAML): each Istio or
 // Gateway API document is checked against its real CRD schema and the semantic rules.
 // Documents of other groups (Deployments, Services...) are skipped and noted.
-import jsYaml from 'js-yaml';
-import { parseAllDocuments } from 'yaml';
 import { evaluateRules, evaluationFailed } from './crd-cel.js';
 import { withDefaults } from './crd-defaults.js';
-import { kindsOf, routingGroups, validatorFor, versionsOf, type RoutingGroup, type SchemaError } from './crd-schemas.js';
+import { bundledGatewayApi, releasesServing } from './api-version-history.js';
+import { kindsOf, retiredVersionOf, routingGroups, validatorFor, versionsOf, type RoutingGroup, type Schema } from './crd-schemas.js';
 import { saveCompiledCode } from './code-cache.js';
+import { parseDocs, type Doc } from './lint-parse.js';
 import { positionsIn } from './lint-positions.js';
 import { destinationRuleRules, httpRouteRules, virtualServiceRules, type RuleFinding } from './lint-rules.js';
-import { closest, didYouMean } from './suggest.js';
+import { schemaFinding } from './lint-schema-findings.js';
+import type { Finding, LintInput, Severity, Unplaced } from './lint-types.js';
+import { closest } from './suggest.js';
 
-export interface LintInput {
-  file: string;
-  text: string;
-}
-
-export interface Finding {
-  file: string;
-  /** 1-based document number in the file. */
-  doc: number;
-  /** 1-based line and column of the field (or of its nearest enclosing field when it is missing). */
-  line: number;
-  column: number;
-  /** Kind/name, or ? when unknown. */
-  object: string;
-  path: string;
-  message: string;
-}
+export type { Finding, LintInput, Severity } from './lint-types.js';
 
 export interface LintResult {
   findings: Finding[];
@@ -39,133 +25,32 @@ export interface LintResult {
 }
 
 /** A finding by document, object and field path (as the tests read them). */
-export function formatFinding(f: Finding): string {
-  return `${f.file}: doc ${f.doc} (${f.object}): ${f.path}: ${f.message}`;
+export function formatFinding(f: Pick<Finding, 'file' | 'doc' | 'item' | 'object' | 'path' | 'message'>): string {
+  return `${f.file}: ${whereIn(f)} (${f.object}): ${f.path}: ${f.message}`;
+}
+
+/** `doc 1`, or `doc 1 item 3` for an item of a list. */
+export function whereIn(f: Pick<Finding, 'doc' | 'item'>): string {
+  return `doc ${f.doc}${f.item ? ` item ${f.item}` : ''}`;
 }
 
 /** A finding as compilers print them: `file:line:column: Kind/name field: message`. */
 export function formatFindingAt(f: Finding): string {
-  return `${f.file}:${f.line}:${f.column}: ${f.object === '?' ? '' : `${f.object} `}${f.path}: ${f.message}`;
+  const warning = f.severity === 'warning' ? 'warning: ' : '';
+  const object = f.object === '?' ? '' : `${f.object} `;
+  const item = f.item ? `(${whereIn(f)}) ` : '';
+  return `${f.file}:${f.line}:${f.column}: ${warning}${object}${item}${f.path}: ${f.message}`;
 }
-
-/** A finding before its position in the file is known. */
-type Unplaced = Omit<Finding, 'line' | 'column'> & Partial<Pick<Finding, 'line' | 'column'>>;
 
 type Obj = Record<string, unknown>;
-interface Doc {
-  file: string;
-  doc: number;
-  object: string;
-  value: Obj;
-}
-
-function pathOf(pointer: string): string {
-  const parts = pointer.split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
-  let out = '';
-  for (const part of parts) out += /^\d+$/.test(part) ? `[${part}]` : out ? `.${part}` : part;
-  return out || '(document)';
-}
-
-/** Why no branch of a oneOf/anyOf matched, from its branches' format and pattern errors. */
-function branchReasons(e: SchemaError, all: readonly SchemaError[]): string {
-  const inside = all.filter((b) => b.schemaPath.startsWith(`${e.schemaPath}/`) && (b.keyword === 'format' || b.keyword === 'pattern'));
-  const byField = new Map<string, { data: unknown; rules: string[] }>();
-  for (const b of inside) {
-    const entry = byField.get(b.instancePath) ?? { data: b.data, rules: [] };
-    const rule = b.keyword === 'format' ? `format "${String(b.params.format)}"` : `pattern ${String(b.params.pattern)}`;
-    if (!entry.rules.includes(rule)) entry.rules.push(rule);
-    byField.set(b.instancePath, entry);
-  }
-  return [...byField].map(([at, { data, rules }]) => `${pathOf(at)}: ${JSON.stringify(data)} must match ${rules.join(' or ')}`).join('; ');
-}
-
-function schemaFinding(e: SchemaError, all: readonly SchemaError[] = []): RuleFinding | undefined {
-  const path = pathOf(e.instancePath);
-  // Branch errors of a oneOf are summarised by the oneOf error itself.
-  if (/\/(oneOf|anyOf)\/\d+\//.test(e.schemaPath)) return undefined;
-  const join = (p: string, key: string) => (p === '(document)' ? key : `${p}.${key}`);
-  switch (e.keyword) {
-    case 'additionalProperties': {
-      const field = String(e.params.additionalProperty);
-      const known = Object.keys((e.parentSchema?.properties as Obj | undefined) ?? {});
-      return { path: join(path, field), message: `unknown field; ${didYouMean(field, known)}` };
-    }
-    case 'required':
-      return { path: join(path, String(e.params.missingProperty)), message: 'missing (required)' };
-    case 'oneOf': {
-      const choices = ((e.parentSchema?.oneOf as Obj[] | undefined) ?? []).flatMap((b) => (b.required as string[] | undefined) ?? []);
-      if (choices.length > 0) return { path, message: `set at most one of ${choices.join(', ')}` };
-      const why = e.params.passingSchemas === null ? branchReasons(e, all) : '';
-      return { path, message: why ? `matches none of the allowed forms (${why})` : 'matches none or several of the allowed forms' };
-    }
-    case 'anyOf':
-      return { path, message: `must be one of the allowed forms (${e.message ?? ''})` };
-    case 'enum':
-      return { path, message: `${JSON.stringify(e.data)} must be one of ${(e.params.allowedValues as unknown[]).join(', ')}` };
-    case 'pattern':
-    case 'format':
-      return { path, message: `${JSON.stringify(e.data)} ${e.message ?? 'is invalid'}` };
-    default: {
-      const scalar = e.data === null || typeof e.data !== 'object';
-      return { path, message: `${scalar ? `${JSON.stringify(e.data)} ` : ''}${e.message ?? e.keyword}` };
-    }
-  }
-}
-
-/**
- * The documents' values by js-yaml (several times faster on plain manifests), or
- * undefined to take the careful parser: anchors, aliases and merge keys (alias bombs),
- * and any error (duplicate keys, syntax), which `yaml` reports with line and column.
- */
-function plainValues(text: string): unknown[] | undefined {
-  if (/(^|[\s[{,])[&*][^\s,\]}]/.test(text) || /(^|\s)<<\s*:/.test(text)) return undefined;
-  try {
-    return jsYaml.loadAll(text, undefined, { schema: jsYaml.CORE_SCHEMA });
-  } catch {
-    return undefined;
-  }
-}
-
-function toDoc(input: LintInput, doc: number, value: unknown, findings: Unplaced[]): Doc | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    findings.push({ file: input.file, doc, object: '?', path: '(document)', message: 'must be a mapping with apiVersion, kind, metadata and spec' });
-    return undefined;
-  }
-  const v = value as Obj;
-  const meta = (v.metadata ?? {}) as Obj;
-  return { file: input.file, doc, object: `${String(v.kind ?? '?')}/${String(meta.name ?? '?')}`, value: v };
-}
-
-function parseDocs(input: LintInput, findings: Unplaced[]): Doc[] {
-  const plain = plainValues(input.text);
-  if (plain) return plain.flatMap((value, i) => toDoc(input, i + 1, value, findings) ?? []);
-  const docs: Doc[] = [];
-  parseAllDocuments(input.text, { uniqueKeys: true, prettyErrors: true }).forEach((document, i) => {
-    const doc = i + 1;
-    const at = (path: string, message: string, line?: number, column?: number) => findings.push({ file: input.file, doc, object: '?', path, message, line, column });
-    if (document.errors.length > 0) {
-      for (const error of document.errors) {
-        const pos = error.linePos?.[0];
-        at(pos ? `line ${pos.line}, column ${pos.col}` : 'YAML', error.message.split('\n')[0]!, pos?.line, pos?.col);
-      }
-      return;
-    }
-    let value: unknown;
-    try {
-      value = document.toJS({ maxAliasCount: 100 });
-    } catch (error) {
-      at('YAML', `${(error as Error).message}; write the values out instead of nesting aliases`);
-      return;
-    }
-    const d = toDoc(input, doc, value, findings);
-    if (d) docs.push(d);
-  });
-  return docs;
-}
 
 /** Kinds of the routing groups without a shipped CRD, by file: reported once per file. */
-type Unchecked = Map<string, Map<string, number[]>>;
+type Unchecked = Map<string, Map<string, string[]>>;
+
+export interface LintOptions {
+  /** API versions the bundled CRDs no longer serve are errors, not warnings. */
+  strict?: boolean;
+}
 
 /** A kind that differs from a shipped one by case or one letter is a typo; anything else may be real. */
 function typoOf(kind: string, group: string): string | undefined {
@@ -181,48 +66,69 @@ interface Run {
   findings: Unplaced[];
   skipped: string[];
   checkedKinds: Set<string>;
+  options: LintOptions;
+}
+
+const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The schema to check `version` of a kind against, with the warning when the bundled CRDs no longer serve it. */
+function schemaFor(group: string, version: string, kind: string, versions: Map<string, Schema>, run: Run): { schema?: Schema; finding?: RuleFinding & { severity: Severity } } {
+  const served = versions.get(version);
+  if (served) return { schema: served };
+  const use = `${group}/${[...versions.keys()].join(` or ${group}/`)}`;
+  const retired = retiredVersionOf(group, kind, version);
+  if (!retired) return { finding: { path: 'apiVersion', message: `${kind} is not served in ${group}/${version}`, fix: `write apiVersion: ${use}`, severity: 'error' } };
+  const { releases, since } = releasesServing(`${group}/${version}`, kind);
+  return {
+    schema: retired.schema,
+    finding: {
+      path: 'apiVersion',
+      message: `${kind} ${group}/${version} is not served by the bundled CRDs (${group.startsWith('gateway.') ? bundledGatewayApi : 'shipped'}); served by ${releases}`,
+      fix: `write apiVersion: ${use} (served since ${since}), or keep ${version} if your cluster serves it (shipline lint --cluster asks it)`,
+      severity: run.options.strict ? 'error' : 'warning',
+    },
+  };
 }
 
 function check(d: Doc, subsetsOf: (host: string) => string[] | undefined, result: Run, unchecked: Unchecked): void {
   const apiVersion = typeof d.value.apiVersion === 'string' ? d.value.apiVersion : '';
   const kind = typeof d.value.kind === 'string' ? d.value.kind : '';
-  const push = (f: RuleFinding) => result.findings.push({ file: d.file, doc: d.doc, object: d.object, ...f });
+  const push = ({ explains: _explains, ...f }: RuleFinding & { severity?: Severity }) => result.findings.push({ file: d.file, doc: d.doc, item: d.item, object: d.object, severity: 'error', ...f });
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
   if (!routingGroups.includes(group as RoutingGroup)) {
-    if (!apiVersion || !kind) push({ path: apiVersion ? 'kind' : 'apiVersion', message: 'missing (required)' });
-    else result.skipped.push(`${d.file}: doc ${d.doc} (${d.object}): skipped, ${apiVersion} is not a routing API`);
+    if (!apiVersion || !kind) {
+      const field = apiVersion ? 'kind' : 'apiVersion';
+      push({ path: field, message: 'missing (required)', fix: `add ${field}, e.g. ${field === 'kind' ? 'kind: VirtualService' : 'apiVersion: networking.istio.io/v1'}` });
+    } else result.skipped.push(`${d.file}: ${whereIn(d)} (${d.object}): skipped, ${apiVersion} is not a routing API`);
     return;
   }
   const versions = versionsOf(group!, kind);
   if (!versions) {
     const guess = typoOf(kind, group!);
     if (guess) {
-      push({ path: 'kind', message: `unknown kind ${kind} in ${group}; did you mean ${guess}?` });
+      push({ path: 'kind', message: `unknown kind ${kind} in ${group}; did you mean ${guess}?`, fix: `write kind: ${guess}` });
     } else {
-      const byKind = unchecked.get(d.file) ?? new Map<string, number[]>();
-      unchecked.set(d.file, byKind.set(`${kind} (${apiVersion})`, [...(byKind.get(`${kind} (${apiVersion})`) ?? []), d.doc]));
+      const byKind = unchecked.get(d.file) ?? new Map<string, string[]>();
+      unchecked.set(d.file, byKind.set(`${kind} (${apiVersion})`, [...(byKind.get(`${kind} (${apiVersion})`) ?? []), whereIn(d).slice(4)]));
     }
     return;
   }
-  const schema = versions.get(version!);
-  if (!schema) {
-    push({ path: 'apiVersion', message: `${kind} is not served in ${apiVersion}; use ${group}/${[...versions.keys()].join(` or ${group}/`)}` });
-    return;
-  }
+  const { schema, finding: versionFinding } = schemaFor(group!, version!, kind, versions, result);
+  if (versionFinding) push(versionFinding);
+  if (!schema) return;
   const validate = validatorFor(schema);
   result.checkedKinds.add(kind);
   const meta = d.value.metadata as Obj | undefined;
-  if (typeof meta?.name !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(meta.name)) {
-    push({ path: 'metadata.name', message: meta?.name === undefined ? 'missing (required)' : `${JSON.stringify(meta.name)} must be a DNS-1123 name` });
+  if (typeof meta?.name !== 'string' || !dns1123.test(meta.name)) {
+    push(
+      meta?.name === undefined
+        ? { path: 'metadata.name', message: 'missing (required)', fix: 'add metadata.name, a DNS-1123 name such as my-route' }
+        : { path: 'metadata.name', message: `${JSON.stringify(meta.name)} must be a DNS-1123 name`, fix: `write lowercase letters, digits, - and . only, e.g. ${String(meta.name).toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'my-route'}` },
+    );
   }
+  const spec = (d.value.spec ?? {}) as Obj;
   const semantic =
-    kind === 'VirtualService'
-      ? virtualServiceRules((d.value.spec ?? {}) as Obj, subsetsOf)
-      : kind === 'DestinationRule'
-        ? destinationRuleRules((d.value.spec ?? {}) as Obj)
-        : kind === 'HTTPRoute'
-          ? httpRouteRules((d.value.spec ?? {}) as Obj)
-          : [];
+    kind === 'VirtualService' ? virtualServiceRules(spec, subsetsOf) : kind === 'DestinationRule' ? destinationRuleRules(spec) : kind === 'HTTPRoute' ? httpRouteRules(spec) : [];
   // A semantic finding explains its object better than the schema errors beneath it.
   const explained = semantic.filter((f) => f.explains).map((f) => f.path);
   const under = (path: string, roots: string[]) => roots.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
@@ -240,19 +146,20 @@ function check(d: Doc, subsetsOf: (host: string) => string[] | undefined, result
   for (const f of evaluateRules(schema, defaulted)) {
     // A rule that cannot run on a value the schema already rejects adds nothing.
     if (under(f.path, explained) || (f.message.includes(evaluationFailed) && invalid.some((p) => under(p, [f.path]) || under(f.path, [p])))) continue;
-    push(f);
+    push({ path: f.path, message: f.message, fix: `change ${f.path || 'the object'} so that the CRD's rule holds: ${f.rule}` });
   }
-  semantic.forEach(({ path, message }) => push({ path, message }));
+  semantic.forEach(push);
 }
 
-/** Lints every document of every input; findings are in file and document order. */
-export function lintManifests(inputs: readonly LintInput[]): LintResult {
-  const run: Run = { findings: [], skipped: [], checkedKinds: new Set() };
+/** Lints every document of every input; findings are sorted by file (in input order), line and column. */
+export function lintManifests(inputs: readonly LintInput[], options: LintOptions = {}): LintResult {
+  const run: Run = { findings: [], skipped: [], checkedKinds: new Set(), options };
   let documents = 0;
   const docs = inputs.flatMap((input) => {
     const before = run.findings.length;
     const parsed = parseDocs(input, run.findings);
-    documents += parsed.length + new Set(run.findings.slice(before).map((f) => f.doc)).size;
+    const unreadable = run.findings.slice(before).map((f) => `${f.doc} ${f.item ?? ''}`);
+    documents += parsed.length + new Set(unreadable).size;
     return parsed;
   });
   const subsets = new Map<string, string[]>();
@@ -271,8 +178,9 @@ export function lintManifests(inputs: readonly LintInput[]): LintResult {
     }
   }
   const order = new Map(inputs.map((input, i) => [input.file, i]));
-  run.findings.sort((a, b) => order.get(a.file)! - order.get(b.file)! || a.doc - b.doc);
-  return { findings: placed(inputs, run.findings), skipped: run.skipped, documents, checkedKinds: [...run.checkedKinds].sort() };
+  const findings = placed(inputs, run.findings);
+  findings.sort((a, b) => order.get(a.file)! - order.get(b.file)! || a.line - b.line || a.column - b.column || a.doc - b.doc || (a.item ?? 0) - (b.item ?? 0));
+  return { findings, skipped: run.skipped, documents, checkedKinds: [...run.checkedKinds].sort() };
 }
 
 /** The findings with the line and column of their fields, from a careful parse of the files that have findings. */
@@ -285,6 +193,7 @@ function placed(inputs: readonly LintInput[], findings: readonly Unplaced[]): Fi
       at = positionsIn(inputs.find((input) => input.file === f.file)?.text ?? '');
       positions.set(f.file, at);
     }
-    return { ...f, ...at(f.doc, f.path) };
+    const path = f.item === undefined ? f.path : f.path === '(document)' ? `items[${f.item - 1}]` : `items[${f.item - 1}].${f.path}`;
+    return { ...f, ...at(f.doc, path) };
   });
 }

@@ -1,21 +1,42 @@
 // exact and prefix matches are literal: a value that looks like a regular expression or a
 // shell glob matches only requests that contain those characters, which is never what was
-// meant. Such values are refused with the field that does what was meant.
+// meant. Such values are refused with the field that does what was meant, in the words of
+// the file they are in: shipline.yaml and Istio (`prefix:`, `regex:`) or Gateway API
+// (`type: PathPrefix`, `type: RegularExpression`).
 
 const regexLike = /^\^|\$$|\.[*+]|\\[dws.]|\[\^|\(\?/;
 const globLike = /\*/;
 
-/** Why `value` of an exact/prefix match is surely a mistake, with the fix; undefined when it is fine. */
-export function literalMatchProblem(kind: 'exact' | 'prefix', value: string, isPath: boolean): string | undefined {
+export type MatchSyntax = 'shipline' | 'istio' | 'gateway-api';
+
+export interface LiteralMatchProblem {
+  problem: string;
+  fix: string;
+}
+
+/** What is wrong with `value` of a literal match and the fix, in `syntax`'s words; undefined when it is fine. */
+export function literalMatch(kind: 'exact' | 'prefix', value: string, isPath: boolean, syntax: MatchSyntax): LiteralMatchProblem | undefined {
+  const quoted = JSON.stringify(value);
+  const gateway = syntax === 'gateway-api';
+  const named = gateway ? (kind === 'prefix' ? 'PathPrefix' : 'Exact') : kind;
   if (regexLike.test(value)) {
-    const quoted = JSON.stringify(value);
-    return `${quoted} looks like a regular expression, but ${kind} matches it literally; write regex: ${quoted} (RE2, matches the whole ${isPath ? 'path' : 'value'})`;
+    return {
+      problem: `${quoted} looks like a regular expression, but ${named} matches it literally`,
+      fix: gateway ? `write type: RegularExpression (value ${quoted}; RE2 in most implementations)` : `write regex: ${quoted} (RE2, matches the whole ${isPath ? 'path' : 'value'})`,
+    };
   }
   if (isPath && globLike.test(value)) {
     const base = value.replace(/\*.*$/, '').replace(/(.)\/+$/, '$1') || '/';
+    const prefix = gateway ? `type: PathPrefix, value: ${base}` : `prefix: ${base}`;
     return kind === 'prefix'
-      ? `${JSON.stringify(value)} is a glob, but prefix matches it literally (no wildcards); write prefix: ${base} — a path prefix already matches ${base} and everything below it`
-      : `${JSON.stringify(value)} is a glob, but exact matches it literally; write prefix: ${base} for everything below it, or regex: for a pattern`;
+      ? { problem: `${quoted} is a glob, but ${named} matches it literally (no wildcards)`, fix: `write ${prefix} — a path prefix already matches ${base} and everything below it` }
+      : { problem: `${quoted} is a glob, but ${named} matches it literally`, fix: `write ${prefix} for everything below it, or ${gateway ? 'type: RegularExpression' : 'regex:'} for a pattern` };
   }
   return undefined;
+}
+
+/** Why `value` of an exact/prefix match in shipline.yaml is surely a mistake, with the fix; undefined when it is fine. */
+export function literalMatchProblem(kind: 'exact' | 'prefix', value: string, isPath: boolean): string | undefined {
+  const found = literalMatch(kind, value, isPath, 'shipline');
+  return found && `${found.problem}; ${found.fix}`;
 }

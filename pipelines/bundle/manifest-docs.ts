@@ -2,6 +2,7 @@
 // they assume, and rewriting image references to a private registry pinned by digest.
 import { isPair, isScalar, isSeq, parseAllDocuments, visit, type Document } from 'yaml';
 import { InputError } from '../errors.js';
+import { listItems } from '../kube-documents.js';
 import { parseImageRef } from './refs.js';
 
 export interface KubeDoc {
@@ -30,11 +31,15 @@ export function kubeObjects(file: string, text: string): KubeDoc[] {
   return parseDocs(file, text).flatMap((doc, i) => {
     const value = doc.toJS() as unknown;
     if (value === null || value === undefined) return [];
-    const obj = value as Partial<KubeDoc>;
-    if (typeof obj !== 'object' || !obj.apiVersion || !obj.kind || !obj.metadata?.name) {
-      throw new InputError(`${file}: document ${i + 1} is not a Kubernetes object (needs apiVersion, kind and metadata.name)`);
-    }
-    return [obj as KubeDoc];
+    // A kubectl-style list is unpacked, as apply and lint unpack it.
+    const items = listItems(value);
+    return (items ?? [value]).map((item, j) => {
+      const obj = item as Partial<KubeDoc> | null;
+      if (typeof obj !== 'object' || obj === null || !obj.apiVersion || !obj.kind || !obj.metadata?.name) {
+        throw new InputError(`${file}: document ${i + 1}${items ? ` item ${j + 1}` : ''} is not a Kubernetes object (needs apiVersion, kind and metadata.name)`);
+      }
+      return obj as KubeDoc;
+    });
   });
 }
 

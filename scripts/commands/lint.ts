@@ -11,6 +11,7 @@ import { loadLintEngine } from './lint-engine.js';
 interface LintFlags extends OutputFlags {
   filename: string[];
   recursive?: boolean;
+  strict?: boolean;
 }
 
 /** Standard input is named so in messages, as compilers name it. */
@@ -21,7 +22,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** The LintResult document of `-o json|yaml` (schema/output/LintResult.schema.json). */
 export function lintDocument(files: number, result: LintResult, formatAt: (f: Finding) => string) {
   return {
-    valid: result.findings.length === 0,
+    valid: !result.findings.some((f) => f.severity === 'error'),
     files,
     documents: result.documents,
     checkedKinds: result.checkedKinds,
@@ -30,9 +31,12 @@ export function lintDocument(files: number, result: LintResult, formatAt: (f: Fi
       line: f.line,
       column: f.column,
       document: f.doc,
+      ...(f.item ? { item: f.item } : {}),
       object: f.object,
       path: f.path,
+      severity: f.severity,
       message: f.message,
+      fix: f.fix,
       text: formatAt(f),
     })),
     notes: result.skipped,
@@ -42,7 +46,13 @@ export function lintDocument(files: number, result: LintResult, formatAt: (f: Fi
 /** The one line a clean lint prints: what was read and which kinds were checked. */
 export function lintSummary(files: number, result: LintResult): string {
   const kinds = result.checkedKinds.length > 0 ? `kinds checked: ${result.checkedKinds.join(', ')}` : 'no routing kind checked';
-  return `lint: ${plural(files, 'file')}, ${plural(result.documents, 'document')}, ${kinds}; no findings`;
+  const warnings = result.findings.filter((f) => f.severity === 'warning').length;
+  return `lint: ${plural(files, 'file')}, ${plural(result.documents, 'document')}, ${kinds}; ${warnings > 0 ? `no errors, ${plural(warnings, 'warning')}` : 'no findings'}`;
+}
+
+/** Each finding as compilers print it, and under it the fix. */
+export function lintText(result: LintResult, formatAt: (f: Finding) => string): string {
+  return result.findings.map((f) => `${formatAt(f)}\n  fix: ${f.fix}`).join('\n');
 }
 
 export function registerLintCommands(program: Command): void {
@@ -53,9 +63,10 @@ export function registerLintCommands(program: Command): void {
       .argument('[paths...]', 'YAML or JSON files, folders of them, or - for standard input')
       .option('-f, --filename <path>', 'a file, a folder or - (standard input); repeatable', (path: string, paths: string[]) => [...paths, path], [])
       .option('-R, --recursive', "read the folders' subfolders too")
+      .option('--strict', 'API versions the bundled CRDs no longer serve (but earlier or experimental releases do) are errors, not warnings')
       .addHelpText(
         'after',
-        '\nFindings are printed as file:line:column: Kind/name field: message; exit code 2 when there are any.',
+        '\nFindings are printed as file:line:column: Kind/name field: message, each followed by its fix; exit code 2 when there are errors (warnings too with --strict).',
       ),
     ['json', 'yaml'],
   ).action(async (paths: string[], flags: LintFlags) => {
@@ -66,18 +77,19 @@ export function registerLintCommands(program: Command): void {
     const files = readInputFiles(given, { flag: '-f', recursive: flags.recursive }).map((f) => ({ file: f.file === '-' ? stdinName : f.file, text: f.text }));
     // Loaded on use: the CRD schemas, validators and CEL are not needed by other commands.
     const { formatFindingAt, lintManifests, saveCompiledCode } = await loadLintEngine();
-    const result = lintManifests(files);
+    const result = lintManifests(files, { strict: flags.strict });
     saveCompiledCode();
+    const errors = result.findings.filter((f) => f.severity === 'error');
     // Machine-readable output carries them as notes.
     if (outputFormat(flags) === 'text') for (const note of result.skipped) progress(note);
     await printReport(flags, {
       kind: 'LintResult',
       data: lintDocument(files.length, result, formatFindingAt),
-      text: () => (result.findings.length > 0 ? result.findings.map(formatFindingAt).join('\n') : lintSummary(files.length, result)),
+      text: () => [lintText(result, formatFindingAt), errors.length === 0 ? lintSummary(files.length, result) : ''].filter(Boolean).join('\n'),
     });
-    if (result.findings.length > 0) {
-      const where = new Set(result.findings.map((f) => f.file)).size;
-      throw new InputError(`${plural(result.findings.length, 'finding')} in ${plural(where, 'file')}`, { hint: 'fix each field named above' });
+    if (errors.length > 0) {
+      const where = new Set(errors.map((f) => f.file)).size;
+      throw new InputError(`${plural(errors.length, 'finding')} in ${plural(where, 'file')}`, { hint: 'change each field as its fix line above says, then run shipline lint again' });
     }
   });
 }

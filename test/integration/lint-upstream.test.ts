@@ -47,7 +47,7 @@ describe("Istio's samples", () => {
     const findings = files.flatMap((f) => lintFile(root, f).findings.map(formatFinding)).sort();
     expect(findings).toEqual([
       // An analyzer-level finding (istioctl warns "rule not used"): the second route can never match.
-      'bookinfo/networking/fault-injection-details-v1.yaml: doc 1 (VirtualService/details): spec.http[1]: unreachable: spec.http[0] already matches every request it matches (first match wins); put the more specific route first, or remove it',
+      'bookinfo/networking/fault-injection-details-v1.yaml: doc 1 (VirtualService/details): spec.http[1]: unreachable: spec.http[0] already matches every request it matches (first match wins)',
       // Gateway API v1.7.0's CRDs no longer serve TCPRoute v1alpha2: a cluster with them rejects these too.
       'tcp-echo/gateway-api/tcp-echo-20-v2.yaml: doc 1 (TCPRoute/tcp-echo): apiVersion: TCPRoute is not served in gateway.networking.k8s.io/v1alpha2; use gateway.networking.k8s.io/v1',
       'tcp-echo/gateway-api/tcp-echo-all-v1.yaml: doc 4 (TCPRoute/tcp-echo): apiVersion: TCPRoute is not served in gateway.networking.k8s.io/v1alpha2; use gateway.networking.k8s.io/v1',

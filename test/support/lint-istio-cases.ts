@@ -39,7 +39,7 @@ export const lintStricter: Record<string, string> = {
 export const stricterCases: LintCase[] = [
   { name: 'vs-weights-not-100', yaml: vs('  - route:\n    - { destination: { host: my-service, subset: v1 }, weight: 90 }\n    - { destination: { host: my-service, subset: v2 }, weight: 20 }'), valid: false, finding: 'spec.http[0].route: weights sum to 110, must be 100' },
   { name: 'vs-uppercase-header', yaml: vs('  - match: [{ headers: { User: { exact: a } } }]\n    route: [{ destination: { host: my-service } }]'), valid: false, finding: 'spec.http[0].match[0].headers.User: header names must be lowercase (Istio matches lowercase keys)' },
-  { name: 'vs-unreachable-rule', yaml: vs('  - route: [{ destination: { host: my-service } }]\n  - match: [{ uri: { prefix: /a } }]\n    route: [{ destination: { host: my-service } }]'), valid: false, finding: 'spec.http[1]: unreachable: spec.http[0] already matches every request it matches (first match wins); put the more specific route first, or remove it' },
+  { name: 'vs-unreachable-rule', yaml: vs('  - route: [{ destination: { host: my-service } }]\n  - match: [{ uri: { prefix: /a } }]\n    route: [{ destination: { host: my-service } }]'), valid: false, finding: 'spec.http[1]: unreachable: spec.http[0] already matches every request it matches (first match wins)' },
   {
     name: 'vs-undefined-mirror-subset',
     yaml: `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: istio-case }\nspec:\n  host: my-service\n  subsets: [{ name: v1, labels: { version: v1 } }]\n---\n${vs('  - route: [{ destination: { host: my-service, subset: v1 } }]\n    mirror: { host: my-service, subset: v2 }')}`,

@@ -124,17 +124,18 @@ describe("Istio's own checks beyond the CRD", () => {
 
   it('checks header names of matches and header operations', () => {
     expect(lines(vs('  - match: [{ headers: { "x user": { exact: a } } }]\n    headers: { response: { set: { host: x } }, request: { remove: [":path"] } }\n    route: [{ destination: { host: a } }]\n'))).toEqual([
+      // In the order of the file's lines.
       'spec.http[0].match[0].headers.x user: header name x user is not a valid header name (letters, digits and !#$%&\'*+-.^_`|~)',
-      'spec.http[0].headers.request.remove: invalid header ":path": header cannot have ":" prefix',
       'spec.http[0].headers.response.set: invalid header "host": cannot set Host header',
+      'spec.http[0].headers.request.remove: invalid header ":path": header cannot have ":" prefix',
     ]);
   });
 
   it('checks fault injection: a kind, percentages, statuses', () => {
     expect(lines(vs('  - match: [{ uri: { prefix: /a } }]\n    route: [{ destination: { host: a } }]\n    fault: {}\n  - match: [{ uri: { prefix: /b } }]\n    route: [{ destination: { host: a } }]\n    fault: { abort: { httpStatus: 700, percentage: { value: 0.00001 } } }\n'))).toEqual([
       'spec.http[0].fault: HTTP fault injection must have an abort and/or a delay',
-      'spec.http[1].fault.abort.percentage.value: percentage 0.00001 is neither 0, nor in range [0.0001, 100]',
       'spec.http[1].fault.abort.httpStatus: HTTP status 700 is not in range 200-599',
+      'spec.http[1].fault.abort.percentage.value: percentage 0.00001 is neither 0, nor in range [0.0001, 100]',
     ]);
   });
 });

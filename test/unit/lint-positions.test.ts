@@ -54,8 +54,9 @@ describe('finding positions', () => {
   it('gives every lint finding the line and column of its field', () => {
     const result = lintManifests([{ file: 'route.yaml', text: route }]);
     expect(result.findings.map(formatFindingAt)).toEqual([
-      'route.yaml:14:7: HTTPRoute/demo spec.rules[0].matches[0].bogus: unknown field; expected one of headers, method, path, queryParams',
+      // Sorted by line.
       'route.yaml:12:5: HTTPRoute/demo spec.rules[0]: RequestRedirect filter must not be used together with backendRefs',
+      'route.yaml:14:7: HTTPRoute/demo spec.rules[0].matches[0].bogus: unknown field; expected one of headers, method, path, queryParams',
       'route.yaml:19:7: HTTPRoute/demo spec.rules[0].backendRefs[0]: Must have port for Service reference',
     ]);
     expect(result.documents).toBe(2);
@@ -67,7 +68,7 @@ describe('finding positions', () => {
     expect(missing.findings.map(formatFindingAt)).toContain('vs.yaml:8:7: VirtualService/a spec.http[0].route[0].destination: missing (required)');
     const broken = lintManifests([{ file: 'bad.yaml', text: 'a: 1\nb: [1\nc: }\n' }]).findings[0]!;
     expect([broken.line, broken.column]).not.toEqual([1, 1]);
-    expect(formatFindingAt(broken)).toMatch(new RegExp(`^bad\\.yaml:${broken.line}:${broken.column}: line ${broken.line}, column ${broken.column}: `));
+    expect(formatFindingAt(broken)).toMatch(new RegExp(`^bad\\.yaml:${broken.line}:${broken.column}: YAML: YAML syntax: `));
   });
 });
 
