@@ -11,16 +11,19 @@ export * from './intent-schema.js';
 
 /** Validates the `routing` section of `file`; throws one InputError naming every problem. */
 export function parseRouting(raw: unknown, file: string): RoutingIntent {
+  const { intent, issues } = checkRouting(raw);
+  if (!intent || issues.length > 0) throw invalidConfig(file, issues, `fix each field named above; ${explainHint(issues)}`);
+  return intent;
+}
+
+/** Every problem of a `routing` section (none: it parsed), and the intent when it parsed. */
+export function checkRouting(raw: unknown): { intent?: RoutingIntent; issues: ConfigIssue[] } {
   const parsed = routingSchema.safeParse(raw);
   const issues: ConfigIssue[] = parsed.success ? [] : issuesFromZod(parsed.error, raw, routingJsonSchema(), 'routing');
   // The cross-field rules run on every part that parsed, even when another part did
   // not, so one run reports everything.
   issues.push(...routingRules(raw, 'routing'));
-  if (!parsed.success || issues.length > 0) {
-    const unique = dedupe(issues);
-    throw invalidConfig(file, unique, `fix each field named above; ${explainHint(unique)}`);
-  }
-  return parsed.data;
+  return { intent: parsed.success ? parsed.data : undefined, issues: dedupe(issues) };
 }
 
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {

@@ -28,7 +28,7 @@ const modules: Record<string, () => Promise<Register>> = {
   completion: () => import('./commands/completion.js').then((m) => m.registerCompletionCommand),
 };
 /** Top-level command → the module that registers it. */
-const moduleOf: Record<string, string> = { check: 'cluster', apply: 'cluster', diff: 'cluster', delete: 'cluster' };
+const moduleOf: Record<string, string> = { check: 'cluster', apply: 'cluster', diff: 'cluster', delete: 'cluster', validate: 'lint' };
 /** Commands that need every other command registered (completion scripts list them all). */
 const needsAll = new Set(['completion']);
 

@@ -2,7 +2,7 @@
 // input, each remembered with the file and document it came from.
 import type { KubeObject } from '../adapters/kube.js';
 import { InputError } from '../errors.js';
-import { readInputFiles } from '../input-files.js';
+import { readInputFiles, type InputFile } from '../input-files.js';
 import { parseObjects, type SourcedObject } from '../kube-documents.js';
 
 export { listItems, parseObjects, type SourcedObject } from '../kube-documents.js';
@@ -20,7 +20,13 @@ export function kubectlName(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'me
 
 /** Objects from files, folders (subfolders too when recursive) and `-` (standard input), with -n applied to those that name no namespace. */
 export function readObjects(paths: readonly string[], namespace?: string, options: { recursive?: boolean } = {}): SourcedObject[] {
-  const objects = readInputFiles(paths, { flag: '-f', recursive: options.recursive }).flatMap((input) => parseObjects(input.text, input.file === '-' ? 'stdin' : input.file));
+  return readManifests(paths, namespace, options).objects;
+}
+
+/** The files as read (for checks that point at lines, such as lint) and their objects, as readObjects reads them. */
+export function readManifests(paths: readonly string[], namespace?: string, options: { recursive?: boolean } = {}): { files: InputFile[]; objects: SourcedObject[] } {
+  const files = readInputFiles(paths, { flag: '-f', recursive: options.recursive }).map((input) => ({ ...input, file: input.file === '-' ? 'stdin' : input.file }));
+  const objects = files.flatMap((input) => parseObjects(input.text, input.file));
   if (objects.length === 0) throw new InputError(`${paths.map((p) => (p === '-' ? 'standard input' : p)).join(', ')}: no Kubernetes objects found`);
   if (namespace) {
     for (const s of objects) {
@@ -32,5 +38,5 @@ export function readObjects(paths: readonly string[], namespace?: string, option
       }
     }
   }
-  return objects;
+  return { files, objects };
 }

@@ -57,6 +57,9 @@ export function registerBuildCommands(program: Command): void {
       const platforms = options.platform === undefined ? undefined : parsePlatformList(options.platform);
       if (options.tag !== undefined) checkTagOption(options.tag);
       const loaded = loadConfig(options.config, undefined, { repository: options.repository });
+      // The sections build does not read are checked too: a config that is wrong anywhere is refused before the build.
+      const { assertWholeConfig } = await import('../../pipelines/config/whole.js');
+      assertWholeConfig(loaded.file, loaded.raw, { requireImage: true });
       const result = await build({
         loaded,
         clock,

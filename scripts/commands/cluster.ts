@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { RoutingFacts } from '../../pipelines/cluster/check-facts.js';
 import { chooseRoutingApi, type ApiChoice } from '../../pipelines/cluster/choose-api.js';
-import { readObjects } from '../../pipelines/cluster/documents.js';
+import { readManifests, readObjects } from '../../pipelines/cluster/documents.js';
 import { routingConfig } from '../../pipelines/cluster/routing-config.js';
 import { routingNeeds } from '../../pipelines/cluster/routing-needs.js';
 import { clusterSettings, loadConfig } from '../../pipelines/config/load.js';
@@ -13,6 +13,7 @@ import { printReport, withOutput, type OutputFlags } from '../output-format.js';
 import { applyReport, checkReport, clientApplyReport, deleteReport, diffReport } from './cluster-output.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
 import { dryRunMode, dryRunModes, dryRunOption } from '../dry-run.js';
+import { lintBeforeSending } from './apply-lint.js';
 import { withClusterFlags as withKubeFlags, type ClusterFlags as KubeFlags } from '../cluster-flags.js';
 
 /** What talks to the cluster (the Kubernetes client) loads only when a command runs, not for help. */
@@ -98,7 +99,9 @@ export function registerClusterCommands(program: Command): void {
       if (mode === 'client') {
         if (flags.diff) throw new InputError('--diff needs the live objects: it is a server dry run', { hint: 'use --diff alone, or --dry-run=server --diff' });
         clusterSettings(flags.config);
-        await printReport(flags, clientApplyReport(readObjects(flags.filename, flags.namespace, { recursive: flags.recursive })));
+        const { files, objects } = readManifests(flags.filename, flags.namespace, { recursive: flags.recursive });
+        await lintBeforeSending('apply --dry-run=client', files, objects);
+        await printReport(flags, clientApplyReport(objects));
         return;
       }
       // --diff shows what an apply would change; it never changes anything itself.
@@ -162,7 +165,8 @@ const recursiveHelp = 'read the subfolders of -f folders too';
 async function planApply(flags: ClusterFlags & ApplyFlags, dryRun: boolean) {
   const cluster = clusterSettings(flags.config);
   const namespace = flags.namespace ?? cluster.namespace;
-  const objects = readObjects(flags.filename, flags.namespace, { recursive: flags.recursive });
+  const { files, objects } = readManifests(flags.filename, flags.namespace, { recursive: flags.recursive });
+  await lintBeforeSending(flags.diff ? 'diff' : 'apply', files, objects);
   const { connect, applyObjects } = await clusterDoors();
   const client = connect(cluster, flags);
   return applyObjects(client, objects, {

@@ -7,6 +7,7 @@ import { readInputFiles } from '../../pipelines/input-files.js';
 import type { Finding, LintResult } from '../../manifests/lint.js';
 import { outputFormat, printReport, withOutput, type OutputFlags } from '../output-format.js';
 import { loadLintEngine } from './lint-engine.js';
+import { configFindings, isConfigFile } from './lint-config.js';
 
 interface LintFlags extends OutputFlags {
   filename: string[];
@@ -56,11 +57,12 @@ export function lintText(result: LintResult, formatAt: (f: Finding) => string): 
 }
 
 export function registerLintCommands(program: Command): void {
+  registerValidateCommand(program);
   withOutput(
     program
       .command('lint')
       .description('check Istio / Gateway API manifests offline against their CRD schemas, CEL rules and routing rules')
-      .argument('[paths...]', 'YAML or JSON files, folders of them, or - for standard input')
+      .argument('[paths...]', 'YAML or JSON files, folders of them, or - for standard input; a shipline.yaml is checked as a whole config')
       .option('-f, --filename <path>', 'a file, a folder or - (standard input); repeatable', (path: string, paths: string[]) => [...paths, path], [])
       .option('-R, --recursive', "read the folders' subfolders too")
       .option('--strict', 'API versions the bundled CRDs no longer serve (but earlier or experimental releases do) are errors, not warnings')
@@ -75,10 +77,20 @@ export function registerLintCommands(program: Command): void {
       throw new InputError('lint: no manifests given', { hint: 'name files or folders (shipline lint FILE... or -f DIR), or pipe them in with -f -' });
     }
     const files = readInputFiles(given, { flag: '-f', recursive: flags.recursive }).map((f) => ({ file: f.file === '-' ? stdinName : f.file, text: f.text }));
+    // A shipline.yaml among them is checked as a whole config; the rest as manifests.
+    const configs = files.filter((f) => f.file !== stdinName && isConfigFile(f.file, f.text));
+    const manifests = files.filter((f) => !configs.includes(f));
     // Loaded on use: the CRD schemas, validators and CEL are not needed by other commands.
     const { formatFindingAt, lintManifests, saveCompiledCode } = await loadLintEngine();
-    const result = lintManifests(files, { strict: flags.strict });
+    const result = lintManifests(manifests, { strict: flags.strict });
     saveCompiledCode();
+    if (configs.length > 0) {
+      const order = new Map(files.map((f, i) => [f.file, i]));
+      const fromConfigs = configs.flatMap((f) => configFindings(f.file, f.file, { requireImage: false }));
+      result.findings = [...result.findings, ...fromConfigs].sort((a, b) => order.get(a.file)! - order.get(b.file)!);
+      result.checkedKinds = [...result.checkedKinds, 'shipline.yaml'].sort();
+      result.documents += configs.length;
+    }
     const errors = result.findings.filter((f) => f.severity === 'error');
     // Machine-readable output carries them as notes.
     if (outputFormat(flags) === 'text') for (const note of result.skipped) progress(note);
@@ -90,6 +102,39 @@ export function registerLintCommands(program: Command): void {
     if (errors.length > 0) {
       const where = new Set(errors.map((f) => f.file)).size;
       throw new InputError(`${plural(errors.length, 'finding')} in ${plural(where, 'file')}`, { hint: 'change each field as its fix line above says, then run shipline lint again' });
+    }
+  });
+}
+
+/** `shipline validate [FILE]`: the whole shipline.yaml checked offline, every section. */
+function registerValidateCommand(program: Command): void {
+  withOutput(
+    program
+      .command('validate')
+      .description('check the whole shipline.yaml offline: every section, each problem with its line and fix (did-you-mean, what the field takes)')
+      .argument('[file]', 'the config (default: shipline.yaml in this folder or a parent up to the git root)'),
+    ['json', 'yaml'],
+  ).action(async (file: string | undefined, flags: OutputFlags) => {
+    const [{ findConfig }, { embeddedDefault }, { wholeConfigIssues }] = await Promise.all([
+      import('../../pipelines/config/find.js'),
+      import('../../pipelines/config/embedded-default.js'),
+      import('../../pipelines/config/whole.js'),
+    ]);
+    const source = findConfig(file);
+    const shown = source.kind === 'sample' ? '(embedded default)' : source.shown;
+    const findings: Finding[] =
+      source.kind === 'sample'
+        ? wholeConfigIssues(embeddedDefault, { requireImage: true }).map((i) => ({ file: shown, doc: 1, line: 1, column: 1, object: '?', severity: 'error', path: i.path, message: i.message, fix: i.fix }))
+        : configFindings(source.path, shown, { requireImage: true });
+    const result: LintResult = { findings, skipped: [], documents: 1, checkedKinds: ['shipline.yaml'] };
+    const formatAt = (f: Finding) => `${f.file}:${f.line}:${f.column}: ${f.path}: ${f.message}`;
+    await printReport(flags, {
+      kind: 'LintResult',
+      data: lintDocument(1, result, formatAt),
+      text: () => (findings.length > 0 ? lintText(result, formatAt) : `validate: ${shown}: every section checked; no findings`),
+    });
+    if (findings.length > 0) {
+      throw new InputError(`${plural(findings.length, 'finding')} in ${shown}`, { hint: 'change each field as its fix line above says, then run shipline validate again' });
     }
   });
 }

@@ -25,7 +25,7 @@ async function render(flags: RenderFlags): Promise<void> {
     throw new InputError(`-o ${format} and --output-dir: --output-dir writes YAML files and prints their paths`, { hint: 'give one of them' });
   }
   // Loaded on use, so other commands do not pay for zod at start.
-  const [{ readRouting }, { manifestFileName, renderRouting }, { normalize, toYaml }, { parseRouting }, { embeddedDefault }, { embeddedName }, { kubectlName }] = await Promise.all([
+  const [{ readRouting }, { manifestFileName, renderRouting }, { normalize, toYaml }, { parseRouting }, { embeddedDefault }, { embeddedName }, { kubectlName }, { readYamlFile }, { assertWholeConfig }] = await Promise.all([
     import('../../manifests/read-routing.js'),
     import('../../manifests/render.js'),
     import('../../manifests/yaml.js'),
@@ -33,9 +33,13 @@ async function render(flags: RenderFlags): Promise<void> {
     import('../../pipelines/config/embedded-default.js'),
     import('../../pipelines/config/load.js'),
     import('../../pipelines/cluster/documents.js'),
+    import('../../pipelines/config/read.js'),
+    import('../../pipelines/config/whole.js'),
   ]);
   const source = findConfig(flags.config);
   const file = source.kind === 'sample' ? embeddedName : source.shown;
+  // The other sections are checked too: a config that is wrong anywhere is refused here, not at rollout.
+  if (source.kind !== 'sample') assertWholeConfig(file, readYamlFile(source.path, file), { requireImage: false });
   const intent = source.kind === 'sample' ? parseRouting(embeddedDefault.routing, file) : readRouting(source.path, file);
   // Everything is rendered before anything is written: an invalid config writes nothing.
   const api = flags.api ?? (intent.api === 'gateway-api' ? 'gateway-api' : 'istio');

@@ -95,6 +95,25 @@ describe('shipline render', () => {
     });
   }
 
+  it('refuses a config whose rollout section has a typo (exit 2), and lint / validate name it with its fix', async () => {
+    writeFileSync(join(dir, 'typo.yaml'), `image:\n  repository: modco/link\nrollout:\n  stratgy: canary\n${golden('2-weighted-canary.config.yaml')}`);
+    const rendered = await shipline('render', '--config', 'typo.yaml', '-d', 'out-typo');
+    expect(rendered.exitCode).toBe(2);
+    expect(rendered.stderr).toContain('shipline: typo.yaml: rollout.stratgy: unknown field; did you mean strategy? (line 4, column 3)\n  fix: rename stratgy to strategy\n');
+    expect(existsSync(join(dir, 'out-typo'))).toBe(false);
+    const built = await shipline('build', '--dry-run', '--offline', '--config', 'typo.yaml');
+    expect(built.exitCode).toBe(2);
+    expect(built.stderr).toContain('rollout.stratgy: unknown field; did you mean strategy?');
+    for (const args of [['lint', 'typo.yaml'], ['validate', 'typo.yaml']]) {
+      const result = await shipline(...args);
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stdout).toBe('typo.yaml:4:3: rollout.stratgy: unknown field; did you mean strategy?\n  fix: rename stratgy to strategy\n');
+    }
+    const valid = await shipline('validate', 'shipline.yaml');
+    expect(valid.exitCode, valid.stderr).toBe(0);
+    expect(valid.stdout).toBe('validate: shipline.yaml: every section checked; no findings\n');
+  });
+
   it('exits 2 when Gateway API cannot express the config (fault injection), writing nothing', async () => {
     const result = await shipline('render', '--config', 'fault.yaml', '--api', 'gateway-api', '-d', 'out-fault');
     expect(result.exitCode).toBe(2);
@@ -146,6 +165,7 @@ describe('shipline lint', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stdout.trim().split('\n')).toEqual([
       `${notes}:65:7: VirtualService/traffic-mirroring spec.http[0].route[1]: mirror and mirrorPercentage are not a route destination: in a VirtualService mirror and mirrorPercentage are fields of the HTTP route; move them out of the route list, up beside route (into spec.http[0])`,
+      '  fix: move mirror and mirrorPercentage out of spec.http[0].route[1] into spec.http[0] (beside route), e.g. mirror: { host: …, subset: … } and mirrorPercentage: { value: 50 }',
     ]);
     expect(result.stderr).toContain('shipline: 1 finding in 1 file');
   });
@@ -163,6 +183,65 @@ describe('shipline lint', () => {
     const document = parse(clean.stdout) as { valid: boolean; files: number };
     expect(validateLintResult(document), JSON.stringify(validateLintResult.errors)).toBe(true);
     expect([document.valid, document.files]).toEqual([true, 3]);
+  });
+
+  it('render -o json | lint - checks every object of the ManifestList, naming the item', async () => {
+    const rendered = await shipline('render', '-o', 'json');
+    expect(rendered.exitCode, rendered.stderr).toBe(0);
+    const piped = (input: string) => run(['node', join(root, 'scripts', 'shipline.mjs'), 'lint', '-'], { cwd: dir, nothrow: true, input });
+    const clean = await piped(rendered.stdout);
+    expect(clean.exitCode, clean.stdout + clean.stderr).toBe(0);
+    expect(clean.stdout).toBe('lint: 1 file, 2 documents, kinds checked: DestinationRule, VirtualService; no findings\n');
+    const list = JSON.parse(rendered.stdout) as { items: { kind: string; spec: Record<string, unknown> }[] };
+    const vs = list.items.findIndex((o) => o.kind === 'VirtualService');
+    list.items[vs]!.spec.gatwayz = ['x'];
+    const broken = await piped(JSON.stringify(list, null, 2));
+    expect(broken.exitCode).toBe(2);
+    expect(broken.stdout).toMatch(new RegExp(`^<stdin>:\\d+:\\d+: VirtualService/canary-release \\(doc 1 item ${vs + 1}\\) spec\\.gatwayz: unknown field; did you mean gateways\\?\\n  fix: rename gatwayz to gateways\\n$`));
+  });
+
+  it('a kubectl List of broken routes fails with its items named; a tab is one finding with its fix', async () => {
+    const vs = (name: string, extra: string) => `- apiVersion: networking.istio.io/v1\n  kind: VirtualService\n  metadata: { name: ${name} }\n  spec:\n    hosts: [a]\n    http: [{ route: [{ destination: { host: a } }] }]\n${extra}`;
+    writeFileSync(join(dir, 'list.yaml'), `apiVersion: v1\nkind: List\nitems:\n${vs('ok', '')}${vs('typo', '    gatways: [g]\n')}${vs('regex', '').replace('http: [{ route', 'http: [{ match: [{ uri: { prefix: "/api/.*" } }], route')}`);
+    const result = await shipline('lint', 'list.yaml');
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout.split('\n').filter((l) => !l.startsWith('  fix: '))).toEqual([
+      'list.yaml:13:5: VirtualService/typo (doc 1 item 2) spec.gatways: unknown field; did you mean gateways?',
+      'list.yaml:19:30: VirtualService/regex (doc 1 item 3) spec.http[0].match[0].uri.prefix: "/api/.*" looks like a regular expression, but prefix matches it literally',
+      '',
+    ]);
+    expect(result.stdout).toContain('  fix: write regex: "/api/.*" (RE2, matches the whole path)\n');
+    expect(result.stderr).toContain('shipline: 2 findings in 1 file');
+    writeFileSync(join(dir, 'vs-tab.yaml'), 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: a\nspec:\n  hosts: [a]\n  http:\n\t- route: []\n');
+    const tab = await shipline('lint', '-o', 'json', 'vs-tab.yaml');
+    expect(tab.exitCode).toBe(2);
+    const found = JSON.parse(tab.stdout) as { findings: { line: number; column: number; message: string; fix: string }[] };
+    expect(validateLintResult(found), JSON.stringify(validateLintResult.errors)).toBe(true);
+    expect(found.findings.map((f) => [f.line, f.column, f.message, f.fix])).toEqual([[8, 1, 'YAML syntax: tabs are not allowed as indentation', 'indent with spaces: YAML does not allow tabs in indentation']]);
+  });
+
+  it('warns about a TCPRoute of v1alpha2 (exit 0), fails it with --strict', async () => {
+    writeFileSync(join(dir, 'tcp.yaml'), 'apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\nmetadata: { name: tcp-echo }\nspec:\n  parentRefs: [{ name: gw }]\n  rules:\n  - backendRefs: [{ name: tcp-echo, port: 9000 }]\n');
+    const warned = await shipline('lint', 'tcp.yaml');
+    expect(warned.exitCode, warned.stderr).toBe(0);
+    expect(warned.stdout).toMatch(/^tcp\.yaml:1:1: warning: TCPRoute\/tcp-echo apiVersion: TCPRoute gateway\.networking\.k8s\.io\/v1alpha2 is not served by the bundled CRDs \(Gateway API v1\.7\.0 standard channel\); served by Gateway API releases up to v1\.5/);
+    expect(warned.stdout).toMatch(/\nlint: 1 file, 1 document, kinds checked: TCPRoute; no errors, 1 warning\n$/);
+    const strict = await shipline('lint', '--strict', 'tcp.yaml');
+    expect(strict.exitCode).toBe(2);
+  });
+
+  it('apply --dry-run=client, apply and diff refuse what lint rejects before contacting the cluster', async () => {
+    writeFileSync(join(dir, 'vs-typo.yaml'), 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: a }\nspec:\n  hosts: [a]\n  htttp: []\n  gatways: [x]\n  tcpp: 1\n  http: [{ route: [{ destination: { host: a } }] }]\n');
+    // A kubeconfig whose server nothing listens on: contacting it would fail with exit 1.
+    writeFileSync(join(dir, 'nowhere.kubeconfig'), 'apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: "https://127.0.0.1:9" } }]\nusers: [{ name: u, user: { token: t } }]\ncontexts: [{ name: x, context: { cluster: c, user: u } }]\ncurrent-context: x\n');
+    for (const args of [['apply', '--dry-run=client'], ['apply'], ['apply', '--dry-run=server'], ['diff']]) {
+      const result = await shipline(...args, '-f', 'vs-typo.yaml', '--kubeconfig', 'nowhere.kubeconfig');
+      expect(result.exitCode, `${args.join(' ')}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toContain(`shipline: ${args[1] === '--dry-run=client' ? 'apply --dry-run=client' : args[0]}: lint finds 3 errors in the routing objects; nothing was sent:\nvs-typo.yaml:6:3: VirtualService/a spec.htttp: unknown field; did you mean http?\n  fix: rename htttp to http\n`);
+      expect(result.stdout).toBe('');
+    }
+    const clean = await shipline('apply', '--dry-run=client', '-f', join('out-istio', 'virtualservice-canary-release.yaml'));
+    expect(clean.exitCode, clean.stderr).toBe(0);
   });
 
   it('exits 2 for a path it cannot read and when given nothing', async () => {
