@@ -23,6 +23,17 @@ export function writeAtomically(file: string, data: string | Uint8Array): void {
   }
 }
 
+/** Where V8's compiled form of `code` (named `name`) is kept. */
+export function compiledCodeFile(code: string, name: string): string {
+  const hash = createHash('sha1').update(code).digest('hex').slice(0, 20);
+  return join(lintCacheDir(), `${name}-${hash}.${process.versions.v8}.v8`);
+}
+
+/** The source compiled for `code` run as the body of a function of `params` (the compiled form is of exactly this). */
+export function functionSource(code: string, params: readonly string[]): string {
+  return `(function (${params.join(', ')}) {${code}\n})`;
+}
+
 /** Scripts that ran without a usable compiled form: saveCompiledCode() writes theirs. */
 const uncompiled: { script: Script; file: string }[] = [];
 
@@ -31,15 +42,14 @@ const uncompiled: { script: Script; file: string }[] = [];
  * (with the code's hash) names the compiled form in the cache.
  */
 export function compiledFunction(code: string, params: readonly string[], filename: string, name: string): (...args: unknown[]) => unknown {
-  const hash = createHash('sha1').update(code).digest('hex').slice(0, 20);
-  const file = join(lintCacheDir(), `${name}-${hash}.${process.versions.v8}.v8`);
+  const file = compiledCodeFile(code, name);
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(file);
   } catch {
     // Not compiled yet.
   }
-  const script = new Script(`(function (${params.join(', ')}) {${code}\n})`, { filename, cachedData });
+  const script = new Script(functionSource(code, params), { filename, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) uncompiled.push({ script, file });
   return script.runInThisContext() as (...args: unknown[]) => unknown;
 }

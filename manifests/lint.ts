@@ -151,8 +151,36 @@ function check(d: Doc, subsetsOf: (host: string) => string[] | undefined, result
   semantic.forEach(push);
 }
 
-/** Lints every document of every input; findings are sorted by file (in input order), line and column. */
-export function lintManifests(inputs: readonly LintInput[], options: LintOptions = {}): LintResult {
+/** What lint found in some of the inputs: merged in input order by mergeChunks, whichever thread checked them. */
+export interface LintChunk {
+  findings: Finding[];
+  /** Documents not checked (other APIs), in document order. */
+  skipped: string[];
+  /** Routing kinds without a shipped CRD: [file, kind (apiVersion), document numbers]. */
+  unchecked: [string, string, string[]][];
+  documents: number;
+  checkedKinds: string[];
+}
+
+/** DestinationRule subsets by host, as the VirtualService rules look them up (the last rule of a host wins). */
+function subsetsOfDocs(docs: readonly Doc[]): Map<string, string[]> {
+  const subsets = new Map<string, string[]>();
+  for (const d of docs) {
+    const spec = d.value.spec as Obj | undefined;
+    if (d.value.kind === 'DestinationRule' && typeof spec?.host === 'string' && Array.isArray(spec.subsets)) {
+      subsets.set(spec.host, spec.subsets.map((s) => String((s as Obj)?.name)));
+    }
+  }
+  return subsets;
+}
+
+/** The subsets of every DestinationRule in the inputs, read from the files that mention one: what each thread needs of the others' files. */
+export function subsetsIn(inputs: readonly LintInput[]): [string, string[]][] {
+  return [...subsetsOfDocs(inputs.filter((input) => input.text.includes('DestinationRule')).flatMap((input) => parseDocs(input, [])))];
+}
+
+/** Lints the documents of some inputs; subsets (of all inputs) default to those of these inputs. */
+export function lintChunk(inputs: readonly LintInput[], options: LintOptions = {}, subsets?: readonly [string, string[]][]): LintChunk {
   const run: Run = { findings: [], skipped: [], checkedKinds: new Set(), options };
   let documents = 0;
   const docs = inputs.flatMap((input) => {
@@ -162,25 +190,37 @@ export function lintManifests(inputs: readonly LintInput[], options: LintOptions
     documents += parsed.length + new Set(unreadable).size;
     return parsed;
   });
-  const subsets = new Map<string, string[]>();
-  for (const d of docs) {
-    const spec = d.value.spec as Obj | undefined;
-    if (d.value.kind === 'DestinationRule' && typeof spec?.host === 'string' && Array.isArray(spec.subsets)) {
-      subsets.set(spec.host, spec.subsets.map((s) => String((s as Obj)?.name)));
-    }
-  }
+  const byHost = subsets ? new Map(subsets) : subsetsOfDocs(docs);
   const unchecked: Unchecked = new Map();
-  for (const d of docs) check(d, (host) => subsets.get(host), run, unchecked);
-  saveCompiledCode();
-  for (const [file, byKind] of unchecked) {
-    for (const [kind, numbers] of byKind) {
-      run.skipped.push(`${file}: ${kind}: not checked by lint (no schema shipped); doc${numbers.length > 1 ? 's' : ''} ${numbers.join(', ')}`);
-    }
-  }
+  for (const d of docs) check(d, (host) => byHost.get(host), run, unchecked);
+  return {
+    findings: placed(inputs, run.findings),
+    skipped: run.skipped,
+    unchecked: [...unchecked].flatMap(([file, byKind]) => [...byKind].map(([kind, numbers]): [string, string, string[]] => [file, kind, numbers])),
+    documents,
+    checkedKinds: [...run.checkedKinds],
+  };
+}
+
+/** The chunks of `inputs` (in input order) as one result: findings sorted by file (in input order), line and column. */
+export function mergeChunks(inputs: readonly LintInput[], chunks: readonly LintChunk[]): LintResult {
   const order = new Map(inputs.map((input, i) => [input.file, i]));
-  const findings = placed(inputs, run.findings);
+  const findings = chunks.flatMap((c) => c.findings);
   findings.sort((a, b) => order.get(a.file)! - order.get(b.file)! || a.line - b.line || a.column - b.column || a.doc - b.doc || (a.item ?? 0) - (b.item ?? 0));
-  return { findings, skipped: run.skipped, documents, checkedKinds: [...run.checkedKinds].sort() };
+  const notes = chunks.flatMap((c) => c.unchecked).map(([file, kind, numbers]) => `${file}: ${kind}: not checked by lint (no schema shipped); doc${numbers.length > 1 ? 's' : ''} ${numbers.join(', ')}`);
+  return {
+    findings,
+    skipped: [...chunks.flatMap((c) => c.skipped), ...notes],
+    documents: chunks.reduce((sum, c) => sum + c.documents, 0),
+    checkedKinds: [...new Set(chunks.flatMap((c) => c.checkedKinds))].sort(),
+  };
+}
+
+/** Lints every document of every input on this thread; findings are sorted by file (in input order), line and column. */
+export function lintManifests(inputs: readonly LintInput[], options: LintOptions = {}): LintResult {
+  const result = mergeChunks(inputs, [lintChunk(inputs, options)]);
+  saveCompiledCode();
+  return result;
 }
 
 /** The findings with the line and column of their fields, from a careful parse of the files that have findings. */

@@ -81,8 +81,10 @@ export function registerLintCommands(program: Command): void {
     const configs = files.filter((f) => f.file !== stdinName && isConfigFile(f.file, f.text));
     const manifests = files.filter((f) => !configs.includes(f));
     // Loaded on use: the CRD schemas, validators and CEL are not needed by other commands.
-    const { formatFindingAt, lintManifests, saveCompiledCode } = await loadLintEngine();
-    const result = lintManifests(manifests, { strict: flags.strict });
+    const engine = await loadLintEngine();
+    const { formatFindingAt, saveCompiledCode } = engine;
+    const { lintInParallel, lintThreads } = await import('./lint-pool.js');
+    const result = await lintInParallel(engine, manifests, { strict: flags.strict }, lintThreads(manifests));
     saveCompiledCode();
     if (configs.length > 0) {
       const order = new Map(files.map((f, i) => [f.file, i]));

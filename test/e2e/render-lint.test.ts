@@ -244,6 +244,31 @@ describe('shipline lint', () => {
     expect(clean.exitCode, clean.stderr).toBe(0);
   });
 
+  it('on several worker threads prints exactly what one thread prints, in input order', async () => {
+    // 1,200 files (about 0.8 MB) of the rendered and notes' manifests, some broken.
+    const many = join(dir, 'many');
+    mkdirSync(many);
+    const sources = [
+      readFileSync(join(dir, 'out-istio', 'virtualservice-canary-release.yaml'), 'utf8'),
+      readFileSync(join(dir, 'out-gw', 'httproute-canary-release.yaml'), 'utf8'),
+      readFileSync(join(root, 'test', 'unit', 'fixtures', 'notes-patterns.yaml'), 'utf8'),
+    ];
+    for (let i = 0; i < 1200; i++) {
+      const text = sources[i % sources.length]!.replaceAll('canary-release', `r-${i}`);
+      writeFileSync(join(many, `m${String(i).padStart(4, '0')}.yaml`), i % 97 === 0 ? `${text.trimEnd()}\n  bogus${i}: 1\n` : text);
+    }
+    const lintWith = (threads: string, ...args: string[]) =>
+      run(['node', join(root, 'scripts', 'shipline.mjs'), 'lint', ...args, 'many'], { cwd: dir, nothrow: true, env: { ...process.env, SHIPLINE_LINT_THREADS: threads } });
+    for (const args of [[], ['-o', 'json']]) {
+      const one = await lintWith('1', ...args);
+      const two = await lintWith('2', ...args);
+      const four = await lintWith('4', ...args);
+      expect(one.exitCode).toBe(2);
+      expect(one.stdout.split('\n').length).toBeGreaterThan(400);
+      for (const other of [two, four]) expect([other.exitCode, other.stdout, other.stderr]).toEqual([one.exitCode, one.stdout, one.stderr]);
+    }
+  });
+
   it('exits 2 for a path it cannot read and when given nothing', async () => {
     const result = await shipline('lint', 'missing.yaml');
     expect(result.exitCode).toBe(2);
