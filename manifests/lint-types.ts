@@ -24,6 +24,8 @@ export interface Finding {
   /** What to change, specific to the rule that found it. */
   fix: string;
   severity: Severity;
+  /** Set on the warning about an API version only earlier releases serve: what to ask a cluster (lint --cluster). */
+  retired?: { apiVersion: string; kind: string };
 }
 
 /** A finding before its position in the file is known. */

@@ -10,7 +10,7 @@ import { parseDocs, type Doc } from './lint-parse.js';
 import { positionsIn } from './lint-positions.js';
 import { destinationRuleRules, httpRouteRules, virtualServiceRules, type RuleFinding } from './lint-rules.js';
 import { schemaFinding } from './lint-schema-findings.js';
-import type { Finding, LintInput, Severity, Unplaced } from './lint-types.js';
+import type { Finding, LintInput, Unplaced } from './lint-types.js';
 import { closest } from './suggest.js';
 
 export type { Finding, LintInput, Severity } from './lint-types.js';
@@ -72,7 +72,7 @@ interface Run {
 const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** The schema to check `version` of a kind against, with the warning when the bundled CRDs no longer serve it. */
-function schemaFor(group: string, version: string, kind: string, versions: Map<string, Schema>, run: Run): { schema?: Schema; finding?: RuleFinding & { severity: Severity } } {
+function schemaFor(group: string, version: string, kind: string, versions: Map<string, Schema>, run: Run): { schema?: Schema; finding?: RuleFinding & Pick<Finding, 'severity' | 'retired'> } {
   const served = versions.get(version);
   if (served) return { schema: served };
   const use = `${group}/${[...versions.keys()].join(` or ${group}/`)}`;
@@ -86,6 +86,7 @@ function schemaFor(group: string, version: string, kind: string, versions: Map<s
       message: `${kind} ${group}/${version} is not served by the bundled CRDs (${group.startsWith('gateway.') ? bundledGatewayApi : 'shipped'}); served by ${releases}`,
       fix: `write apiVersion: ${use} (served since ${since}), or keep ${version} if your cluster serves it (shipline lint --cluster asks it)`,
       severity: run.options.strict ? 'error' : 'warning',
+      retired: { apiVersion: `${group}/${version}`, kind },
     },
   };
 }
@@ -93,7 +94,7 @@ function schemaFor(group: string, version: string, kind: string, versions: Map<s
 function check(d: Doc, subsetsOf: (host: string) => string[] | undefined, result: Run, unchecked: Unchecked): void {
   const apiVersion = typeof d.value.apiVersion === 'string' ? d.value.apiVersion : '';
   const kind = typeof d.value.kind === 'string' ? d.value.kind : '';
-  const push = ({ explains: _explains, ...f }: RuleFinding & { severity?: Severity }) => result.findings.push({ file: d.file, doc: d.doc, item: d.item, object: d.object, severity: 'error', ...f });
+  const push = ({ explains: _explains, ...f }: RuleFinding & Partial<Pick<Finding, 'severity' | 'retired'>>) => result.findings.push({ file: d.file, doc: d.doc, item: d.item, object: d.object, severity: 'error', ...f });
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
   if (!routingGroups.includes(group as RoutingGroup)) {
     if (!apiVersion || !kind) {

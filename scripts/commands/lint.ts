@@ -8,11 +8,13 @@ import type { Finding, LintResult } from '../../manifests/lint.js';
 import { outputFormat, printReport, withOutput, type OutputFlags } from '../output-format.js';
 import { loadLintEngine } from './lint-engine.js';
 import { configFindings, isConfigFile } from './lint-config.js';
+import type { ClusterFlags } from '../cluster-flags.js';
 
-interface LintFlags extends OutputFlags {
+interface LintFlags extends OutputFlags, ClusterFlags {
   filename: string[];
   recursive?: boolean;
   strict?: boolean;
+  cluster?: boolean;
 }
 
 /** Standard input is named so in messages, as compilers name it. */
@@ -66,6 +68,9 @@ export function registerLintCommands(program: Command): void {
       .option('-f, --filename <path>', 'a file, a folder or - (standard input); repeatable', (path: string, paths: string[]) => [...paths, path], [])
       .option('-R, --recursive', "read the folders' subfolders too")
       .option('--strict', 'API versions the bundled CRDs no longer serve (but earlier or experimental releases do) are errors, not warnings')
+      .option('--cluster', 'ask the cluster whether it serves those API versions: an error when it does not, a warning when it does')
+      .option('--kubeconfig <file>', 'with --cluster: the kubeconfig (default: KUBECONFIG, ~/.kube/config, else the local stack)')
+      .option('--context <name>', 'with --cluster: the kube context (default: the kubeconfig\'s current one)')
       .addHelpText(
         'after',
         '\nFindings are printed as file:line:column: Kind/name field: message, each followed by its fix; exit code 2 when there are errors (warnings too with --strict).',
@@ -86,6 +91,7 @@ export function registerLintCommands(program: Command): void {
     const { lintInParallel, lintThreads } = await import('./lint-pool.js');
     const result = await lintInParallel(engine, manifests, { strict: flags.strict }, lintThreads(manifests));
     saveCompiledCode();
+    if (flags.cluster) await (await import('./lint-cluster.js')).askCluster(result.findings, flags);
     if (configs.length > 0) {
       const order = new Map(files.map((f, i) => [f.file, i]));
       const fromConfigs = configs.flatMap((f) => configFindings(f.file, f.file, { requireImage: false }));
