@@ -4,6 +4,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
 import { formatFinding, formatFindingAt, lintManifests, type Finding } from '../../manifests/lint.js';
+import { kubeObjects, routingApiVersionsOf } from '../../pipelines/bundle/manifest-docs.js';
 import { parseObjects } from '../../pipelines/kube-documents.js';
 import { lintCases } from '../support/lint-cases.js';
 import { istioCases, stricterCases } from '../support/lint-istio-cases.js';
@@ -34,6 +35,13 @@ describe('lists', () => {
       for (const f of result.findings) expect(lines[f.line - 1]).toContain(f.path.split('.').pop());
     });
   }
+
+  it('bundle create --manifests unpacks them too, and names an item that is no object', () => {
+    const text = stringify({ apiVersion: 'shipline.dev/v1', kind: 'ManifestList', items: [service, brokenVs] });
+    expect(kubeObjects('m.yaml', text).map((o) => o.kind)).toEqual(['Service', 'VirtualService']);
+    expect(routingApiVersionsOf(kubeObjects('m.yaml', text))).toEqual(['networking.istio.io/v1']);
+    expect(() => kubeObjects('m.yaml', stringify({ apiVersion: 'v1', kind: 'List', items: [service, { kind: 'x' }] }))).toThrow('m.yaml: document 1 item 2 is not a Kubernetes object');
+  });
 
   it('checks JSON lists too (render -o json), and an item that is no object', () => {
     const result = lint(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [brokenVs, 'text'] }, null, 2), 'r.json');
