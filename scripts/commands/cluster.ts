@@ -13,7 +13,6 @@ import { printReport, withOutput, type OutputFlags } from '../output-format.js';
 import { applyReport, checkReport, clientApplyReport, deleteReport, diffReport } from './cluster-output.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
 import { dryRunMode, dryRunModes, dryRunOption } from '../dry-run.js';
-import { lintBeforeSending } from './apply-lint.js';
 import { withClusterFlags as withKubeFlags, type ClusterFlags as KubeFlags } from '../cluster-flags.js';
 
 /** What talks to the cluster (the Kubernetes client) loads only when a command runs, not for help. */
@@ -100,7 +99,7 @@ export function registerClusterCommands(program: Command): void {
         if (flags.diff) throw new InputError('--diff needs the live objects: it is a server dry run', { hint: 'use --diff alone, or --dry-run=server --diff' });
         clusterSettings(flags.config);
         const { files, objects } = readManifests(flags.filename, flags.namespace, { recursive: flags.recursive });
-        await lintBeforeSending('apply --dry-run=client', files, objects);
+        await (await import('./apply-lint.js')).lintBeforeSending('apply --dry-run=client', files, objects);
         await printReport(flags, clientApplyReport(objects));
         return;
       }
@@ -166,7 +165,7 @@ async function planApply(flags: ClusterFlags & ApplyFlags, dryRun: boolean) {
   const cluster = clusterSettings(flags.config);
   const namespace = flags.namespace ?? cluster.namespace;
   const { files, objects } = readManifests(flags.filename, flags.namespace, { recursive: flags.recursive });
-  await lintBeforeSending(flags.diff ? 'diff' : 'apply', files, objects);
+  await (await import('./apply-lint.js')).lintBeforeSending(flags.diff ? 'diff' : 'apply', files, objects);
   const { connect, applyObjects } = await clusterDoors();
   const client = connect(cluster, flags);
   return applyObjects(client, objects, {

@@ -3,7 +3,6 @@
 import { basename } from 'node:path';
 import type { Finding } from '../../manifests/lint.js';
 import { readYamlFile } from '../../pipelines/config/read.js';
-import { placedIssues, wholeConfigIssues } from '../../pipelines/config/whole.js';
 import { ShiplineError } from '../../pipelines/errors.js';
 
 const sections = /^(image|builder|output|cache|attest|cluster|routing|rollout):/m;
@@ -15,7 +14,9 @@ export function isConfigFile(file: string, text: string): boolean {
 }
 
 /** The problems of a config file as lint findings (object `?`: a config has no Kind/name). */
-export function configFindings(path: string, file: string, options: { requireImage: boolean }): Finding[] {
+export async function configFindings(path: string, file: string, options: { requireImage: boolean }): Promise<Finding[]> {
+  // Loaded on use: the config schemas (zod) are not needed to lint manifests.
+  const { placedIssues, wholeConfigIssues } = await import('../../pipelines/config/whole.js');
   const base = { file, doc: 1, object: '?', severity: 'error' as const };
   let raw: unknown;
   try {

@@ -94,7 +94,7 @@ export function registerLintCommands(program: Command): void {
     if (flags.cluster) await (await import('./lint-cluster.js')).askCluster(result.findings, flags);
     if (configs.length > 0) {
       const order = new Map(files.map((f, i) => [f.file, i]));
-      const fromConfigs = configs.flatMap((f) => configFindings(f.file, f.file, { requireImage: false }));
+      const fromConfigs = (await Promise.all(configs.map((f) => configFindings(f.file, f.file, { requireImage: false })))).flat();
       result.findings = [...result.findings, ...fromConfigs].sort((a, b) => order.get(a.file)! - order.get(b.file)!);
       result.checkedKinds = [...result.checkedKinds, 'shipline.yaml'].sort();
       result.documents += configs.length;
@@ -133,7 +133,7 @@ function registerValidateCommand(program: Command): void {
     const findings: Finding[] =
       source.kind === 'sample'
         ? wholeConfigIssues(embeddedDefault, { requireImage: true }).map((i) => ({ file: shown, doc: 1, line: 1, column: 1, object: '?', severity: 'error', path: i.path, message: i.message, fix: i.fix }))
-        : configFindings(source.path, shown, { requireImage: true });
+        : await configFindings(source.path, shown, { requireImage: true });
     const result: LintResult = { findings, skipped: [], documents: 1, checkedKinds: ['shipline.yaml'] };
     const formatAt = (f: Finding) => `${f.file}:${f.line}:${f.column}: ${f.path}: ${f.message}`;
     await printReport(flags, {

@@ -17,10 +17,10 @@ describe('the whole config', () => {
     expect(wholeConfigIssues(embeddedDefault, { requireImage: true })).toEqual([]);
   });
 
-  it('a typo in rollout gets a did-you-mean and a rename; a wrong value what the field takes', () => {
+  it('a typo in rollout gets a did-you-mean and a rename; a wrong value what the field takes', async () => {
     const file = join(dir, 'shipline.yaml');
     writeFileSync(file, config('  stratgy: canary\n  steps: [10, "50", 100]\n  gates: { http: { pathh: /healthz } }\n', 'clustr: {}\n'));
-    expect(configFindings(file, 'shipline.yaml', { requireImage: true }).map((f) => [f.line, f.column, f.path, f.message, f.fix])).toEqual([
+    expect((await configFindings(file, 'shipline.yaml', { requireImage: true })).map((f) => [f.line, f.column, f.path, f.message, f.fix])).toEqual([
       [3, 1, 'clustr', 'unknown field; did you mean cluster?', 'rename clustr to cluster'],
       [5, 3, 'rollout.stratgy', 'unknown field; did you mean strategy?', 'rename stratgy to strategy'],
       [6, 15, 'rollout.steps[1]', 'must be a number, not string "50"', 'rollout.steps takes list of whole number (default [10, 25, 50, 100]), e.g. steps: [10, 25, 50, 100]; `shipline explain rollout.steps` says more'],
@@ -42,10 +42,10 @@ describe('the whole config', () => {
     expect(wholeConfigIssues({ routing: embeddedDefault.routing }, { requireImage: true }).map((i) => `${i.path}: ${i.message}`)).toEqual(['image: missing (required)']);
   });
 
-  it('a YAML syntax error in a config is one finding with its line and fix', () => {
+  it('a YAML syntax error in a config is one finding with its line and fix', async () => {
     const file = join(dir, 'tab.yaml');
     writeFileSync(file, 'image:\n\trepository: modco/link\n');
-    expect(configFindings(file, 'tab.yaml', { requireImage: true }).map((f) => [f.line, f.path, f.fix])).toEqual([[2, 'YAML', expect.stringMatching(/replace the tab/)]]);
+    expect((await configFindings(file, 'tab.yaml', { requireImage: true })).map((f) => [f.line, f.path, f.fix])).toEqual([[2, 'YAML', expect.stringMatching(/replace the tab/)]]);
   });
 
   it('tells a config from manifests', () => {
