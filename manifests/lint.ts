@@ -7,6 +7,9 @@ import { bundledGatewayApi, releasesServing } from './api-version-history.js';
 import { kindsOf, retiredVersionOf, routingGroups, validatorFor, versionsOf, type RoutingGroup, type Schema } from './crd-schemas.js';
 import { saveCompiledCode } from './code-cache.js';
 import { parseDocs, type Doc } from './lint-parse.js';
+import { subsetsOfDocs } from './lint-subsets.js';
+
+export { subsetsIn } from './lint-subsets.js';
 import { positionsIn } from './lint-positions.js';
 import { destinationRuleRules, httpRouteRules, virtualServiceRules, type RuleFinding } from './lint-rules.js';
 import { schemaFinding } from './lint-schema-findings.js';
@@ -161,23 +164,6 @@ export interface LintChunk {
   unchecked: [string, string, string[]][];
   documents: number;
   checkedKinds: string[];
-}
-
-/** DestinationRule subsets by host, as the VirtualService rules look them up (the last rule of a host wins). */
-function subsetsOfDocs(docs: readonly Doc[]): Map<string, string[]> {
-  const subsets = new Map<string, string[]>();
-  for (const d of docs) {
-    const spec = d.value.spec as Obj | undefined;
-    if (d.value.kind === 'DestinationRule' && typeof spec?.host === 'string' && Array.isArray(spec.subsets)) {
-      subsets.set(spec.host, spec.subsets.map((s) => String((s as Obj)?.name)));
-    }
-  }
-  return subsets;
-}
-
-/** The subsets of every DestinationRule in the inputs, read from the files that mention one: what each thread needs of the others' files. */
-export function subsetsIn(inputs: readonly LintInput[]): [string, string[]][] {
-  return [...subsetsOfDocs(inputs.filter((input) => input.text.includes('DestinationRule')).flatMap((input) => parseDocs(input, [])))];
 }
 
 /** Lints the documents of some inputs; subsets (of all inputs) default to those of these inputs. */

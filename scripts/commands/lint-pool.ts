@@ -1,28 +1,44 @@
-// Large lint inputs checked on every core: the files are cut into contiguous chunks of
-// about equal size, one per thread (this one included); worker threads run lint's engine
-// bundle (dist/cli/lint-engine.cjs, with V8's compiled form of it from lint's cache) on
-// theirs while this thread checks its own. The chunks are merged in input order by the
-// same function a single-thread run uses, and every thread sees the DestinationRule
-// subsets of all files, so the output is identical to one thread's.
-import { existsSync, readFileSync } from 'node:fs';
+// Large lint inputs checked on every core. Worker threads are started as soon as the
+// paths say the input is large (before the files are read), each loading lint's engine
+// bundle (dist/cli/lint-engine.cjs, with V8's compiled form of it from lint's cache) on a
+// core this thread leaves idle meanwhile. The files are then cut into contiguous chunks of
+// about equal size, one per thread (this one included), and merged in input order by the
+// same function a single-thread run uses; every thread sees the DestinationRule subsets of
+// all files, so the output is identical to one thread's.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { compiledCodeFile, functionSource } from '../../manifests/code-cache.js';
 import type { LintChunk, LintInput, LintOptions, LintResult } from '../../manifests/lint.js';
+import { subsetsIn } from '../../manifests/lint-subsets.js';
 import type { LintEngine } from './lint-engine.js';
 
-/** Text per thread below which a worker costs more to start (loading the engine) than it saves. */
-const minBytesPerThread = 500_000;
+/** Files per thread below which a worker costs more to start (loading the engine and the CRDs it meets) than it saves. */
+const minFilesPerThread = 1000;
 
 const engineParams = ['exports', 'require', 'module', '__filename', '__dirname'];
+const manifestFile = /\.(ya?ml|json)$/;
 
-/** How many threads to check `inputs` with: SHIPLINE_LINT_THREADS, else by size, at most one per core. */
-export function lintThreads(inputs: readonly LintInput[], env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): number {
+/** How many manifest files the paths name (folders listed as lint reads them; standard input counts one). */
+export function countInputFiles(paths: readonly string[], recursive = false): number {
+  let count = 0;
+  for (const path of paths) {
+    try {
+      if (path === '-' || !statSync(path).isDirectory()) count++;
+      else count += readdirSync(path, { recursive }).filter((name) => manifestFile.test(String(name))).length;
+    } catch {
+      count++; // reading it reports the error
+    }
+  }
+  return count;
+}
+
+/** How many threads to check `files` files with: SHIPLINE_LINT_THREADS, else one per 1,000 files, at most one per core. */
+export function lintThreads(files: number, env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): number {
   const wanted = Number(env.SHIPLINE_LINT_THREADS);
-  if (Number.isInteger(wanted) && wanted >= 1) return Math.min(wanted, Math.max(1, inputs.length));
-  const bytes = inputs.reduce((sum, input) => sum + input.text.length, 0);
-  return Math.max(1, Math.min(cores, Math.floor(bytes / minBytesPerThread) + 1, inputs.length));
+  if (Number.isInteger(wanted) && wanted >= 1) return Math.min(wanted, Math.max(1, files));
+  return Math.max(1, Math.min(cores, Math.floor(files / minFilesPerThread) + 1));
 }
 
 /** `inputs` cut into `count` contiguous chunks of about equal text size (none empty). */
@@ -50,39 +66,52 @@ const { dirname } = require('node:path');
 const { Script } = require('node:vm');
 let cachedData;
 try { cachedData = readFileSync(workerData.cacheFile); } catch {}
-const run = new Script(workerData.source, { filename: workerData.script, cachedData }).runInThisContext();
+const code = readFileSync(workerData.script, 'utf8');
+const run = new Script(workerData.wrap[0] + code + workerData.wrap[1], { filename: workerData.script, cachedData }).runInThisContext();
 const module = { exports: {} };
 run(module.exports, createRequire(workerData.script), module, workerData.script, dirname(workerData.script));
 parentPort.once('message', ({ inputs, options, subsets }) => parentPort.postMessage(module.exports.lintChunk(inputs, options, subsets)));
 `;
 
-function startWorker(script: string, source: string, cacheFile: string): Worker {
-  return new Worker(workerSource, { eval: true, workerData: { script, source, cacheFile } });
+export interface LintPool {
+  /** Lints `inputs` on the workers and this thread (with `engine`); the workers end. */
+  lint(engine: LintEngine, inputs: readonly LintInput[], options: LintOptions): Promise<LintResult>;
+  close(): void;
 }
 
-function lintOnWorker(worker: Worker, inputs: readonly LintInput[], options: LintOptions, subsets: [string, string[]][]): Promise<LintChunk> {
-  return new Promise((resolve, reject) => {
-    worker.once('message', (chunk: LintChunk) => {
-      resolve(chunk);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-    worker.postMessage({ inputs, options, subsets });
-  });
-}
-
-/** Lints on `threads` threads (this one included) when the engine bundle is there; else on this one. */
-export async function lintInParallel(engine: LintEngine, inputs: readonly LintInput[], options: LintOptions, threads: number): Promise<LintResult> {
+/** `size` workers loading the engine now, or undefined when there is no engine bundle (running from source). */
+export function startLintPool(size: number): LintPool | undefined {
   const script = fileURLToPath(new URL('./lint-engine.cjs', import.meta.url));
-  if (threads <= 1 || !existsSync(script)) return engine.lintManifests(inputs, options);
+  if (size < 1 || !existsSync(script)) return undefined;
   const code = readFileSync(script, 'utf8');
-  const source = functionSource(code, engineParams);
-  const cacheFile = compiledCodeFile(code, 'lint-engine');
-  const [own, ...others] = chunksOf(inputs, threads);
-  // Started first: they load the engine while this thread reads the subsets and checks its chunk.
-  const workers = others.map(() => startWorker(script, source, cacheFile));
-  const subsets = engine.subsetsIn(inputs);
-  const pending = others.map((chunk, i) => lintOnWorker(workers[i]!, chunk, options, subsets));
-  const mine = engine.lintChunk(own!, options, subsets);
-  return engine.mergeChunks(inputs, [mine, ...(await Promise.all(pending))]);
+  // The compiled form is of exactly the source compiledFunction compiles.
+  const [before, after] = functionSource('\0', engineParams).split('\0');
+  const workerData = { script, wrap: [before, after], cacheFile: compiledCodeFile(code, 'lint-engine') };
+  const workers = Array.from({ length: size }, () => new Worker(workerSource, { eval: true, workerData }));
+  const close = () => workers.forEach((w) => void w.terminate());
+  return {
+    close,
+    async lint(engine, inputs, options) {
+      const [own, ...others] = chunksOf(inputs, Math.min(size + 1, inputs.length));
+      if (others.length === 0) {
+        close();
+        return engine.lintManifests(inputs, options);
+      }
+      const subsets = subsetsIn(inputs);
+      const pending = others.map(
+        (chunk, i) =>
+          new Promise<LintChunk>((resolve, reject) => {
+            workers[i]!.once('message', resolve);
+            workers[i]!.once('error', reject);
+            workers[i]!.postMessage({ inputs: chunk, options, subsets });
+          }),
+      );
+      try {
+        const mine = engine.lintChunk(own!, options, subsets);
+        return engine.mergeChunks(inputs, [mine, ...(await Promise.all(pending))]);
+      } finally {
+        close();
+      }
+    },
+  };
 }

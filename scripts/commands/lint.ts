@@ -81,35 +81,41 @@ export function registerLintCommands(program: Command): void {
     if (given.length === 0) {
       throw new InputError('lint: no manifests given', { hint: 'name files or folders (shipline lint FILE... or -f DIR), or pipe them in with -f -' });
     }
-    const files = readInputFiles(given, { flag: '-f', recursive: flags.recursive }).map((f) => ({ file: f.file === '-' ? stdinName : f.file, text: f.text }));
-    // A shipline.yaml among them is checked as a whole config; the rest as manifests.
-    const configs = files.filter((f) => f.file !== stdinName && isConfigFile(f.file, f.text));
-    const manifests = files.filter((f) => !configs.includes(f));
-    // Loaded on use: the CRD schemas, validators and CEL are not needed by other commands.
-    const engine = await loadLintEngine();
-    const { formatFindingAt, saveCompiledCode } = engine;
-    const { lintInParallel, lintThreads } = await import('./lint-pool.js');
-    const result = await lintInParallel(engine, manifests, { strict: flags.strict }, lintThreads(manifests));
-    saveCompiledCode();
-    if (flags.cluster) await (await import('./lint-cluster.js')).askCluster(result.findings, flags);
-    if (configs.length > 0) {
-      const order = new Map(files.map((f, i) => [f.file, i]));
-      const fromConfigs = (await Promise.all(configs.map((f) => configFindings(f.file, f.file, { requireImage: false })))).flat();
-      result.findings = [...result.findings, ...fromConfigs].sort((a, b) => order.get(a.file)! - order.get(b.file)!);
-      result.checkedKinds = [...result.checkedKinds, 'shipline.yaml'].sort();
-      result.documents += configs.length;
-    }
-    const errors = result.findings.filter((f) => f.severity === 'error');
-    // Machine-readable output carries them as notes.
-    if (outputFormat(flags) === 'text') for (const note of result.skipped) progress(note);
-    await printReport(flags, {
-      kind: 'LintResult',
-      data: lintDocument(files.length, result, formatFindingAt),
-      text: () => [lintText(result, formatFindingAt), errors.length === 0 ? lintSummary(files.length, result) : ''].filter(Boolean).join('\n'),
-    });
-    if (errors.length > 0) {
-      const where = new Set(errors.map((f) => f.file)).size;
-      throw new InputError(`${plural(errors.length, 'finding')} in ${plural(where, 'file')}`, { hint: 'change each field as its fix line above says, then run shipline lint again' });
+    // Large inputs: worker threads start loading the engine while this thread reads the files.
+    const { countInputFiles, lintThreads, startLintPool } = await import('./lint-pool.js');
+    const pool = startLintPool(lintThreads(countInputFiles(given, flags.recursive)) - 1);
+    try {
+      const files = readInputFiles(given, { flag: '-f', recursive: flags.recursive }).map((f) => ({ file: f.file === '-' ? stdinName : f.file, text: f.text }));
+      // A shipline.yaml among them is checked as a whole config; the rest as manifests.
+      const configs = files.filter((f) => f.file !== stdinName && isConfigFile(f.file, f.text));
+      const manifests = files.filter((f) => !configs.includes(f));
+      // Loaded on use: the CRD schemas, validators and CEL are not needed by other commands.
+      const engine = await loadLintEngine();
+      const { formatFindingAt, saveCompiledCode } = engine;
+      const result = pool ? await pool.lint(engine, manifests, { strict: flags.strict }) : engine.lintManifests(manifests, { strict: flags.strict });
+      saveCompiledCode();
+      if (flags.cluster) await (await import('./lint-cluster.js')).askCluster(result.findings, flags);
+      if (configs.length > 0) {
+        const order = new Map(files.map((f, i) => [f.file, i]));
+        const fromConfigs = (await Promise.all(configs.map((f) => configFindings(f.file, f.file, { requireImage: false })))).flat();
+        result.findings = [...result.findings, ...fromConfigs].sort((a, b) => order.get(a.file)! - order.get(b.file)!);
+        result.checkedKinds = [...result.checkedKinds, 'shipline.yaml'].sort();
+        result.documents += configs.length;
+      }
+      const errors = result.findings.filter((f) => f.severity === 'error');
+      // Machine-readable output carries them as notes.
+      if (outputFormat(flags) === 'text') for (const note of result.skipped) progress(note);
+      await printReport(flags, {
+        kind: 'LintResult',
+        data: lintDocument(files.length, result, formatFindingAt),
+        text: () => [lintText(result, formatFindingAt), errors.length === 0 ? lintSummary(files.length, result) : ''].filter(Boolean).join('\n'),
+      });
+      if (errors.length > 0) {
+        const where = new Set(errors.map((f) => f.file)).size;
+        throw new InputError(`${plural(errors.length, 'finding')} in ${plural(where, 'file')}`, { hint: 'change each field as its fix line above says, then run shipline lint again' });
+      }
+    } finally {
+      pool?.close();
     }
   });
 }

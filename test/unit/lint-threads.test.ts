@@ -31,13 +31,13 @@ describe('lint on several threads', () => {
     }
   });
 
-  it('uses one thread for small inputs, up to one per core for large ones, or SHIPLINE_LINT_THREADS', () => {
-    const small = [{ file: 'a.yaml', text: 'x'.repeat(1000) }];
-    const large = Array.from({ length: 100 }, (_, i) => ({ file: `${i}.yaml`, text: 'x'.repeat(100_000) }));
-    expect(lintThreads(small, {}, 8)).toBe(1);
-    expect(lintThreads(large, {}, 2)).toBe(2);
-    expect(lintThreads(large, {}, 8)).toBe(8);
-    expect(lintThreads(large, { SHIPLINE_LINT_THREADS: '1' }, 8)).toBe(1);
-    expect(lintThreads(small, { SHIPLINE_LINT_THREADS: '4' }, 8)).toBe(1);
+  it('uses one thread for small inputs, one more per 1,000 files up to one per core, or SHIPLINE_LINT_THREADS', () => {
+    expect(lintThreads(1, {}, 8)).toBe(1);
+    expect(lintThreads(999, {}, 8)).toBe(1);
+    expect(lintThreads(3000, {}, 2)).toBe(2);
+    expect(lintThreads(3000, {}, 8)).toBe(4);
+    expect(lintThreads(100_000, {}, 8)).toBe(8);
+    expect(lintThreads(3000, { SHIPLINE_LINT_THREADS: '1' }, 8)).toBe(1);
+    expect(lintThreads(1, { SHIPLINE_LINT_THREADS: '4' }, 8)).toBe(1);
   });
 });

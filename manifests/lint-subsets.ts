@@ -1,0 +1,23 @@
+// The DestinationRule subsets a VirtualService's destinations and mirrors are checked
+// against: of every document of the run, so each lint thread gets those of all files.
+import { parseDocs, type Doc } from './lint-parse.js';
+import type { LintInput } from './lint-types.js';
+
+type Obj = Record<string, unknown>;
+
+/** DestinationRule subsets by host, as the VirtualService rules look them up (the last rule of a host wins). */
+export function subsetsOfDocs(docs: readonly Doc[]): Map<string, string[]> {
+  const subsets = new Map<string, string[]>();
+  for (const d of docs) {
+    const spec = d.value.spec as Obj | undefined;
+    if (d.value.kind === 'DestinationRule' && typeof spec?.host === 'string' && Array.isArray(spec.subsets)) {
+      subsets.set(spec.host, spec.subsets.map((s) => String((s as Obj)?.name)));
+    }
+  }
+  return subsets;
+}
+
+/** The subsets of every DestinationRule in the inputs, read from the files that mention one. */
+export function subsetsIn(inputs: readonly LintInput[]): [string, string[]][] {
+  return [...subsetsOfDocs(inputs.filter((input) => input.text.includes('DestinationRule')).flatMap((input) => parseDocs(input, [])))];
+}
