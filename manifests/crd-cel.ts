@@ -13,7 +13,7 @@ import { celEnv, celFunc, CelScalar, isCelError, parse, plan, type CelInput, typ
 import { strings } from '@bufbuild/cel/ext';
 import { lintCacheDir, writeAtomically } from './code-cache.js';
 import type { Schema } from './crd-schemas.js';
-import { re2Compiled } from './re2.js';
+import { celRegex } from './re2.js';
 
 export interface CelFinding {
   path: string;
@@ -40,7 +40,7 @@ const isIP = celFunc('isIP', [CelScalar.STRING], CelScalar.BOOL, (s) => {
 });
 
 // matches() through re2js with each pattern compiled once (the default compiles per call).
-const env = celEnv({ funcs: [...strings, isIP], variables: { self: CelScalar.DYN }, re2: { compile: re2Compiled } });
+const env = celEnv({ funcs: [...strings, isIP], variables: { self: CelScalar.DYN }, re2: { compile: celRegex } });
 
 type Evaluate = (bindings: { self: CelInput }) => CelResult;
 const planned = new Map<string, Evaluate | Error>();

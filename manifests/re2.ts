@@ -71,3 +71,34 @@ export function literalPrefix(pattern: string): string {
   }
   return out;
 }
+
+/**
+ * Patterns of the plain subset where RE2 and JavaScript's RegExp (unicode mode) agree:
+ * literals, escaped metacharacters, classes without letter escapes (\s, \w, \p differ),
+ * groups, alternation, quantifiers, anchors; no bare `.` (RE2's
+ * also matches \r and U+2028). The CRDs' CEL rules use only these.
+ */
+const plainPattern = /^(?:\\[.*+?()[\]{}|^$\\/]|\[(?:\\[^A-Za-z0-9]|[^\]\\])+\]|\(\?:|\((?!\?)|[)|*+?^$]|\{\d+(?:,\d*)?\}|[^.\\[\](){}|*+?^$])*$/;
+const native = new Map<string, { test(text: string): boolean }>();
+
+/**
+ * A pattern for CEL's matches(): JavaScript's own RegExp for the plain subset (compiling
+ * a pattern with re2js costs tens of milliseconds, once per run), re2js for anything else.
+ */
+export function celRegex(pattern: string): { test(text: string): boolean } {
+  let entry = native.get(pattern);
+  if (entry) return entry;
+  // (?i) at the start, or right after ^, applies to the whole pattern: the i flag.
+  const flagged = /^(\^?)\(\?i\)/.exec(pattern);
+  const body = flagged ? `${flagged[1]}${pattern.slice(flagged[0].length)}` : pattern;
+  if (plainPattern.test(body)) {
+    try {
+      entry = new RegExp(body, flagged ? 'iu' : 'u');
+    } catch {
+      // Not valid in unicode mode: RE2 decides.
+    }
+  }
+  entry ??= re2Compiled(pattern);
+  native.set(pattern, entry);
+  return entry;
+}
