@@ -7,6 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { run } from '../../pipelines/adapters/process.js';
+import { paths } from '../../pipelines/stack/layout.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const golden = (name: string) => readFileSync(join(root, 'test', 'unit', 'golden', name), 'utf8');
@@ -228,6 +229,10 @@ describe('shipline lint', () => {
     expect(warned.stdout).toMatch(/\nlint: 1 file, 1 document, kinds checked: TCPRoute; no errors, 1 warning\n$/);
     const strict = await shipline('lint', '--strict', 'tcp.yaml');
     expect(strict.exitCode).toBe(2);
+    // The local stack's cluster has the v1.7.0 CRDs: it does not serve v1alpha2 either.
+    const asked = await shipline('lint', '--cluster', '--kubeconfig', paths.kubeconfig(), 'tcp.yaml');
+    expect(asked.exitCode, asked.stderr).toBe(2);
+    expect(asked.stdout).toMatch(/^tcp\.yaml:1:1: TCPRoute\/tcp-echo apiVersion: .*; the cluster \(context [^)]+\) does not serve it either\n {2}fix: write apiVersion: gateway\.networking\.k8s\.io\/v1 \(served since v1\.6\)\n$/);
   });
 
   it('apply --dry-run=client, apply and diff refuse what lint rejects before contacting the cluster', async () => {
