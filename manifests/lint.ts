@@ -7,16 +7,15 @@ import { bundledGatewayApi, releasesServing } from './api-version-history.js';
 import { kindsOf, retiredVersionOf, routingGroups, validatorFor, versionsOf, type RoutingGroup, type Schema } from './crd-schemas.js';
 import { saveCompiledCode } from './code-cache.js';
 import { parseDocs, type Doc } from './lint-parse.js';
-import { subsetsOfDocs } from './lint-subsets.js';
-
-export { subsetsIn } from './lint-subsets.js';
 import { positionsIn } from './lint-positions.js';
 import { destinationRuleRules, httpRouteRules, virtualServiceRules, type RuleFinding } from './lint-rules.js';
 import { schemaFinding } from './lint-schema-findings.js';
+import { subsetsOfDocs } from './lint-subsets.js';
 import type { Finding, LintInput, Unplaced } from './lint-types.js';
 import { closest } from './suggest.js';
 
 export type { Finding, LintInput, Severity } from './lint-types.js';
+export { subsetsIn } from './lint-subsets.js';
 
 export interface LintResult {
   findings: Finding[];
