@@ -89,7 +89,9 @@ export default async function bench(): Promise<void> {
   // NODE_EXTRA_CA_CERTS (Node 20 reads and parses that file at every start), lint and node
   // without it, as on a machine that does not set it.
   const extraCa = process.env.NODE_EXTRA_CA_CERTS ? [...sizes.map((_, i) => `env -u NODE_EXTRA_CA_CERTS ${commands[2 * i]!}`), 'env -u NODE_EXTRA_CA_CERTS node -e 0'] : [];
-  await run(['hyperfine', '--warmup', '2', '--runs', '10', '--ignore-failure', '--export-json', out, ...commands, 'node -e 0', ...extraCa], { timeoutMs: 900_000 });
+  // The largest size once more on one thread: what the worker threads gain (or cost) here.
+  const oneThread = `env SHIPLINE_LINT_THREADS=1 ${commands[2 * (sizes.length - 1)]!}`;
+  await run(['hyperfine', '--warmup', '2', '--runs', '10', '--ignore-failure', '--export-json', out, ...commands, 'node -e 0', ...extraCa, oneThread], { timeoutMs: 900_000 });
   const results = (JSON.parse(readFileSync(out, 'utf8')) as { results: HyperfineResult[] }).results;
   const ms = (s: number) => `${(s * 1000).toFixed(0)} ms`;
   const cpu = (r: HyperfineResult) => r.user + r.system;
@@ -108,8 +110,10 @@ export default async function bench(): Promise<void> {
   });
   const node = results[2 * sizes.length]!;
   lines.push(`  node -e 0 alone: ${ms(node.median)}, the start-up any Node CLI pays here`);
+  const single = results.at(-1)!;
+  lines.push(`  ${sizes.at(-1)} files on one thread (SHIPLINE_LINT_THREADS=1): ${ms(single.median)}, ${ms(cpu(single))} CPU (${(single.median / results[2 * sizes.length - 1]!.median).toFixed(2)}x kubeconform)`);
   if (extraCa.length > 0) {
-    const without = results.slice(2 * sizes.length + 1);
+    const without = results.slice(2 * sizes.length + 1, -1);
     const each = sizes.map((size, i) => `${size}: ${ms(without[i]!.median)} (${(without[i]!.median / results[2 * i + 1]!.median).toFixed(2)}x)`);
     lines.push(`  without NODE_EXTRA_CA_CERTS (set here): lint ${each.join(', ')}; node -e 0 ${ms(without.at(-1)!.median)}`);
   }
