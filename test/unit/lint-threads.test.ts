@@ -31,11 +31,11 @@ describe('lint on several threads', () => {
     }
   });
 
-  it('uses one thread for small inputs, one more per 1,000 files up to one per core, or SHIPLINE_LINT_THREADS', () => {
+  it('uses one thread for small inputs, one more per 5,000 files up to one per core, or SHIPLINE_LINT_THREADS', () => {
     expect(lintThreads(1, {}, 8)).toBe(1);
-    expect(lintThreads(999, {}, 8)).toBe(1);
-    expect(lintThreads(3000, {}, 2)).toBe(2);
-    expect(lintThreads(3000, {}, 8)).toBe(4);
+    expect(lintThreads(4999, {}, 8)).toBe(1);
+    expect(lintThreads(12_000, {}, 2)).toBe(2);
+    expect(lintThreads(12_000, {}, 8)).toBe(3);
     expect(lintThreads(100_000, {}, 8)).toBe(8);
     expect(lintThreads(3000, { SHIPLINE_LINT_THREADS: '1' }, 8)).toBe(1);
     expect(lintThreads(1, { SHIPLINE_LINT_THREADS: '4' }, 8)).toBe(1);
