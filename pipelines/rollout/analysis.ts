@@ -5,16 +5,20 @@
 import { subsetServiceName } from '../../manifests/gateway-api.js';
 import { InterruptedError } from '../errors.js';
 import { interruption } from '../interrupt.js';
-import type { LatencyGate, LoadConfig, MetricGate, MetricsProvider, SuccessRateGate } from './analysis-config.js';
-import { queryPrometheus } from './analysis-prometheus.js';
-import { versionQueries, type VersionTarget } from './analysis-queries.js';
-import { GateTally, judgeLatency, judgeSuccessRate, type Check } from './analysis-verdict.js';
+import type { LoadConfig, MetricGate, MetricsProvider } from './analysis-config.js';
+import { countsSince, snapshotOf, type Snapshot } from './analysis-counts.js';
+import { GateJudge, type NamedGate } from './analysis-judge.js';
+import { queryVector } from './analysis-prometheus.js';
+import { counterQueries, type VersionTarget } from './analysis-queries.js';
+import { GateTally, type Check, type StepVerdict } from './analysis-verdict.js';
 import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
 import { versionAddresses, versionDeploymentName } from './effects.js';
 import { runGates, type GateResult } from './gates.js';
 import { formatLoad, startLoad, type LoadRun } from './load.js';
 import { containerPort } from './template.js';
+
+export type { NamedGate } from './analysis-judge.js';
 
 export interface StepToJudge {
   /** The new version. */
@@ -25,9 +29,9 @@ export interface StepToJudge {
   last: boolean;
   /** A step that routes by header: half the synthetic load carries it, so both versions get traffic. */
   header?: { name: string; value: string };
+  /** The stable version, judged alongside over the same interval. */
+  stable?: string;
 }
-
-export type NamedGate = { name: string; kind: 'successRate'; config: SuccessRateGate } | { name: string; kind: 'latency'; config: LatencyGate };
 
 export function metricGates(gates: RolloutContext['rollout']['gates'], subset: string): NamedGate[] {
   const named: NamedGate[] = [];
@@ -57,29 +61,68 @@ export function versionTarget(ctx: RolloutContext, subset: string): VersionTarge
   };
 }
 
-/** One check of one metric gate: its queries, then the judgement. Never throws. */
-export async function checkGate(provider: MetricsProvider, target: VersionTarget, gate: NamedGate): Promise<Check> {
-  const c = gate.config;
-  const q = versionQueries(provider, target, ms(c.window));
-  const timeout = ms(c.timeout);
-  const measure = gate.kind === 'successRate' ? q.errors : q.p99;
-  const [requests, other] = await Promise.all([queryPrometheus(c.prometheusUrl, q.requests, timeout), queryPrometheus(c.prometheusUrl, measure, timeout)]);
-  const failed = [requests, other].find((a) => !a.ok);
-  if (failed && !failed.ok) return { gate: gate.name, outcome: 'fail', detail: failed.error };
-  const n = requests.ok ? requests.value : undefined;
-  const v = other.ok ? other.value : undefined;
-  return gate.kind === 'successRate' ? judgeSuccessRate(gate.name, gate.config, { requests: n, errors: v }) : judgeLatency(gate.name, gate.config, { requests: n, p99: v });
+/** The versions a step's checks count: the new one and the stable one. */
+export interface StepTargets {
+  newer: VersionTarget;
+  stable?: VersionTarget;
+}
+
+export type Unreadable = { ok: false; kind: 'metrics-unreachable' | 'query-error'; error: string };
+
+/** The counters of a step's versions, read at one instant. Never throws. */
+export async function readCounters(provider: MetricsProvider, targets: StepTargets, gate: NamedGate): Promise<{ ok: true; snapshot: Snapshot } | Unreadable> {
+  const q = counterQueries(provider, [targets.newer, ...(targets.stable ? [targets.stable] : [])]);
+  const timeout = ms(gate.config.timeout);
+  const at = Date.now();
+  const [requests, buckets] = await Promise.all([queryVector(gate.config.prometheusUrl, q.requests, timeout), queryVector(gate.config.prometheusUrl, q.buckets, timeout)]);
+  for (const answer of [requests, buckets]) {
+    if (!answer.ok) return { ok: false, kind: answer.kind === 'unreachable' ? 'metrics-unreachable' : 'query-error', error: answer.error };
+  }
+  return { ok: true, snapshot: snapshotOf(at, q, requests.ok ? requests.samples : [], buckets.ok ? buckets.samples : []) };
+}
+
+export type CounterReader = typeof readCounters;
+
+/**
+ * One check: the counters now, minus those at the step's baseline, judged. Without a baseline
+ * (it could not be read when the step started) this reading becomes the baseline.
+ */
+export async function checkGate(
+  provider: MetricsProvider,
+  targets: StepTargets,
+  run: { gate: NamedGate; judge: GateJudge; baseline?: Snapshot; step: string },
+  read: CounterReader = readCounters,
+): Promise<Check> {
+  const now = await read(provider, targets, run.gate);
+  if (!now.ok) return run.judge.unreadable(now.kind, now.error);
+  if (!run.baseline) {
+    run.baseline = now.snapshot;
+    return run.judge.unreadable('metrics-unreachable', "the counters could not be read when the step started; counting from this check on");
+  }
+  const counted = (t: VersionTarget) => ({ subset: t.subset, counts: countsSince(run.baseline!, now.snapshot, t.subset) });
+  return run.judge.judge({ step: run.step, since: run.baseline.at, at: now.snapshot.at, newer: counted(targets.newer), ...(targets.stable ? { stable: counted(targets.stable) } : {}) });
 }
 
 function logCheck(ctx: RolloutContext, check: Check): void {
-  ctx.log(`gate ${check.gate}: ${check.outcome} — ${check.detail}`);
+  ctx.log(`gate ${check.gate}: ${check.outcome}${check.reason ? ` (${check.reason})` : ''}${check.dryRun ? ' [dry run]' : ''} — ${check.detail}`);
+}
+
+/** The judges of a rollout's metric gates: their evidence lasts from step to step. */
+const judgesOf = new WeakMap<RolloutContext, Map<string, GateJudge>>();
+
+function judgeFor(ctx: RolloutContext, gate: NamedGate, checksPerStep: number): GateJudge {
+  const judges = judgesOf.get(ctx) ?? new Map<string, GateJudge>();
+  judgesOf.set(ctx, judges);
+  const judge = judges.get(gate.name) ?? new GateJudge(gate, checksPerStep);
+  judges.set(gate.name, judge);
+  return judge;
 }
 
 /**
  * Pauses for the step, judging it meanwhile; returns every gate's result (failed ones abort
  * the rollout). `pause` is the rollout's lease- and interrupt-aware pause.
  */
-export async function judgeStep(ctx: RolloutContext, step: StepToJudge, pause: (ms: number) => Promise<void>): Promise<GateResult[]> {
+export async function judgeStep(ctx: RolloutContext, step: StepToJudge, pause: (ms: number) => Promise<void>): Promise<(GateResult | StepVerdict)[]> {
   const gates = ctx.rollout.gates;
   const metric = metricGates(gates, step.subset);
   const pauses = !step.last || !!gates.http || !!gates.prometheus || metric.length > 0;
@@ -96,7 +139,7 @@ export async function judgeStep(ctx: RolloutContext, step: StepToJudge, pause: (
       }
     }
   };
-  const results: GateResult[] = [];
+  const results: StepVerdict[] = [];
   try {
     if (ctx.rollout.load && pauseMs > 0) {
       loads = loadsFor(ctx.rollout.load, step.header).map(startLoad);
@@ -117,8 +160,9 @@ export async function judgeStep(ctx: RolloutContext, step: StepToJudge, pause: (
 }
 
 /**
- * Checks every gate at its interval while pausing, until the pause ends or a gate reaches its
- * failureLimit; then once more at the end. `checkOne` is checkGate, or a stand-in in unit tests.
+ * Reads every gate's counters when the step starts (its baseline), then checks every gate at
+ * its interval while pausing, until the pause ends or a gate reaches a limit; then once more at
+ * the end. `read` reads the data plane's counters (a stand-in in unit tests).
  */
 export async function checkDuringPause(
   ctx: RolloutContext,
@@ -126,13 +170,26 @@ export async function checkDuringPause(
   metric: NamedGate[],
   pauseMs: number,
   pause: (ms: number) => Promise<void>,
-  checkOne: typeof checkGate = checkGate,
-): Promise<GateResult[]> {
-  const target = versionTarget(ctx, step.subset);
-  const tallies = metric.map((g) => ({ gate: g, provider: metricsProvider(ctx, g.config), tally: new GateTally(g.name, g.config.failureLimit), next: ms(g.config.interval), lastAt: -1 }));
+  read: CounterReader = readCounters,
+): Promise<StepVerdict[]> {
+  const targets: StepTargets = { newer: versionTarget(ctx, step.subset), ...(step.stable ? { stable: versionTarget(ctx, step.stable) } : {}) };
+  const runs = metric.map((g) => {
+    const interval = ms(g.config.interval);
+    const judge = judgeFor(ctx, g, Math.max(1, Math.ceil(pauseMs / interval)));
+    judge.startStep();
+    const c = g.config;
+    const tally = new GateTally(g.name, { failureLimit: c.failureLimit, consecutiveFailureLimit: c.consecutiveFailureLimit, inconclusiveLimit: c.inconclusiveLimit, dryRun: c.dryRun });
+    return { gate: g, provider: metricsProvider(ctx, c), judge, tally, step: step.label, baseline: undefined as Snapshot | undefined, next: interval, lastAt: -1 };
+  });
+  await Promise.all(
+    runs.map(async (r) => {
+      const start = await read(r.provider, targets, r.gate);
+      if (start.ok) r.baseline = start.snapshot;
+    }),
+  );
   let elapsed = 0;
-  const check = async (due: typeof tallies) => {
-    const checks = await Promise.all(due.map((t) => checkOne(t.provider, target, t.gate)));
+  const check = async (due: typeof runs) => {
+    const checks = await Promise.all(due.map((r) => checkGate(r.provider, targets, r, read)));
     checks.forEach((c, i) => {
       due[i]!.tally.record(c);
       due[i]!.lastAt = elapsed;
@@ -140,7 +197,7 @@ export async function checkDuringPause(
     });
   };
   while (elapsed < pauseMs) {
-    const chunk = Math.min(pauseMs, ...tallies.map((t) => t.next)) - elapsed;
+    const chunk = Math.min(pauseMs, ...runs.map((t) => t.next)) - elapsed;
     await pause(chunk);
     if (interruption.aborted) {
       throw new InterruptedError(`rollout of ${step.subset} interrupted while judging "${step.label}"; traffic stays on ${step.label}`, {
@@ -148,14 +205,14 @@ export async function checkDuringPause(
       });
     }
     elapsed += chunk;
-    const due = tallies.filter((t) => t.next <= elapsed);
+    const due = runs.filter((t) => t.next <= elapsed);
     for (const t of due) t.next += ms(t.gate.config.interval);
     await check(due);
-    if (tallies.some((t) => t.tally.exhausted)) return tallies.map((t) => t.tally.verdict());
+    if (runs.some((t) => t.tally.exhausted)) return runs.map((t) => t.tally.verdict());
   }
   // The final word on the step: every gate checked at its end (unless it just was).
-  await check(tallies.filter((t) => t.lastAt !== elapsed));
-  return tallies.map((t) => t.tally.verdict());
+  await check(runs.filter((t) => t.lastAt !== elapsed));
+  return runs.map((t) => t.tally.verdict());
 }
 
 /** The load of a step: as configured, or split in two halves, one carrying the step's header. */
