@@ -7,8 +7,8 @@
 // errors): with probability π0 = its share of the requests when both versions fail alike (H0),
 // π1 when the new one fails maxDrop points more often than the stable one (H1). The log
 // likelihood ratio of all checks of the rollout adds up. A test tuned to maxDrop alone gathers
-// evidence slowly against a version far worse than that, so H1 is a mixture: maxDrop (weight ½)
-// and 2, 4, 8, 16 and 32 times it (½ shared). The mixture's likelihood ratio reaching 1/α is the
+// evidence slowly against a version far worse than that, so H1 is a mixture: maxDrop (weight ⅘)
+// and 2, 4, 8, 16 and 32 times it (⅕ shared). The mixture's likelihood ratio reaching 1/α is the
 // evidence that aborts. Under H0 it is a martingale, so by Ville's inequality a version as good
 // as the stable one is aborted with probability at most α however often it is checked.
 import logpmf from '@stdlib/stats-base-dists-binomial-logpmf';
@@ -43,7 +43,7 @@ export function errorLogLikelihoodRatio(newer: Tally, stable: Tally, stableRate:
 
 /** The alternatives of the mixture, as multiples of maxDrop, and their weights. */
 export const dropMultiples = [1, 2, 4, 8, 16, 32];
-const weights = dropMultiples.map((_, i) => (i === 0 ? 0.5 : 0.5 / (dropMultiples.length - 1)));
+const weights = dropMultiples.map((_, i) => (i === 0 ? 0.8 : 0.2 / (dropMultiples.length - 1)));
 
 /** Log likelihood ratios of the mixture's alternatives, added up check after check. */
 export function addEvidence(llrs: readonly number[], newer: Tally, stable: Tally, stableRate: number, drop: number): number[] {

@@ -159,6 +159,29 @@ export async function judgeStep(ctx: RolloutContext, step: StepToJudge, pause: (
   return [...results, ...(await runGates(gates, addresses))];
 }
 
+/** One metric gate during one step: its judge (kept through the rollout) and its checks' tally. */
+export interface StepGate {
+  gate: NamedGate;
+  provider: MetricsProvider;
+  judge: GateJudge;
+  tally: GateTally;
+  step: string;
+  baseline?: Snapshot;
+}
+
+/** A gate's run through one step; the judge starts the step (its counts from zero). */
+export function stepGate(gate: NamedGate, provider: MetricsProvider, judge: GateJudge, step: string): StepGate {
+  judge.startStep();
+  const c = gate.config;
+  const tally = new GateTally(gate.name, { failureLimit: c.failureLimit, consecutiveFailureLimit: c.consecutiveFailureLimit, inconclusiveLimit: c.inconclusiveLimit, dryRun: c.dryRun });
+  return { gate, provider, judge, tally, step };
+}
+
+/** The checks planned in a pause: the latency test splits its significance over them. */
+export function checksIn(pauseMs: number, gate: NamedGate): number {
+  return Math.max(1, Math.ceil(pauseMs / ms(gate.config.interval)));
+}
+
 /**
  * Reads every gate's counters when the step starts (its baseline), then checks every gate at
  * its interval while pausing, until the pause ends or a gate reaches a limit; then once more at
@@ -173,46 +196,57 @@ export async function checkDuringPause(
   read: CounterReader = readCounters,
 ): Promise<StepVerdict[]> {
   const targets: StepTargets = { newer: versionTarget(ctx, step.subset), ...(step.stable ? { stable: versionTarget(ctx, step.stable) } : {}) };
-  const runs = metric.map((g) => {
-    const interval = ms(g.config.interval);
-    const judge = judgeFor(ctx, g, Math.max(1, Math.ceil(pauseMs / interval)));
-    judge.startStep();
-    const c = g.config;
-    const tally = new GateTally(g.name, { failureLimit: c.failureLimit, consecutiveFailureLimit: c.consecutiveFailureLimit, inconclusiveLimit: c.inconclusiveLimit, dryRun: c.dryRun });
-    return { gate: g, provider: metricsProvider(ctx, c), judge, tally, step: step.label, baseline: undefined as Snapshot | undefined, next: interval, lastAt: -1 };
-  });
+  const runs = metric.map((g) => stepGate(g, metricsProvider(ctx, g.config), judgeFor(ctx, g, checksIn(pauseMs, g)), step.label));
+  return judgePause({ subset: step.subset, label: step.label, targets, runs, pauseMs, pause, read, log: (c) => logCheck(ctx, c) });
+}
+
+export interface PauseToJudge {
+  subset: string;
+  label: string;
+  targets: StepTargets;
+  runs: StepGate[];
+  pauseMs: number;
+  pause: (ms: number) => Promise<void>;
+  read: CounterReader;
+  log: (check: Check) => void;
+}
+
+/** The loop of checkDuringPause, on gates set up for the step (the benchmark's simulator runs it too). */
+export async function judgePause(p: PauseToJudge): Promise<StepVerdict[]> {
+  const runs = p.runs.map((r) => ({ run: r, next: ms(r.gate.config.interval), lastAt: -1 }));
   await Promise.all(
-    runs.map(async (r) => {
-      const start = await read(r.provider, targets, r.gate);
-      if (start.ok) r.baseline = start.snapshot;
+    runs.map(async ({ run }) => {
+      const start = await p.read(run.provider, p.targets, run.gate);
+      if (start.ok) run.baseline = start.snapshot;
     }),
   );
   let elapsed = 0;
   const check = async (due: typeof runs) => {
-    const checks = await Promise.all(due.map((r) => checkGate(r.provider, targets, r, read)));
+    const checks = await Promise.all(due.map((r) => checkGate(r.run.provider, p.targets, r.run, p.read)));
     checks.forEach((c, i) => {
-      due[i]!.tally.record(c);
+      due[i]!.run.tally.record(c);
       due[i]!.lastAt = elapsed;
-      logCheck(ctx, c);
+      p.log(c);
     });
   };
-  while (elapsed < pauseMs) {
-    const chunk = Math.min(pauseMs, ...runs.map((t) => t.next)) - elapsed;
-    await pause(chunk);
+  const verdicts = () => runs.map((r) => r.run.tally.verdict());
+  while (elapsed < p.pauseMs) {
+    const chunk = Math.min(p.pauseMs, ...runs.map((t) => t.next)) - elapsed;
+    await p.pause(chunk);
     if (interruption.aborted) {
-      throw new InterruptedError(`rollout of ${step.subset} interrupted while judging "${step.label}"; traffic stays on ${step.label}`, {
+      throw new InterruptedError(`rollout of ${p.subset} interrupted while judging "${p.label}"; traffic stays on ${p.label}`, {
         hint: 're-run the same rollout to resume it (the step is judged again), or `shipline rollout abort` to go back',
       });
     }
     elapsed += chunk;
     const due = runs.filter((t) => t.next <= elapsed);
-    for (const t of due) t.next += ms(t.gate.config.interval);
+    for (const t of due) t.next += ms(t.run.gate.config.interval);
     await check(due);
-    if (runs.some((t) => t.tally.exhausted)) return runs.map((t) => t.tally.verdict());
+    if (runs.some((t) => t.run.tally.exhausted)) return verdicts();
   }
   // The final word on the step: every gate checked at its end (unless it just was).
   await check(runs.filter((t) => t.lastAt !== elapsed));
-  return runs.map((t) => t.tally.verdict());
+  return verdicts();
 }
 
 /** The load of a step: as configured, or split in two halves, one carrying the step's header. */
