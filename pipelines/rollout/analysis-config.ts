@@ -17,21 +17,29 @@ const metricGateFields = {
     .number()
     .int('must be a whole number')
     .min(1, 'must be at least 1')
-    .describe('Fewer requests of a version than this since the step started: inconclusive, never a pass. Default: computed from maxDrop / maxIncrease, significance and power (shown in each check); 20 for absolute thresholds alone.')
+    .meta({
+      description: 'Fewer requests of the new version than this since the step started: inconclusive, never a pass. Default: computed from maxDrop / maxIncrease, significance and power (shown in each check); 20 for absolute thresholds alone.',
+      examples: [400],
+    })
     .optional(),
   significance: probability('e.g. 0.01')
     .default(0.01)
     .describe('Against the stable version: the chance that a new version as good as the stable one is aborted by this gate, over the whole rollout.'),
   power: probability('e.g. 0.95').default(0.95).describe('Against the stable version: the chance that a regression of maxDrop / maxIncrease is caught once minRequests is reached (sets the computed minRequests).'),
-  window: positiveDuration.describe('No longer used by the gates: each check counts every request since its step started.').optional(),
+  window: positiveDuration.meta({ description: 'No longer used by the gates: each check counts every request since its step started.', examples: ['30s'] }).optional(),
   interval: positiveDuration.default('5s').describe("How often the gate is checked during a step's pause."),
   failureLimit: z.number().int('must be a whole number').min(1, 'must be at least 1').default(1).describe('This many failed checks in one step abort the rollout.'),
-  consecutiveFailureLimit: z.number().int('must be a whole number').min(1, 'must be at least 1').describe('This many failed checks in a row in one step abort the rollout (default: off).').optional(),
+  consecutiveFailureLimit: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .meta({ description: 'This many failed checks in a row in one step abort the rollout (default: off).', examples: [2] })
+    .optional(),
   inconclusiveLimit: z
     .number()
     .int('must be a whole number')
     .min(1, 'must be at least 1')
-    .describe('This many inconclusive checks in one step abort the rollout (default: off; a step still inconclusive at its end fails anyway).')
+    .meta({ description: 'This many inconclusive checks in one step abort the rollout (default: off; a step still inconclusive at its end fails anyway).', examples: [5] })
     .optional(),
   dryRun: z.boolean().default(false).describe('Judge and show every check, in the log and the release record, but never abort because of it.'),
   provider: z
