@@ -29,6 +29,8 @@ export interface RolloutSummary {
   previous?: string;
   state: Release['state'];
   steps: string[];
+  /** The metric gates' deciding check of each step, with its evidence. */
+  checks?: Release['checks'];
 }
 
 async function withLock<T>(ctx: RolloutContext, action: () => Promise<T>): Promise<T> {
@@ -241,10 +243,10 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
     const finished = request.strategy === 'canary' && states.at(-1)?.split.length === 1;
     if (finished && ctx.rollout.autoPromote) {
       await promoteRelease(ctx, stored, stable);
-      return { route: ctx.route, revision, subset, previous: stable.subset, state: 'promoted', steps: done };
+      return { route: ctx.route, revision, subset, previous: stable.subset, state: 'promoted', steps: done, ...(stored.release.checks ? { checks: stored.release.checks } : {}) };
     }
     ctx.log(`rollout of ${subset}: ${done.at(-1)}; promote or abort when ready`);
-    return { route: ctx.route, revision, subset, previous: stable.subset, state: 'progressing', steps: done };
+    return { route: ctx.route, revision, subset, previous: stable.subset, state: 'progressing', steps: done, ...(stored.release.checks ? { checks: stored.release.checks } : {}) };
   });
 }
 
