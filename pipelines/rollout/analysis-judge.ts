@@ -39,7 +39,8 @@ const pct = (n: number) => `${n.toFixed(2)}%`;
 
 function evidenceOf(v: VersionCount): VersionEvidence {
   const { requests, errors, buckets } = v.counts;
-  const ev: VersionEvidence = { subset: v.subset, requests, errors, buckets };
+  // The +Inf bucket is left out: it holds every request, and JSON has no Infinity.
+  const ev: VersionEvidence = { subset: v.subset, requests, errors, buckets: buckets.filter((b) => Number.isFinite(b.le)) };
   if (requests > 0) ev.successRate = (100 * (requests - Math.min(errors, requests))) / requests;
   const p99 = histogramQuantile(0.99, buckets);
   const mean = histogramMean(buckets);

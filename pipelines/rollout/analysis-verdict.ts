@@ -22,7 +22,7 @@ export interface VersionEvidence {
   /** p99 and mean answer time in seconds, from the histogram (absent: none). */
   p99?: number;
   mean?: number;
-  /** The answer-time histogram since the step started, cumulative by upper bound (seconds). */
+  /** The answer-time histogram since the step started, cumulative by upper bound (seconds); +Inf is `requests`. */
   buckets: Bucket[];
 }
 
