@@ -1,7 +1,9 @@
-// A step's analysis: during the step's pause, synthetic load (rollout.load) is sent and the
-// metric gates (successRate, latency) are checked every interval against the data plane's
-// metrics; failureLimit failed checks end the pause at once. After the pause every metric gate
-// is checked once more (inconclusive then fails the step), and the HTTP and raw PromQL gates run.
+// A step's analysis: when the step starts, each metric gate reads the data plane's counters of
+// the new and the stable version (the step's baseline); during the step's pause, synthetic load
+// (rollout.load) is sent and every interval the counters are read again and the exact counts
+// since the baseline judged (analysis-judge.ts); a limit reached ends the pause at once. After
+// the pause every metric gate is checked once more (inconclusive then fails the step), and the
+// HTTP and raw PromQL gates run.
 import { subsetServiceName } from '../../manifests/gateway-api.js';
 import { InterruptedError } from '../errors.js';
 import { interruption } from '../interrupt.js';
