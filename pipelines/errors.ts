@@ -26,6 +26,9 @@ export class ExternalError extends ShiplineError {
   readonly exitCode = ExitCode.external;
 }
 
+/** A gate judged the new version bad and the rollout went back to the stable one. Exit 1. */
+export class RolloutAbortedError extends ExternalError {}
+
 /** The user's input or config is invalid; nothing was changed. Exit 2. */
 export class InputError extends ShiplineError {
   readonly exitCode = ExitCode.invalidInput;

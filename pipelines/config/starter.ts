@@ -93,8 +93,9 @@ rollout:
   gates:
     http: { path: /healthz, timeout: 5s } # probed on each pod of the new version (or url: one fixed address); local stack: /cgi-bin/healthz
     # prometheus: { url: "http://prometheus.monitoring:9090", query: "sum(rate(errors_total[1m]))", max: 0.05, noDataTimeout: 30s }
-    # successRate: { min: 99, minRequests: 20, window: 30s, interval: 5s, failureLimit: 1, prometheusUrl: "http://prometheus.monitoring:9090" }   # % non-5xx of the new version (local stack: the default prometheusUrl)
-    # latency: { max: 500ms, minRequests: 20, window: 30s, interval: 5s, failureLimit: 1, timeout: 5s, provider: istio }                            # p99 of the new version
+    # successRate: { maxDrop: 1, significance: 0.01, power: 0.95, interval: 5s, failureLimit: 1, prometheusUrl: "http://prometheus.monitoring:9090" }   # against the stable version, exact counts since each step started (local stack: the default prometheusUrl)
+    #   also: min: 99 (absolute %), minRequests: 400 (default: computed), consecutiveFailureLimit: 2, inconclusiveLimit: 5, dryRun: false; window: 30s is no longer used
+    # latency: { maxIncrease: 20%, max: 500ms, interval: 5s, failureLimit: 1, timeout: 5s, provider: istio }                                       # rank test against the stable version; p99 of the new version
   # load: { url: "http://127.0.0.1:18000/", headers: { host: link.example.com }, rate: 50, connections: 4, method: GET, duration: 20s, timeout: 10s }   # local stack: synthetic requests during each step
 `;
 }

@@ -67,3 +67,47 @@ export function versionQueries(provider: MetricsProvider, target: VersionTarget,
     p99: `histogram_quantile(0.99, sum by (le) (rate(${s.duration}}${range})))${s.toSeconds}`,
   };
 }
+
+/**
+ * The raw counters of several versions, read at one instant: their requests (by status code)
+ * and their answer-time histogram buckets. Raw values, not increase(): a gate subtracts the
+ * values it read when its step started, so a series born during the step counts from zero.
+ */
+export interface CounterQueries {
+  requests: string;
+  buckets: string;
+  /** The subset a series belongs to, from its labels. */
+  subsetOf(labels: Record<string, string>): string | undefined;
+  /** A 5xx series. */
+  isError(labels: Record<string, string>): boolean;
+  /** A bucket's upper bound in seconds (Infinity for +Inf). */
+  upperBound(labels: Record<string, string>): number;
+}
+
+function anyOf(values: readonly string[]): string {
+  return quoted(values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+}
+
+export function counterQueries(provider: MetricsProvider, targets: readonly VersionTarget[]): CounterQueries {
+  const le = (labels: Record<string, string>, scale: number) => (labels.le === '+Inf' ? Infinity : Number(labels.le) / scale);
+  if (provider === 'traefik') {
+    const bySeries = new Map(targets.map((t) => [traefikServiceLabel(t), t.subset]));
+    const sel = `service=~${anyOf([...bySeries.keys()])}`;
+    return {
+      requests: `traefik_service_requests_total{${sel}}`,
+      buckets: `traefik_service_request_duration_seconds_bucket{${sel}}`,
+      subsetOf: (labels) => bySeries.get(labels.service ?? ''),
+      isError: (labels) => /^5\d\d$/.test(labels.code ?? ''),
+      upperBound: (labels) => le(labels, 1),
+    };
+  }
+  const byWorkload = new Map(targets.map((t) => [t.workload, t.subset]));
+  const sel = `reporter="destination",destination_workload_namespace=${quoted(targets[0]?.namespace ?? '')},destination_workload=~${anyOf([...byWorkload.keys()])}`;
+  return {
+    requests: `istio_requests_total{${sel}}`,
+    buckets: `istio_request_duration_milliseconds_bucket{${sel}}`,
+    subsetOf: (labels) => byWorkload.get(labels.destination_workload ?? ''),
+    isError: (labels) => /^5\d\d$/.test(labels.response_code ?? ''),
+    upperBound: (labels) => le(labels, 1000),
+  };
+}

@@ -1,20 +1,26 @@
-// A step's analysis: during the step's pause, synthetic load (rollout.load) is sent and the
-// metric gates (successRate, latency) are checked every interval against the data plane's
-// metrics; failureLimit failed checks end the pause at once. After the pause every metric gate
-// is checked once more (inconclusive then fails the step), and the HTTP and raw PromQL gates run.
+// A step's analysis: when the step starts, each metric gate reads the data plane's counters of
+// the new and the stable version (the step's baseline); during the step's pause, synthetic load
+// (rollout.load) is sent and every interval the counters are read again and the exact counts
+// since the baseline judged (analysis-judge.ts); a limit reached ends the pause at once. After
+// the pause every metric gate is checked once more (inconclusive then fails the step), and the
+// HTTP and raw PromQL gates run.
 import { subsetServiceName } from '../../manifests/gateway-api.js';
 import { InterruptedError } from '../errors.js';
 import { interruption } from '../interrupt.js';
-import type { LatencyGate, LoadConfig, MetricGate, MetricsProvider, SuccessRateGate } from './analysis-config.js';
-import { queryPrometheus } from './analysis-prometheus.js';
-import { versionQueries, type VersionTarget } from './analysis-queries.js';
-import { GateTally, judgeLatency, judgeSuccessRate, type Check } from './analysis-verdict.js';
+import type { LoadConfig, MetricGate, MetricsProvider } from './analysis-config.js';
+import { countsSince, snapshotOf, type Snapshot } from './analysis-counts.js';
+import { GateJudge, type NamedGate } from './analysis-judge.js';
+import { queryVector } from './analysis-prometheus.js';
+import { counterQueries, type VersionTarget } from './analysis-queries.js';
+import { GateTally, type Check, type StepVerdict } from './analysis-verdict.js';
 import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
 import { versionAddresses, versionDeploymentName } from './effects.js';
 import { runGates, type GateResult } from './gates.js';
 import { formatLoad, startLoad, type LoadRun } from './load.js';
 import { containerPort } from './template.js';
+
+export type { NamedGate } from './analysis-judge.js';
 
 export interface StepToJudge {
   /** The new version. */
@@ -25,9 +31,9 @@ export interface StepToJudge {
   last: boolean;
   /** A step that routes by header: half the synthetic load carries it, so both versions get traffic. */
   header?: { name: string; value: string };
+  /** The stable version, judged alongside over the same interval. */
+  stable?: string;
 }
-
-export type NamedGate = { name: string; kind: 'successRate'; config: SuccessRateGate } | { name: string; kind: 'latency'; config: LatencyGate };
 
 export function metricGates(gates: RolloutContext['rollout']['gates'], subset: string): NamedGate[] {
   const named: NamedGate[] = [];
@@ -57,29 +63,68 @@ export function versionTarget(ctx: RolloutContext, subset: string): VersionTarge
   };
 }
 
-/** One check of one metric gate: its queries, then the judgement. Never throws. */
-export async function checkGate(provider: MetricsProvider, target: VersionTarget, gate: NamedGate): Promise<Check> {
-  const c = gate.config;
-  const q = versionQueries(provider, target, ms(c.window));
-  const timeout = ms(c.timeout);
-  const measure = gate.kind === 'successRate' ? q.errors : q.p99;
-  const [requests, other] = await Promise.all([queryPrometheus(c.prometheusUrl, q.requests, timeout), queryPrometheus(c.prometheusUrl, measure, timeout)]);
-  const failed = [requests, other].find((a) => !a.ok);
-  if (failed && !failed.ok) return { gate: gate.name, outcome: 'fail', detail: failed.error };
-  const n = requests.ok ? requests.value : undefined;
-  const v = other.ok ? other.value : undefined;
-  return gate.kind === 'successRate' ? judgeSuccessRate(gate.name, gate.config, { requests: n, errors: v }) : judgeLatency(gate.name, gate.config, { requests: n, p99: v });
+/** The versions a step's checks count: the new one and the stable one. */
+export interface StepTargets {
+  newer: VersionTarget;
+  stable?: VersionTarget;
+}
+
+export type Unreadable = { ok: false; kind: 'metrics-unreachable' | 'query-error'; error: string };
+
+/** The counters of a step's versions, read at one instant. Never throws. */
+export async function readCounters(provider: MetricsProvider, targets: StepTargets, gate: NamedGate): Promise<{ ok: true; snapshot: Snapshot } | Unreadable> {
+  const q = counterQueries(provider, [targets.newer, ...(targets.stable ? [targets.stable] : [])]);
+  const timeout = ms(gate.config.timeout);
+  const at = Date.now();
+  const [requests, buckets] = await Promise.all([queryVector(gate.config.prometheusUrl, q.requests, timeout), queryVector(gate.config.prometheusUrl, q.buckets, timeout)]);
+  for (const answer of [requests, buckets]) {
+    if (!answer.ok) return { ok: false, kind: answer.kind === 'unreachable' ? 'metrics-unreachable' : 'query-error', error: answer.error };
+  }
+  return { ok: true, snapshot: snapshotOf(at, q, requests.ok ? requests.samples : [], buckets.ok ? buckets.samples : []) };
+}
+
+export type CounterReader = typeof readCounters;
+
+/**
+ * One check: the counters now, minus those at the step's baseline, judged. Without a baseline
+ * (it could not be read when the step started) this reading becomes the baseline.
+ */
+export async function checkGate(
+  provider: MetricsProvider,
+  targets: StepTargets,
+  run: { gate: NamedGate; judge: GateJudge; baseline?: Snapshot; step: string },
+  read: CounterReader = readCounters,
+): Promise<Check> {
+  const now = await read(provider, targets, run.gate);
+  if (!now.ok) return run.judge.unreadable(now.kind, now.error);
+  if (!run.baseline) {
+    run.baseline = now.snapshot;
+    return run.judge.unreadable('metrics-unreachable', "the counters could not be read when the step started; counting from this check on");
+  }
+  const counted = (t: VersionTarget) => ({ subset: t.subset, counts: countsSince(run.baseline!, now.snapshot, t.subset) });
+  return run.judge.judge({ step: run.step, since: run.baseline.at, at: now.snapshot.at, newer: counted(targets.newer), ...(targets.stable ? { stable: counted(targets.stable) } : {}) });
 }
 
 function logCheck(ctx: RolloutContext, check: Check): void {
-  ctx.log(`gate ${check.gate}: ${check.outcome} — ${check.detail}`);
+  ctx.log(`gate ${check.gate}: ${check.outcome}${check.reason ? ` (${check.reason})` : ''}${check.dryRun ? ' [dry run]' : ''} — ${check.detail}`);
+}
+
+/** The judges of a rollout's metric gates: their evidence lasts from step to step. */
+const judgesOf = new WeakMap<RolloutContext, Map<string, GateJudge>>();
+
+function judgeFor(ctx: RolloutContext, gate: NamedGate, checksPerStep: number): GateJudge {
+  const judges = judgesOf.get(ctx) ?? new Map<string, GateJudge>();
+  judgesOf.set(ctx, judges);
+  const judge = judges.get(gate.name) ?? new GateJudge(gate, checksPerStep);
+  judges.set(gate.name, judge);
+  return judge;
 }
 
 /**
  * Pauses for the step, judging it meanwhile; returns every gate's result (failed ones abort
  * the rollout). `pause` is the rollout's lease- and interrupt-aware pause.
  */
-export async function judgeStep(ctx: RolloutContext, step: StepToJudge, pause: (ms: number) => Promise<void>): Promise<GateResult[]> {
+export async function judgeStep(ctx: RolloutContext, step: StepToJudge, pause: (ms: number) => Promise<void>): Promise<(GateResult | StepVerdict)[]> {
   const gates = ctx.rollout.gates;
   const metric = metricGates(gates, step.subset);
   const pauses = !step.last || !!gates.http || !!gates.prometheus || metric.length > 0;
@@ -96,7 +141,7 @@ export async function judgeStep(ctx: RolloutContext, step: StepToJudge, pause: (
       }
     }
   };
-  const results: GateResult[] = [];
+  const results: StepVerdict[] = [];
   try {
     if (ctx.rollout.load && pauseMs > 0) {
       loads = loadsFor(ctx.rollout.load, step.header).map(startLoad);
@@ -116,9 +161,33 @@ export async function judgeStep(ctx: RolloutContext, step: StepToJudge, pause: (
   return [...results, ...(await runGates(gates, addresses))];
 }
 
+/** One metric gate during one step: its judge (kept through the rollout) and its checks' tally. */
+export interface StepGate {
+  gate: NamedGate;
+  provider: MetricsProvider;
+  judge: GateJudge;
+  tally: GateTally;
+  step: string;
+  baseline?: Snapshot;
+}
+
+/** A gate's run through one step; the judge starts the step (its counts from zero). */
+export function stepGate(gate: NamedGate, provider: MetricsProvider, judge: GateJudge, step: string): StepGate {
+  judge.startStep();
+  const c = gate.config;
+  const tally = new GateTally(gate.name, { failureLimit: c.failureLimit, consecutiveFailureLimit: c.consecutiveFailureLimit, inconclusiveLimit: c.inconclusiveLimit, dryRun: c.dryRun });
+  return { gate, provider, judge, tally, step };
+}
+
+/** The checks planned in a pause: the latency test splits its significance over them. */
+export function checksIn(pauseMs: number, gate: NamedGate): number {
+  return Math.max(1, Math.ceil(pauseMs / ms(gate.config.interval)));
+}
+
 /**
- * Checks every gate at its interval while pausing, until the pause ends or a gate reaches its
- * failureLimit; then once more at the end. `checkOne` is checkGate, or a stand-in in unit tests.
+ * Reads every gate's counters when the step starts (its baseline), then checks every gate at
+ * its interval while pausing, until the pause ends or a gate reaches a limit; then once more at
+ * the end. `read` reads the data plane's counters (a stand-in in unit tests).
  */
 export async function checkDuringPause(
   ctx: RolloutContext,
@@ -126,36 +195,60 @@ export async function checkDuringPause(
   metric: NamedGate[],
   pauseMs: number,
   pause: (ms: number) => Promise<void>,
-  checkOne: typeof checkGate = checkGate,
-): Promise<GateResult[]> {
-  const target = versionTarget(ctx, step.subset);
-  const tallies = metric.map((g) => ({ gate: g, provider: metricsProvider(ctx, g.config), tally: new GateTally(g.name, g.config.failureLimit), next: ms(g.config.interval), lastAt: -1 }));
+  read: CounterReader = readCounters,
+): Promise<StepVerdict[]> {
+  const targets: StepTargets = { newer: versionTarget(ctx, step.subset), ...(step.stable ? { stable: versionTarget(ctx, step.stable) } : {}) };
+  const runs = metric.map((g) => stepGate(g, metricsProvider(ctx, g.config), judgeFor(ctx, g, checksIn(pauseMs, g)), step.label));
+  return judgePause({ subset: step.subset, label: step.label, targets, runs, pauseMs, pause, read, log: (c) => logCheck(ctx, c) });
+}
+
+export interface PauseToJudge {
+  subset: string;
+  label: string;
+  targets: StepTargets;
+  runs: StepGate[];
+  pauseMs: number;
+  pause: (ms: number) => Promise<void>;
+  read: CounterReader;
+  log: (check: Check) => void;
+}
+
+/** The loop of checkDuringPause, on gates set up for the step (the benchmark's simulator runs it too). */
+export async function judgePause(p: PauseToJudge): Promise<StepVerdict[]> {
+  const runs = p.runs.map((r) => ({ run: r, next: ms(r.gate.config.interval), lastAt: -1 }));
+  await Promise.all(
+    runs.map(async ({ run }) => {
+      const start = await p.read(run.provider, p.targets, run.gate);
+      if (start.ok) run.baseline = start.snapshot;
+    }),
+  );
   let elapsed = 0;
-  const check = async (due: typeof tallies) => {
-    const checks = await Promise.all(due.map((t) => checkOne(t.provider, target, t.gate)));
+  const check = async (due: typeof runs) => {
+    const checks = await Promise.all(due.map((r) => checkGate(r.run.provider, p.targets, r.run, p.read)));
     checks.forEach((c, i) => {
-      due[i]!.tally.record(c);
+      due[i]!.run.tally.record(c);
       due[i]!.lastAt = elapsed;
-      logCheck(ctx, c);
+      p.log(c);
     });
   };
-  while (elapsed < pauseMs) {
-    const chunk = Math.min(pauseMs, ...tallies.map((t) => t.next)) - elapsed;
-    await pause(chunk);
+  const verdicts = () => runs.map((r) => r.run.tally.verdict());
+  while (elapsed < p.pauseMs) {
+    const chunk = Math.min(p.pauseMs, ...runs.map((t) => t.next)) - elapsed;
+    await p.pause(chunk);
     if (interruption.aborted) {
-      throw new InterruptedError(`rollout of ${step.subset} interrupted while judging "${step.label}"; traffic stays on ${step.label}`, {
+      throw new InterruptedError(`rollout of ${p.subset} interrupted while judging "${p.label}"; traffic stays on ${p.label}`, {
         hint: 're-run the same rollout to resume it (the step is judged again), or `shipline rollout abort` to go back',
       });
     }
     elapsed += chunk;
-    const due = tallies.filter((t) => t.next <= elapsed);
-    for (const t of due) t.next += ms(t.gate.config.interval);
+    const due = runs.filter((t) => t.next <= elapsed);
+    for (const t of due) t.next += ms(t.run.gate.config.interval);
     await check(due);
-    if (tallies.some((t) => t.tally.exhausted)) return tallies.map((t) => t.tally.verdict());
+    if (runs.some((t) => t.run.tally.exhausted)) return verdicts();
   }
   // The final word on the step: every gate checked at its end (unless it just was).
-  await check(tallies.filter((t) => t.lastAt !== elapsed));
-  return tallies.map((t) => t.tally.verdict());
+  await check(runs.filter((t) => t.lastAt !== elapsed));
+  return verdicts();
 }
 
 /** The load of a step: as configured, or split in two halves, one carrying the step's header. */

@@ -1,6 +1,7 @@
 // Release history kept in the cluster: one ConfigMap per release of a route, holding
 // what was deployed and the manifests that were applied.
 import type { KubeClient } from '../adapters/kube.js';
+import type { Check } from './analysis-verdict.js';
 
 export type ReleaseState = 'progressing' | 'promoted' | 'aborted' | 'failed';
 
@@ -25,6 +26,8 @@ export interface Release {
   adopted?: Adoption;
   /** A rollback past the adoption: the original Deployment serves again, as before shipline. */
   restored?: boolean;
+  /** The metric gates' deciding check of each step judged, with its evidence (counts per version, test, tolerance). */
+  checks?: Check[];
 }
 
 export interface Adoption {

@@ -2,7 +2,7 @@
 // route's lease while it changes anything.
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../adapters/kube.js';
-import { ExternalError, InputError, InterruptedError, PreconditionError } from '../errors.js';
+import { InputError, InterruptedError, PreconditionError, RolloutAbortedError } from '../errors.js';
 import { interruption } from '../interrupt.js';
 import { adoptable, adoptedManifests, adoptedSubset, copyOriginal, restoreOriginal, retireOriginal } from './adopt.js';
 import { ms } from './config.js';
@@ -29,6 +29,8 @@ export interface RolloutSummary {
   previous?: string;
   state: Release['state'];
   steps: string[];
+  /** The metric gates' deciding check of each step, with its evidence. */
+  checks?: Release['checks'];
 }
 
 async function withLock<T>(ctx: RolloutContext, action: () => Promise<T>): Promise<T> {
@@ -225,23 +227,26 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
       Object.assign(stored.release, { step: i, stepLabel: state.label });
       stored.manifests = manifestsYaml(version) + '---\n' + routes;
       await record(ctx, stored);
-      const judged = await judgeStep(ctx, { subset, label: state.label, last: i === states.length - 1, header: state.header }, (milliseconds) => pause(ctx, milliseconds));
+      const judged = await judgeStep(ctx, { subset, label: state.label, last: i === states.length - 1, header: state.header, stable: stable.subset }, (milliseconds) => pause(ctx, milliseconds));
+      const evidence = judged.flatMap((g) => ('check' in g && g.check ? [g.check] : []));
+      if (evidence.length > 0) stored.release.checks = [...(stored.release.checks ?? []), ...evidence];
       const failed = judged.filter((g) => !g.ok);
       if (failed.length > 0) {
         const why = failed.map((g) => `${g.gate}: ${g.detail}`).join('; ');
         await abortTo(ctx, stored, stable, `gate failed at ${state.label}: ${why}`);
-        throw new ExternalError(`rollout of ${subset} aborted at "${state.label}": ${why}; traffic is back on ${stable.subset}`, {
-          hint: 'look at the new version (logs, metrics), fix it and roll out again',
+        throw new RolloutAbortedError(`rollout of ${subset} (${request.image}) aborted at "${state.label}": ${why}; traffic is back on ${stable.subset}`, {
+          hint: `${subset} failed its gates: see each check's evidence with \`shipline rollout status\`, fix the new version and build and roll out a new image (this one stays aborted)`,
         });
       }
+      if (evidence.length > 0) await record(ctx, stored);
     }
     const finished = request.strategy === 'canary' && states.at(-1)?.split.length === 1;
     if (finished && ctx.rollout.autoPromote) {
       await promoteRelease(ctx, stored, stable);
-      return { route: ctx.route, revision, subset, previous: stable.subset, state: 'promoted', steps: done };
+      return { route: ctx.route, revision, subset, previous: stable.subset, state: 'promoted', steps: done, ...(stored.release.checks ? { checks: stored.release.checks } : {}) };
     }
     ctx.log(`rollout of ${subset}: ${done.at(-1)}; promote or abort when ready`);
-    return { route: ctx.route, revision, subset, previous: stable.subset, state: 'progressing', steps: done };
+    return { route: ctx.route, revision, subset, previous: stable.subset, state: 'progressing', steps: done, ...(stored.release.checks ? { checks: stored.release.checks } : {}) };
   });
 }
 

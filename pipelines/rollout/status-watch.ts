@@ -1,7 +1,7 @@
 // `rollout status --watch`: the status and each version's traffic, read again every interval
 // and drawn in place on a terminal, as plain blocks of lines without one, or as one JSON
 // object per line with --json. Ends when its signal aborts (Ctrl-C).
-import { formatSeconds } from './analysis-verdict.js';
+import { formatSeconds, type Check, type VersionEvidence } from './analysis-verdict.js';
 import type { RolloutStatus } from './status.js';
 import { formatStatus } from './status.js';
 import type { TrafficReport } from './status-traffic.js';
@@ -25,8 +25,27 @@ export function formatTraffic(t: TrafficReport): string[] {
   return [...lines, `         (${t.provider} metrics over the last ${t.window}, from ${t.prometheus})`];
 }
 
+function versionFigures(v: VersionEvidence): string {
+  const rate = v.successRate === undefined ? '-' : `${v.successRate.toFixed(2)}%`;
+  return `${v.subset} ${rate} ok of ${v.requests}${v.p99 === undefined ? '' : `, p99 ${formatSeconds(v.p99)}`}`;
+}
+
+/** One line per check the release recorded: its step, verdict, both versions' figures and the test. */
+export function formatChecks(checks: readonly Check[]): string[] {
+  return checks.map((c) => {
+    const e = c.evidence;
+    if (!e) return `check    ${c.gate}: ${c.outcome}${c.reason ? ` (${c.reason})` : ''} — ${c.detail}`;
+    const stable = e.stable ? ` vs ${versionFigures(e.stable)}${e.stable.from === 'earlier steps' ? ' (earlier steps)' : ''}` : '';
+    const test = e.test?.kind === 'sprt'
+      ? `; likelihood ratio ${Math.exp(e.test.logLikelihoodRatio).toPrecision(3)}, aborts at ${Math.exp(e.test.threshold).toPrecision(3)}`
+      : e.test?.kind === 'mann-whitney' ? `; Mann-Whitney p ${e.test.pValue.toPrecision(3)} (α ${e.test.alpha.toPrecision(2)})` : '';
+    const verdict = `${c.outcome}${c.reason ? ` (${c.reason})` : ''}${c.dryRun ? ' [dry run]' : ''}`;
+    return `check    ${e.step}: ${c.gate} ${verdict} — ${versionFigures(e.newVersion)}${stable} in ${e.seconds.toFixed(1)}s${test}; minRequests ${e.minRequests}; tolerance: ${e.tolerance}`;
+  });
+}
+
 export function formatWatched(s: WatchedStatus): string {
-  return [formatStatus(s), ...(s.traffic ? formatTraffic(s.traffic) : [])].join('\n');
+  return [formatStatus(s), ...formatChecks(s.current?.checks ?? []), ...(s.traffic ? formatTraffic(s.traffic) : [])].join('\n');
 }
 
 export interface WatchOutput {

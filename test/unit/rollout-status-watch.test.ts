@@ -89,3 +89,28 @@ describe('watch', () => {
     expect(reads).toBe(2);
   });
 });
+
+describe("the release's checks", () => {
+  it("show each check's step, verdict, both versions' figures, the test and the tolerance", async () => {
+    const { formatChecks, formatWatched } = await import('../../pipelines/rollout/status-watch.js');
+    const check = {
+      gate: 'successRate v2',
+      outcome: 'fail' as const,
+      detail: 'd',
+      evidence: {
+        step: 'canary 10% v2', since: '2026-11-26T20:00:00.000Z', at: '2026-11-26T20:00:12.000Z', seconds: 12,
+        newVersion: { subset: 'v2', requests: 200, errors: 60, successRate: 70, buckets: [] },
+        stable: { subset: 'v1', requests: 1800, errors: 18, successRate: 99, buckets: [], from: 'this step' as const },
+        minRequests: 1561,
+        test: { kind: 'sprt' as const, logLikelihoodRatio: Math.log(5000), stepLogLikelihoodRatio: Math.log(5000), threshold: Math.log(100) },
+        tolerance: 'at most 1 points below the stable version',
+      },
+    };
+    expect(formatChecks([check, { gate: 'latency v2', outcome: 'inconclusive', reason: 'metrics-unreachable', detail: 'Prometheus at x did not answer' }])).toEqual([
+      'check    canary 10% v2: successRate v2 fail — v2 70.00% ok of 200 vs v1 99.00% ok of 1800 in 12.0s; likelihood ratio 5.00e+3, aborts at 100; minRequests 1561; tolerance: at most 1 points below the stable version',
+      'check    latency v2: inconclusive (metrics-unreachable) — Prometheus at x did not answer',
+    ]);
+    const watched = { ...status(0), current: { revision: 2, route: 'link', subset: 'v2', image: 'i', strategy: 'canary', state: 'aborted' as const, step: 0, stepLabel: '100% v1', createdAt: '', updatedAt: '', checks: [check] } };
+    expect(formatWatched(watched)).toContain('check    canary 10% v2: successRate v2 fail');
+  });
+});
