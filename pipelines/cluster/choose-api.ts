@@ -65,7 +65,15 @@ function notRunning(name: string, needs: RoutingNeeds, facts: RoutingFacts): str
   }
   const gateways = needs.gateways ?? [];
   if (gateways.length > 0) {
-    return gatewayImplementationRunning(impl, gateways, needs.namespace) ? [] : [`no Programmed Gateway of an Accepted GatewayClass among ${gateways.join(', ')}`];
+    if (gatewayImplementationRunning(impl, gateways, needs.namespace)) return [];
+    return gateways.map((ref) => {
+      const [namespace, name] = ref.includes('/') ? ref.split('/') as [string, string] : [needs.namespace ?? 'default', ref];
+      const gateway = impl.gateways.find((g) => g.namespace === namespace && g.name === name);
+      if (!gateway) return `Gateway ${namespace}/${name} (routing.gateways) does not exist`;
+      const cls = impl.gatewayClasses.find((c) => c.name === gateway.gatewayClassName);
+      if (!cls?.accepted) return `Gateway ${namespace}/${name}: its GatewayClass ${gateway.gatewayClassName} is ${cls ? 'not Accepted' : 'missing'}: no implementation serves it`;
+      return `Gateway ${namespace}/${name} is not Programmed: its implementation (${cls.implementation}) does not serve it`;
+    });
   }
   if (meshClasses(impl).length > 0) return [];
   const classes = impl.gatewayClasses.map((c) => `${c.name} (${c.implementation})`).join(', ') || 'none';

@@ -52,7 +52,8 @@ describe('a routing API is used only where its implementation runs (routing.impl
     const mesh = { ...traefik, name: 'mesh', supportedFeatures: ['HTTPRoute', 'Mesh', 'MeshClusterIPMatching'] };
     expect(chooseRoutingApi(none, facts({ gatewayClasses: [mesh] }), 'auto', undefined, 'auto').api).toBe('gateway-api');
     expect(refusal(() => chooseRoutingApi({ ...none, gateways: ['shipline-system/shipline'] }, facts({ gateways: [{ ...stackGateway, programmed: false }] }), 'gateway-api', undefined, 'auto')).message)
-      .toContain('no Programmed Gateway of an Accepted GatewayClass among shipline-system/shipline');
+      .toContain('Gateway shipline-system/shipline is not Programmed: its implementation (traefik) does not serve it');
+    expect(refusal(() => chooseRoutingApi({ ...none, gateways: ['edge/nope'] }, facts(), 'auto', undefined, 'auto')).message).toContain('Gateway edge/nope (routing.gateways) does not exist');
   });
 });
 
