@@ -9,6 +9,7 @@ import type { RoutingNeeds } from '../../pipelines/cluster/routing-needs.js';
 import { PreconditionError } from '../../pipelines/errors.js';
 import { versionsToPrune, type StoredRelease } from '../../pipelines/rollout/history.js';
 import { forceFor, syncingTool } from '../../pipelines/rollout/takeover.js';
+import { undoneError } from '../../pipelines/rollout/undo.js';
 
 const none: RoutingNeeds = { fault: false, mirror: false, mirrorPercent: false, retries: false, timeout: false, subsets: true, gateways: [], namespace: 'default' };
 const fields = { httpRouteRetry: true, httpRouteMirrorPercent: true, httpRouteTimeouts: true, virtualServiceFault: true, virtualServiceMirrorPercentage: true };
@@ -118,5 +119,21 @@ describe('rollout.keepVersions', () => {
     expect(versionsToPrune(history, 1)).toEqual(['adopted', 'v1', 'bad', 'v2']);
     expect(versionsToPrune([...history, stored(6, 'v4', 'progressing')], 2)).toEqual(['adopted', 'v1', 'bad']);
     expect(versionsToPrune(history.slice(0, 2), 2)).toEqual([]);
+  });
+});
+
+describe('the error of a failed first release says what changed', () => {
+  it('lists what was undone and kept, and drops a step\'s own "nothing was changed"', () => {
+    const refused = new PreconditionError('the API server refused 1 of 2 objects; nothing was changed:\nHTTPRoute/web: denied', { hint: 'fix it' });
+    const error = undoneError(refused, { undone: ['Deployment default/web-adopted (created, deleted again)'], kept: ['Service default/web (configured, kept)'], failed: [] }, 'Deployment default/web was not changed and keeps serving');
+    expect(error.message).toBe('the API server refused 1 of 2 objects:\nHTTPRoute/web: denied\nundone: Deployment default/web-adopted (created, deleted again)\n' +
+      'changed and kept: Service default/web (configured, kept)\nDeployment default/web was not changed and keeps serving');
+    expect(error.exitCode).toBe(3);
+    expect(error.hint).toBe('fix it');
+  });
+
+  it('says "nothing was changed" only when nothing was', () => {
+    const error = undoneError(new Error('timeout'), { undone: [], kept: [], failed: [] }, 'Deployment default/web keeps serving');
+    expect(error.message).toBe('timeout\nnothing was changed\nDeployment default/web keeps serving');
   });
 });
