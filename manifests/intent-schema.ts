@@ -122,6 +122,10 @@ export const routingSchema = z
     rules: z.array(ruleSchema).min(1, 'needs at least one rule, e.g. [{ to: [{ subset: v1 }] }]').meta({ description: 'Ordered routing rules, first match wins; the last catch-all is what rollouts shift.', examples: [[{ to: [{ service: 'link' }] }]] }),
     api: z.enum(['auto', 'istio', 'gateway-api'], { error: 'must be auto, istio or gateway-api' }).describe('The API to render for; auto: what the cluster serves (render, offline, uses istio).').optional(),
     istioVersion: z.enum(['v1', 'v1beta1', 'v1alpha3'], { error: 'must be v1, v1beta1 or v1alpha3' }).describe('The networking.istio.io version (default: the newest the cluster serves; render: v1).').optional(),
+    implementation: z
+      .enum(['auto', 'external'], { error: 'must be auto or external' })
+      .describe('auto: route only through an implementation seen running (istiod, a Programmed Gateway, a GatewayClass with mesh support); external: it runs where shipline cannot see it.')
+      .optional(),
   })
   .meta({
     description: 'Routing: the VirtualService / HTTPRoute of the service, rendered for Istio or Gateway API.',

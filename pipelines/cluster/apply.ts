@@ -11,7 +11,11 @@ import { mapLimit } from '../pool.js';
 export interface ApplyOptions {
   fieldManager: string;
   namespace: string;
-  force?: boolean;
+  /**
+   * Take over fields other managers own: every object, or only those the function picks
+   * (e.g. the one route shipline declares as its own).
+   */
+  force?: boolean | ((object: KubeObject) => boolean);
   /** Server-side dry-run only. */
   dryRun?: boolean;
   diff?: boolean;
@@ -27,6 +31,9 @@ export interface ApplyOutcome {
   diff?: string;
   /** Dry-run only: the server could not check it before its Namespace or CRD (of the same batch) exists. */
   unchecked?: string;
+  /** The object as sent (its namespace resolved), and the live object before the apply. */
+  target?: KubeObject;
+  before?: KubeObject;
 }
 
 /** Namespaces and CRDs go first so that what they define exists for the rest. */
@@ -38,6 +45,9 @@ function conflictMessage(s: SourcedObject, error: KubeApiError): string {
   const lines = fields.map((c) => `  ${c.field ?? '?'}: ${c.message ?? 'conflict'}`);
   return `${describeObject(s)}: fields owned by another manager:\n${lines.join('\n')}`;
 }
+
+const forced = (options: ApplyOptions, object: KubeObject): boolean =>
+  typeof options.force === 'function' ? options.force(object) : options.force === true;
 
 /** Sets metadata.namespace the way the resource's scope wants it; fails on unknown kinds. */
 async function target(client: KubeClient, s: SourcedObject, namespace: string): Promise<KubeObject> {
@@ -77,7 +87,7 @@ async function dryRun(client: KubeClient, objects: SourcedObject[], options: App
   lives.catch(() => undefined); // awaited below, unless a dry-run already failed
   const previews = await mapLimit(objects, parallel, async (s, i) => {
     try {
-      return await client.apply(targets[i]!, { fieldManager: options.fieldManager, force: options.force, dryRun: true });
+      return await client.apply(targets[i]!, { fieldManager: options.fieldManager, force: forced(options, targets[i]!), dryRun: true });
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 409) problems.push(conflictMessage(s, error));
       else if (error instanceof KubeApiError) problems.push(`${describeObject(s)}: ${error.message.replace(/^PATCH \S+: /, '')}`);
@@ -102,11 +112,11 @@ async function commit(client: KubeClient, checked: Checked, options: ApplyOption
   return mapLimit(checked.objects, parallel, async (s, i): Promise<ApplyOutcome> => {
     const target = checked.targets[i]!;
     const preview = checked.previews[i]!;
-    const applied = options.dryRun ? preview : await client.apply(target, { fieldManager: options.fieldManager, force: options.force });
+    const applied = options.dryRun ? preview : await client.apply(target, { fieldManager: options.fieldManager, force: forced(options, target) });
     const before = checked.lives[i];
     const action: ApplyAction = !before ? 'created' : sameContent(before, applied) ? 'unchanged' : 'configured';
     if (!options.dryRun && s.object.kind === 'CustomResourceDefinition') await waitEstablished(client, applied);
-    return { object: s, namespace: target.metadata.namespace, action, diff: options.diff ? objectDiff(labelOf(target), before, preview) : undefined };
+    return { object: s, namespace: target.metadata.namespace, action, diff: options.diff ? objectDiff(labelOf(target), before, preview) : undefined, target, before };
   });
 }
 
@@ -236,4 +246,28 @@ export async function deleteObjects(
     }
   }
   return outcomes;
+}
+
+export interface FieldConflict {
+  /** The field path as the API server names it, e.g. .spec.rules */
+  field: string;
+  /** The field manager that owns it, e.g. kubectl-client-side-apply */
+  manager: string;
+}
+
+/**
+ * The fields of a live object another manager owns and an apply of `object` would change:
+ * a server-side dry-run without force, read from its 409 answer. None when the object does
+ * not exist yet or the apply would not conflict.
+ */
+export async function fieldConflicts(client: KubeClient, object: KubeObject, fieldManager: string): Promise<FieldConflict[]> {
+  try {
+    await client.apply(object, { fieldManager, dryRun: true });
+    return [];
+  } catch (error) {
+    if (!(error instanceof KubeApiError) || error.status !== 409) throw error;
+    return error.causes
+      .filter((c) => c.reason === 'FieldManagerConflict')
+      .map((c) => ({ field: c.field ?? '?', manager: /conflict with "([^"]+)"/.exec(c.message ?? '')?.[1] ?? c.message ?? '?' }));
+  }
 }

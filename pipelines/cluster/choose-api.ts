@@ -2,10 +2,16 @@
 // and what the cluster serves. Pure.
 import { PreconditionError } from '../errors.js';
 import { gatewayGroup, istioGroup, type RoutingFacts } from './check-facts.js';
-import { gatewayImplementationRunning } from './implementation.js';
+import { gatewayImplementationRunning, meshClasses } from './implementation.js';
 import type { RoutingNeeds } from './routing-needs.js';
 
 export type ApiPreference = 'auto' | 'istio' | 'gateway-api';
+/**
+ * routing.implementation: `auto` — an API is used only where its implementation visibly
+ * runs (istiod, a Programmed Gateway, a GatewayClass with mesh support); `external` — the
+ * implementation runs where shipline cannot see it: the CRDs are taken on trust.
+ */
+export type ImplementationSetting = 'auto' | 'external';
 export const istioPreference = ['v1', 'v1beta1', 'v1alpha3'] as const;
 const gatewayPreference = ['v1', 'v1beta1'] as const;
 
@@ -51,15 +57,43 @@ function gatewayCandidate(needs: RoutingNeeds, facts: RoutingFacts): Candidate {
   return { choice: { api: 'gateway-api', version: served, apiVersion: `${gatewayGroup}/${served}` }, blockers };
 }
 
+/** Why no implementation serves a route of this API here; empty when one runs. */
+function notRunning(name: string, needs: RoutingNeeds, facts: RoutingFacts): string[] {
+  const impl = facts.implementation;
+  if (name === 'Istio') {
+    return impl.istio.controlPlane ? [] : [`no istiod runs (${impl.istio.detail}): the CRDs alone serve no VirtualService`];
+  }
+  const gateways = needs.gateways ?? [];
+  if (gateways.length > 0) {
+    if (gatewayImplementationRunning(impl, gateways, needs.namespace)) return [];
+    return gateways.map((ref) => {
+      const [namespace, name] = ref.includes('/') ? ref.split('/') as [string, string] : [needs.namespace ?? 'default', ref];
+      const gateway = impl.gateways.find((g) => g.namespace === namespace && g.name === name);
+      if (!gateway) return `Gateway ${namespace}/${name} (routing.gateways) does not exist`;
+      const cls = impl.gatewayClasses.find((c) => c.name === gateway.gatewayClassName);
+      if (!cls?.accepted) return `Gateway ${namespace}/${name}: its GatewayClass ${gateway.gatewayClassName} is ${cls ? 'not Accepted' : 'missing'}: no implementation serves it`;
+      return `Gateway ${namespace}/${name} is not Programmed: its implementation (${cls.implementation}) does not serve it`;
+    });
+  }
+  if (meshClasses(impl).length > 0) return [];
+  const classes = impl.gatewayClasses.map((c) => `${c.name} (${c.implementation})`).join(', ') || 'none';
+  return [`a mesh route (no routing.gateways) needs an implementation with mesh support; no GatewayClass publishes a Mesh feature (classes: ${classes})`];
+}
+
 export function chooseRoutingApi(
   needs: RoutingNeeds,
   facts: RoutingFacts,
   preference: ApiPreference = 'auto',
   istioVersion?: string,
+  /** When given as `auto`, an API whose implementation does not run is never chosen. */
+  implementation?: ImplementationSetting,
 ): ApiChoice {
   const candidates: [string, Candidate][] = [];
   if (preference !== 'gateway-api') candidates.push(['Istio', istioCandidate(needs, facts, istioVersion)]);
   if (preference !== 'istio') candidates.push(['Gateway API', gatewayCandidate(needs, facts)]);
+  if (implementation === 'auto') {
+    for (const [name, c] of candidates) if (c.choice) c.blockers.push(...notRunning(name, needs, facts));
+  }
   // auto: an API whose implementation runs beats one that only has its CRDs installed.
   const running = (name: string) =>
     name === 'Istio'
@@ -77,9 +111,13 @@ export function chooseRoutingApi(
   }
   const reasons = candidates.flatMap(([name, c]) => c.blockers.map((b) => `${name}: ${b}`));
   const needsIstio = needs.fault && preference !== 'istio';
+  const unserved = implementation === 'auto' && candidates.some(([name, c]) => c.choice && notRunning(name, needs, facts).length > 0);
   throw new PreconditionError(`no routing API the cluster serves can carry this routing:\n  ${reasons.join('\n  ')}`, {
     hint: needsIstio
       ? 'fault injection needs Istio: install its CRDs, or drop `fault` from the rules'
-      : 'install or upgrade the routing CRDs named above, or change routing.api / the rules',
+      : unserved
+        ? 'set routing.gateways to a Gateway whose implementation runs (e.g. [shipline-system/shipline] on the local stack), ' +
+          'or routing.implementation: external if the mesh runs where shipline cannot see it'
+        : 'install or upgrade the routing CRDs named above, or change routing.api / the rules',
   });
 }

@@ -124,3 +124,11 @@ export function gatewayImplementationRunning(facts: ImplementationFacts, gateway
     return gateway?.programmed === true && facts.gatewayClasses.some((c) => c.name === gateway.gatewayClassName && c.accepted);
   });
 }
+
+/**
+ * Accepted GatewayClasses whose implementation routes mesh (GAMMA) traffic: HTTPRoutes
+ * whose parent is a Service. Gateway API names those features Mesh, MeshClusterIPMatching, ….
+ */
+export function meshClasses(facts: ImplementationFacts): GatewayClassFacts[] {
+  return facts.gatewayClasses.filter((c) => c.accepted && (c.supportedFeatures ?? []).some((f) => f === 'Mesh' || f.startsWith('Mesh')));
+}

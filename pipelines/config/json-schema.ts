@@ -37,6 +37,7 @@ export function configJsonSchema(): Record<string, unknown> {
           ...(routing.properties ?? {}),
           api: { ...(routing.properties?.api as object), enum: ['auto', 'istio', 'gateway-api'], default: 'auto' },
           istioVersion: { ...(routing.properties?.istioVersion as object), enum: ['v1', 'v1beta1', 'v1alpha3'] },
+          implementation: { ...(routing.properties?.implementation as object), enum: ['auto', 'external'], default: 'auto' },
         },
       },
       rollout: inputJsonSchema(rolloutSection),

@@ -59,6 +59,7 @@ routing:
   subsets: {}                             # versions by pod labels, e.g. { v1: { version: v1 }, v2: { version: v2 } }
   api: auto                               # auto (what the cluster serves), istio, gateway-api
   # istioVersion: v1                      # networking.istio.io version (default: the newest served)
+  # implementation: auto                  # auto: route only where istiod / a Gateway / mesh support runs; external: it runs where shipline cannot see it
   rules:                                  # ordered, first match wins; the last catch-all is what rollouts shift
     # - name: premium                     # every rule field, for a rule before the catch-all:
     #   match: { path: { prefix: /api }, headers: { user: { exact: premium-user } } }   # or exact:, or regex: (RE2); prefix is literal
@@ -81,6 +82,7 @@ rollout:
   availableTimeout: 5m                    # for the new version to become available
   acceptTimeout: 30s                      # for the routing implementation to accept a change (Gateway API)
   implementationSpecific: false           # allow e.g. Traefik's TraefikService for mirroring
+  keepVersions: 2                         # versions kept after a promotion; older Deployments/Services/HPAs shipline made are deleted
   lease: { duration: 30s }                # the per-route lock; a crashed rollout frees it after this
   workload:
     # manifests: [deploy.yaml]            # your own Deployment (+ Service, ConfigMaps, ...): files, folders, kustomize folders

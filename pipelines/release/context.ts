@@ -26,6 +26,8 @@ export interface ReleaseOptions {
   context?: string;
   /** -n: the namespace of the route and its versions (replaces routing.namespace). */
   namespace?: string;
+  /** Take over fields other managers own in every object (the declared route is taken over regardless). */
+  forceConflicts?: boolean;
 }
 
 export interface ReleaseState {
@@ -46,6 +48,8 @@ export interface ReleaseState {
   temporaryDir?: string;
   /** Done so far, for the error report of a failure further on. */
   done: string[];
+  /** Dry run: the route fields the first release would take over, one line per object. */
+  takeovers?: string[];
   /** Every line a step reports stays on screen (plain renderer), e.g. the whole build log. */
   linesShown?: boolean;
 }
@@ -60,6 +64,8 @@ export interface ReleaseSummary {
   routingApi?: string;
   manifests: string[];
   diffs?: string[];
+  /** Dry run of a first release: the route fields it takes over, and from which managers. */
+  takeovers?: string[];
   rollout?: RolloutSummary;
   bundle?: { path: string; size: number };
   warnings: string[];

@@ -77,6 +77,7 @@ export function summarize(state: ReleaseState): ReleaseSummary {
     routingApi: state.api?.apiVersion,
     manifests: state.preview?.objects.map((o) => `${o.kind}/${o.metadata.name}`) ?? [],
     diffs: state.options.dryRun ? state.preview?.diffs : undefined,
+    takeovers: state.takeovers?.length ? state.takeovers : undefined,
     rollout: state.rolloutResult,
     bundle: state.bundle,
     warnings: state.warnings,

@@ -19,6 +19,7 @@ import { firstObjects, planRelease, startRollout, checkPinned } from '../rollout
 import { rolloutConfig } from '../rollout/config.js';
 import { stableState, strategyStates, subsetFor } from '../rollout/route-states.js';
 import { checkRouteFeatures } from '../rollout/effects.js';
+import { forceFor, takeoverLines } from '../rollout/takeover.js';
 import { toYaml } from '../../manifests/yaml.js';
 import type { ReleaseState } from './context.js';
 import { count } from '../plural.js';
@@ -71,6 +72,7 @@ export async function preflight(state: ReleaseState, report: Report): Promise<vo
       context: state.options.context,
       log: report,
       strategyNeeds: state.strategy === 'mirror' ? { mirror: true, mirrorPercent: true } : undefined,
+      forceConflicts: state.options.forceConflicts,
     });
     state.api = state.rollout.choice;
     // Routes the implementation cannot serve are refused now, before anything is built or pushed.
@@ -119,6 +121,10 @@ export async function renderAndDiff(state: ReleaseState, report: Report): Promis
   const request = { strategy: state.strategy!, image, subset: subsetOf(state) };
   const plan = await planRelease(ctx, request);
   const objects = firstObjects(ctx, request, plan);
+  // The first release names the route fields it takes over, and who else keeps its objects in sync.
+  for (const line of takeoverLines(plan.takeover ?? { takeovers: [], warnings: [] })) report(line);
+  if (state.options.dryRun) state.takeovers = takeoverLines(plan.takeover ?? { takeovers: [], warnings: [] });
+  state.warnings.push(...(plan.takeover?.warnings ?? []));
   if (state.options.dryRun && state.options.dryRunMode === 'client') {
     state.preview = { objects, diffs: [] };
     for (const object of objects) report(`${object.kind}/${object.metadata.name}: rendered (client dry run: not sent to the server)`);
@@ -127,6 +133,7 @@ export async function renderAndDiff(state: ReleaseState, report: Report): Promis
   const outcomes = await applyObjects(ctx.client, objects.map((object, i) => ({ object, file: '(rendered)', doc: i + 1 })), {
     fieldManager: ctx.fieldManager,
     namespace: ctx.namespace,
+    force: forceFor(ctx),
     dryRun: true,
     diff: true,
   }).catch((error: unknown) => {

@@ -16,7 +16,7 @@ import type { DeploymentObject, WorkloadTemplate } from './template.js';
 export const adoptedSubset = 'adopted';
 export const adoptedReplicasAnnotation = 'shipline.dev/adopted-replicas';
 
-type LiveDeployment = DeploymentObject & { status?: { availableReplicas?: number } };
+export type LiveDeployment = DeploymentObject & { status?: { availableReplicas?: number } };
 
 const ref = (ctx: RolloutContext, name: string) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ctx.namespace } });
 
@@ -63,11 +63,16 @@ export interface AdoptedCopy {
   adoption: Adoption;
 }
 
+/** The stable copy of the running original: its Deployment (and autoscalers) as the version `adopted`. */
+export function adoptedObjects(ctx: RolloutContext, live: LiveDeployment, image: string): KubeObject[] {
+  const template: WorkloadTemplate = { ...ctx.template, deployment: live };
+  return deriveVersion(template, { subset: adoptedSubset, image, subsetLabels: subsetLabelsFor(adoptedSubset), namespace: ctx.namespace, replicas: live.spec.replicas });
+}
+
 /** Creates the stable copy of the running original and waits until it is available. */
 export async function copyOriginal(ctx: RolloutContext, live: LiveDeployment): Promise<AdoptedCopy> {
   const image = await runningImage(ctx, live, ctx.template.container);
-  const template: WorkloadTemplate = { ...ctx.template, deployment: live };
-  const objects = deriveVersion(template, { subset: adoptedSubset, image, subsetLabels: subsetLabelsFor(adoptedSubset), namespace: ctx.namespace, replicas: live.spec.replicas });
+  const objects = adoptedObjects(ctx, live, image);
   await applyRendered(ctx, objects, `(adopted copy of Deployment ${live.metadata.name})`);
   ctx.log(`adopting Deployment ${live.metadata.name}: copy ${objects[0]!.metadata.name} applied, waiting until available`);
   await waitAvailable(ctx, adoptedSubset);

@@ -93,6 +93,12 @@ export const rolloutSection = z
       .strict()
       .default({})
       .describe('Checks that judge each step; a failing gate aborts the rollout.'),
+    keepVersions: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1 (the stable version)')
+      .default(2)
+      .describe("Versions whose Deployments, Services and autoscalers stay after a promotion: the stable one and those before it. Older ones shipline created are deleted; their release records stay, so a rollback rebuilds them by digest."),
     lease: z
       .object({ duration: duration.default('30s').describe('How long a lease lasts without renewal; a crashed rollout frees its route after this.') })
       .strict()

@@ -1,11 +1,12 @@
 // Everything a rollout command needs, gathered and checked before anything changes:
 // config sections, the cluster (context guard), and the routing API it serves.
-import type { KubeClient } from '../adapters/kube.js';
+import type { KubeClient, KubeObject } from '../adapters/kube.js';
 import type { RoutingIntent } from '../../manifests/intent.js';
 import { gatherRoutingFacts } from '../cluster/check-facts.js';
 import { chooseRoutingApi, type ApiChoice } from '../cluster/choose-api.js';
 import { classForGateways, type GatewayClassFacts } from '../cluster/implementation.js';
 import { connect, type ConnectOptions } from '../cluster/connect.js';
+import { checkParentGateways } from '../cluster/parent-gateways.js';
 import { routingConfig } from '../cluster/routing-config.js';
 import { routingNeeds } from '../cluster/routing-needs.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -31,13 +32,30 @@ export interface RolloutContext {
   service: string;
   log: (line: string) => void;
   sleep: (ms: number) => Promise<void>;
+  /** --force-conflicts: take over fields other managers own in every object, not only the route. */
+  forceConflicts?: boolean;
+  /** Set while a first release runs: every change it makes, so a failure can undo or name them. */
+  changes?: Change[];
   /** The route's lease while a command holds it: confirmed before every change. */
   lock?: { confirm(): Promise<void>; readonly signal: AbortSignal };
 }
 
+/** One object a rollout changed, as the API server reported it. */
+export interface Change {
+  object: KubeObject;
+  action: 'created' | 'configured';
+  /** The object as it was before (configured only). */
+  before?: KubeObject;
+}
+
 export async function rolloutContext(
   loaded: LoadedConfig,
-  options: ConnectOptions & { log?: (line: string) => void; sleep?: (ms: number) => Promise<void>; strategyNeeds?: Partial<ReturnType<typeof routingNeeds>> },
+  options: ConnectOptions & {
+    log?: (line: string) => void;
+    sleep?: (ms: number) => Promise<void>;
+    strategyNeeds?: Partial<ReturnType<typeof routingNeeds>>;
+    forceConflicts?: boolean;
+  },
 ): Promise<RolloutContext> {
   const routing = routingConfig(loaded);
   if (!routing.intent) {
@@ -52,7 +70,9 @@ export async function rolloutContext(
   const client = connect(loaded.config.cluster, options);
   const facts = await gatherRoutingFacts(client, intent.namespace);
   const needs = { ...routingNeeds(intent), subsets: true, ...options.strategyNeeds };
-  const choice = chooseRoutingApi(needs, facts, routing.api, routing.istioVersion);
+  // Nothing is changed for an API whose implementation does not run (unless declared external).
+  const choice = chooseRoutingApi(needs, facts, routing.api, routing.istioVersion, routing.implementation);
+  if (choice.api === 'gateway-api') await checkParentGateways(client, intent, choice.version);
   return {
     loaded,
     client,
@@ -65,6 +85,7 @@ export async function rolloutContext(
     fieldManager: loaded.config.cluster.fieldManager,
     route: intent.name,
     service: intent.service,
+    forceConflicts: options.forceConflicts,
     log: options.log ?? (() => undefined),
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   };

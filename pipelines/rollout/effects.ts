@@ -4,7 +4,8 @@ import type { KubeObject } from '../adapters/kube.js';
 import { renderRouting } from '../../manifests/render.js';
 import { toYaml } from '../../manifests/yaml.js';
 import type { IstioVersion } from '../../manifests/istio.js';
-import { applyObjects } from '../cluster/apply.js';
+import { applyObjects, type ApplyOutcome } from '../cluster/apply.js';
+import { forceFor } from './takeover.js';
 import { ExternalError, PreconditionError } from '../errors.js';
 import { missingFeatures } from '../../manifests/route-features.js';
 import { withTraefikMirroring } from '../../manifests/traefik-mirror.js';
@@ -58,11 +59,23 @@ export function checkRouteFeatures(ctx: RolloutContext, states: readonly RouteSt
 export async function applyRendered(ctx: RolloutContext, objects: KubeObject[], label: string): Promise<void> {
   // Every change is made by the lease's holder only: renewed just before, or no change.
   await ctx.lock?.confirm();
-  await applyObjects(
+  const outcomes = await applyObjects(
     ctx.client,
     objects.map((object, i) => ({ object, file: label, doc: i + 1 })),
-    { fieldManager: ctx.fieldManager, namespace: ctx.namespace },
+    { fieldManager: ctx.fieldManager, namespace: ctx.namespace, force: forceFor(ctx) },
   );
+  noteChanges(ctx, outcomes);
+}
+
+/** Keeps what an apply changed while a first release runs (ctx.changes), first change first. */
+function noteChanges(ctx: RolloutContext, outcomes: readonly ApplyOutcome[]): void {
+  if (!ctx.changes) return;
+  for (const o of outcomes) {
+    if (o.action === 'unchanged' || !o.target) continue;
+    // The first state of an object is what an undo goes back to.
+    const same = (c: { object: KubeObject }) => c.object.kind === o.target!.kind && c.object.metadata.name === o.target!.metadata.name && c.object.metadata.namespace === o.target!.metadata.namespace;
+    if (!ctx.changes.some(same)) ctx.changes.push({ object: o.target, action: o.action, before: o.before });
+  }
 }
 
 /** A version's objects: its Deployment (derived from the workload template), then its autoscalers. */
@@ -77,7 +90,8 @@ export function versionDeploymentName(ctx: RolloutContext, subset: string): stri
 /** The manifests' other objects (Services, ConfigMaps, …), applied once per release. */
 export async function applyShared(ctx: RolloutContext): Promise<void> {
   if (ctx.template.shared.length === 0) return;
-  await applyObjects(ctx.client, ctx.template.shared, { fieldManager: ctx.fieldManager, namespace: ctx.namespace });
+  await ctx.lock?.confirm();
+  noteChanges(ctx, await applyObjects(ctx.client, ctx.template.shared, { fieldManager: ctx.fieldManager, namespace: ctx.namespace, force: forceFor(ctx) }));
   ctx.log(`applied ${ctx.template.shared.map((s) => `${s.object.kind}/${s.object.metadata.name}`).join(', ')}`);
 }
 

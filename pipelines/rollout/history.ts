@@ -83,3 +83,21 @@ export function inProgress(history: readonly StoredRelease[]): StoredRelease | u
   return [...history].reverse().find((s) => s.release.state === 'progressing');
 }
 
+
+/**
+ * Subsets whose version objects a promotion may delete: all of the history's but the newest
+ * `keep` promoted ones (the stable one first) and any still in progress. Pure.
+ */
+export function versionsToPrune(history: readonly StoredRelease[], keep: number): string[] {
+  const kept = new Set<string>();
+  for (const { release } of [...history].reverse()) {
+    if (release.state === 'progressing') kept.add(release.subset);
+  }
+  const promoted = new Set<string>();
+  for (const { release } of [...history].reverse()) {
+    if (release.state !== 'promoted' || promoted.size >= keep) continue;
+    promoted.add(release.subset);
+  }
+  for (const subset of promoted) kept.add(subset);
+  return [...new Set(history.map((s) => s.release.subset))].filter((subset) => !kept.has(subset));
+}

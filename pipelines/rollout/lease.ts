@@ -182,6 +182,8 @@ export class RouteLock {
 
   async release(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    // A renewal still in flight would change the resourceVersion the delete is conditioned on.
+    await this.renewing.catch(() => undefined);
     if (!this.lease || this.lost) return;
     await this.client
       .request('DELETE', `${this.path}/${this.name}`, {

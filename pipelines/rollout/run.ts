@@ -10,8 +10,12 @@ import type { RolloutContext } from './context.js';
 import { applyRendered, applyShared, checkRouteFeatures, waitEndpointsReady, manifestsYaml, routingObjects, waitAvailable, workload } from './effects.js';
 import { judgeStep } from './analysis.js';
 import { inProgress, latestPromoted, listReleases, saveRelease, type Adoption, type Release, type StoredRelease } from './history.js';
-import { RouteLock } from './lease.js';
+import { LeaseLostError, RouteLock } from './lease.js';
 import { RouteRejectedError, waitRoutesAccepted } from './route-acceptance.js';
+import { planFirstRelease, preflightFirstRelease } from './first-release.js';
+import { takeoverLines, type TakeoverPlan } from './takeover.js';
+import { undoChanges, undoneError } from './undo.js';
+import { pruneVersions } from './prune.js';
 import { stableState, strategyStates, subsetFor, type RouteState, type Strategy } from './route-states.js';
 
 export interface StartRequest {
@@ -133,6 +137,8 @@ export interface ReleasePlan {
   history: StoredRelease[];
   /** The same rollout, interrupted (e.g. its process killed): continue from its last step. */
   resume?: StoredRelease;
+  /** First release: the route fields it takes over from other managers, and sync-tool warnings. */
+  takeover?: TakeoverPlan;
 }
 
 /** Reads the history and decides the new release's subset and revision; changes nothing. */
@@ -157,7 +163,8 @@ export async function planRelease(ctx: RolloutContext, request: StartRequest): P
   // Every route this rollout may apply must be one the implementation can serve.
   checkRouteFeatures(ctx, stable ? [...strategyStates(request.strategy, stable.subset, subset, ctx.rollout), stableState(subset)] : [stableState(subset)]);
   const revision = (history.at(-1)?.release.revision ?? 0) + 1;
-  return { subset, stable, revision, history };
+  const takeover = stable ? undefined : await planFirstRelease(ctx, subset);
+  return { subset, stable, revision, history, takeover };
 }
 
 /** The objects the rollout applies first: the manifests' shared objects, the new version's workload and the first traffic state. */
@@ -172,10 +179,22 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
     const { subset, resume } = plan;
     let { stable, revision } = plan;
     if (resume) ctx.log(`resuming the rollout of ${subset} (r${revision}) after "${resume.release.stepLabel}"`);
-    await applyShared(ctx);
-    if (!stable && !resume) {
-      const adopted = await adoptRunning(ctx, revision);
-      if (adopted) [stable, revision] = [adopted, revision + 1];
+    const first = !stable && !resume;
+    if (first) {
+      for (const line of takeoverLines(plan.takeover!)) ctx.log(line);
+      for (const warning of plan.takeover!.warnings) ctx.log(`warning: ${warning}`);
+      // Everything the first release applies is checked by the server before its first change.
+      await preflightFirstRelease(ctx, subset, request.image);
+      ctx.changes = [];
+    }
+    try {
+      await applyShared(ctx);
+      if (first) {
+        const adopted = await adoptRunning(ctx, revision);
+        if (adopted) [stable, revision] = [adopted, revision + 1];
+      }
+    } finally {
+      ctx.changes = undefined;
     }
     const version = workload(ctx, subset, request.image);
     const deployment = version[0]!;
@@ -257,8 +276,20 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
 async function adoptRunning(ctx: RolloutContext, revision: number): Promise<Release | undefined> {
   const live = await adoptable(ctx);
   if (!live) return undefined;
-  const copy = await copyOriginal(ctx, live);
-  const routes = await shift(ctx, stableState(adoptedSubset));
+  let copy: Awaited<ReturnType<typeof copyOriginal>>;
+  let routes: string;
+  try {
+    copy = await copyOriginal(ctx, live);
+    routes = await shift(ctx, stableState(adoptedSubset));
+  } catch (error) {
+    // Nothing half-done: the copy goes, the route goes back, and the original serves on.
+    // A lost lease means another rollout may act now: then the changes are named, not undone.
+    const changes = ctx.changes ?? [];
+    const report = error instanceof LeaseLostError
+      ? { undone: [], kept: [], failed: changes.map((c) => `${c.object.kind} ${ctx.namespace}/${c.object.metadata.name} (${c.action}; the lease was lost)`) }
+      : await undoChanges(ctx, changes);
+    throw undoneError(error, report, `Deployment ${ctx.namespace}/${live.metadata.name} was not changed and keeps serving`);
+  }
   const adopted = release(ctx, {
     revision, subset: adoptedSubset, image: copy.image, strategy: 'adopt', state: 'promoted', stepLabel: `100% ${adoptedSubset}`, adopted: copy.adoption,
     note: `adopted Deployment ${copy.adoption.deployment} (${copy.adoption.replicas} replicas)`,
@@ -307,6 +338,7 @@ async function promoteRelease(ctx: RolloutContext, running: StoredRelease, stabl
   running.manifests = manifestsYaml(workload(ctx, next.subset, next.image)) + '---\n' + routes;
   await record(ctx, running);
   ctx.log(`promoted ${next.subset}${stable ? `; ${stable.subset} scaled to 0` : ''}`);
+  await pruneVersions(ctx, await listReleases(ctx.client, ctx.route, ctx.namespace));
 }
 
 /** The objects a release recorded, or undefined when it kept none (or they do not parse). */

@@ -24,6 +24,7 @@ interface Flags {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
+  forceConflicts?: boolean;
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -39,6 +40,7 @@ function human(summary: ReleaseSummary): string {
   const lines: string[] = [];
   if (summary.dryRun) {
     lines.push('dry run: nothing was pushed, applied or written', ...(summary.commands ?? []).map((c) => `  ${c}`));
+    for (const takeover of summary.takeovers ?? []) lines.push(takeover);
     for (const diff of summary.diffs ?? []) lines.push(diff.trimEnd());
   }
   if (summary.tag) lines.push(`tag      ${summary.tag}`);
@@ -67,6 +69,7 @@ export function registerReleaseCommands(program: Command): void {
     .option('--subset <name>', 'subset / version label of the new version (default: from the tag)')
     .option('--date <YYYY-MM-DD>', 'the date of a date tag')
     .option('--tag <tag>', 'date, semver, or a literal tag (overrides image.tag)')
+    .option('--force-conflicts', "take over fields other managers own in the workload manifests' objects too (the route routing.name names is taken over regardless)")
     .action(async (flags: Flags) => {
       stopsCleanlyOnInterrupt();
       const dryRun = dryRunMode(flags.dryRun, ['client', 'server', 'none'], 'release', '');
@@ -93,6 +96,7 @@ export function registerReleaseCommands(program: Command): void {
           kubeconfig: flags.kubeconfig,
           context: flags.context,
           namespace: flags.namespace,
+          forceConflicts: flags.forceConflicts,
         },
         { tty, json: flags.json ?? false, confirm },
       );

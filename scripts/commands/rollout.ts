@@ -35,13 +35,14 @@ function common(command: Command, json = true): Command {
   return json ? command.option('--json', 'machine-readable output') : command;
 }
 
-async function context(flags: Flags, strategy?: Strategy) {
+async function context(flags: Flags & { forceConflicts?: boolean }, strategy?: Strategy) {
   const { rolloutContext } = await import('../../pipelines/rollout/context.js');
   return rolloutContext(withNamespace(loadConfig(flags.config), flags.namespace), {
     kubeconfig: flags.kubeconfig,
     context: flags.context,
     log,
     strategyNeeds: strategy === 'mirror' ? { mirror: true, mirrorPercent: true } : undefined,
+    forceConflicts: flags.forceConflicts,
   });
 }
 
@@ -60,7 +61,8 @@ export function registerRolloutCommands(program: Command): void {
       .option('--subset <name>', 'its subset / version label (default: from the image tag)')
       .option('--steps <list>', 'canary weights, e.g. 10,25,50,100 (default: rollout.steps)')
       .option('--pause <duration>', 'pause between steps, e.g. 30s (default: rollout.pause)')
-      .action(async (flags: Flags & { image: string; subset?: string; steps?: string; pause?: string }) => {
+      .option('--force-conflicts', "take over fields other managers own in the workload manifests' objects too (the route routing.name names is taken over regardless)")
+      .action(async (flags: Flags & { image: string; subset?: string; steps?: string; pause?: string; forceConflicts?: boolean }) => {
         stopsCleanlyOnInterrupt();
         const steps = flags.steps === undefined ? undefined : parseSteps(flags.steps);
         if (flags.pause !== undefined && !durationPattern.test(flags.pause)) {

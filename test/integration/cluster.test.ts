@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
-import { applyObjects, deleteObjects } from '../../pipelines/cluster/apply.js';
+import { applyObjects, deleteObjects, fieldConflicts } from '../../pipelines/cluster/apply.js';
 import { gatherRoutingFacts } from '../../pipelines/cluster/check-facts.js';
 import { chooseRoutingApi } from '../../pipelines/cluster/choose-api.js';
 import { parseObjects } from '../../pipelines/cluster/documents.js';
@@ -56,6 +56,25 @@ describe('apply', () => {
     expect((await client.get<KubeObject & { data: Record<string, string> }>(other))!.data.key).toBe('theirs');
     await applyObjects(client, doc('3'), { ...options, force: true });
     expect((await client.get<KubeObject & { data: Record<string, string> }>(other))!.data.key).toBe('3');
+  });
+
+  it('names the conflicting fields and their manager, and forces only the objects picked', async () => {
+    const [mine, theirs] = [`cm-${randomBytes(4).toString('hex')}`, `cm-${randomBytes(4).toString('hex')}`];
+    const cm = (n: string, value: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: n, namespace: 'default' }, data: { key: value } }) as KubeObject;
+    for (const n of [mine, theirs]) await client.apply(cm(n, 'kubectl'), { fieldManager: 'kubectl-client-side-apply', force: true });
+    expect(await fieldConflicts(client, cm(mine, 'shipline'), 'shipline')).toEqual([{ field: '.data.key', manager: 'kubectl-client-side-apply' }]);
+    expect(await fieldConflicts(client, cm(`${mine}-absent`, 'shipline'), 'shipline')).toEqual([]);
+    const both = [cm(mine, 'shipline'), cm(theirs, 'shipline')].map((object, i) => ({ object, file: 'two.yaml', doc: i + 1 }));
+    // Forcing one object does not force the other: the conflict on it refuses the whole apply.
+    const refused = await applyObjects(client, both, { ...options, force: (o) => o.metadata.name === mine }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PreconditionError);
+    expect((refused as Error).message).toMatch(/refused 1 of 2 objects/);
+    expect((refused as Error).message).toContain(theirs);
+    expect((refused as Error).message).not.toContain(`${mine} `);
+    expect((await client.get<KubeObject & { data: Record<string, string> }>(cm(mine, '')))!.data.key).toBe('kubectl');
+    await applyObjects(client, both.slice(0, 1), { ...options, force: (o) => o.metadata.name === mine });
+    expect((await client.get<KubeObject & { data: Record<string, string> }>(cm(mine, '')))!.data.key).toBe('shipline');
+    for (const n of [mine, theirs]) await client.delete(cm(n, ''));
   });
 
   it('validates every object before changing any: one bad object leaves the good ones unapplied', async () => {

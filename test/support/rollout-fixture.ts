@@ -49,7 +49,12 @@ export function rolloutFixture(rollout: Record<string, unknown>, options: Fixtur
   writeFileSync(manifestFile, sampleManifest(name));
   const config = {
     image: { repository: `${registryAddress}/it/link`, dockerfile: join(projectRoot, 'Dockerfile.musl'), context: projectRoot, buildArgs: { BASE: baseImageRef } },
-    routing: { name, hosts: [options.ownHost ? `${name}.example.com` : 'link.example.com'], service: name, port: 8080, rules: [{ to: [{ service: name }] }], ...options.routing },
+    routing: {
+      name, hosts: [options.ownHost ? `${name}.example.com` : 'link.example.com'], service: name, port: 8080, rules: [{ to: [{ service: name }] }],
+      // A mesh route on the stack: its Istio CRDs have no istiod, so the route is checked by the API only.
+      ...(options.routing?.gateways ? {} : { implementation: 'external' }),
+      ...options.routing,
+    },
     rollout: {
       pause: '0s',
       availableTimeout: '3m',
