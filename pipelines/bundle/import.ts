@@ -57,7 +57,7 @@ export interface ImportResult {
 export async function importBundle(options: ImportOptions): Promise<ImportResult> {
   const log = options.log ?? (() => undefined);
   const archive = await untrustedUnlessMatching(options.key, options.file, async () => {
-    const opened = await openArchive(options.file, options.image, { key: options.key });
+    const opened = await openArchive(options.file, options.image, { key: options.key, checksums: options.key !== undefined });
     // A signed bundle is checked whole before anything is pushed.
     if (options.key) await checkEveryFile(opened);
     return opened;
