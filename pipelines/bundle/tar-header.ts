@@ -7,6 +7,8 @@ export interface RawHeader {
   utf8: boolean;
   linkname: string;
   size: number;
+  /** Permission bits (and set-ID bits) as octal. */
+  mode: number;
   typeflag: string;
 }
 
@@ -70,12 +72,15 @@ export function parseHeader(buf: Buffer): RawHeader | undefined {
   const name = cString(buf, 0, 100);
   const size = numeric(buf, 124, 12);
   if (Number.isNaN(size) || size < 0) return undefined;
+  const mode = numeric(buf, 100, 8);
+  if (Number.isNaN(mode)) return undefined;
   const utf8 = isUtf8(cBytes(buf, 0, 100)) && isUtf8(cBytes(buf, 157, 100)) && (magic !== 'ustar\0' || isUtf8(cBytes(buf, 345, 155)));
   return {
     name: prefix ? `${prefix}/${name}` : name,
     utf8,
     linkname: cString(buf, 157, 100),
     size,
+    mode,
     typeflag: String.fromCharCode(buf[156]!) === '\0' ? '0' : String.fromCharCode(buf[156]!),
   };
 }

@@ -118,9 +118,13 @@ function resolveInside(path: string, symlinks: ReadonlyMap<string, string>): str
   return done.join('/');
 }
 
-/** A bundle holds regular files and folders only: no links of any kind, no special files. */
-export function assertBundleEntryTypes(file: string, entries: readonly EntryShape[]): void {
+/**
+ * A bundle holds regular files and folders only (no links of any kind, no special files),
+ * with plain permissions: no set-user-ID, set-group-ID or sticky bit for tar to restore.
+ */
+export function assertBundleEntryTypes(file: string, entries: readonly (EntryShape & { mode?: number })[]): void {
   for (const entry of entries) {
     if (entry.type !== 'file' && entry.type !== 'directory') throw rejectEntry(file, `"${entry.name}"`, `it is a ${entry.type}; a bundle holds regular files and folders only`);
+    if ((entry.mode ?? 0) & 0o7000) throw rejectEntry(file, `"${entry.name}"`, `its mode ${(entry.mode ?? 0).toString(8)} sets a set-ID or sticky bit`);
   }
 }

@@ -13,6 +13,7 @@ export interface ScannedEntry {
   type: TarEntryType;
   linkname?: string;
   size: number;
+  mode: number;
   /** Byte offset of the entry's data in the (uncompressed) tar. */
   offset: number;
   /** sha256:… of the data, when the scan hashed. */
@@ -113,6 +114,7 @@ export async function scanTar(file: string, source: SequentialSource, options: S
       name: pax?.path ?? longName ?? header.name,
       type: entryType(flag),
       size,
+      mode: header.mode,
       offset,
     };
     const linkname = pax?.linkpath ?? longLink ?? (header.linkname || undefined);
