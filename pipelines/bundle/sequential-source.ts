@@ -38,8 +38,11 @@ class Cursor implements SequentialSource {
     private readonly fh: FileHandle,
   ) {}
 
+  /** Parts of frames already passed: given back at the next take, once no view of them is in use. */
+  private spent: Buffer[] = [];
+
   private async advance(): Promise<boolean> {
-    for (const p of this.current?.parts ?? []) released(p);
+    this.spent.push(...(this.current?.parts ?? []));
     this.ahead ??= this.load(this.next);
     const loaded = await this.ahead;
     this.next++;
@@ -52,6 +55,8 @@ class Cursor implements SequentialSource {
   }
 
   async take(length: number, wanted = true): Promise<Buffer[]> {
+    for (const p of this.spent) released(p);
+    this.spent = [];
     const out: Buffer[] = [];
     let left = Math.min(length, this.size - this.position);
     while (left > 0) {

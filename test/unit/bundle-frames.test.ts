@@ -41,6 +41,21 @@ async function framed(compression: Compression, name: string): Promise<{ file: s
   return { file, tar };
 }
 
+describe('the one pass', () => {
+  it('hashes every file exactly, of a plain tar (reads straddling its chunks) and of either framing', async () => {
+    const { createHash } = await import('node:crypto');
+    const plainFile = join(dir, 'plain-hash.tar');
+    writeFileSync(plainFile, await plainTar());
+    const sources = [plainFile, (await framed('zstd', 'hash.zstd')).file, (await framed('gzip', 'hash.gzip')).file];
+    for (const file of sources) {
+      for (let round = 0; round < 3; round++) {
+        const index = await indexTar(file, { hash: true });
+        for (const [name, data] of Object.entries(files)) expect(index.files.get(name)!.sha256, `${file} ${name}`).toBe(`sha256:${createHash('sha256').update(data).digest('hex')}`);
+      }
+    }
+  });
+});
+
 describe('frame table', () => {
   it('round-trips through the trailer of either compression', async () => {
     const frames = [{ c: 10, u: 512 }, { c: 4000, u: frameLimit }, { c: 20, u: 1024 }];
