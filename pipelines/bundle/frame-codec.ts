@@ -68,17 +68,37 @@ const zstdErrors: Record<number, string> = {
   72: 'wrong compressed size',
 };
 
-/** One gzip member (or several) that must fill `data` exactly: a trailing byte is refused. */
-async function gunzipExactly(data: Buffer): Promise<Buffer> {
+/**
+ * One gzip member (or several) that must fill `data` exactly (a trailing byte is refused)
+ * and give at most `size` bytes: inflating stops there, so a frame of a few MiB that would
+ * inflate to gigabytes costs no more than one of the right size.
+ */
+async function gunzipExactly(data: Buffer, size: number): Promise<Buffer> {
+  const tooLarge = () => new Error(`a frame gives more than the ${size} bytes its table says`);
   if (data.length < inlineGunzip) {
-    const { buffer, engine } = gunzipSync(data, { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-    if (engine.bytesWritten !== data.length) throw new Error(`${data.length - engine.bytesWritten} bytes follow the gzip data inside its table entry`);
-    return buffer;
+    let result: { buffer: Buffer; engine: { bytesWritten: number } };
+    try {
+      result = gunzipSync(data, { info: true, maxOutputLength: size + 1 }) as unknown as typeof result;
+    } catch (error) {
+      if (error instanceof RangeError) throw tooLarge();
+      throw error;
+    }
+    if (result.engine.bytesWritten !== data.length) throw new Error(`${data.length - result.engine.bytesWritten} bytes follow the gzip data inside its table entry`);
+    return result.buffer;
   }
   const engine = createGunzip();
   const parts: Buffer[] = [];
+  let length = 0;
   await new Promise<void>((resolve, reject) => {
-    engine.on('data', (c: Buffer) => parts.push(c)).on('end', resolve).on('error', reject);
+    engine
+      .on('data', (c: Buffer) => {
+        parts.push(c);
+        length += c.length;
+        if (length > size) engine.destroy(tooLarge());
+      })
+      .on('end', resolve)
+      .on('error', reject)
+      .on('close', () => (length > size ? reject(tooLarge()) : undefined));
     engine.end(data);
   });
   if (engine.bytesWritten !== data.length) throw new Error(`${data.length - engine.bytesWritten} bytes follow the gzip data inside its table entry`);
@@ -97,7 +117,7 @@ export async function decompressFrame(compression: Compression, data: Buffer, si
   let out: Buffer[];
   try {
     if (compression === 'gzip') {
-      out = [await gunzipExactly(data)];
+      out = [await gunzipExactly(data, size)];
     } else {
       const shape = zstdFrameShape(data, size);
       if (typeof shape === 'string') throw damaged(shape);
