@@ -116,6 +116,49 @@ it('a .tar.zst made by another tool (no frame table) is named as such', async ()
   expect((error as InputError).hint).toContain('must be decompressed first');
 });
 
+// Before the tests below that initialise zstd-wasm a second time (which confuses its heap).
+describe('a frame is accepted only as the format allows (as `zstd -t` and gzip do)', () => {
+  const where = 'f';
+  const reason = (p: Promise<unknown>) => p.then(() => 'accepted', (e: Error) => e.message);
+
+  it('zstd: checksum checked when flagged; no dictionary, reserved bit, other content size, oversized block or trailing byte', async () => {
+    const { decompressFrame } = await import('../../pipelines/bundle/frame-codec.js');
+    const { encodeStoredFrame } = await import('../../pipelines/bundle/zstd-stored.js');
+    const data = randomBytes(300_000);
+    // The zstd program writes a content checksum by default; its incompressible blocks are raw.
+    const file = join(dir, 'checked.bin');
+    writeFileSync(file, data);
+    await run(['zstd', '-q', '-f', file, '-o', `${file}.zst`]);
+    const checked = readFileSync(`${file}.zst`);
+    expect(Buffer.concat(await decompressFrame('zstd', checked, data.length, where)).equals(data)).toBe(true);
+    const flipped = Buffer.from(checked);
+    flipped[checked.length - 1000]! ^= 1;
+    expect(await reason(decompressFrame('zstd', flipped, data.length, where))).toMatch(/libzstd could not decompress a frame: checksum wrong/);
+    const stored = encodeStoredFrame(data);
+    const withDictionary = Buffer.from(stored);
+    withDictionary[4]! |= 1;
+    expect(await reason(decompressFrame('zstd', withDictionary, data.length, where))).toMatch(/needs a dictionary/);
+    const reserved = Buffer.from(stored);
+    reserved[4]! |= 8;
+    expect(await reason(decompressFrame('zstd', reserved, data.length, where))).toMatch(/reserved bit/);
+    expect(await reason(decompressFrame('zstd', stored, data.length - 1, where))).toMatch(/declares 300000 bytes of content, its table says 299999/);
+    expect(await reason(decompressFrame('zstd', Buffer.concat([stored, Buffer.alloc(1)]), data.length, where))).toMatch(/1 bytes follow a frame inside its table entry/);
+    const big = Buffer.from(stored);
+    // First block header: raw, 128 KiB + 1 (the frame then ends early: the size is what is refused).
+    big.writeUIntLE(((128 << 10) + 1) << 3, 9, 3);
+    expect(await reason(decompressFrame('zstd', big, data.length, where))).toMatch(/a block of 131073 bytes is over the 128 KiB limit/);
+  });
+
+  it('gzip: one frame that would inflate past its table size stops there', async () => {
+    const { decompressFrame } = await import('../../pipelines/bundle/frame-codec.js');
+    const { gzipSync } = await import('node:zlib');
+    const bomb = gzipSync(Buffer.alloc(256 << 20), { level: 9 });
+    const started = performance.now();
+    expect(await reason(decompressFrame('gzip', bomb, 4096, where))).toMatch(/a frame gives more than the 4096 bytes its table says/);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
+
 describe('zstd frames of stored blocks', () => {
   it('are copied out without the decoder, exactly as libzstd decodes them; compressed ones are left to it', async () => {
     const { compressFrame } = await import('../../pipelines/bundle/frame-codec.js');
