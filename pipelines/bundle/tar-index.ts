@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
 import { openFramed, readAtSync, readRange, streamRange, type FramedFile } from './framed-file.js';
 import type { Compression } from './frames.js';
+import { HashLanes } from './hash-lanes.js';
 import { framedSource, plainSource } from './sequential-source.js';
 import { scanTar, type ScannedEntry } from './tar-scan.js';
 import { assertConsistentEntries, normalizeEntryName } from './tar-safety.js';
@@ -71,7 +72,8 @@ export async function indexTar(file: string, options: IndexOptions = {}): Promis
   const source = framed ? await framedSource(framed, fh) : await plainSource(file, onDisk, fh);
   let entries: TarEntry[];
   try {
-    entries = await scanTar(file, source, { hash: options.hash ?? false });
+    const hash = options.hash ?? false;
+    entries = await scanTar(file, source, { hash, ...(hash ? { lanes: new HashLanes(file, framed, onDisk) } : {}) });
   } finally {
     await source.close();
   }

@@ -1,0 +1,148 @@
+// Hashing on both cores: sha256 of one stream runs on one core only (about 1.2 GB/s), so the
+// pass hands every other large file to a worker thread, which reads and decodes that file's
+// frames itself (its own descriptor, its own two frame buffers: no copy, bounded memory)
+// while the pass goes on to the next entry and hashes it here. Nothing about the checks
+// changes: the worker decodes every frame it takes over with the same decoder, and its
+// first error is the one thrown if it comes before any error the pass meets later.
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { InputError } from '../errors.js';
+import { frameAt, frameLimit, type Compression } from './frames.js';
+import type { FramedFile } from './framed-file.js';
+
+export interface HashJob {
+  id: number;
+  file: string;
+  /** The range of the uncompressed tar to hash. */
+  offset: number;
+  length: number;
+  /** A plain tar: its size (for the message if it shrinks) and the read size. */
+  plainSize: number;
+  chunk: number;
+  framed?: { compression: Compression; frames: { index: number; c: number; cOffset: number; u: number; uOffset: number }[] };
+}
+
+export type HashAnswer = { id: number; sha256: string } | { id: number; error: { input: boolean; message: string; hint: string | undefined } };
+
+/** Files this large go to the worker (when it is not already two files behind). */
+const delegateMin = 2 * frameLimit;
+/** Files given to the worker and not yet answered, at most: each costs it time, not memory. */
+const maxQueued = 2;
+
+function newWorker(): Worker {
+  // From dist/cli the worker is the bundle's own hash-worker.js beside this chunk. From the
+  // TypeScript checkout (tests, tsx) it is TypeScript too: a bootstrap registers tsx's ES
+  // loader in the thread first (tsx's --import hook does not reach a worker's entry).
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./hash-worker.js', import.meta.url));
+  // require.resolve gives the CommonJS build of tsx/esm/api; the ES one lies beside it.
+  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const entry = new URL('./hash-worker.ts', import.meta.url).href;
+  return new Worker(`import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
+}
+
+type Waiting = { resolve: (sha256: string) => void; reject: (error: Error) => void };
+
+/**
+ * One thread for the process, started at the first large file (starting one costs more than
+ * hashing a few MB); it holds the process open only while it has work.
+ */
+class HashThread {
+  private worker: Worker | undefined;
+  private nextId = 0;
+  private readonly waiting = new Map<number, Waiting>();
+
+  hash(job: Omit<HashJob, 'id'>): Promise<string> {
+    const id = this.nextId++;
+    const answer = new Promise<string>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    const worker = this.start();
+    if (this.waiting.size === 1) worker.ref();
+    worker.postMessage({ ...job, id } satisfies HashJob);
+    return answer;
+  }
+
+  private settled(id: number): Waiting | undefined {
+    const w = this.waiting.get(id);
+    this.waiting.delete(id);
+    if (this.waiting.size === 0) this.worker?.unref();
+    return w;
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = newWorker();
+    worker.on('message', (a: HashAnswer) => {
+      const w = this.settled(a.id);
+      if ('sha256' in a) w?.resolve(a.sha256);
+      else w?.reject(a.error.input ? new InputError(a.error.message, { hint: a.error.hint }) : new Error(a.error.message));
+    });
+    const fail = (why: string) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      for (const w of this.waiting.values()) w.reject(new Error(`the hashing thread failed: ${why}`));
+      this.waiting.clear();
+    };
+    worker.on('error', (error) => fail(error.message));
+    worker.on('exit', (code) => fail(`it exited with code ${code}`));
+    return (this.worker = worker);
+  }
+}
+
+let thread: HashThread | undefined;
+
+/** The files of one pass that the thread took over, in tar order. */
+export class HashLanes {
+  private readonly pending: Promise<string>[] = [];
+  private unanswered = 0;
+  private readonly enabled = availableParallelism() > 1;
+
+  constructor(
+    private readonly file: string,
+    private readonly framed: FramedFile | undefined,
+    private readonly plainSize: number,
+  ) {}
+
+  /** Whether the thread should hash a file of `size` bytes (else the pass hashes it). */
+  wants(size: number): boolean {
+    return this.enabled && size >= delegateMin && this.unanswered < maxQueued;
+  }
+
+  /** Hands the range to the thread; `done` gets its sha256 once answered. */
+  delegate(offset: number, length: number, done: (sha256: string) => void): void {
+    const job: Omit<HashJob, 'id'> = { file: this.file, offset, length, plainSize: this.plainSize, chunk: frameLimit };
+    if (this.framed) {
+      const { frames } = this.framed.table;
+      const list: NonNullable<HashJob['framed']>['frames'] = [];
+      for (let i = frameAt(this.framed.table, offset); i < frames.length && frames[i]!.uOffset < offset + length; i++) {
+        const f = frames[i]!;
+        list.push({ index: i, c: f.c, cOffset: f.cOffset, u: f.u, uOffset: f.uOffset });
+      }
+      job.framed = { compression: this.framed.compression, frames: list };
+    }
+    this.unanswered++;
+    const answer = (thread ??= new HashThread()).hash(job).finally(() => this.unanswered--);
+    answer.then(done, () => undefined);
+    this.pending.push(answer);
+  }
+
+  /** Waits for every answer; throws the first failed file's error (in tar order). */
+  async settle(): Promise<void> {
+    for (const answer of this.pending) await answer;
+  }
+
+  /**
+   * The error to throw when the pass met `error`: a failure in a file the thread took over
+   * comes first (those files lie before the point the pass reached).
+   */
+  async firstError(error: unknown): Promise<unknown> {
+    for (const answer of this.pending) {
+      try {
+        await answer;
+      } catch (earlier) {
+        return earlier;
+      }
+    }
+    return error;
+  }
+}
