@@ -9,24 +9,17 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.js';
-import { frameAt, frameLimit, type Compression } from './frames.js';
+import { frameAt, frameLimit } from './frames.js';
+import { hashRange, type RangeJob } from './range-hash.js';
 import type { FramedFile } from './framed-file.js';
 
-export interface HashJob {
-  id: number;
-  file: string;
-  /** The range of the uncompressed tar to hash. */
-  offset: number;
-  length: number;
-  /** A plain tar: its size (for the message if it shrinks) and the read size. */
-  plainSize: number;
-  chunk: number;
-  framed?: { compression: Compression; frames: { index: number; c: number; cOffset: number; u: number; uOffset: number }[] };
-}
+export type HashJob = RangeJob & { id: number };
 
 export type HashAnswer = { id: number; sha256: string } | { id: number; error: { input: boolean; message: string; hint: string | undefined } };
 
-/** Files this large go to the worker (when it is not already two files behind). */
+/** Files this large are hashed by range (by the thread when it is not two files behind, else here). */
+export const rangeMin = 1 << 20;
+/** Files this large are worth the thread's start. */
 const delegateMin = 2 * frameLimit;
 /** Files given to the worker and not yet answered, at most: each costs it time, not memory. */
 const maxQueued = 2;
@@ -53,7 +46,7 @@ class HashThread {
   private nextId = 0;
   private readonly waiting = new Map<number, Waiting>();
 
-  hash(job: Omit<HashJob, 'id'>): Promise<string> {
+  hash(job: RangeJob): Promise<string> {
     const id = this.nextId++;
     const answer = new Promise<string>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
     const worker = this.start();
@@ -95,7 +88,7 @@ let thread: HashThread | undefined;
 export class HashLanes {
   private readonly pending: Promise<string>[] = [];
   private unanswered = 0;
-  private readonly enabled = availableParallelism() > 1;
+  readonly enabled = availableParallelism() > 1;
 
   constructor(
     private readonly file: string,
@@ -103,14 +96,29 @@ export class HashLanes {
     private readonly plainSize: number,
   ) {}
 
-  /** Whether the thread should hash a file of `size` bytes (else the pass hashes it). */
+  /** Whether a file of `size` bytes is hashed by range (`hash`), else in the pass. */
   wants(size: number): boolean {
-    return this.enabled && size >= delegateMin && this.unanswered < maxQueued;
+    return this.enabled && size >= rangeMin;
   }
 
-  /** Hands the range to the thread; `done` gets its sha256 once answered. */
-  delegate(offset: number, length: number, done: (sha256: string) => void): void {
-    const job: Omit<HashJob, 'id'> = { file: this.file, offset, length, plainSize: this.plainSize, chunk: frameLimit };
+  /**
+   * Hashes the range: on the thread unless it is two files behind (then `done` gets the sum
+   * once answered), else here (awaited).
+   */
+  async hash(offset: number, length: number, done: (sha256: string) => void): Promise<void> {
+    const job = this.job(offset, length);
+    if (length < delegateMin || this.unanswered >= maxQueued) {
+      done(await hashRange(job));
+      return;
+    }
+    this.unanswered++;
+    const answer = (thread ??= new HashThread()).hash(job).finally(() => this.unanswered--);
+    answer.then(done, () => undefined);
+    this.pending.push(answer);
+  }
+
+  private job(offset: number, length: number): RangeJob {
+    const job: RangeJob = { file: this.file, offset, length, plainSize: this.plainSize };
     if (this.framed) {
       const { frames } = this.framed.table;
       const list: NonNullable<HashJob['framed']>['frames'] = [];
@@ -120,10 +128,7 @@ export class HashLanes {
       }
       job.framed = { compression: this.framed.compression, frames: list };
     }
-    this.unanswered++;
-    const answer = (thread ??= new HashThread()).hash(job).finally(() => this.unanswered--);
-    answer.then(done, () => undefined);
-    this.pending.push(answer);
+    return job;
   }
 
   /** Waits for every answer; throws the first failed file's error (in tar order). */

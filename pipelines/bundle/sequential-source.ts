@@ -43,6 +43,8 @@ class Cursor implements SequentialSource {
     private readonly fh: FileHandle,
     /** Offset in the stream of frame (or chunk) `i`'s first byte. */
     private readonly startOf: (i: number) => number,
+    /** Whether frame `i` is loaded ahead, while the one before it is consumed. */
+    private readonly readAhead: (i: number) => boolean = () => true,
   ) {}
 
   /** Parts of frames already passed: given back at the next take, once no view of them is in use. */
@@ -53,7 +55,7 @@ class Cursor implements SequentialSource {
     this.ahead ??= this.load(this.next);
     const loaded = await this.ahead;
     this.next++;
-    this.ahead = loaded ? this.load(this.next) : undefined;
+    this.ahead = loaded && this.readAhead(this.next) ? this.load(this.next) : undefined;
     this.ahead?.catch(() => undefined);
     this.current = loaded;
     this.part = 0;
@@ -118,8 +120,11 @@ class Cursor implements SequentialSource {
   }
 }
 
-/** Every frame of a compressed bundle, decoded in order. */
-export async function framedSource(framed: FramedFile, fh: FileHandle): Promise<SequentialSource> {
+/**
+ * Every frame of a compressed bundle, decoded in order. Frames of `skipAbove` bytes or more
+ * are not read ahead: the pass skips the large files they hold (hash-lanes.ts hashes them).
+ */
+export async function framedSource(framed: FramedFile, fh: FileHandle, skipAbove = Infinity): Promise<SequentialSource> {
   const { frames } = framed.table;
   const load = async (i: number): Promise<Loaded | undefined> => {
     const f = frames[i];
@@ -132,7 +137,7 @@ export async function framedSource(framed: FramedFile, fh: FileHandle): Promise<
     return { parts, size: f.u };
   };
   const startOf = (i: number) => frames[i]?.uOffset ?? framed.table.size;
-  return new Cursor(framed.table.size, load, fh, startOf);
+  return new Cursor(framed.table.size, load, fh, startOf, (i) => (frames[i]?.u ?? 0) < skipAbove);
 }
 
 /** A plain tar, read in chunks of a frame's size. */

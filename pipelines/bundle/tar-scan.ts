@@ -150,7 +150,7 @@ async function scanEntries(file: string, source: SequentialSource, options: Scan
       const keep = named !== undefined || (size <= keptSmall && kept + size <= keptBudget);
       if (!named && keep) kept += size;
       if (options.hash && !keep && options.lanes?.wants(size)) {
-        options.lanes.delegate(offset, size, (sum) => (entry.sha256 = sum));
+        await options.lanes.hash(offset, size, (sum) => (entry.sha256 = sum));
         await source.skip(size);
         await checkPadding(file, label, source, size);
         entries.push(entry);
