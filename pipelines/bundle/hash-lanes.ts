@@ -21,7 +21,7 @@ export type HashAnswer = { id: number; sha256: string } | { id: number; error: {
 export const rangeMin = 1 << 20;
 /** Files this large are worth the thread's start. */
 const delegateMin = 2 * frameLimit;
-/** Files given to the worker and not yet answered, at most: each costs it time, not memory. */
+/** Files waiting for a lane, at most: each costs time, not memory. */
 const maxQueued = 2;
 
 function newWorker(): Worker {
@@ -87,7 +87,10 @@ let thread: HashThread | undefined;
 /** The files of one pass that the thread took over, in tar order. */
 export class HashLanes {
   private readonly pending: Promise<string>[] = [];
-  private unanswered = 0;
+  private readonly queue: { job: RangeJob; resolve: (sha256: string) => void; reject: (error: unknown) => void }[] = [];
+  private threadBusy = false;
+  private hereBusy = false;
+  private room: (() => void) | undefined;
   readonly enabled = availableParallelism() > 1;
 
   constructor(
@@ -102,19 +105,40 @@ export class HashLanes {
   }
 
   /**
-   * Hashes the range: on the thread unless it is two files behind (then `done` gets the sum
-   * once answered), else here (awaited).
+   * Queues the range for the first free lane (the thread for large files, else this thread
+   * between the pass's reads); `done` gets its sum. Returns once the queue has room: the pass
+   * runs at most a few files ahead of the hashing.
    */
   async hash(offset: number, length: number, done: (sha256: string) => void): Promise<void> {
     const job = this.job(offset, length);
-    if (length < delegateMin || this.unanswered >= maxQueued) {
-      done(await hashRange(job));
-      return;
-    }
-    this.unanswered++;
-    const answer = (thread ??= new HashThread()).hash(job).finally(() => this.unanswered--);
+    const answer = new Promise<string>((resolve, reject) => this.queue.push({ job, resolve, reject }));
     answer.then(done, () => undefined);
     this.pending.push(answer);
+    this.pump();
+    while (this.queue.length >= maxQueued) await new Promise<void>((resolve) => (this.room = resolve));
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      let run: Promise<string>;
+      if (!this.threadBusy && next.job.length >= delegateMin) {
+        this.threadBusy = true;
+        run = (thread ??= new HashThread()).hash(next.job);
+        run.finally(() => (this.threadBusy = false)).then(() => this.pump(), () => this.pump());
+      } else if (!this.hereBusy) {
+        this.hereBusy = true;
+        run = hashRange(next.job);
+        run.finally(() => (this.hereBusy = false)).then(() => this.pump(), () => this.pump());
+      } else {
+        break;
+      }
+      this.queue.shift();
+      run.then(next.resolve, next.reject);
+      const room = this.room;
+      this.room = undefined;
+      room?.();
+    }
   }
 
   private job(offset: number, length: number): RangeJob {
