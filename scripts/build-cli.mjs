@@ -41,18 +41,6 @@ export async function buildCli(stamp) {
     banner: { js: "const __shiplineModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'error',
   });
-  // The bundle pass's second hashing lane: a worker thread loads it from beside the chunks
-  // (pipelines/bundle/hash-lanes.ts).
-  await build({
-    entryPoints: [join(root, 'pipelines', 'bundle', 'hash-worker.ts')],
-    outfile: join(tmp, 'hash-worker.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    external: ['@bokuweb/zstd-wasm'],
-    logLevel: 'error',
-  });
   writeFileSync(join(tmp, 'stamp'), `${stamp}\n`);
   mkdirSync(join(root, 'dist'), { recursive: true });
   // Swap in whole so a concurrent run never sees half a build.

@@ -18,11 +18,6 @@ export interface SequentialSource {
    * call; `wanted: false` skips them (a compressed source still decodes every frame).
    */
   take(length: number, wanted?: boolean): Promise<Buffer[]>;
-  /**
-   * Passes the next `length` bytes, which another reader decodes and hashes (hash-lanes.ts):
-   * frames (or chunks) lying wholly inside them are not loaded here.
-   */
-  skip(length: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,10 +36,6 @@ class Cursor implements SequentialSource {
     readonly size: number,
     private readonly load: (i: number) => Promise<Loaded | undefined>,
     private readonly fh: FileHandle,
-    /** Offset in the stream of frame (or chunk) `i`'s first byte. */
-    private readonly startOf: (i: number) => number,
-    /** Whether frame `i` is loaded ahead, while the one before it is consumed. */
-    private readonly readAhead: (i: number) => boolean = () => true,
   ) {}
 
   /** Parts of frames already passed: given back at the next take, once no view of them is in use. */
@@ -55,7 +46,7 @@ class Cursor implements SequentialSource {
     this.ahead ??= this.load(this.next);
     const loaded = await this.ahead;
     this.next++;
-    this.ahead = loaded && this.readAhead(this.next) ? this.load(this.next) : undefined;
+    this.ahead = loaded ? this.load(this.next) : undefined;
     this.ahead?.catch(() => undefined);
     this.current = loaded;
     this.part = 0;
@@ -88,43 +79,14 @@ class Cursor implements SequentialSource {
     return out;
   }
 
-  async skip(length: number): Promise<void> {
-    const end = Math.min(this.position + length, this.size);
-    // The rest of the frame in hand, as any read would.
-    const parts = this.current?.parts;
-    if (parts && this.part < parts.length) {
-      const rest = parts.slice(this.part).reduce((n, p) => n + p.length, 0) - this.at;
-      await this.take(Math.min(rest, end - this.position), false);
-    }
-    if (this.position >= end) return;
-    // Now at the start of frame `next`: frames ending by `end` are the other reader's.
-    let j = this.next;
-    while (this.startOf(j + 1) <= end && this.startOf(j + 1) > this.startOf(j)) j++;
-    if (j > this.next) {
-      const ahead = this.ahead;
-      this.ahead = undefined;
-      // Loaded already (read ahead): let it go; its decoding is the other reader's to judge.
-      const passed = await ahead?.catch(() => undefined);
-      for (const p of passed?.parts ?? []) released(p);
-      this.spent.push(...(this.current?.parts ?? []));
-      this.current = undefined;
-      this.next = j;
-      this.position = this.startOf(j);
-    }
-    await this.take(end - this.position, false);
-  }
-
   async close(): Promise<void> {
     await this.ahead?.catch(() => undefined);
     await this.fh.close();
   }
 }
 
-/**
- * Every frame of a compressed bundle, decoded in order. Frames of `skipAbove` bytes or more
- * are not read ahead: the pass skips the large files they hold (hash-lanes.ts hashes them).
- */
-export async function framedSource(framed: FramedFile, fh: FileHandle, skipAbove = Infinity): Promise<SequentialSource> {
+/** Every frame of a compressed bundle, decoded in order. */
+export async function framedSource(framed: FramedFile, fh: FileHandle): Promise<SequentialSource> {
   const { frames } = framed.table;
   const load = async (i: number): Promise<Loaded | undefined> => {
     const f = frames[i];
@@ -136,8 +98,7 @@ export async function framedSource(framed: FramedFile, fh: FileHandle, skipAbove
     giveBack(buffer);
     return { parts, size: f.u };
   };
-  const startOf = (i: number) => frames[i]?.uOffset ?? framed.table.size;
-  return new Cursor(framed.table.size, load, fh, startOf, (i) => (frames[i]?.u ?? 0) < skipAbove);
+  return new Cursor(framed.table.size, load, fh);
 }
 
 /** A plain tar, read in chunks of a frame's size. */
@@ -151,5 +112,5 @@ export async function plainSource(file: string, size: number, fh: FileHandle): P
     if (bytesRead !== length) throw new InputError(`${file} shrank while it was read (${offset + bytesRead} of ${size} bytes)`, { hint: 'let the copy finish, then run the command again' });
     return { parts: lendViews(buffer, [buffer.subarray(0, length)]), size: length };
   };
-  return new Cursor(size, load, fh, (i) => Math.min(i * frameLimit, size));
+  return new Cursor(size, load, fh);
 }

@@ -8,7 +8,6 @@ import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
 import { openFramed, readAtSync, readRange, streamRange, type FramedFile } from './framed-file.js';
 import type { Compression } from './frames.js';
-import { HashLanes, rangeMin } from './hash-lanes.js';
 import { framedSource, plainSource } from './sequential-source.js';
 import { scanTar, type ScannedEntry } from './tar-scan.js';
 import { assertConsistentEntries, normalizeEntryName } from './tar-safety.js';
@@ -69,12 +68,10 @@ export async function indexTar(file: string, options: IndexOptions = {}): Promis
     closeSync(fd);
   }
   const fh = await open(file, 'r');
-  const hash = options.hash ?? false;
-  const lanes = hash ? new HashLanes(file, framed, onDisk) : undefined;
-  const source = framed ? await framedSource(framed, fh, lanes?.enabled ? rangeMin : Infinity) : await plainSource(file, onDisk, fh);
+  const source = framed ? await framedSource(framed, fh) : await plainSource(file, onDisk, fh);
   let entries: TarEntry[];
   try {
-    entries = await scanTar(file, source, { hash, ...(lanes ? { lanes } : {}) });
+    entries = await scanTar(file, source, { hash: options.hash ?? false });
   } finally {
     await source.close();
   }

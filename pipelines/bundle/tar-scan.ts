@@ -4,7 +4,6 @@
 // nothing but zeros after the end-of-archive marker.
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
-import type { HashLanes } from './hash-lanes.js';
 import type { SequentialSource } from './sequential-source.js';
 import { block, entryType, isZeroBlock, padded, parseHeader, parsePax, type TarEntryType } from './tar-header.js';
 import { rejectEntry, unsafeReason } from './tar-safety.js';
@@ -25,8 +24,6 @@ export interface ScannedEntry {
 
 export interface ScanOptions {
   hash: boolean;
-  /** A second core for hashing large files (when hashing). */
-  lanes?: HashLanes;
 }
 
 /** Files kept whatever their size up to a limit, by name; over it the archive is refused. */
@@ -52,18 +49,6 @@ function allZero(parts: Buffer[]): boolean {
 }
 
 export async function scanTar(file: string, source: SequentialSource, options: ScanOptions): Promise<ScannedEntry[]> {
-  const { lanes } = options;
-  if (!lanes) return scanEntries(file, source, options);
-  try {
-    const entries = await scanEntries(file, source, options);
-    await lanes.settle();
-    return entries;
-  } catch (error) {
-    throw await lanes.firstError(error);
-  }
-}
-
-async function scanEntries(file: string, source: SequentialSource, options: ScanOptions): Promise<ScannedEntry[]> {
   const entries: ScannedEntry[] = [];
   let kept = 0;
   let pax: Record<string, string> | undefined;
@@ -149,13 +134,6 @@ async function scanEntries(file: string, source: SequentialSource, options: Scan
       if (named && size > named[1]) throw rejectEntry(file, label, `it is ${size} bytes, more than the ${named[1]} ${named[2]} may have`);
       const keep = named !== undefined || (size <= keptSmall && kept + size <= keptBudget);
       if (!named && keep) kept += size;
-      if (options.hash && !keep && options.lanes?.wants(size)) {
-        await options.lanes.hash(offset, size, (sum) => (entry.sha256 = sum));
-        await source.skip(size);
-        await checkPadding(file, label, source, size);
-        entries.push(entry);
-        continue;
-      }
       const hash = options.hash ? createHash('sha256') : undefined;
       const chunks: Buffer[] = [];
       for (let left = size; left > 0; ) {

@@ -56,59 +56,6 @@ describe('the one pass', () => {
   });
 });
 
-describe('the one pass on two cores (large files hashed by a worker thread, hash-lanes.ts)', () => {
-  const large = Object.fromEntries([1, 2, 3, 4].map((i) => [`layer-${i}.bin`, randomBytes(9 << 20)]));
-  async function largeTar(): Promise<Buffer> {
-    const p = pack();
-    p.entry({ name: 'head.txt', size: 3, mtime: new Date(0) }, Buffer.from('hi\n'));
-    for (const [name, data] of Object.entries(large)) p.entry({ name, size: data.length, mtime: new Date(0) }, data);
-    p.finalize();
-    const chunks: Buffer[] = [];
-    for await (const c of p) chunks.push(c as Buffer);
-    return Buffer.concat(chunks);
-  }
-
-  it('hashes every file exactly, whichever thread took it, for a plain tar and either framing', async () => {
-    const { createHash } = await import('node:crypto');
-    const tar = await largeTar();
-    const plain = join(dir, 'lanes.tar');
-    writeFileSync(plain, tar);
-    const sources = [plain];
-    for (const compression of ['zstd', 'gzip'] as const) {
-      const file = join(dir, `lanes.${compression}`);
-      await pipeline(Readable.from([tar]), new FrameWriter(compression), createWriteStream(file));
-      sources.push(file);
-    }
-    for (const file of sources) {
-      const index = await indexTar(file, { hash: true });
-      for (const [name, data] of Object.entries(large)) expect(index.files.get(name)!.sha256, `${file} ${name}`).toBe(`sha256:${createHash('sha256').update(data).digest('hex')}`);
-    }
-  });
-
-  it("a damaged frame inside a file the thread took gives the pass's own error, even when the pass meets a later one first", async () => {
-    const tar = await largeTar();
-    const file = join(dir, 'lanes-damaged.gzip');
-    await pipeline(Readable.from([tar]), new FrameWriter('gzip'), createWriteStream(file));
-    const index = await indexTar(file);
-    const first = index.files.get('layer-1.bin')!;
-    const { frames } = index.framed!.table;
-    // A frame wholly inside the first large file (the thread's), and the last frame of all.
-    const inside = frames.find((f) => f.uOffset > first.offset && f.uOffset + f.u < first.offset + first.size)!;
-    const last = frames.at(-1)!;
-    const bytes = readFileSync(file);
-    bytes[inside.cOffset + Math.floor(inside.c / 2)]! ^= 0xff;
-    bytes[last.cOffset + Math.floor(last.c / 2)]! ^= 0xff;
-    writeFileSync(file, bytes);
-    const alone = (await indexTar(file).catch((e: unknown) => e)) as Error;
-    const lanes = (await indexTar(file, { hash: true }).catch((e: unknown) => e)) as Error;
-    expect(alone).toBeInstanceOf(InputError);
-    expect(alone.message).toContain(`(frame ${frames.indexOf(inside)} at byte ${inside.cOffset})`);
-    expect(lanes).toBeInstanceOf(InputError);
-    expect(lanes.message).toBe(alone.message);
-    expect((lanes as InputError).hint).toBe((alone as InputError).hint);
-  });
-});
-
 describe('frame table', () => {
   it('round-trips through the trailer of either compression', async () => {
     const frames = [{ c: 10, u: 512 }, { c: 4000, u: frameLimit }, { c: 20, u: 1024 }];
