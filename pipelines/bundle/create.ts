@@ -1,14 +1,15 @@
 // `bundle create`: the single entry that writes a bundle from OCI layout tarballs and
 // rendered manifests (used by the CLI flags and by builds that produce those inputs).
 import { createHash, type KeyObject } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack as tarPack, type Pack } from 'tar-stream';
 import type { RegistryClient } from '../adapters/registry.js';
 import { DigestCheck } from '../adapters/registry/digest-check.js';
-import { InputError } from '../errors.js';
+import { InputError, InterruptedError } from '../errors.js';
+import { interruption, stopsCleanlyOnInterrupt } from '../interrupt.js';
 import { bundleJsonName, serializeBundleJson, type BundleJson } from './bundle-json.js';
 import { FrameWriter } from './frame-writer.js';
 import type { Compression } from './frames.js';
@@ -80,6 +81,19 @@ async function writeDockerArchive(pack: Pack, entry: PlannedEntry, sources: TarI
   return `sha256:${hash.digest('hex')}`;
 }
 
+/** The partial output, opened before anything is read: an unwritable path is bad input, named. */
+async function openOutput(output: string, partial: string): Promise<FileHandle> {
+  const existing = await stat(output).catch(() => undefined);
+  if (existing?.isDirectory()) throw new InputError(`-o ${output}: it is a folder`, { hint: 'give a file path for the bundle, e.g. -o release.bundle.tar.zst' });
+  try {
+    return await open(partial, 'w');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? `the folder ${dirname(output)} does not exist` : code === 'EACCES' || code === 'EPERM' ? `${dirname(output)} is not writable` : code === 'EISDIR' ? `${partial} is a folder` : (code ?? (error as Error).message);
+    throw new InputError(`-o ${output}: cannot write there: ${why}`, { hint: 'create the folder first, or give -o a path in a writable folder' });
+  }
+}
+
 export async function createBundle(options: CreateBundleOptions): Promise<CreatedBundle> {
   const log = options.log ?? (() => undefined);
   if (options.images.length === 0) throw new InputError('bundle create: no image given', { hint: 'pass --oci FILE --image REPOSITORY:TAG' });
@@ -89,6 +103,11 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
     if (names.has(name)) throw new InputError(`images[${i}].name: "${name}" is given twice`, { hint: 'name each image once' });
     names.add(name);
   }
+  // An unwritable -o is found before any input is read; the file is opened only after.
+  await openOutput(options.output, `${options.output}.partial`).then(async (fh) => {
+    await fh.close();
+    await rm(`${options.output}.partial`, { force: true });
+  });
   const sources: TarIndex[] = [];
   const images = [];
   for (const { name, ociLayoutTar } of options.images) {
@@ -107,10 +126,21 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
   const plan = planBundle({ ...options, images, dockerArchives: options.dockerArchives ?? false, base });
   const bundle = plan.bundle;
   const partial = `${options.output}.partial`;
+  const out = await openOutput(options.output, partial);
   const pack = tarPack();
   const compression = options.compression ?? 'none';
-  const file = compression === 'none' ? pipeline(pack, createWriteStream(partial)) : pipeline(pack, new FrameWriter(compression), createWriteStream(partial));
-  try {
+  const sink = out.createWriteStream();
+  const file = compression === 'none' ? pipeline(pack, sink) : pipeline(pack, new FrameWriter(compression), sink);
+  // Ctrl-C stops the writing and removes the partial file (exit 130), as any failure does.
+  stopsCleanlyOnInterrupt();
+  let onAbort: (() => void) | undefined;
+  const interrupted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(new InterruptedError(`interrupted while writing ${options.output}; the partial file was removed`));
+    if (interruption.aborted) onAbort();
+    else interruption.addEventListener('abort', onAbort, { once: true });
+  });
+  interrupted.catch(() => undefined);
+  const write = async () => {
     for (const entry of plan.entries) {
       const source = entry.source;
       if (source.kind === 'bytes') await writeEntry(pack, entry.path, entry.size, source.data);
@@ -127,12 +157,18 @@ export async function createBundle(options: CreateBundleOptions): Promise<Create
     }
     pack.finalize();
     await file;
+  };
+  try {
+    await Promise.race([write(), interrupted]);
     await rename(partial, options.output);
   } catch (error) {
     pack.destroy();
     await file.catch(() => undefined);
+    await out.close().catch(() => undefined);
     await rm(partial, { force: true });
     throw error;
+  } finally {
+    if (onAbort) interruption.removeEventListener('abort', onAbort);
   }
   const size = (await stat(options.output)).size;
   log(`wrote ${options.output} (${(size / 1e6).toFixed(1)} MB${compression === 'none' ? '' : ` ${compression}-compressed`}, ${count(Object.keys(bundle.files).length + 1, 'file')})`);

@@ -3,13 +3,12 @@
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
-import { gunzip, gunzipSync, gzip } from 'node:zlib';
+import { createGunzip, gunzipSync, gzip } from 'node:zlib';
 import { InputError } from '../errors.js';
 import type { Compression } from './frames.js';
-import { decodeStoredFrame, encodeStoredFrame } from './zstd-stored.js';
+import { decodeStoredFrame, encodeStoredFrame, zstdFrameShape } from './zstd-stored.js';
 
 const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
 /** Frames smaller than this (tar headers, manifests) are inflated at once: the thread pool's round trip costs more. */
 const inlineGunzip = 64 << 10;
 
@@ -58,9 +57,59 @@ export async function compressFrame(compression: Compression, data: Buffer): Pro
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
+/** libzstd's error codes (zstd_errors.h) that a damaged or hostile frame can give. */
+const zstdErrors: Record<number, string> = {
+  10: 'unknown frame header',
+  14: 'unsupported frame parameter',
+  16: 'window too large',
+  20: 'corrupted data',
+  22: 'checksum wrong',
+  70: 'content larger than declared',
+  72: 'wrong compressed size',
+};
+
+/**
+ * One gzip member (or several) that must fill `data` exactly (a trailing byte is refused)
+ * and give at most `size` bytes: inflating stops there, so a frame of a few MiB that would
+ * inflate to gigabytes costs no more than one of the right size.
+ */
+async function gunzipExactly(data: Buffer, size: number): Promise<Buffer> {
+  const tooLarge = () => new Error(`a frame gives more than the ${size} bytes its table says`);
+  if (data.length < inlineGunzip) {
+    let result: { buffer: Buffer; engine: { bytesWritten: number } };
+    try {
+      result = gunzipSync(data, { info: true, maxOutputLength: size + 1 }) as unknown as typeof result;
+    } catch (error) {
+      if (error instanceof RangeError) throw tooLarge();
+      throw error;
+    }
+    if (result.engine.bytesWritten !== data.length) throw new Error(`${data.length - result.engine.bytesWritten} bytes follow the gzip data inside its table entry`);
+    return result.buffer;
+  }
+  const engine = createGunzip();
+  const parts: Buffer[] = [];
+  let length = 0;
+  await new Promise<void>((resolve, reject) => {
+    engine
+      .on('data', (c: Buffer) => {
+        parts.push(c);
+        length += c.length;
+        if (length > size) engine.destroy(tooLarge());
+      })
+      .on('end', resolve)
+      .on('error', reject)
+      .on('close', () => (length > size ? reject(tooLarge()) : undefined));
+    engine.end(data);
+  });
+  if (engine.bytesWritten !== data.length) throw new Error(`${data.length - engine.bytesWritten} bytes follow the gzip data inside its table entry`);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
 /**
  * Decompresses a frame that must give exactly `size` bytes (anything else is a damaged
- * file), as parts in order: stored zstd blocks come out as views, without a copy.
+ * file), as parts in order: stored zstd blocks come out as views, without a copy. A frame
+ * is accepted only whole: one zstd frame (or gzip data) filling its table entry exactly,
+ * its checksum checked when it has one.
  */
 export async function decompressFrame(compression: Compression, data: Buffer, size: number, where: string): Promise<Buffer[]> {
   const damaged = (why: string) =>
@@ -68,21 +117,29 @@ export async function decompressFrame(compression: Compression, data: Buffer, si
   let out: Buffer[];
   try {
     if (compression === 'gzip') {
-      out = [data.length < inlineGunzip ? gunzipSync(data) : await gunzipAsync(data)];
+      out = [await gunzipExactly(data, size)];
     } else {
-      if (data.length < 4 || data.readUInt32LE(0) !== 0xfd2fb528) throw damaged('a frame does not start with the zstd magic number');
-      const stored = decodeStoredFrame(data, size);
+      const shape = zstdFrameShape(data, size);
+      if (typeof shape === 'string') throw damaged(shape);
+      const stored = shape.storedOnly && !shape.checksum ? decodeStoredFrame(data, size) : undefined;
       if (stored) {
         out = stored;
       } else {
         const lib = await loadZstd();
-        const raw = lib.decompress(data, { defaultHeapSize: size });
+        let raw: Uint8Array;
+        try {
+          raw = lib.decompress(data, { defaultHeapSize: size });
+        } catch (error) {
+          // zstd-wasm reports a failed decompression as "Failed to compress with code -N".
+          const code = Number(/code -?(\d+)/.exec((error as Error).message)?.[1]);
+          throw damaged(`libzstd could not decompress a frame: ${zstdErrors[code] ?? `error ${Number.isNaN(code) ? (error as Error).message : code}`}`);
+        }
         out = [Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)];
       }
     }
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw damaged((error as Error).message);
+    throw damaged(`could not decompress a frame: ${(error as Error).message}`);
   }
   const length = out.reduce((n, part) => n + part.length, 0);
   if (length !== size) throw damaged(`a frame gave ${length} bytes, its table says ${size}`);

@@ -11,6 +11,11 @@ export const compressions = ['zstd', 'gzip', 'none'] as const;
 
 /** Most uncompressed bytes in one frame: bounds the memory of a reader per open file. */
 export const frameLimit = 4 << 20;
+/**
+ * Most compressed bytes in one frame: a frame of frameLimit incompressible bytes grows by
+ * less than this (zstd's compress bound adds 1/256, deflate 5 bytes per 16 KiB block).
+ */
+export const compressedFrameLimit = frameLimit + (frameLimit >> 7);
 
 export interface Frame {
   /** Compressed size. */
@@ -101,12 +106,20 @@ export async function decodeTrailer(
   if (trailerSize > fileSize) throw missing();
   const trailer = await read(fileSize - trailerSize, trailerSize);
   const payload = trailer.subarray(compression === 'zstd' ? 8 : 16, (compression === 'zstd' ? 8 : 16) + payloadSize);
+  if (!trailer.equals(encodeTrailer(compression, decodeTable(payload, count)))) {
+    throw new InputError(`${file}: the ${compression === 'zstd' ? 'skippable frame' : 'gzip member'} around its frame table is not the one shipline writes`, { hint: truncatedHint });
+  }
   const frames: FrameTable['frames'] = [];
   let cOffset = 0;
   let uOffset = 0;
-  for (let i = 0; i < count; i++) {
-    const c = payload.readUInt32LE(i * 8);
-    const u = payload.readUInt32LE(i * 8 + 4);
+  for (const [i, { c, u }] of decodeTable(payload, count).entries()) {
+    // A frame of no content is skipped by a reader of the table but not by `zstd -d` or
+    // `gunzip`: it could hide tar entries. None is ever written, nor one over the limit.
+    if (u === 0 || u > frameLimit || c === 0 || c > compressedFrameLimit) {
+      throw new InputError(`${file}: frame ${i} of its table holds ${c} compressed and ${u} uncompressed bytes; shipline writes frames of 1 to ${frameLimit} bytes (at most ${compressedFrameLimit} compressed)`, {
+        hint: 'the bundle was changed after it was made; get it again from its source',
+      });
+    }
     frames.push({ c, u, cOffset, uOffset });
     cOffset += c;
     uOffset += u;
@@ -115,6 +128,12 @@ export async function decodeTrailer(
     throw new InputError(`${file}: its frame table covers ${cOffset} bytes of ${compression} data, but the file holds ${fileSize - trailerSize}`, { hint: truncatedHint });
   }
   return { frames, size: uOffset };
+}
+
+function decodeTable(payload: Buffer, count: number): Frame[] {
+  const frames: Frame[] = [];
+  for (let i = 0; i < count; i++) frames.push({ c: payload.readUInt32LE(i * 8), u: payload.readUInt32LE(i * 8 + 4) });
+  return frames;
 }
 
 /** Index of the frame holding uncompressed offset `at` (frames sorted by uOffset). */

@@ -3,7 +3,7 @@
 // digest, and optionally server-side applies them. Everything is read and checked first.
 import type { KeyObject } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { RegistryClient, type Credentials, type RetryPolicy } from '../adapters/registry.js';
 import { ExternalError, InputError } from '../errors.js';
 import { MountSources } from './mount-sources.js';
@@ -57,7 +57,7 @@ export interface ImportResult {
 export async function importBundle(options: ImportOptions): Promise<ImportResult> {
   const log = options.log ?? (() => undefined);
   const archive = await untrustedUnlessMatching(options.key, options.file, async () => {
-    const opened = await openArchive(options.file, options.image, { key: options.key });
+    const opened = await openArchive(options.file, options.image, { key: options.key, checksums: options.key !== undefined });
     // A signed bundle is checked whole before anything is pushed.
     if (options.key) await checkEveryFile(opened);
     return opened;
@@ -95,6 +95,16 @@ export async function importBundle(options: ImportOptions): Promise<ImportResult
     }
   }
   for (const u of unmatched) log(`warning: ${u.file} ${u.path}: ${u.from} is not in the bundle; left as it is`);
+  const outPath = (path: string) => join(options.manifestsOut ?? '', path.replace(/^manifests\//, ''));
+  if (options.manifestsOut) {
+    const seen = new Map<string, string>();
+    for (const r of rewritten) {
+      const key = outPath(r.path).normalize('NFC').toLowerCase();
+      const other = seen.get(key);
+      if (other) throw new InputError(`--manifests-out ${options.manifestsOut}: ${other} and ${r.path} would both be written to ${outPath(r.path)}; nothing was pushed`, { hint: 'write the manifests of this bundle with `bundle verify -o json`, or recreate the bundle with distinct manifest paths' });
+      seen.set(key, r.path);
+    }
+  }
 
   const applyOptions: ApplyOptions = {
     namespace: options.apply?.namespace,
@@ -148,8 +158,13 @@ export async function importBundle(options: ImportOptions): Promise<ImportResult
   stats.blobsPresent += plan.atSite.length - mounted;
 
   if (options.manifestsOut) {
-    await mkdir(options.manifestsOut, { recursive: true });
-    for (const r of rewritten) await writeFile(join(options.manifestsOut, basename(r.path)), r.text);
+    // Each under its path inside the bundle's manifests/ folder: a/deploy.yaml and
+    // b/deploy.yaml stay two files (the reader refused names that would collide).
+    for (const r of rewritten) {
+      const target = outPath(r.path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, r.text);
+    }
   }
   const applied = kube && applying ? await applying.applyPrepared(kube, prepared, applyOptions) : [];
   return { images, stats, rewrites, unmatched, applied };

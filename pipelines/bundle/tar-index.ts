@@ -1,22 +1,18 @@
 // Random access to the files of a tar, uncompressed or a compressed bundle (through its
-// frame table): one pass over the headers (seeking past the data), then any entry can be
-// read, or streamed, by offset, several at a time.
+// frame table), after one pass front to back (tar-scan.ts) that decodes every frame, reads
+// every header, and checks that every byte is accounted for; then any entry can be read,
+// or streamed, by offset, several at a time.
 import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
 import { openFramed, readAtSync, readRange, streamRange, type FramedFile } from './framed-file.js';
 import type { Compression } from './frames.js';
-import { block, entryType, isZeroBlock, padded, parseHeader, parsePax, type TarEntryType } from './tar-header.js';
-import { assertSafeEntries, normalizeEntryName } from './tar-safety.js';
+import { framedSource, plainSource } from './sequential-source.js';
+import { scanTar, type ScannedEntry } from './tar-scan.js';
+import { assertConsistentEntries, normalizeEntryName } from './tar-safety.js';
 
-export interface TarEntry {
-  name: string;
-  type: TarEntryType;
-  linkname?: string;
-  size: number;
-  /** Byte offset of the entry's data in the tar file. */
-  offset: number;
-}
+export type TarEntry = ScannedEntry;
 
 export interface TarIndex {
   file: string;
@@ -26,77 +22,63 @@ export interface TarIndex {
   /** Set for a compressed bundle: offsets are then in the uncompressed tar. */
   compression?: Compression;
   framed?: FramedFile;
+  /** Every regular file's sha256 was taken in the pass (TarEntry.sha256). */
+  hashed: boolean;
+  /** Bytes on disk. */
+  fileSize: number;
 }
 
-const truncatedHint = 'the file was cut short (an interrupted copy or download?); copy it again and compare its sha256';
+export interface IndexOptions {
+  /** Hash every regular file in the same pass (verify, and import with --key). */
+  hash?: boolean;
+}
 
-/**
- * Indexes a tar file and rejects unsafe entries before anything else reads it. Headers are
- * read synchronously (see framed-file.ts): one pass makes a read per entry.
- */
-export async function indexTar(file: string): Promise<TarIndex> {
+const pathHint = 'check the path: pass the bundle file (e.g. release.bundle.tar.zst)';
+
+/** Opens `file` for reading, or says in one line why it cannot be read. */
+export function openReadable(file: string): number {
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch (error) {
-    throw new InputError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-      hint: 'check the path',
-    });
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder, not a file' : (code ?? (error as Error).message);
+    throw new InputError(`cannot read ${file}: ${why}`, { hint: pathHint });
   }
+  const stat = fstatSync(fd);
+  if (!stat.isFile()) {
+    closeSync(fd);
+    throw new InputError(`cannot read ${file}: it is ${stat.isDirectory() ? 'a folder' : 'not a regular file'}`, { hint: pathHint });
+  }
+  return fd;
+}
+
+/**
+ * Indexes a tar file in one pass and rejects it, before anything else reads it, unless
+ * every entry is safe, named once, and every byte accounted for.
+ */
+export async function indexTar(file: string, options: IndexOptions = {}): Promise<TarIndex> {
+  const fd = openReadable(file);
+  let framed: FramedFile | undefined;
+  let onDisk: number;
   try {
-    const onDisk = fstatSync(fd).size;
-    const framed = await openFramed(file, fd, onDisk);
-    const fileSize = framed ? framed.table.size : onDisk;
-    const readAt = async (offset: number, length: number) => (framed ? readRange(framed, offset, length, fd) : readAtSync(fd, offset, length));
-    const entries: TarEntry[] = [];
-    let pos = 0;
-    let pax: Record<string, string> = {};
-    let longName: string | undefined;
-    let longLink: string | undefined;
-    for (;;) {
-      const head = await readAt(pos, block);
-      if (head.length < block) {
-        if (pos === 0) throw new InputError(`${file} is not a tar archive (it is ${fileSize} bytes)`, { hint: 'pass a bundle or an OCI layout tarball' });
-        throw new InputError(`${file} is truncated: it ends at byte ${fileSize} without the end-of-archive marker`, { hint: truncatedHint });
-      }
-      if (isZeroBlock(head)) break;
-      const header = parseHeader(head);
-      if (!header) {
-        if (pos === 0 && head[0] === 0x1f && head[1] === 0x8b) {
-          throw new InputError(`${file} is gzip-compressed`, { hint: `decompress it first: gunzip -k ${file}` });
-        }
-        throw new InputError(`${file}: no valid tar header at byte ${pos} (corrupted or not a tar archive)`, { hint: truncatedHint });
-      }
-      const size = pax.size !== undefined ? Number(pax.size) : header.size;
-      const offset = pos + block;
-      if (offset + size > fileSize) {
-        throw new InputError(`${file} is truncated: entry "${header.name}" needs ${size} bytes at byte ${offset}, but the file ends at ${fileSize}`, { hint: truncatedHint });
-      }
-      pos = offset + padded(size);
-      if (header.typeflag === 'x' || header.typeflag === 'g' || header.typeflag === 'L' || header.typeflag === 'K') {
-        const data = await readAt(offset, size);
-        if (header.typeflag === 'x') pax = parsePax(data);
-        if (header.typeflag === 'L') longName = data.toString('utf8').replace(/\0+$/, '');
-        if (header.typeflag === 'K') longLink = data.toString('utf8').replace(/\0+$/, '');
-        continue;
-      }
-      entries.push({
-        name: pax.path ?? longName ?? header.name,
-        type: entryType(header.typeflag),
-        linkname: pax.linkpath ?? longLink ?? (header.linkname || undefined),
-        size,
-        offset,
-      });
-      pax = {};
-      longName = longLink = undefined;
-    }
-    assertSafeEntries(file, entries);
-    const files = new Map<string, TarEntry>();
-    for (const entry of entries) if (entry.type === 'file') files.set(normalizeEntryName(entry.name), entry);
-    return { file, entries, files, ...(framed ? { compression: framed.compression, framed } : {}) };
+    onDisk = fstatSync(fd).size;
+    framed = await openFramed(file, fd, onDisk);
   } finally {
     closeSync(fd);
   }
+  const fh = await open(file, 'r');
+  const source = framed ? await framedSource(framed, fh) : await plainSource(file, onDisk, fh);
+  let entries: TarEntry[];
+  try {
+    entries = await scanTar(file, source, { hash: options.hash ?? false });
+  } finally {
+    await source.close();
+  }
+  assertConsistentEntries(file, entries);
+  const files = new Map<string, TarEntry>();
+  for (const entry of entries) if (entry.type === 'file') files.set(normalizeEntryName(entry.name), entry);
+  return { file, entries, files, hashed: options.hash ?? false, fileSize: onDisk, ...(framed ? { compression: framed.compression, framed } : {}) };
 }
 
 /** The data of one entry as a stream (256 KiB reads: larger ones grow the RSS, not the speed). */
@@ -106,8 +88,16 @@ export function openEntry(index: TarIndex, entry: TarEntry): Readable {
   return createReadStream(index.file, { start: entry.offset, end: entry.offset + entry.size - 1, highWaterMark: 256 * 1024 });
 }
 
-/** The whole data of a small entry (manifests, configs, bundle.json). */
-export async function readEntry(index: TarIndex, entry: TarEntry): Promise<Buffer> {
+/** Most bytes readEntry reads into memory: a manifest's limit in the distribution spec. */
+export const smallEntryLimit = 4 << 20;
+
+/**
+ * The whole data of a small entry (manifests, index.json): the bytes the pass kept (and
+ * hashed) when it kept them, else read again, refused over `limit`.
+ */
+export async function readEntry(index: TarIndex, entry: TarEntry, limit = smallEntryLimit): Promise<Buffer> {
+  if (entry.data) return entry.data;
+  if (entry.size > limit) throw new InputError(`${index.file}: ${entry.name} is ${entry.size} bytes, more than the ${limit} it may have here`, { hint: 'the archive was not made by shipline or buildx; recreate it' });
   if (index.framed) return readRange(index.framed, entry.offset, entry.size);
   const fd = openSync(index.file, 'r');
   try {

@@ -17,7 +17,7 @@ export interface VerifyReport {
 
 export async function verifyBundle(file: string, options: { key?: KeyObject } = {}): Promise<VerifyReport> {
   return untrustedUnlessMatching(options.key, file, async () => {
-    const archive = await openArchive(file, undefined, { key: options.key });
+    const archive = await openArchive(file, undefined, { key: options.key, checksums: true });
     const { filesChecked, bytesChecked } = await checkEveryFile(archive);
     for (const m of archive.manifests) kubeObjects(`${file}: ${m.path}`, m.text);
     const signedBy = options.key ? (await import('./signing.js')).keyFingerprint(options.key) : undefined;

@@ -2,8 +2,8 @@
 // incompressible data such as gzip-compressed image layers: decoded by copying their content
 // out without running the decoder (as views of the frame, without copying), and written for
 // a frame that compression would barely shrink (see frame-codec.ts). Any frame with a
-// compressed block is left to libzstd (undefined). The content is checked by its sha256
-// afterwards like every other read.
+// compressed block, or a checksum, is left to libzstd (undefined), which checks both. Every
+// frame's shape is checked first (zstdFrameShape), so both paths accept only what `zstd -t` does.
 // Format: RFC 8878, sections 3.1.1 (frame header) and 3.1.1.2 (block headers).
 
 const magic = 0xfd2fb528;
@@ -33,6 +33,65 @@ export function encodeStoredFrame(data: Buffer): Buffer {
   return out;
 }
 
+/** What the frame header and block headers say: checked against RFC 8878 without decoding. */
+export interface ZstdFrameShape {
+  contentSize: number;
+  checksum: boolean;
+  /** Every block is raw or RLE: the content can be copied out without the decoder. */
+  storedOnly: boolean;
+}
+
+/**
+ * Walks one zstd frame's header and block headers (compressed blocks are skipped by their
+ * size) and returns its shape, or the reason it is refused: the frame must fill `frame`
+ * exactly (nothing before or after it, no second frame), declare its content size (every
+ * frame shipline writes does) and equal `size`, use no dictionary, and keep every block
+ * within 128 KiB, as `zstd -t` requires.
+ */
+export function zstdFrameShape(frame: Buffer, size: number): ZstdFrameShape | string {
+  if (frame.length < 6 || frame.readUInt32LE(0) !== magic) return 'a frame does not start with the zstd magic number';
+  const descriptor = frame[4]!;
+  const fcsFlag = descriptor >> 6;
+  const singleSegment = (descriptor >> 5) & 1;
+  const checksum = ((descriptor >> 2) & 1) === 1;
+  const dictFlag = descriptor & 3;
+  if ((descriptor >> 3) & 1) return 'a frame header sets the reserved bit';
+  if (dictFlag !== 0) return 'a frame needs a dictionary';
+  const fcsBytes = [singleSegment, 2, 4, 8][fcsFlag]!;
+  if (fcsBytes === 0) return 'a frame does not declare its content size';
+  const fcsAt = 5 + (singleSegment ? 0 : 1);
+  let pos = fcsAt + fcsBytes;
+  if (pos > frame.length) return 'a frame header is cut short';
+  let contentSize: number;
+  if (fcsBytes === 1) contentSize = frame[fcsAt]!;
+  else if (fcsBytes === 2) contentSize = frame.readUInt16LE(fcsAt) + 256;
+  else if (fcsBytes === 4) contentSize = frame.readUInt32LE(fcsAt);
+  else contentSize = Number(frame.readBigUInt64LE(fcsAt));
+  if (contentSize !== size) return `a frame declares ${contentSize} bytes of content, its table says ${size}`;
+  let storedOnly = true;
+  let written = 0;
+  for (;;) {
+    if (pos + 3 > frame.length) return 'a block header is cut short';
+    const header = frame[pos]! | (frame[pos + 1]! << 8) | (frame[pos + 2]! << 16);
+    pos += 3;
+    const type = (header >> 1) & 3;
+    const blockSize = header >>> 3;
+    if (type === 3) return 'a block has the reserved type';
+    if (blockSize > maxBlock) return `a block of ${blockSize} bytes is over the 128 KiB limit`;
+    const stored = type === 0 ? blockSize : type === 1 ? 1 : blockSize;
+    if (type === 2) storedOnly = false;
+    else written += blockSize;
+    if (pos + stored > frame.length) return 'a block is cut short';
+    pos += stored;
+    if (written > size) return `a frame's blocks hold more than the ${size} bytes its table says`;
+    if (header & 1) break;
+  }
+  if (checksum) pos += 4;
+  if (pos !== frame.length) return pos > frame.length ? 'the frame checksum is cut short' : `${frame.length - pos} bytes follow a frame inside its table entry`;
+  if (storedOnly && written !== size) return `a frame's blocks hold ${written} bytes, its table says ${size}`;
+  return { contentSize, checksum, storedOnly };
+}
+
 /** The frame's content as parts in order (views into `frame` for stored blocks). */
 export function decodeStoredFrame(frame: Buffer, size: number): Buffer[] | undefined {
   if (frame.length < 6 || frame.readUInt32LE(0) !== magic) return undefined;
@@ -41,7 +100,7 @@ export function decodeStoredFrame(frame: Buffer, size: number): Buffer[] | undef
   const singleSegment = (descriptor >> 5) & 1;
   const checksum = (descriptor >> 2) & 1;
   const dictFlag = descriptor & 3;
-  if ((descriptor >> 3) & 1) return undefined; // reserved bit
+  if ((descriptor >> 3) & 1 || dictFlag !== 0 || checksum) return undefined; // libzstd checks the checksum
   let pos = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][dictFlag]! + [singleSegment, 2, 4, 8][fcsFlag]!;
   const parts: Buffer[] = [];
   let written = 0;
@@ -67,6 +126,6 @@ export function decodeStoredFrame(frame: Buffer, size: number): Buffer[] | undef
     written += blockSize;
     if (last) break;
   }
-  if (pos + (checksum ? 4 : 0) !== frame.length || written !== size) return undefined;
+  if (pos !== frame.length || written !== size) return undefined;
   return parts;
 }

@@ -111,7 +111,7 @@ export default async function bench(): Promise<void> {
     }
     const sk = median(skopeo);
     const us = median(ours);
-    out(`import into an empty registry, median of ${rounds}: skopeo ${sk.toFixed(2)} s, shipline ${us.toFixed(2)} s: ${(sk / us).toFixed(2)}x (target ≥ 1.5x)`);
+    out(`import into an empty registry, median of ${rounds}: skopeo ${sk.toFixed(2)} s, shipline ${us.toFixed(2)} s: ${(sk / us).toFixed(2)}x (target ≥ 1.6x)`);
     const floor = median(await intakeFloor(v1.file, at('v1-blobs')));
     out(`  the registry's own intake (curl PUTs of the same blobs, 6 at a time, no client work): ${floor.toFixed(2)} s, so no client can beat skopeo by more than ${(sk / floor).toFixed(2)}x here`);
     rmSync(v2.file);
@@ -124,9 +124,16 @@ export default async function bench(): Promise<void> {
     const bigBundle = at('big.bundle.tar.zst');
     await run([...cli, 'bundle', 'create', '--oci', big.file, '--image', 'bench/big:1', '--sign-key', at('bench.key'), '-o', bigBundle], { timeoutMs: 1_800_000 });
     rmSync(big.file);
-    const verify = await timed(() => run(['/usr/bin/time', '-v', ...cli, 'bundle', 'verify', bigBundle, '--key', at('bench.pub')], { timeoutMs: 1_800_000 }));
-    const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(verify.value.stderr)?.[1] ?? NaN) / 1024;
-    out(`verify --key of a signed ${mb(statSync(bigBundle).size)} zstd bundle: ${verify.seconds.toFixed(1)} s, peak RSS ${rss.toFixed(0)} MB (target < 150 MB)`);
+    // Every frame is decoded and every file hashed in one pass; the CPU seconds are steadier
+    // than the wall clock on a shared machine (sha256 alone runs at about 1.2 GB/s per core).
+    const verifies = [];
+    for (let i = 0; i < 3; i++) {
+      const verify = await timed(() => run(['/usr/bin/time', '-v', ...cli, 'bundle', 'verify', bigBundle, '--key', at('bench.pub')], { timeoutMs: 1_800_000 }));
+      const field = (name: string) => Number(new RegExp(`${name}: ([\\d.]+)`).exec(verify.value.stderr)?.[1] ?? NaN);
+      verifies.push({ seconds: verify.seconds, rss: field('Maximum resident set size \\(kbytes\\)') / 1024, cpu: field('User time \\(seconds\\)') + field('System time \\(seconds\\)') });
+    }
+    const v = verifies.sort((a, b) => a.seconds - b.seconds)[1]!;
+    out(`verify --key of a signed ${mb(statSync(bigBundle).size)} zstd bundle, median of 3: ${v.seconds.toFixed(2)} s (${v.cpu.toFixed(2)} s CPU), peak RSS ${Math.max(...verifies.map((x) => x.rss)).toFixed(0)} MB (targets ≤ 1.5 s, ≤ 80 MB; every frame decoded)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -149,9 +149,10 @@ export function registerBundleCommands(program: Command): void {
     .description('list what a bundle holds (images, platforms, digests, sizes, manifests, signer, compression, dependencies) without unpacking it')
     .argument('<file>')
     .option('--export-signature <dir>', 'write DIR/payload and DIR/signature for `cosign verify-blob --key PUB --signature DIR/signature DIR/payload`')
-    .action(async (file: string, flags: OutputFlags & { exportSignature?: string }) => {
+    .option('--key <pem>', 'public key to check the signature with (without it, a signature is reported as not verified)')
+    .action(async (file: string, flags: OutputFlags & { exportSignature?: string; key?: string }) => {
       const [{ exportSignature, inspectBundle }, { inspectionReport }] = await Promise.all([import('../../pipelines/bundle/inspect.js'), import('./bundle-output.js')]);
-      const { inspection, archive } = await inspectBundle(file);
+      const { inspection, archive } = await inspectBundle(file, { key: await publicKey(flags.key) });
       if (flags.exportSignature) {
         const written = await exportSignature(archive, flags.exportSignature);
         log(`wrote ${written.payload} and ${written.signature}`);

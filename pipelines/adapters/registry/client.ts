@@ -53,11 +53,14 @@ export class RegistryClient {
   /** One request, authenticating on 401; `what` names it in messages. */
   private async call(method: string, target: string | URL, what: string, options: CallOptions = {}): Promise<HttpResponse> {
     const url = typeof target === 'string' ? new URL(`/v2/${target}`, this.base) : target;
+    // Credentials go only to the registry's own scheme, host and port: an upload Location
+    // naming another host, or plain http, gets none (as Docker's client strips them).
+    const ours = url.origin === new URL(this.base).origin;
     for (let attempt = 0; ; attempt++) {
       const { header, generation } = this.auth.current();
-      const headers = { ...options.headers, ...(header ? { authorization: header } : {}) };
+      const headers = { ...options.headers, ...(header && ours ? { authorization: header } : {}) };
       const res = await send({ method, url, headers, body: options.body?.(), readBody: options.readBody, maxBody: options.maxBody });
-      if (res.status === 401 && attempt < 3) {
+      if (res.status === 401 && attempt < 3 && ours) {
         await this.auth.refresh(generation, headerValue(res.headers, 'www-authenticate'));
         continue;
       }
