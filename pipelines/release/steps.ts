@@ -7,6 +7,7 @@ import { buildxVersion, inspectBuilder } from '../adapters/buildx.js';
 import { KubeApiError } from '../adapters/kube.js';
 import { applyObjects } from '../cluster/apply.js';
 import { loadConfig } from '../config/load.js';
+import { assertWholeConfig } from '../config/whole.js';
 import { withNamespace } from '../cluster/namespace-flag.js';
 import { build } from '../build/run.js';
 import { parseClock } from '../build/tag.js';
@@ -28,6 +29,8 @@ export type Report = (line: string) => void;
 
 export function validate(state: ReleaseState): void {
   const loaded = withNamespace(loadConfig(state.options.config, undefined, { repository: state.options.repository }), state.options.namespace);
+  // Every section is checked before anything runs, as render and build do: a typo in rollout is not found after the build.
+  assertWholeConfig(loaded.file, loaded.raw, { requireImage: true });
   state.loaded = loaded;
   state.strategy = state.options.strategy ?? rolloutConfig(loaded).strategy;
   if (!state.options.skipBuild && !state.options.dryRun && !loaded.config.output.push) {
