@@ -67,7 +67,8 @@ export function registerClusterCommands(program: Command): void {
       let choice: ApiChoice | undefined;
       let failure: ShiplineError | undefined;
       try {
-        choice = chooseRoutingApi(routingNeeds(routing.intent), facts, routing.api, routing.istioVersion);
+        // The rule a rollout follows: an API whose implementation does not run is never the answer.
+        choice = chooseRoutingApi(routingNeeds(routing.intent), facts, routing.api, routing.istioVersion, routing.implementation);
         const cls = choice.api === 'gateway-api' && routing.intent ? classForGateways(facts.implementation, routing.intent.gateways, routing.intent.namespace) : undefined;
         if (cls && routing.intent) {
           const missing = missingFeatures(renderRouting(routing.intent, { api: 'gateway-api', istioVersion: 'v1', file: loaded.file }), cls.supportedFeatures);
