@@ -36,6 +36,10 @@ const examples: Record<string, Example[]> = {
     ['shipline lint -R -f manifests/', 'folders and their subfolders'],
     ['shipline render | shipline lint -f -', 'standard input'],
   ],
+  validate: [
+    ['shipline validate', 'every section of ./shipline.yaml, offline'],
+    ['shipline validate staging.yaml --json'],
+  ],
   check: [['shipline check', 'what routing the cluster serves'], ['shipline check --context staging --json']],
   apply: [
     ['shipline apply -f routes.yaml --diff', 'what would change; changes nothing'],
@@ -100,6 +104,7 @@ const summaries: Record<string, string> = {
   build: 'build the multi-arch image with docker buildx (push, OCI tarball)',
   render: 'the routing of shipline.yaml as Istio or Gateway API manifests',
   lint: 'check routing manifests offline: CRD schemas, CEL and routing rules',
+  validate: 'check the whole shipline.yaml offline, each problem with its fix',
   check: 'what routing the cluster serves; the API and version render uses',
   apply: 'server-side apply of YAML files, every object dry-run first',
   diff: 'what `apply -f` would change (exit 0: nothing, 1: something)',

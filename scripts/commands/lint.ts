@@ -73,7 +73,7 @@ export function registerLintCommands(program: Command): void {
       .option('--context <name>', 'with --cluster: the kube context (default: the kubeconfig\'s current one)')
       .addHelpText(
         'after',
-        '\nFindings are printed as file:line:column: Kind/name field: message, each followed by its fix; exit code 2 when there are errors (warnings too with --strict).',
+        '\nFindings are printed as file:line:column: Kind/name field: message, each followed by its fix;\nexit code 2 when there are errors (warnings too with --strict).',
       ),
     ['json', 'yaml'],
   ).action(async (paths: string[], flags: LintFlags) => {

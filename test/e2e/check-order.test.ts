@@ -10,7 +10,7 @@ import { installRoutingCrds } from '../support/routing-crds.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shipline-check-order-'));
 const env = { KUBECONFIG: paths.kubeconfig() };
-writeFileSync(join(dir, 'shipline.yaml'), 'image:\n  repository: 127.0.0.1:5000/e2e/check-order\nrouting:\n  name: check-order\n  hosts: [example.com]\n  service: s\n  port: 80\n  rules:\n    - to: [{ service: s }]\n');
+writeFileSync(join(dir, 'shipline.yaml'), 'image:\n  repository: 127.0.0.1:5000/e2e/check-order\nrouting:\n  implementation: external\n  name: check-order\n  hosts: [example.com]\n  service: s\n  port: 80\n  rules:\n    - to: [{ service: s }]\n');
 
 beforeAll(async () => {
   await installRoutingCrds(KubeClient.load(paths.kubeconfig()));

@@ -32,8 +32,15 @@ beforeAll(async () => {
 });
 
 describe('shipline check', () => {
-  it('picks Istio v1 on the local cluster and prints what it serves (exit 0, --json)', async () => {
-    const result = await shipline(['check', '--config', config('ok.yaml', faultRouting), '--json'], { cwd: dir, env });
+  it('exits 3 on Istio CRDs alone (no istiod runs on the stack), as a rollout would refuse', async () => {
+    const result = await shipline(['check', '--config', config('crds-only.yaml', faultRouting), '--json'], { cwd: dir, env });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain('Istio: no istiod runs');
+    expect(result.stderr).toContain('routing.implementation: external');
+  });
+
+  it('picks Istio v1 on the local cluster when the mesh runs elsewhere, and prints what it serves (exit 0, --json)', async () => {
+    const result = await shipline(['check', '--config', config('ok.yaml', `  implementation: external\n${faultRouting}`), '--json'], { cwd: dir, env });
     expect(result.exitCode, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as { choice: { apiVersion: string }; context: string };
     expect(report.choice.apiVersion).toBe('networking.istio.io/v1');

@@ -40,9 +40,10 @@ const write = (name: string, config: Kubeconfig) => {
 };
 
 // A project: check, rollout and release need a shipline.yaml (apply, diff and delete do not).
+// Its mesh route has no running implementation on the stack: external takes the CRDs on trust.
 writeFileSync(
   join(dir, 'shipline.yaml'),
-  'image:\n  repository: 127.0.0.1:5000/flags/x\nrouting:\n  name: flags\n  hosts: [flags.example]\n  service: flags\n  rules:\n    - to: [{ service: flags }]\n',
+  'image:\n  repository: 127.0.0.1:5000/flags/x\nrouting:\n  implementation: external\n  name: flags\n  hosts: [flags.example]\n  service: flags\n  rules:\n    - to: [{ service: flags }]\n',
 )
 writeFileSync(join(dir, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: flags-cm}\ndata: {a: b}\n');
 const twoContexts = write('two.yaml', offline(['alpha', 'beta'], 'alpha'));
