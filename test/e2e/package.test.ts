@@ -81,7 +81,9 @@ describe('the packed CLI, installed into an empty folder', () => {
     expect(good.exitCode, good.stdout + good.stderr).toBe(0);
     const typo = await shipline('lint', 'typo.yaml');
     expect(typo.exitCode).toBe(2);
-    expect(typo.stdout).toMatch(/^typo\.yaml:\d+:\d+: VirtualService\/canary-release spec\.http\[0\]\.route\[0\]\.wieght: unknown field/);
+    // Sorted by line: the weights that no longer add up (the typo dropped one), then the typo itself.
+    expect(typo.stdout).toMatch(/^typo\.yaml:\d+:\d+: VirtualService\/canary-release spec\.http\[0\]\.route: weights sum to 20, must be 100/);
+    expect(typo.stdout).toMatch(/^typo\.yaml:\d+:\d+: VirtualService\/canary-release spec\.http\[0\]\.route\[0\]\.wieght: unknown field; did you mean weight\?$/m);
   });
 
   it('prints the build of the embedded sample (shipped in the package) with --dry-run --config @sample, and without a project refuses', async () => {

@@ -3,7 +3,7 @@
 // expressions filled in), the release with --dry-run, against the local stack standing in
 // for the CI registry, builder and cluster. Nothing is pushed or applied.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -72,7 +72,14 @@ let createdBuilder = false;
 
 beforeAll(async () => {
   for (const entry of readdirSync(projectRoot)) {
-    if (!['release.json', 'dist'].includes(entry)) symlinkSync(join(projectRoot, entry), join(checkout, entry));
+    if (!['release.json', 'dist', 'examples'].includes(entry)) symlinkSync(join(projectRoot, entry), join(checkout, entry));
+  }
+  // The example's mesh route is served by the user's istiod; the local stack has Istio's CRDs
+  // but no istiod, where a rollout (rightly) refuses: the copy says the mesh runs elsewhere.
+  mkdirSync(join(checkout, 'examples'));
+  for (const entry of readdirSync(join(projectRoot, 'examples'))) {
+    const text = readFileSync(join(projectRoot, 'examples', entry), 'utf8');
+    writeFileSync(join(checkout, 'examples', entry), entry === 'shipline.ci.yaml' ? text.replace(/^routing:\n/m, 'routing:\n  implementation: external\n') : text);
   }
   // What docker/setup-buildx-action does in CI: a builder of the workflow's name, here on
   // the local stack's BuildKit.
