@@ -114,7 +114,9 @@ export function chooseRoutingApi(
   const unserved = implementation === 'auto' && candidates.some(([name, c]) => c.choice && notRunning(name, needs, facts).length > 0);
   throw new PreconditionError(`no routing API the cluster serves can carry this routing:\n  ${reasons.join('\n  ')}`, {
     hint: needsIstio
-      ? 'fault injection needs Istio: install its CRDs, or drop `fault` from the rules'
+      ? facts.istio.versions.length > 0 && implementation === 'auto' && notRunning('Istio', needs, facts).length > 0
+        ? 'fault injection needs Istio, and no istiod runs here: install Istio, set routing.implementation: external if it runs where shipline cannot see it, or drop `fault` from the rules'
+        : 'fault injection needs Istio: install its CRDs, or drop `fault` from the rules'
       : unserved
         ? 'set routing.gateways to a Gateway whose implementation runs (e.g. [shipline-system/shipline] on the local stack), ' +
           'or routing.implementation: external if the mesh runs where shipline cannot see it'
