@@ -13,21 +13,11 @@ import type { Sample } from '../../pipelines/rollout/analysis-prometheus.js';
 import { counterQueries, traefikServiceLabel, type VersionTarget } from '../../pipelines/rollout/analysis-queries.js';
 import { checksIn, judgePause, stepGate, type CounterReader } from '../../pipelines/rollout/analysis.js';
 import type { Check } from '../../pipelines/rollout/analysis-verdict.js';
+import { seededRandom as random } from '../../pipelines/seeded-random.js';
 
 /** Bucket bounds of the simulated histograms (Prometheus client libraries' defaults), seconds. */
 const bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, Infinity];
 
-/** A seeded generator (mulberry32), so a run can be repeated. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface VersionModel {
   errorRate: number;

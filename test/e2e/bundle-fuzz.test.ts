@@ -14,18 +14,8 @@ import { verifyBundle } from '../../pipelines/bundle/verify.js';
 import { exitCodeOf, ShiplineError } from '../../pipelines/errors.js';
 import { extractWithStandardTools, plainTarOf, readFrames, signedFiles, tarItems } from '../bundle-fixtures/hostile.js';
 import { writeSyntheticOci } from '../bundle-fixtures/synthetic-oci.js';
+import { seededRandom as random } from '../../pipelines/seeded-random.js';
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seed = 21;
 const casesPerCompression = 250;
