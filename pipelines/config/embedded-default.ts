@@ -44,7 +44,9 @@ export const embeddedDefault: Record<string, unknown> = {
       http: { path: '/cgi-bin/healthz', timeout: '5s' },
       // From the data plane's own metrics (Traefik, scraped by the stack's Prometheus).
       successRate: { min: 99, minRequests: 10, window: '10s', interval: '3s', failureLimit: 2 },
-      latency: { max: '2s', minRequests: 10, window: '10s', interval: '3s', failureLimit: 2 },
+      // Against the stable version serving the same traffic at the same time: a busy machine
+      // slows both, so an absolute p99 limit would abort good versions (it did, in CI).
+      latency: { maxIncrease: '50%', minRequests: 10, window: '10s', interval: '3s', failureLimit: 2 },
     },
   },
 };
