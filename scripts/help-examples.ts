@@ -61,10 +61,15 @@ const examples: Record<string, Example[]> = {
   'rollout promote': [['shipline rollout promote', '100 % to the new version']],
   'rollout abort': [['shipline rollout abort', 'back to the previous split']],
   'rollout rollback': [['shipline rollout rollback', 'the release before the current one']],
+  'rollout report': [
+    ['shipline rollout report -o report.html', 'the newest release as one HTML page, opens offline'],
+    ['shipline rollout report --release 3 --json', 'the data it is drawn from'],
+  ],
   release: [
     ['shipline release --dry-run', 'the whole plan; changes nothing'],
     ['shipline release --yes --strategy canary'],
     [`shipline release --skip-build --image ${digest}`, 'continue after a failure'],
+    ['shipline release --yes --report release.html', 'and its HTML report, promoted or aborted'],
   ],
   bundle: [
     ['shipline bundle create --oci link.tar --image modco/link:1.2.0 --manifests rendered/'],

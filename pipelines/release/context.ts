@@ -28,6 +28,8 @@ export interface ReleaseOptions {
   namespace?: string;
   /** Take over fields other managers own in every object (the declared route is taken over regardless). */
   forceConflicts?: boolean;
+  /** Write the release's HTML report to this file (absolute path, checked before the release starts). */
+  report?: string;
 }
 
 export interface ReleaseState {
@@ -42,6 +44,8 @@ export interface ReleaseState {
   api?: ApiChoice;
   rolloutResult?: RolloutSummary;
   bundle?: { path: string; size: number };
+  /** The report written with --report. */
+  report?: { path: string; size: number; revision: number };
   warnings: string[];
   timings: Record<string, number>;
   /** Holds files that only live for the release (e.g. the OCI layout of a bundle). */
@@ -68,6 +72,7 @@ export interface ReleaseSummary {
   takeovers?: string[];
   rollout?: RolloutSummary;
   bundle?: { path: string; size: number };
+  report?: { path: string; size: number; revision: number };
   warnings: string[];
   timings: Record<string, number>;
 }

@@ -4,7 +4,8 @@ import { Listr, ListrLogger, PRESET_TIMER, PRESET_TIMESTAMP, ProcessOutput, type
 import { verbosity } from '../verbosity.js';
 import { rmSync } from 'node:fs';
 import { commandLines } from '../build/command-lines.js';
-import { InterruptedError } from '../errors.js';
+import { InterruptedError, RolloutAbortedError } from '../errors.js';
+import { writeReleaseReport } from './report-file.js';
 import { checkInterrupted, interruption } from '../interrupt.js';
 import type { ReleaseOptions, ReleaseState, ReleaseSummary } from './context.js';
 import { buildImage, makeBundle, preflight, renderAndDiff, rollOut, validate, withProgress, type Report } from './steps.js';
@@ -80,9 +81,25 @@ export function summarize(state: ReleaseState): ReleaseSummary {
     takeovers: state.takeovers?.length ? state.takeovers : undefined,
     rollout: state.rolloutResult,
     bundle: state.bundle,
+    report: state.report,
     warnings: state.warnings,
     timings: state.timings,
   };
+}
+
+function isAborted(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) if (e instanceof RolloutAbortedError) return true;
+  return false;
+}
+
+/** The report of an aborted release; failing to write it does not hide why the release stopped. */
+async function reportAfterAbort(state: ReleaseState, path: string): Promise<void> {
+  try {
+    await writeReleaseReport(state, path);
+    process.stderr.write(`report of the aborted release written to ${path}\n`);
+  } catch (error) {
+    process.stderr.write(`warning: the report of the aborted release was not written: ${(error as Error).message}\n`);
+  }
 }
 
 export async function release(options: ReleaseOptions, io: ReleaseIo): Promise<ReleaseSummary> {
@@ -119,14 +136,20 @@ async function runRelease(state: ReleaseState, io: ReleaseIo): Promise<ReleaseSu
         throw new InterruptedError(`declined; the cluster was not changed${state.done.length ? ` (already done: ${state.done.join('; ')})` : ''}`);
       }
     }
-    await list(
-      [
-        task('Bundle images and manifests', makeBundle, (s) => s.options.bundle !== undefined && s.options.bundle !== false),
-        task(`Roll out (${state.strategy})`, rollOut),
-      ],
-      state,
-      io,
-    ).run();
+    try {
+      await list(
+        [
+          task('Bundle images and manifests', makeBundle, (s) => s.options.bundle !== undefined && s.options.bundle !== false),
+          task(`Roll out (${state.strategy})`, rollOut),
+        ],
+        state,
+        io,
+      ).run();
+    } catch (error) {
+      if (options.report && isAborted(error)) await reportAfterAbort(state, options.report);
+      throw error;
+    }
+    if (options.report) await writeReleaseReport(state, options.report);
   }
   state.timings.total = Date.now() - started;
   return summarize(state);

@@ -23,6 +23,7 @@ import { checkRouteFeatures } from '../rollout/effects.js';
 import { forceFor, takeoverLines } from '../rollout/takeover.js';
 import { toYaml } from '../../manifests/yaml.js';
 import type { ReleaseState } from './context.js';
+import type { Provenance } from '../rollout/history.js';
 import { count } from '../plural.js';
 
 export type Report = (line: string) => void;
@@ -157,8 +158,21 @@ function subsetOf(state: ReleaseState): string | undefined {
 export async function rollOut(state: ReleaseState, report: Report): Promise<void> {
   const ctx = state.rollout!;
   ctx.log = report;
-  state.rolloutResult = await startRollout(ctx, { strategy: state.strategy!, image: state.image!, subset: subsetOf(state) });
+  state.rolloutResult = await startRollout(ctx, { strategy: state.strategy!, image: state.image!, subset: subsetOf(state), provenance: provenanceOf(state) });
   state.done.push(`rollout r${state.rolloutResult.revision} of ${state.rolloutResult.subset}: ${state.rolloutResult.state}`);
+}
+
+/** What the release built and checked before its rollout, for the release record. */
+function provenanceOf(state: ReleaseState): Provenance {
+  const build = state.build;
+  const diff = state.preview?.diffs.join('\n');
+  return {
+    ...(build?.plan.tag ? { tag: build.plan.tag } : {}),
+    ...(build?.plan.labels['org.opencontainers.image.revision'] ? { gitRevision: build.plan.labels['org.opencontainers.image.revision'] } : {}),
+    ...(build?.platforms ? { platforms: build.platforms.map(({ platform, digest }) => ({ platform, digest })) } : {}),
+    ...(diff ? { diff } : {}),
+    phases: { ...state.timings },
+  };
 }
 
 export async function makeBundle(state: ReleaseState, report: Report): Promise<void> {

@@ -28,6 +28,33 @@ export interface Release {
   restored?: boolean;
   /** The metric gates' deciding check of each step judged, with its evidence (counts per version, test, tolerance). */
   checks?: Check[];
+  /** Checks dropped from `checks` (oldest passes first) to keep the record under its size bound. */
+  checksOmitted?: number;
+  /** Each traffic state the route took, with when it was accepted: the pause and gates of a step run until the next. */
+  steps?: StepRecord[];
+  /** What the release pipeline built and checked before the rollout (absent for a bare `rollout canary`). */
+  provenance?: Provenance;
+}
+
+export interface StepRecord {
+  label: string;
+  /** When the implementation accepted the route of this state (ISO time). */
+  at: string;
+  /** Weight per version, in percent. */
+  split: { subset: string; weight: number }[];
+  mirror?: { subset: string; percent: number };
+  header?: { name: string; value: string; subset: string };
+}
+
+export interface Provenance {
+  tag?: string;
+  /** The git commit the image was built from. */
+  gitRevision?: string;
+  platforms?: { platform: string; digest: string }[];
+  /** The server's diff of the rendered manifests before the rollout (bounded in size). */
+  diff?: string;
+  /** Milliseconds per release phase before the rollout (preflight, build, render). */
+  phases?: Record<string, number>;
 }
 
 export interface Adoption {

@@ -9,7 +9,8 @@ import { ms } from './config.js';
 import type { RolloutContext } from './context.js';
 import { applyRendered, applyShared, checkRouteFeatures, waitEndpointsReady, manifestsYaml, routingObjects, waitAvailable, workload } from './effects.js';
 import { judgeStep } from './analysis.js';
-import { inProgress, latestPromoted, listReleases, saveRelease, type Adoption, type Release, type StoredRelease } from './history.js';
+import { inProgress, latestPromoted, listReleases, saveRelease, type Adoption, type Provenance, type Release, type StoredRelease } from './history.js';
+import { boundedChecks, boundedDiff } from './record-bounds.js';
 import { LeaseLostError, RouteLock } from './lease.js';
 import { RouteRejectedError, waitRoutesAccepted } from './route-acceptance.js';
 import { planFirstRelease, preflightFirstRelease } from './first-release.js';
@@ -24,6 +25,8 @@ export interface StartRequest {
   image: string;
   /** Subset (version label) of the new version; default from the image tag. */
   subset?: string;
+  /** What the release pipeline built and checked, kept in the release record for its report. */
+  provenance?: Provenance;
 }
 
 export interface RolloutSummary {
@@ -88,6 +91,18 @@ async function pause(ctx: RolloutContext, milliseconds: number): Promise<void> {
   } finally {
     for (const cleanup of cleanups) cleanup();
   }
+}
+
+/** Notes in the record that the route took `state` now (after the implementation accepted it). */
+function stepTaken(stored: StoredRelease, state: RouteState): void {
+  const { label, split, mirror, header } = state;
+  const step = { label, at: new Date().toISOString(), split, ...(mirror ? { mirror } : {}), ...(header ? { header } : {}) };
+  stored.release.steps = [...(stored.release.steps ?? []), step];
+}
+
+function keptProvenance(provenance: Provenance | undefined): Pick<Release, 'provenance'> {
+  if (!provenance) return {};
+  return { provenance: { ...provenance, ...(provenance.diff ? { diff: boundedDiff(provenance.diff) } : {}) } };
 }
 
 async function record(ctx: RolloutContext, stored: StoredRelease): Promise<void> {
@@ -200,7 +215,10 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
     const deployment = version[0]!;
     await applyRendered(ctx, version, `(workload ${subset})`);
     ctx.log(`deployment ${deployment.metadata.name}: applied, waiting until available`);
-    const stored: StoredRelease = resume ?? { release: release(ctx, { revision, subset, image: request.image, strategy: request.strategy, state: 'progressing', previous: stable?.subset }), manifests: '' };
+    const stored: StoredRelease = resume ?? {
+      release: release(ctx, { revision, subset, image: request.image, strategy: request.strategy, state: 'progressing', previous: stable?.subset, ...keptProvenance(request.provenance) }),
+      manifests: '',
+    };
     try {
       await waitAvailable(ctx, subset);
     } catch (error) {
@@ -220,6 +238,7 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
     if (!stable) {
       // First release of this route: nothing to shift from.
       const routes = await shift(ctx, stableState(subset));
+      stepTaken(stored, stableState(subset));
       Object.assign(stored.release, { state: 'promoted', stepLabel: `100% ${subset}` });
       stored.manifests = manifestsYaml(version) + '---\n' + routes;
       await record(ctx, stored);
@@ -242,13 +261,14 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
         });
       }
       const routes = await shift(ctx, state);
+      stepTaken(stored, state);
       done.push(state.label);
       Object.assign(stored.release, { step: i, stepLabel: state.label });
       stored.manifests = manifestsYaml(version) + '---\n' + routes;
       await record(ctx, stored);
       const judged = await judgeStep(ctx, { subset, label: state.label, last: i === states.length - 1, header: state.header, stable: stable.subset }, (milliseconds) => pause(ctx, milliseconds));
       const evidence = judged.flatMap((g) => ('check' in g && g.check ? [g.check] : []));
-      if (evidence.length > 0) stored.release.checks = [...(stored.release.checks ?? []), ...evidence];
+      if (evidence.length > 0) Object.assign(stored.release, boundedChecks(stored.release, evidence));
       const failed = judged.filter((g) => !g.ok);
       if (failed.length > 0) {
         const why = failed.map((g) => `${g.gate}: ${g.detail}`).join('; ');
@@ -301,6 +321,7 @@ async function adoptRunning(ctx: RolloutContext, revision: number): Promise<Rele
 
 async function abortTo(ctx: RolloutContext, stored: StoredRelease, stable: Release, note: string): Promise<void> {
   await shift(ctx, stableState(stable.subset));
+  stepTaken(stored, stableState(stable.subset));
   await applyRendered(ctx, workload(ctx, stored.release.subset, stored.release.image, 0), `(workload ${stored.release.subset})`);
   Object.assign(stored.release, { state: 'aborted', stepLabel: `100% ${stable.subset}`, note });
   await record(ctx, stored);
@@ -333,6 +354,7 @@ export async function promoteRollout(ctx: RolloutContext): Promise<RolloutSummar
 async function promoteRelease(ctx: RolloutContext, running: StoredRelease, stable: Release | undefined): Promise<void> {
   const { release: next } = running;
   const routes = await shift(ctx, stableState(next.subset));
+  stepTaken(running, stableState(next.subset));
   if (stable) await applyRendered(ctx, workload(ctx, stable.subset, stable.image, 0), `(workload ${stable.subset})`);
   Object.assign(next, { state: 'promoted', stepLabel: `100% ${next.subset}` });
   running.manifests = manifestsYaml(workload(ctx, next.subset, next.image)) + '---\n' + routes;

@@ -85,9 +85,10 @@ export function formatElapsed(ms: number): string {
 export const benchDebianPackages = ['hyperfine', 'skopeo', 'curl'] as const;
 /**
  * Debian packages the tests use besides the parts' own: zstd checks that compressed bundles
- * stay standard; zsh and fish run the completion scripts for real.
+ * stay standard; zsh and fish run the completion scripts for real; chromium opens the release
+ * report in the browser tests (driven by playwright-core, which downloads no browser).
  */
-export const testDebianPackages = ['zstd', 'zsh', 'fish'] as const;
+export const testDebianPackages = ['zstd', 'zsh', 'fish', 'chromium'] as const;
 
 /** Every Debian package the stack and the benchmarks install, by part. */
 export function debianPackagesByPart(): Record<string, readonly string[]> {

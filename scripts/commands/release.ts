@@ -25,6 +25,7 @@ interface Flags {
   context?: string;
   namespace?: string;
   forceConflicts?: boolean;
+  report?: string;
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -49,6 +50,7 @@ function human(summary: ReleaseSummary): string {
   if (summary.routingApi) lines.push(`routing  ${summary.routingApi}: ${summary.manifests.join(', ')}`);
   if (summary.rollout) lines.push(`rollout  ${summary.rollout.route} r${summary.rollout.revision} ${summary.rollout.subset} ${summary.rollout.state}: ${summary.rollout.steps.join(' → ')}`);
   if (summary.bundle) lines.push(`bundle   ${summary.bundle.path} (${summary.bundle.size} bytes)`);
+  if (summary.report) lines.push(`report   ${summary.report.path} (r${summary.report.revision}, ${Math.round(summary.report.size / 1024)} KB)`);
   for (const w of summary.warnings) lines.push(`warning  ${w}`);
   lines.push(`took     ${((summary.timings.total ?? 0) / 1000).toFixed(1)}s`);
   return lines.join('\n');
@@ -63,6 +65,7 @@ export function registerReleaseCommands(program: Command): void {
     .addOption(dryRunOption('print the full plan and push, apply and write nothing; client: commands and rendered manifests, server: also dry-run and diff the manifests on the server'))
     .option('--strategy <name>', 'canary, mirror, header or subset (default: rollout.strategy)')
     .option('--bundle [file]', 'also write an air-gap bundle of the image and manifests')
+    .option('--report <file>', "write the release's HTML report (weights, traffic, gate checks), promoted or aborted")
     .option('-y, --yes', 'do not ask before changing the cluster')
     .option('--skip-build', 'release an image built before (with --image)')
     .option('--image <ref@digest>', 'the pinned image to release with --skip-build')
@@ -76,6 +79,9 @@ export function registerReleaseCommands(program: Command): void {
       if (flags.strategy !== undefined && !['canary', 'mirror', 'header', 'subset'].includes(flags.strategy)) {
         throw new InputError(`--strategy ${flags.strategy}: unknown strategy`, { hint: 'use canary, mirror, header or subset' });
       }
+      if (flags.report !== undefined && dryRun !== 'none') throw new InputError('--report with --dry-run: a dry run makes no release to report', { hint: 'drop --dry-run, or --report' });
+      const { checkReportPath } = await import('../../pipelines/report/write.js');
+      const report = flags.report === undefined ? undefined : checkReportPath(flags.report, '--report');
       const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY) && process.env.CI !== 'true';
       // The release pipeline (and the Kubernetes client under it) loads only when a release runs.
       const { release } = await import('../../pipelines/release/run.js');
@@ -97,6 +103,7 @@ export function registerReleaseCommands(program: Command): void {
           context: flags.context,
           namespace: flags.namespace,
           forceConflicts: flags.forceConflicts,
+          report,
         },
         { tty, json: flags.json ?? false, confirm },
       );

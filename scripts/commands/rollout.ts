@@ -46,6 +46,16 @@ async function context(flags: Flags & { forceConflicts?: boolean }, strategy?: S
   });
 }
 
+async function writeOrPrint(text: string, path: string | undefined): Promise<void> {
+  if (path === undefined) {
+    process.stdout.write(text);
+    return;
+  }
+  const { writeReportFile } = await import('../../pipelines/report/write.js');
+  const bytes = writeReportFile(path, text);
+  process.stderr.write(`report written to ${path} (${Math.round(bytes / 1024)} KB)\n`);
+}
+
 export function registerRolloutCommands(program: Command): void {
   const rollout = program.command('rollout').description('deploy a new version and shift traffic to it, step by step');
   for (const strategy of ['canary', 'mirror', 'header', 'subset'] as const) {
@@ -115,6 +125,22 @@ export function registerRolloutCommands(program: Command): void {
       };
       const sleep = (milliseconds: number) => setTimeout(milliseconds, undefined, { signal: interruption }).catch(() => undefined);
       await watchStatus(read, { write: (t) => process.stdout.write(t), isTTY: !!process.stdout.isTTY && format !== 'json' }, { json: format === 'json', intervalMs: ms(flags.interval), sleep, stop: interruption, times });
+    });
+  common(rollout.command('report'), false)
+    .description('one self-contained HTML page of a release (weights, traffic, gate checks, build), or its data as JSON')
+    .option('--release <n>', 'the revision of the release (default: the newest)')
+    .option('-o, --output <file>', 'write the report to this file (default: stdout)')
+    .option('--json', 'the data the report is drawn from, as JSON')
+    .action(async (flags: Flags & { release?: string; output?: string; json?: boolean }) => {
+      const revision = flags.release === undefined ? undefined : Number(flags.release);
+      if (revision !== undefined && !(Number.isInteger(revision) && revision > 0)) {
+        throw new InputError(`--release ${flags.release}: not a revision number`, { hint: 'e.g. --release 3 (`shipline rollout status` shows the current one)' });
+      }
+      const { checkReportPath } = await import('../../pipelines/report/write.js');
+      const path = flags.output === undefined ? undefined : checkReportPath(flags.output, '--output');
+      const { reportText } = await import('../../pipelines/report/output.js');
+      const report = await (await import('../../pipelines/report/make.js')).makeReport(await context(flags), { revision, apiVersion: outputApiVersion });
+      await writeOrPrint(reportText(report, flags.json ? 'json' : 'html'), path);
     });
   common(rollout.command('promote')).description('send 100% to the new version and scale the old one down').action(async (flags: Flags) => {
     print(await (await runner()).promoteRollout(await context(flags)), flags.json);
