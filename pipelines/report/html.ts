@@ -53,11 +53,11 @@ function checksSection(report: ReleaseReport): string {
 }
 
 function stepsTable(report: ReleaseReport): string {
-  const end = Date.parse(report.release.updatedAt) / 1000;
   const rows = report.timeline.map((p, i) => {
-    const next = report.timeline[i + 1]?.at ?? end;
+    const next = report.timeline[i + 1]?.at;
     const weights = report.versions.map((v) => `${esc(v)} ${esc(p.weights[v])}%`).join(', ');
-    return [esc(i + 1), esc(p.label), esc(new Date(p.at * 1000).toISOString()), weights, esc(duration((next - p.at) * 1000))];
+    const held = next === undefined ? (report.release.state === 'progressing' ? 'current' : 'final') : duration((next - p.at) * 1000);
+    return [esc(i + 1), esc(p.label), esc(new Date(p.at * 1000).toISOString()), weights, esc(held)];
   });
   return table(['#', 'step', 'route accepted (UTC)', 'weights', 'held for'], rows);
 }

@@ -53,7 +53,9 @@ export const pageScript = String.raw`
       rows.push(ys);
       series.push({ label: v, stroke: colour[v], width: 2, paths: uPlot.paths.stepped({ align: 1 }), value: function (u, val) { return val == null ? '-' : val + '%'; } });
     });
-    chart('weights', weightsEl, { series: series, scales: { y: { range: [0, 100] } }, axes: [{}, { values: function (u, ticks) { return ticks.map(function (t) { return t + '%'; }); } }] }, rows);
+    // The same time axis as the traffic charts below: from before the first step to the end.
+    var from = Math.min(Date.parse(data.interval.from) / 1000, xs[0]);
+    chart('weights', weightsEl, { series: series, scales: { x: { time: true, range: [from, end] }, y: { range: [0, 100] } }, axes: [{}, { values: function (u, ticks) { return ticks.map(function (t) { return t + '%'; }); } }] }, rows);
   }
 
   var m = data.metrics;
