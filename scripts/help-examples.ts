@@ -67,9 +67,8 @@ const examples: Record<string, Example[]> = {
   ],
   release: [
     ['shipline release --dry-run', 'the whole plan; changes nothing'],
-    ['shipline release --yes --strategy canary'],
-    [`shipline release --skip-build --image ${digest}`, 'continue after a failure'],
     ['shipline release --yes --report release.html', 'and its HTML report, promoted or aborted'],
+    [`shipline release --skip-build --image ${digest}`, 'continue after a failure'],
   ],
   bundle: [
     ['shipline bundle create --oci link.tar --image modco/link:1.2.0 --manifests rendered/'],
