@@ -103,6 +103,13 @@ describe('the packed CLI, installed into an empty folder', () => {
     expect(readdirSync(installed).filter((name) => name.startsWith('dist.'))).toEqual([]);
   });
 
+  it('finds the chart library a release report inlines (uplot, a dependency) from its bundle', async () => {
+    const from = join(installed, 'dist', 'cli', 'cli.js');
+    const script = `import { createRequire } from 'node:module'; console.log(createRequire(${JSON.stringify(from)}).resolve('uplot/dist/uPlot.iife.min.js'))`;
+    const resolved = await run(['node', '--input-type=module', '-e', script], { cwd: app, env });
+    expect(resolved.stdout.trim()).toBe(join(app, 'node_modules', 'uplot', 'dist', 'uPlot.iife.min.js'));
+  });
+
   it('init writes a $schema that resolves into the installed package', async () => {
     const result = await shipline('init', '-o', 'init.yaml');
     expect(result.exitCode, result.stderr).toBe(0);

@@ -1,6 +1,6 @@
 // `npm run release` on the embedded default, as a user and as CI run it: the sample
 // service built for both platforms, pushed, and rolled out on the local stack's cluster.
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -70,14 +70,17 @@ describe('npm run release (embedded default)', () => {
     expect(await clusterSnapshot()).toBe(before);
   });
 
-  it('builds both platforms, pushes, rolls out the canary and reports it all as JSON', async () => {
-    const result = await shipline(['release', '--config', '@sample', '--json', '--yes'], { cwd, env });
+  it('builds both platforms, pushes, rolls out the canary and reports it all as JSON (and as an HTML report)', async () => {
+    const report = join(cwd, 'release.html');
+    const result = await shipline(['release', '--config', '@sample', '--json', '--yes', '--report', report], { cwd, env });
     expect(result.exitCode, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout) as ReleaseSummary;
     expect(summary.image).toMatch(new RegExp(`^${registryAddress}/modco/link@sha256:[a-f0-9]{64}$`));
     expect(summary.platforms!.map((p) => p.platform).sort()).toEqual(['linux/amd64', 'linux/arm64']);
     expect(summary.rollout).toMatchObject({ route: 'link', state: 'promoted' });
     expect(summary.timings.total).toBeGreaterThan(0);
+    expect(summary.report).toMatchObject({ path: report, revision: summary.rollout!.revision });
+    expect(readFileSync(report, 'utf8')).toContain(`<title>link r${summary.rollout!.revision}: ${summary.rollout!.subset} promoted</title>`);
     // logs went to stderr, stdout is only the JSON document
     expect(result.stderr).toContain('Build the multi-arch image');
 
