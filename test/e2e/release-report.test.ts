@@ -14,6 +14,7 @@ import { paths } from '../../pipelines/stack/layout.js';
 import { dataPlaneUrl } from '../../pipelines/stack/parts/traefik.js';
 import { launchChromium, openOffline } from '../support/browser.js';
 import { shipline } from '../support/cli.js';
+import { expectDocument } from '../support/output-schema.js';
 import { rolloutFixture } from '../support/rollout-fixture.js';
 
 const client = KubeClient.load(paths.kubeconfig());
@@ -22,7 +23,10 @@ const fixture = rolloutFixture(
     steps: [50, 100],
     pause: '6s',
     load: { url: `${dataPlaneUrl}/cgi-bin/version`, rate: 40, connections: 2 },
-    // An absolute floor: a version failing 50 % of its requests fails the first check.
+    // An absolute floor. Tolerance: FAIL_PERCENT spreads failures evenly (any k requests in a row
+    // hold k/2 failures, give or take one), so the bad version's first check with at least 10
+    // requests sees at most 60 % success, far below 95; the good one answers no 5xx at all, so
+    // only a data plane failing 5 % of its requests could abort it.
     gates: { successRate: { min: 95, minRequests: 10, interval: '2s', failureLimit: 1 } },
   },
   { generated: true, ownHost: true, routing: { api: 'gateway-api', gateways: ['shipline-system/shipline'] } },
@@ -43,7 +47,7 @@ async function releaseWithReport(subset: string) {
   const result = await shipline(['release', '--config', fixture.configFile, '--yes', '--skip-build', '--image', images[subset]!, '--subset', subset, '--report', file], { env, cwd: fixture.dir });
   const json = await shipline(['rollout', 'report', '--config', fixture.configFile, '--json'], { env, cwd: fixture.dir });
   expect(json.exitCode, json.stderr).toBe(0);
-  return { result, file, report: JSON.parse(json.stdout) as ReleaseReport };
+  return { result, file, report: expectDocument<ReleaseReport>(JSON.parse(json.stdout), 'ReleaseReport') };
 }
 
 /** What the weight chart draws: its series' labels, and each one's values (the last step held to the end). */
