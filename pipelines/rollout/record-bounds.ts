@@ -2,7 +2,7 @@
 // included) however long a rollout runs: the checks' evidence and the server diff are bounded.
 // Pure.
 import type { Check } from './analysis-verdict.js';
-import type { Release } from './history.js';
+import type { Provenance, Release } from './history.js';
 
 /** Bytes of JSON the checks of one release may take. */
 export const checksBudget = 96 * 1024;
@@ -34,4 +34,10 @@ export function boundedDiff(diff: string, budget = diffBudget): string {
   const cut = diff.lastIndexOf('\n', budget);
   const kept = diff.slice(0, cut > 0 ? cut : budget);
   return `${kept}\n… ${diff.length - kept.length} more characters of the diff not kept in the release record\n`;
+}
+
+/** What the release pipeline hands the record, its diff bounded. */
+export function boundedProvenance(provenance: Provenance | undefined): Pick<Release, 'provenance'> {
+  if (!provenance) return {};
+  return { provenance: { ...provenance, ...(provenance.diff ? { diff: boundedDiff(provenance.diff) } : {}) } };
 }

@@ -10,7 +10,7 @@ import type { RolloutContext } from './context.js';
 import { applyRendered, applyShared, checkRouteFeatures, waitEndpointsReady, manifestsYaml, routingObjects, waitAvailable, workload } from './effects.js';
 import { judgeStep } from './analysis.js';
 import { inProgress, latestPromoted, listReleases, saveRelease, type Adoption, type Provenance, type Release, type StoredRelease } from './history.js';
-import { boundedChecks, boundedDiff } from './record-bounds.js';
+import { boundedChecks, boundedProvenance } from './record-bounds.js';
 import { LeaseLostError, RouteLock } from './lease.js';
 import { RouteRejectedError, waitRoutesAccepted } from './route-acceptance.js';
 import { planFirstRelease, preflightFirstRelease } from './first-release.js';
@@ -98,11 +98,6 @@ function stepTaken(stored: StoredRelease, state: RouteState): void {
   const { label, split, mirror, header } = state;
   const step = { label, at: new Date().toISOString(), split, ...(mirror ? { mirror } : {}), ...(header ? { header } : {}) };
   stored.release.steps = [...(stored.release.steps ?? []), step];
-}
-
-function keptProvenance(provenance: Provenance | undefined): Pick<Release, 'provenance'> {
-  if (!provenance) return {};
-  return { provenance: { ...provenance, ...(provenance.diff ? { diff: boundedDiff(provenance.diff) } : {}) } };
 }
 
 async function record(ctx: RolloutContext, stored: StoredRelease): Promise<void> {
@@ -216,7 +211,7 @@ export async function startRollout(ctx: RolloutContext, request: StartRequest): 
     await applyRendered(ctx, version, `(workload ${subset})`);
     ctx.log(`deployment ${deployment.metadata.name}: applied, waiting until available`);
     const stored: StoredRelease = resume ?? {
-      release: release(ctx, { revision, subset, image: request.image, strategy: request.strategy, state: 'progressing', previous: stable?.subset, ...keptProvenance(request.provenance) }),
+      release: release(ctx, { revision, subset, image: request.image, strategy: request.strategy, state: 'progressing', previous: stable?.subset, ...boundedProvenance(request.provenance) }),
       manifests: '',
     };
     try {
