@@ -122,7 +122,7 @@ export function planBuild(inputs: PlanInputs): BuildPlan {
   for (const spec of config.cache.from) extras.push('--cache-from', spec);
   for (const spec of config.cache.to) extras.push('--cache-to', spec);
   extras.push(`--provenance=${config.attest.provenance ? 'mode=max' : 'false'}`);
-  if (config.attest.sbom) extras.push('--sbom=true');
+  if (config.attest.sbom) extras.push(config.attest.scanner ? `--sbom=generator=${config.attest.scanner}` : '--sbom=true');
 
   // A multi-node builder pushes each node's image by digest and then writes the merged index
   // under the image's names itself; it cannot merge without naming a tag.

@@ -69,6 +69,10 @@ export const attestSection = z
   .object({
     provenance: z.boolean().default(false).describe('Attach a SLSA provenance attestation to the image.'),
     sbom: z.boolean().default(false).describe('Attach an SBOM attestation to the image.'),
+    scanner: z.string().min(1).meta({
+      description: "The SBOM generator image that BuildKit runs (its scanner protocol); default: BuildKit's own, docker/buildkit-syft-scanner.",
+      examples: ['registry.example.com/tools/buildkit-syft-scanner:1'],
+    }).optional(),
   })
   .strict();
 

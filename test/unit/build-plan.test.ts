@@ -90,6 +90,16 @@ describe('build plan', () => {
     expect(plan.passes[0]!.argv.join(' ')).not.toContain('secret');
   });
 
+  it("names the config's SBOM scanner image as BuildKit's generator", () => {
+    const config = parseConfig(
+      { image: { repository: 'r.example:5000/a/b' }, attest: { sbom: true, scanner: 'r.example:5000/tools/scanner:1' } },
+      'shipline.yaml',
+    );
+    const argv = planBuild({ ...base, config, facts: modern }).passes[0]!.argv;
+    expect(argv).toContain('--sbom=generator=r.example:5000/tools/scanner:1');
+    expect(argv).toContain('--provenance=false');
+  });
+
   it('replaces {tag} in build arguments with the tag being built', () => {
     const config = parseConfig({ image: { repository: 'r.example:5000/a/b', buildArgs: { VERSION: '{tag}', NOTE: 'v{tag}-x' } } }, 'shipline.yaml');
     const argv = planBuild({ ...base, config, facts: modern }).passes[0]!.argv;
