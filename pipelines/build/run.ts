@@ -4,6 +4,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildx, inspectBuilder, runBuild } from '../adapters/buildx.js';
 import { gitRemote, gitRevision, releaseTag } from '../adapters/git.js';
+import { attestationCost, type AttestationCost } from './attestation-cost.js';
 import { platformString, type FetchedManifest, type ImageIndex, type ImageManifest } from '../adapters/registry.js';
 import type { LoadedConfig } from '../config/load.js';
 import { ExternalError, InputError, PreconditionError } from '../errors.js';
@@ -53,6 +54,8 @@ export interface BuildResult {
   platforms?: PlatformDigest[];
   /** repository@sha256:… of the pushed index. */
   pinned?: string;
+  /** What SBOM and provenance cost this build, when either was on. */
+  attestations?: { sbom: boolean; provenance: boolean } & AttestationCost;
   ociPath?: string;
 }
 
@@ -198,12 +201,20 @@ async function buildOnce(request: BuildRequest, attempt: Attempt): Promise<Attem
     const dropTarball = () => {
       if (result.ociPath && !ociExisted) rmSync(result.ociPath, { force: true });
     };
+    // The progress lines that tell what the attestations cost (see attestation-cost.ts).
+    const costLines: string[] = [];
+    const onLine = (line: string) => {
+      if (/ generating sbom | load metadata for | DONE \d| exporting attestation manifest /.test(line)) costLines.push(line);
+      request.onLine?.(line);
+    };
     for (const pass of plan.passes) {
-      await runBuild(pass.argv, { cwd: baseDir, env: pass.env, onLine: request.onLine, logShown: request.logShown }).catch((error: unknown) => {
+      await runBuild(pass.argv, { cwd: baseDir, env: pass.env, onLine, logShown: request.logShown }).catch((error: unknown) => {
         dropTarball();
         throw error;
       });
     }
+    const { sbom, provenance } = config.attest;
+    if (sbom || provenance) result.attestations = { sbom, provenance, ...attestationCost(costLines, config.attest.scanner) };
     const registryPass = plan.passes.find((p) => p.exports.includes('registry'));
     if (registryPass) {
       const target = await registryTarget(plan.repository, env);

@@ -30,6 +30,11 @@ function summary(result: BuildResult): string {
   if (result.pinned) lines.push(`pinned   ${result.pinned}`);
   for (const p of result.platforms ?? []) lines.push(`platform ${p.platform.padEnd(12)} ${p.digest}`);
   if (result.ociPath) lines.push(`oci      ${result.ociPath}`);
+  const a = result.attestations;
+  if (a) {
+    const what = [a.sbom && `SBOM (${a.scans} ${a.scans === 1 ? 'scan' : 'scans'}, ${a.sbomSeconds}s)`, a.provenance && 'provenance'].filter(Boolean).join(' + ');
+    lines.push(`attest   ${what}; attestation manifests ${a.manifestSeconds}s (step times, summed over platforms)`);
+  }
   return lines.join('\n');
 }
 

@@ -1,0 +1,49 @@
+// Pure: what SBOM and provenance cost a build, read from BuildKit's plain progress log. The
+// SBOM steps are their own vertices ("[linux/arm64] generating sbom using IMAGE", and loading
+// the scanner image's metadata); provenance is written while exporting ("exporting attestation
+// manifest sha256:… 0.1s done"). Steps run in parallel, so the sum is work, not wall time.
+
+export interface AttestationCost {
+  /** Seconds of the SBOM steps (scanner image resolution and the scans). */
+  sbomSeconds: number;
+  /** Seconds of writing the attestation manifests. */
+  manifestSeconds: number;
+  /** SBOM scans seen, one per platform. */
+  scans: number;
+}
+
+/** What BuildKit runs for `--sbom=true`. */
+const defaultScanner = 'docker.io/docker/buildkit-syft-scanner';
+const vertexStart = /^#(\d+) (.*)$/;
+const vertexDone = /^#(\d+) DONE (\d+(?:\.\d+)?)s$/;
+const attestationManifest = /^#\d+ exporting attestation manifest sha256:[a-f0-9]+ (\d+(?:\.\d+)?)s done$/;
+
+export function attestationCost(lines: readonly string[], scanner: string | undefined): AttestationCost {
+  const sbomVertices = new Set<string>();
+  const cost: AttestationCost = { sbomSeconds: 0, manifestSeconds: 0, scans: 0 };
+  const seen = new Set<string>();
+  for (const line of lines) {
+    const manifest = attestationManifest.exec(line);
+    if (manifest) {
+      cost.manifestSeconds += Number(manifest[1]);
+      continue;
+    }
+    const done = vertexDone.exec(line);
+    if (done) {
+      if (sbomVertices.has(done[1]!)) cost.sbomSeconds += Number(done[2]);
+      continue;
+    }
+    const start = vertexStart.exec(line);
+    if (!start || seen.has(start[1]!)) continue;
+    seen.add(start[1]!);
+    const title = start[2]!;
+    if (/\] generating sbom using /.test(title)) {
+      sbomVertices.add(start[1]!);
+      cost.scans += 1;
+    } else if (title.includes(`load metadata for ${scanner ?? defaultScanner}`)) {
+      sbomVertices.add(start[1]!);
+    }
+  }
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return { sbomSeconds: round(cost.sbomSeconds), manifestSeconds: round(cost.manifestSeconds), scans: cost.scans };
+}
