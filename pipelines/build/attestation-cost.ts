@@ -8,7 +8,7 @@ export interface AttestationCost {
   sbomSeconds: number;
   /** Seconds of writing the attestation manifests. */
   manifestSeconds: number;
-  /** SBOM scans seen, one per platform. */
+  /** SBOM scans run (not cached), one per platform. */
   scans: number;
 }
 
@@ -18,8 +18,10 @@ const vertexStart = /^#(\d+) (.*)$/;
 const vertexDone = /^#(\d+) DONE (\d+(?:\.\d+)?)s$/;
 const attestationManifest = /^#\d+ exporting attestation manifest sha256:[a-f0-9]+ (\d+(?:\.\d+)?)s done$/;
 
+/** The cost in one buildx run's log (vertex numbers restart with each run). */
 export function attestationCost(lines: readonly string[], scanner: string | undefined): AttestationCost {
   const sbomVertices = new Set<string>();
+  const scanVertices = new Set<string>();
   const cost: AttestationCost = { sbomSeconds: 0, manifestSeconds: 0, scans: 0 };
   const seen = new Set<string>();
   for (const line of lines) {
@@ -31,6 +33,7 @@ export function attestationCost(lines: readonly string[], scanner: string | unde
     const done = vertexDone.exec(line);
     if (done) {
       if (sbomVertices.has(done[1]!)) cost.sbomSeconds += Number(done[2]);
+      if (scanVertices.has(done[1]!)) cost.scans += 1;
       continue;
     }
     const start = vertexStart.exec(line);
@@ -39,11 +42,17 @@ export function attestationCost(lines: readonly string[], scanner: string | unde
     const title = start[2]!;
     if (/\] generating sbom using /.test(title)) {
       sbomVertices.add(start[1]!);
-      cost.scans += 1;
+      scanVertices.add(start[1]!);
     } else if (title.includes(`load metadata for ${scanner ?? defaultScanner}`)) {
       sbomVertices.add(start[1]!);
     }
   }
+  return cost;
+}
+
+export function sumCosts(costs: readonly AttestationCost[]): AttestationCost {
   const round = (n: number) => Math.round(n * 10) / 10;
+  const cost = costs.reduce((a, b) => ({ sbomSeconds: a.sbomSeconds + b.sbomSeconds, manifestSeconds: a.manifestSeconds + b.manifestSeconds, scans: a.scans + b.scans }),
+    { sbomSeconds: 0, manifestSeconds: 0, scans: 0 });
   return { sbomSeconds: round(cost.sbomSeconds), manifestSeconds: round(cost.manifestSeconds), scans: cost.scans };
 }

@@ -139,8 +139,12 @@ export function planBuild(inputs: PlanInputs): BuildPlan {
         ? ['--push']
         : ['--output', `type=image,name=${repository},push-by-digest=true,push=true`];
   const wanted: ('registry' | 'oci')[] = [...(push ? ['registry' as const] : []), ...(ociPath ? ['oci' as const] : [])];
+  // With attestations, each exporter of one build writes its own attestation manifests (they
+  // differ), so one index would be pushed and another written to the tarball, while the metadata
+  // file names only one of them: auto then builds once per output.
+  const attesting = config.attest.provenance || config.attest.sbom;
   const combine =
-    config.output.combine === 'always' || (config.output.combine === 'auto' && supportsMultipleExporters(inputs.facts));
+    config.output.combine === 'always' || (config.output.combine === 'auto' && !attesting && supportsMultipleExporters(inputs.facts));
   const groups = combine || wanted.length <= 1 ? [wanted] : wanted.map((w) => [w]);
 
   const passes = groups.map((exports, i): BuildPass => {

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildx, inspectBuilder, runBuild } from '../adapters/buildx.js';
 import { gitRemote, gitRevision, releaseTag } from '../adapters/git.js';
-import { attestationCost, type AttestationCost } from './attestation-cost.js';
+import { attestationCost, sumCosts, type AttestationCost } from './attestation-cost.js';
 import { platformString, type FetchedManifest, type ImageIndex, type ImageManifest } from '../adapters/registry.js';
 import type { LoadedConfig } from '../config/load.js';
 import { ExternalError, InputError, PreconditionError } from '../errors.js';
@@ -201,20 +201,23 @@ async function buildOnce(request: BuildRequest, attempt: Attempt): Promise<Attem
     const dropTarball = () => {
       if (result.ociPath && !ociExisted) rmSync(result.ociPath, { force: true });
     };
-    // The progress lines that tell what the attestations cost (see attestation-cost.ts).
-    const costLines: string[] = [];
+    // The progress lines that tell what the attestations cost, per pass (see attestation-cost.ts).
+    const costLines: string[][] = [];
     const onLine = (line: string) => {
-      if (/ generating sbom | load metadata for | DONE \d| exporting attestation manifest /.test(line)) costLines.push(line);
+      if (/ generating sbom | load metadata for | DONE \d| exporting attestation manifest /.test(line)) costLines.at(-1)!.push(line);
       request.onLine?.(line);
     };
     for (const pass of plan.passes) {
+      costLines.push([]);
       await runBuild(pass.argv, { cwd: baseDir, env: pass.env, onLine, logShown: request.logShown }).catch((error: unknown) => {
         dropTarball();
         throw error;
       });
     }
     const { sbom, provenance } = config.attest;
-    if (sbom || provenance) result.attestations = { sbom, provenance, ...attestationCost(costLines, config.attest.scanner) };
+    if (sbom || provenance) {
+      result.attestations = { sbom, provenance, ...sumCosts(costLines.map((lines) => attestationCost(lines, config.attest.scanner))) };
+    }
     const registryPass = plan.passes.find((p) => p.exports.includes('registry'));
     if (registryPass) {
       const target = await registryTarget(plan.repository, env);

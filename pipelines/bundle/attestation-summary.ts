@@ -22,7 +22,19 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const buildkitMetadata = 'https://mobyproject.org/buildkit@v1#metadata';
+/** BuildKit's own metadata: under this key in SLSA v0.2, under `buildkit_metadata` in v1. */
+const buildkitMetadataV02 = 'https://mobyproject.org/buildkit@v1#metadata';
+
+/** The git remote and revision BuildKit recorded (buildx sends them for a git checkout). */
+function vcsOf(metadata: unknown): Json {
+  const m = obj(metadata);
+  return obj(obj(m.buildkit_metadata ?? m[buildkitMetadataV02]).vcs);
+}
+
+/** A URL without user info: buildx masks credentials as xxxxx:xxxxx, which says nothing. */
+function withoutUserInfo(uri: string | undefined): string | undefined {
+  return uri?.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
+}
 
 function license(pkg: Json): string {
   for (const field of ['licenseDeclared', 'licenseConcluded']) {
@@ -61,24 +73,24 @@ export function provenanceSummary(predicateType: string, predicate: unknown): Pr
     const run = obj(p.runDetails);
     const external = obj(definition.externalParameters);
     const config = obj(external.configSource);
-    const vcs = obj(obj(obj(run.metadata)[buildkitMetadata]).vcs);
+    const vcs = vcsOf(run.metadata);
     return {
       predicateType,
       builder: str(obj(run.builder).id) ?? '',
       buildType: str(definition.buildType) ?? '',
-      source: { uri: str(vcs.source) ?? str(config.uri), revision: str(vcs.revision), digest: digestString(config.digest) || undefined },
+      source: { uri: withoutUserInfo(str(vcs.source) ?? str(config.uri)), revision: str(vcs.revision), digest: digestString(config.digest) || undefined },
       args: stringArgs(obj(external.request).args),
       materials: materials(definition.resolvedDependencies),
     };
   }
   const invocation = obj(p.invocation);
   const config = obj(invocation.configSource);
-  const vcs = obj(obj(obj(p.metadata)[buildkitMetadata]).vcs);
+  const vcs = vcsOf(p.metadata);
   return {
     predicateType,
     builder: str(obj(p.builder).id) ?? '',
     buildType: str(p.buildType) ?? '',
-    source: { uri: str(vcs.source) ?? str(config.uri), revision: str(vcs.revision), digest: digestString(config.digest) || undefined },
+    source: { uri: withoutUserInfo(str(vcs.source) ?? str(config.uri)), revision: str(vcs.revision), digest: digestString(config.digest) || undefined },
     args: stringArgs(obj(invocation.parameters).args),
     materials: materials(p.materials),
   };

@@ -1,7 +1,7 @@
 // What `bundle inspect --sbom/--provenance` and the build summary make of BuildKit's attestations.
 import { describe, expect, it } from 'vitest';
 import { provenanceSummary, sbomPackages } from '../../pipelines/bundle/attestation-summary.js';
-import { attestationCost } from '../../pipelines/build/attestation-cost.js';
+import { attestationCost, sumCosts } from '../../pipelines/build/attestation-cost.js';
 
 describe('sbomPackages', () => {
   it("lists the SPDX packages but the document's root, with the declared licence first", () => {
@@ -48,7 +48,7 @@ describe('provenanceSummary', () => {
   it('reads SLSA v1', () => {
     const summary = provenanceSummary('https://slsa.dev/provenance/v1', {
       buildDefinition: { buildType: 'https://github.com/moby/buildkit/blob/master/docs/attestations/slsa-definitions.md', externalParameters: { request: { args: { 'build-arg:A': '1' } } }, resolvedDependencies: [] },
-      runDetails: { builder: { id: 'https://ci.example/runner' }, metadata: vcs },
+      runDetails: { builder: { id: 'https://ci.example/runner' }, metadata: { buildkit_metadata: { vcs: { revision: 'abc123', source: 'https://xxxxx:xxxxx@git.example/a/b.git' } } } },
     });
     expect(summary.builder).toBe('https://ci.example/runner');
     expect(summary.source).toEqual({ uri: 'https://git.example/a/b.git', revision: 'abc123', digest: undefined });
@@ -71,6 +71,8 @@ describe('attestationCost', () => {
       '#15 exporting attestation manifest sha256:aa11 0.1s done',
       '#15 exporting attestation manifest sha256:bb22 0.2s done',
     ], scanner);
-    expect(cost).toEqual({ sbomSeconds: 3.4, manifestSeconds: 0.3, scans: 2 });
+    // A second run of the same build: the scans are cached and cost nothing.
+    const cached = attestationCost([`#12 [linux/amd64] generating sbom using ${scanner}`, '#12 CACHED'], scanner);
+    expect(sumCosts([cost, cached])).toEqual({ sbomSeconds: 3.4, manifestSeconds: 0.3, scans: 2 });
   });
 });

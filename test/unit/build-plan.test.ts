@@ -100,6 +100,14 @@ describe('build plan', () => {
     expect(argv).toContain('--provenance=false');
   });
 
+  it('builds once per output when attestations are on, unless told to combine always', () => {
+    const raw = { image: { repository: 'r.example:5000/a/b' }, output: { push: true, oci: 'b.tar' }, attest: { provenance: true } };
+    const auto = planBuild({ ...base, config: parseConfig(raw, 'shipline.yaml'), facts: modern });
+    expect(auto.passes.map((p) => p.exports)).toEqual([['registry'], ['oci']]);
+    const always = planBuild({ ...base, config: parseConfig({ ...raw, output: { ...raw.output, combine: 'always' } }, 'shipline.yaml'), facts: modern });
+    expect(always.passes.map((p) => p.exports)).toEqual([['registry', 'oci']]);
+  });
+
   it('replaces {tag} in build arguments with the tag being built', () => {
     const config = parseConfig({ image: { repository: 'r.example:5000/a/b', buildArgs: { VERSION: '{tag}', NOTE: 'v{tag}-x' } } }, 'shipline.yaml');
     const argv = planBuild({ ...base, config, facts: modern }).passes[0]!.argv;
