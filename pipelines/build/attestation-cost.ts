@@ -56,3 +56,10 @@ export function sumCosts(costs: readonly AttestationCost[]): AttestationCost {
     { sbomSeconds: 0, manifestSeconds: 0, scans: 0 });
   return { sbomSeconds: round(cost.sbomSeconds), manifestSeconds: round(cost.manifestSeconds), scans: cost.scans };
 }
+
+/** The summary line of a build with attestations (build and release print it). */
+export function describeAttestationCost(a: { sbom: boolean; provenance: boolean } & AttestationCost): string {
+  const sbom = a.sbom && `SBOM (${a.scans} ${a.scans === 1 ? 'scan' : 'scans'} run, ${a.sbomSeconds}s)`;
+  const what = [sbom, a.provenance && 'provenance'].filter(Boolean).join(' + ');
+  return `${what}; attestation manifests ${a.manifestSeconds}s (BuildKit step times, summed over platforms)`;
+}

@@ -40,6 +40,12 @@ export interface BuildPlan {
    * overwritten), or buildx itself, when it merges the index of a multi-node builder.
    */
   tagging: 'shipline' | 'buildx';
+  /**
+   * The OCI tarball is written from the pushed index (registry API) instead of by a build:
+   * with attestations, every BuildKit export writes its own provenance (its own finish time),
+   * so a tarball from a build would hold another index than the registry.
+   */
+  ociFromPush: boolean;
   passes: BuildPass[];
 }
 
@@ -138,13 +144,10 @@ export function planBuild(inputs: PlanInputs): BuildPlan {
       : tagging === 'buildx'
         ? ['--push']
         : ['--output', `type=image,name=${repository},push-by-digest=true,push=true`];
-  const wanted: ('registry' | 'oci')[] = [...(push ? ['registry' as const] : []), ...(ociPath ? ['oci' as const] : [])];
-  // With attestations, each exporter of one build writes its own attestation manifests (they
-  // differ), so one index would be pushed and another written to the tarball, while the metadata
-  // file names only one of them: auto then builds once per output.
-  const attesting = config.attest.provenance || config.attest.sbom;
+  const ociFromPush = (config.attest.provenance || config.attest.sbom) && push && ociPath !== undefined && tagging === 'shipline';
+  const wanted: ('registry' | 'oci')[] = [...(push ? ['registry' as const] : []), ...(ociPath && !ociFromPush ? ['oci' as const] : [])];
   const combine =
-    config.output.combine === 'always' || (config.output.combine === 'auto' && !attesting && supportsMultipleExporters(inputs.facts));
+    config.output.combine === 'always' || (config.output.combine === 'auto' && supportsMultipleExporters(inputs.facts));
   const groups = combine || wanted.length <= 1 ? [wanted] : wanted.map((w) => [w]);
 
   const passes = groups.map((exports, i): BuildPass => {
@@ -166,5 +169,5 @@ export function planBuild(inputs: PlanInputs): BuildPlan {
       exports,
     };
   });
-  return { imageRef, repository, tag, platforms, push, ociPath, labels, builder: config.builder.name, tagging, passes };
+  return { imageRef, repository, tag, platforms, push, ociPath, labels, builder: config.builder.name, tagging, ociFromPush, passes };
 }

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildx, inspectBuilder, runBuild } from '../adapters/buildx.js';
 import { gitRemote, gitRevision, releaseTag } from '../adapters/git.js';
+import { writeOciFromRegistry } from './oci-from-registry.js';
 import { attestationCost, sumCosts, type AttestationCost } from './attestation-cost.js';
 import { platformString, type FetchedManifest, type ImageIndex, type ImageManifest } from '../adapters/registry.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -230,6 +231,10 @@ async function buildOnce(request: BuildRequest, attempt: Attempt): Promise<Attem
         }
       }
       Object.assign(result, pushed.result);
+      if (plan.ociFromPush && result.ociPath) {
+        const { digest, mediaType, raw } = pushed.manifest;
+        await writeOciFromRegistry(target.client, target.path, { digest, mediaType, size: raw.length }, plan.imageRef, plan.tag, result.ociPath);
+      }
     }
     if (result.ociPath) {
       const { image } = await readOciTarball(result.ociPath, plan.imageRef);

@@ -100,12 +100,14 @@ describe('build plan', () => {
     expect(argv).toContain('--provenance=false');
   });
 
-  it('builds once per output when attestations are on, unless told to combine always', () => {
+  it('with attestations, writes the OCI tarball from the pushed index instead of a second export', () => {
     const raw = { image: { repository: 'r.example:5000/a/b' }, output: { push: true, oci: 'b.tar' }, attest: { provenance: true } };
-    const auto = planBuild({ ...base, config: parseConfig(raw, 'shipline.yaml'), facts: modern });
-    expect(auto.passes.map((p) => p.exports)).toEqual([['registry'], ['oci']]);
-    const always = planBuild({ ...base, config: parseConfig({ ...raw, output: { ...raw.output, combine: 'always' } }, 'shipline.yaml'), facts: modern });
-    expect(always.passes.map((p) => p.exports)).toEqual([['registry', 'oci']]);
+    const pushed = planBuild({ ...base, config: parseConfig(raw, 'shipline.yaml'), facts: modern });
+    expect(pushed.passes.map((p) => p.exports)).toEqual([['registry']]);
+    expect(pushed.ociFromPush).toBe(true);
+    const local = planBuild({ ...base, config: parseConfig({ ...raw, output: { push: false, oci: 'b.tar' } }, 'shipline.yaml'), facts: modern });
+    expect(local.passes.map((p) => p.exports)).toEqual([['oci']]);
+    expect(local.ociFromPush).toBe(false);
   });
 
   it('replaces {tag} in build arguments with the tag being built', () => {
