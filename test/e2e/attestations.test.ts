@@ -2,11 +2,11 @@
 // stack's own scanner image, syft), reused by every assertion: what BuildKit attached to the
 // pushed index, the signed bundle made of it, `bundle inspect --sbom/--provenance`, and the
 // site registry after `bundle import`.
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../pipelines/adapters/process.js';
 import { RegistryClient, type ImageIndex, type ImageManifest } from '../../pipelines/adapters/registry.js';
 import { tarLayoutReader } from '../../pipelines/bundle/layout-source.js';
 import { openArchive } from '../../pipelines/bundle/open.js';
@@ -56,8 +56,8 @@ function attestationEntries(idx: ImageIndex): Map<string, { digest: string; subj
   return out;
 }
 
-function git(...args: string[]): string {
-  return execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } }).trim();
+async function git(...args: string[]): Promise<string> {
+  return (await run(['git', ...args], { cwd: dir, env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } })).stdout.trim();
 }
 
 beforeAll(async () => {
@@ -68,11 +68,11 @@ beforeAll(async () => {
     output: { push: true, oci: 'image.tar' },
   });
   dir = fixture.dir;
-  git('init', '-q', '-b', 'main');
-  git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'add', '.');
-  git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'release');
-  git('remote', 'add', 'origin', remote);
-  revision = git('rev-parse', 'HEAD');
+  await git('init', '-q', '-b', 'main');
+  await git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'add', '.');
+  await git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'release');
+  await git('remote', 'add', 'origin', remote);
+  revision = await git('rev-parse', 'HEAD');
 
   const built = await shipline(['build', '--json'], { cwd: dir });
   expect(built.exitCode, built.stderr).toBe(0);
