@@ -79,8 +79,8 @@ const examples: Record<string, Example[]> = {
   'bundle verify': [['shipline bundle verify link.bundle.tar.zst --key release.pub']],
   'bundle inspect': [
     ['shipline bundle inspect link.bundle.tar.zst'],
-    ['shipline bundle inspect link.bundle.tar.zst --sbom --platform linux/arm64', 'packages, versions, licences'],
-    ['shipline bundle inspect link.bundle.tar.zst --provenance --key release.pub', 'builder, source, materials'],
+    ['shipline bundle inspect link.bundle.tar.zst --sbom --platform linux/arm64', 'its packages'],
+    ['shipline bundle inspect link.bundle.tar.zst --provenance --key release.pub'],
   ],
   'bundle import': [
     ['shipline bundle import link.bundle.tar.zst --key release.pub --registry registry.site:5000'],
