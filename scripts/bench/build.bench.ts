@@ -2,8 +2,6 @@
 // prints, side by side with hyperfine on the warm cache, both pushing both platforms of the
 // sample service: once after a source change (COPY and RUN redone), once with nothing changed.
 // Targets (issue 4): shipline's overhead < 0.5 s; a no-change build within 10 % of raw buildx.
-// Then (issue 28) what SBOM + provenance cost: the same source-changed build with both on (the
-// stack's scanner image) against the build without them.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { quoteArgv, run } from '../../pipelines/adapters/process.js';
 import { projectRoot } from '../../pipelines/config/load.js';
-import { baseImageRef, registryAddress, sbomScannerRef } from '../../pipelines/stack/layout.js';
+import { baseImageRef, registryAddress } from '../../pipelines/stack/layout.js';
 
 const cli = fileURLToPath(new URL('../shipline.mjs', import.meta.url));
 const runs = 10;
-/** Fewer runs for the attestation comparison: each is a full build of both platforms. */
-const attestRuns = 5;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 interface HyperfineResult {
@@ -25,10 +21,10 @@ interface HyperfineResult {
   max: number;
 }
 
-async function hyperfine(commands: string[], options: { cwd: string; prepare?: string; env: NodeJS.ProcessEnv; runs?: number }): Promise<HyperfineResult[]> {
+async function hyperfine(commands: string[], options: { cwd: string; prepare?: string; env: NodeJS.ProcessEnv }): Promise<HyperfineResult[]> {
   const file = join(options.cwd, 'hyperfine.json');
   const prepare = options.prepare ? ['--prepare', options.prepare] : [];
-  await run(['hyperfine', '-N', '--warmup', '1', '--runs', String(options.runs ?? runs), ...prepare, '--export-json', file, ...commands], {
+  await run(['hyperfine', '-N', '--warmup', '1', '--runs', String(runs), ...prepare, '--export-json', file, ...commands], {
     cwd: options.cwd,
     env: options.env,
     timeoutMs: 900_000,
@@ -41,15 +37,9 @@ function context(): string {
   const dir = mkdtempSync(join(tmpdir(), 'shipline-bench-build-'));
   cpSync(join(projectRoot, 'Dockerfile.musl'), join(dir, 'Dockerfile.musl'));
   cpSync(join(projectRoot, 'service'), join(dir, 'service'), { recursive: true });
-  const config = {
+  writeFileSync(join(dir, 'shipline.yaml'), stringify({
     image: { repository: `${registryAddress}/bench/link`, buildArgs: { VERSION: 'bench', BASE: baseImageRef } },
     output: { push: true },
-  };
-  writeFileSync(join(dir, 'shipline.yaml'), stringify(config));
-  writeFileSync(join(dir, 'attest.yaml'), stringify({
-    ...config,
-    image: { ...config.image, repository: `${registryAddress}/bench/link-attest` },
-    attest: { sbom: true, provenance: true, scanner: sbomScannerRef },
   }));
   return dir;
 }
@@ -89,14 +79,6 @@ export default async function bench(): Promise<void> {
     line('nothing changed      ', sameOurs!, sameRaw!);
     const ratio = sameOurs!.median / sameRaw!.median;
     out(`  second build with nothing changed: ${((ratio - 1) * 100).toFixed(1)} % beyond raw buildx (target within 10 %: ${ratio <= 1.1 ? 'met' : 'MISSED'})`);
-
-    const attested = [quoteArgv(['node', cli, ...args]), quoteArgv(['node', cli, ...args, '-c', 'attest.yaml'])];
-    const [plain, withAttest] = await hyperfine(attested, { cwd: dir, prepare, env: benchEnv, runs: attestRuns });
-    rmSync(nonce, { force: true });
-    const extra = withAttest!.median - plain!.median;
-    out(`SBOM (${sbomScannerRef}) + provenance (mode=max), after a source change; hyperfine -N, ${attestRuns} runs + 1 warm-up each`);
-    out(`  without: ${s(plain!.median)} median [${s(plain!.min)}–${s(plain!.max)}] | with: ${s(withAttest!.median)} median [${s(withAttest!.min)}–${s(withAttest!.max)}]`);
-    out(`  overhead of SBOM + provenance: ${extra >= 0 ? '+' : ''}${s(extra)}, ratio with/without ${(withAttest!.median / plain!.median).toFixed(3)}x`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
