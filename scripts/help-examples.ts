@@ -81,7 +81,11 @@ const examples: Record<string, Example[]> = {
     ['shipline bundle create --oci link.tar --image modco/link:1.3.0 --since v1.tar.zst -o v2.tar.zst'],
   ],
   'bundle verify': [['shipline bundle verify link.bundle.tar.zst --key release.pub']],
-  'bundle inspect': [['shipline bundle inspect link.bundle.tar.zst'], ['shipline bundle inspect link.bundle.tar.zst --export-signature sig/']],
+  'bundle inspect': [
+    ['shipline bundle inspect link.bundle.tar.zst'],
+    ['shipline bundle inspect link.bundle.tar.zst --sbom --platform linux/arm64', 'its packages'],
+    ['shipline bundle inspect link.bundle.tar.zst --provenance --key release.pub'],
+  ],
   'bundle import': [
     ['shipline bundle import link.bundle.tar.zst --key release.pub --registry registry.site:5000'],
     ['shipline bundle import link.tar --image modco/link:1.2.0 --registry registry.site:5000'],

@@ -16,5 +16,8 @@ export function commandLines(result: Pick<BuildResult, 'builderCommands' | 'cwd'
     ...(result.plan.push && result.plan.tagging === 'shipline'
       ? [`# then shipline tags ${result.plan.imageRef} with the pushed index's digest (registry API; never moves an existing tag)`]
       : []),
+    ...(result.plan.ociFromPush
+      ? [`# then shipline writes ${result.plan.ociPath} from the pushed index (registry API), attestations included`]
+      : []),
   ];
 }

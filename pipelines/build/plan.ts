@@ -40,6 +40,12 @@ export interface BuildPlan {
    * overwritten), or buildx itself, when it merges the index of a multi-node builder.
    */
   tagging: 'shipline' | 'buildx';
+  /**
+   * The OCI tarball is written from the pushed index (registry API) instead of by a build:
+   * with attestations, every BuildKit export writes its own provenance (its own finish time),
+   * so a tarball from a build would hold another index than the registry.
+   */
+  ociFromPush: boolean;
   passes: BuildPass[];
 }
 
@@ -122,7 +128,7 @@ export function planBuild(inputs: PlanInputs): BuildPlan {
   for (const spec of config.cache.from) extras.push('--cache-from', spec);
   for (const spec of config.cache.to) extras.push('--cache-to', spec);
   extras.push(`--provenance=${config.attest.provenance ? 'mode=max' : 'false'}`);
-  if (config.attest.sbom) extras.push('--sbom=true');
+  if (config.attest.sbom) extras.push(config.attest.scanner ? `--sbom=generator=${config.attest.scanner}` : '--sbom=true');
 
   // A multi-node builder pushes each node's image by digest and then writes the merged index
   // under the image's names itself; it cannot merge without naming a tag.
@@ -138,7 +144,8 @@ export function planBuild(inputs: PlanInputs): BuildPlan {
       : tagging === 'buildx'
         ? ['--push']
         : ['--output', `type=image,name=${repository},push-by-digest=true,push=true`];
-  const wanted: ('registry' | 'oci')[] = [...(push ? ['registry' as const] : []), ...(ociPath ? ['oci' as const] : [])];
+  const ociFromPush = (config.attest.provenance || config.attest.sbom) && push && ociPath !== undefined && tagging === 'shipline';
+  const wanted: ('registry' | 'oci')[] = [...(push ? ['registry' as const] : []), ...(ociPath && !ociFromPush ? ['oci' as const] : [])];
   const combine =
     config.output.combine === 'always' || (config.output.combine === 'auto' && supportsMultipleExporters(inputs.facts));
   const groups = combine || wanted.length <= 1 ? [wanted] : wanted.map((w) => [w]);
@@ -162,5 +169,5 @@ export function planBuild(inputs: PlanInputs): BuildPlan {
       exports,
     };
   });
-  return { imageRef, repository, tag, platforms, push, ociPath, labels, builder: config.builder.name, tagging, passes };
+  return { imageRef, repository, tag, platforms, push, ociPath, labels, builder: config.builder.name, tagging, ociFromPush, passes };
 }

@@ -4,6 +4,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildx, inspectBuilder, runBuild } from '../adapters/buildx.js';
 import { gitRemote, gitRevision, releaseTag } from '../adapters/git.js';
+import { writeOciFromRegistry } from './oci-from-registry.js';
+import { attestationCost, sumCosts, type AttestationCost } from './attestation-cost.js';
 import { platformString, type FetchedManifest, type ImageIndex, type ImageManifest } from '../adapters/registry.js';
 import type { LoadedConfig } from '../config/load.js';
 import { ExternalError, InputError, PreconditionError } from '../errors.js';
@@ -53,6 +55,8 @@ export interface BuildResult {
   platforms?: PlatformDigest[];
   /** repository@sha256:… of the pushed index. */
   pinned?: string;
+  /** What SBOM and provenance cost this build, when either was on. */
+  attestations?: { sbom: boolean; provenance: boolean } & AttestationCost;
   ociPath?: string;
 }
 
@@ -198,11 +202,22 @@ async function buildOnce(request: BuildRequest, attempt: Attempt): Promise<Attem
     const dropTarball = () => {
       if (result.ociPath && !ociExisted) rmSync(result.ociPath, { force: true });
     };
+    // The progress lines that tell what the attestations cost, per pass (see attestation-cost.ts).
+    const costLines: string[][] = [];
+    const onLine = (line: string) => {
+      if (/ generating sbom | load metadata for | DONE \d| exporting attestation manifest /.test(line)) costLines.at(-1)!.push(line);
+      request.onLine?.(line);
+    };
     for (const pass of plan.passes) {
-      await runBuild(pass.argv, { cwd: baseDir, env: pass.env, onLine: request.onLine, logShown: request.logShown }).catch((error: unknown) => {
+      costLines.push([]);
+      await runBuild(pass.argv, { cwd: baseDir, env: pass.env, onLine, logShown: request.logShown }).catch((error: unknown) => {
         dropTarball();
         throw error;
       });
+    }
+    const { sbom, provenance } = config.attest;
+    if (sbom || provenance) {
+      result.attestations = { sbom, provenance, ...sumCosts(costLines.map((lines) => attestationCost(lines, config.attest.scanner))) };
     }
     const registryPass = plan.passes.find((p) => p.exports.includes('registry'));
     if (registryPass) {
@@ -216,6 +231,10 @@ async function buildOnce(request: BuildRequest, attempt: Attempt): Promise<Attem
         }
       }
       Object.assign(result, pushed.result);
+      if (plan.ociFromPush && result.ociPath) {
+        const { digest, mediaType, raw } = pushed.manifest;
+        await writeOciFromRegistry(target.client, target.path, { digest, mediaType, size: raw.length }, plan.imageRef, plan.tag, result.ociPath);
+      }
     }
     if (result.ociPath) {
       const { image } = await readOciTarball(result.ociPath, plan.imageRef);

@@ -10,6 +10,14 @@ import { untrustedUnlessMatching } from './checksums.js';
 import { signatureName } from './names.js';
 import { openArchive, type OpenedArchive } from './open.js';
 import { count } from '../plural.js';
+import type { ProvenanceSummary, SbomPackage } from './attestation-summary.js';
+
+export interface AttestedPlatform {
+  image: string;
+  platform: string;
+  /** The attestation manifest's digest. */
+  attestation: string;
+}
 
 export interface Inspection {
   file: string;
@@ -35,9 +43,21 @@ export interface Inspection {
   /** The signature was checked (with --key), against the key with this fingerprint. */
   signatureVerifiedWith?: string;
   dependsOn?: { bundle?: string; bundleJsonSha256?: string; registry?: string; blobs: number; bytes: number };
+  /** With --sbom: each platform's SPDX packages. */
+  sbom?: (AttestedPlatform & { packages: SbomPackage[] })[];
+  /** With --provenance: each platform's SLSA provenance. */
+  provenance?: (AttestedPlatform & ProvenanceSummary)[];
 }
 
-export async function inspectBundle(file: string, options: { key?: KeyObject } = {}): Promise<{ inspection: Inspection; archive: OpenedArchive }> {
+export interface InspectOptions {
+  key?: KeyObject;
+  sbom?: boolean;
+  provenance?: boolean;
+  /** Only this platform's attestations (with sbom or provenance). */
+  platform?: string;
+}
+
+export async function inspectBundle(file: string, options: InspectOptions = {}): Promise<{ inspection: Inspection; archive: OpenedArchive }> {
   const archive = await untrustedUnlessMatching(options.key, file, () => openArchive(file, undefined, { key: options.key }));
   const bundle = archive.bundle;
   const base = bundle?.base;
@@ -65,11 +85,13 @@ export async function inspectBundle(file: string, options: { key?: KeyObject } =
       ? { bundle: base.bundle, bundleJsonSha256: base.bundleJsonSha256, registry: base.registry, blobs: base.blobs.length, bytes: base.blobs.reduce((s, b) => s + b.size, 0) }
       : undefined,
   };
+  if (options.sbom || options.provenance) Object.assign(inspection, await (await import('./inspect-attestations.js')).attestationInspection(archive, options));
   return { inspection, archive };
 }
 
-/** Pure: the text `bundle inspect` prints. */
+/** Pure: the text `bundle inspect` prints (with --sbom or --provenance, only those). */
 export function describeInspection(i: Inspection): string[] {
+  if (i.sbom || i.provenance) return describeAttestations(i);
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
   const lines = [`${i.kind === 'bundle' ? 'bundle' : 'OCI layout'} ${i.file}${i.tool ? ` (made by ${i.tool})` : ''}`, `compression: ${i.compression} (${mb(i.size)} on disk, ${mb(i.tarSize)} of tar)`];
   if (!i.signed) lines.push('signed: no');
@@ -86,6 +108,25 @@ export function describeInspection(i: Inspection): string[] {
   }
   for (const m of i.manifests) lines.push(`manifest ${m}`);
   if (i.kind === 'bundle') lines.push(`routing API versions: ${i.routingApiVersions.join(', ') || 'none'}`);
+  return lines;
+}
+
+function describeAttestations(i: Inspection): string[] {
+  const lines: string[] = [];
+  for (const s of i.sbom ?? []) {
+    lines.push(`sbom ${s.image} ${s.platform} (attestation ${s.attestation}): ${count(s.packages.length, 'package')}`);
+    const width = (pick: (p: SbomPackage) => string) => Math.max(0, ...s.packages.map((p) => pick(p).length));
+    const [name, version] = [width((p) => p.name), width((p) => p.version)];
+    for (const p of s.packages) lines.push(`  ${p.name.padEnd(name)}  ${p.version.padEnd(version)}  ${p.license}`.trimEnd());
+  }
+  for (const p of i.provenance ?? []) {
+    lines.push(`provenance ${p.image} ${p.platform} (attestation ${p.attestation}, ${p.predicateType})`);
+    lines.push(`  builder    ${p.builder || '(none recorded)'}${p.buildType ? ` (${p.buildType})` : ''}`);
+    const source = [p.source.uri, p.source.revision && `revision ${p.source.revision}`, p.source.digest].filter(Boolean).join(' ');
+    lines.push(`  source     ${source || '(none recorded)'}`);
+    for (const [k, v] of Object.entries(p.args)) lines.push(`  arg        ${k}=${v}`);
+    for (const m of p.materials) lines.push(`  material   ${m.uri}${m.digest ? ` ${m.digest}` : ''}`);
+  }
   return lines;
 }
 

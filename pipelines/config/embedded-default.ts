@@ -14,6 +14,9 @@ export const embeddedDefault: Record<string, unknown> = {
   },
   builder: { name: 'shipline-local' },
   output: { push: true },
+  // An SBOM from the stack's scanner image (syft, pipelines/stack/parts/sbom-scanner.ts:
+  // sbomScannerRef) and SLSA provenance (mode=max) ride with every release.
+  attest: { sbom: true, provenance: true, scanner: '127.0.0.1:5000/shipline/sbom-scanner:syft-v1.57.2-1' },
   cluster: { namespace: 'default' },
   // Routed by the local stack's data plane (Traefik, Gateway API): requests to
   // http://127.0.0.1:18000 with Host link.example.com reach the versions by weight.

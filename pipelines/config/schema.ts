@@ -54,7 +54,7 @@ export const outputSection = z
   .object({
     push: z.boolean().default(true).describe('Push the image to image.repository.'),
     oci: z.string().min(1).meta({ description: 'Also write an OCI image-layout tarball here ({tag} is replaced), for air-gapped installs.', examples: ['link_{tag}.tar'] }).optional(),
-    combine: z.enum(['auto', 'always', 'never']).default('auto').describe('Push and OCI tarball in one build: auto when buildx and BuildKit are 0.13 or newer, always, or never (two builds).'),
+    combine: z.enum(['auto', 'always', 'never']).default('auto').describe('Push and OCI tarball in one build: auto when buildx and BuildKit are 0.13 or newer, always, or never (two builds). With attestations the tarball is written from the pushed index instead.'),
   })
   .strict();
 
@@ -69,6 +69,10 @@ export const attestSection = z
   .object({
     provenance: z.boolean().default(false).describe('Attach a SLSA provenance attestation to the image.'),
     sbom: z.boolean().default(false).describe('Attach an SBOM attestation to the image.'),
+    scanner: z.string().min(1).meta({
+      description: "The SBOM generator image that BuildKit runs (its scanner protocol); default: BuildKit's own, docker/buildkit-syft-scanner.",
+      examples: ['registry.example.com/tools/buildkit-syft-scanner:1'],
+    }).optional(),
   })
   .strict();
 

@@ -40,6 +40,7 @@ cache:
 attest:
   provenance: false                       # SLSA provenance attestation
   sbom: false                             # SBOM attestation
+  # scanner: registry.example.com/tools/buildkit-syft-scanner:1   # SBOM generator image (default: BuildKit's)
 
 cluster:
   # context: prod-eu                      # the only kube context shipline may change (recommended for a real cluster)

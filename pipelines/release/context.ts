@@ -64,6 +64,8 @@ export interface ReleaseSummary {
   tag?: string;
   image?: string;
   platforms?: { platform: string; digest: string }[];
+  /** What SBOM and provenance cost the build, when either was on. */
+  attestations?: BuildResult['attestations'];
   commands?: string[];
   routingApi?: string;
   manifests: string[];

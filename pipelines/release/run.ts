@@ -74,6 +74,7 @@ export function summarize(state: ReleaseState): ReleaseSummary {
     tag: build?.plan.tag,
     image: state.image,
     platforms: build?.platforms,
+    attestations: build?.attestations,
     commands: state.options.dryRun && build ? commandLines(build, process.cwd()) : undefined,
     routingApi: state.api?.apiVersion,
     manifests: state.preview?.objects.map((o) => `${o.kind}/${o.metadata.name}`) ?? [],

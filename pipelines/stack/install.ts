@@ -103,7 +103,7 @@ export async function goModuleDir(moduleAtVersion: string, cwd: string): Promise
   return info.Dir;
 }
 
-export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver' | 'kube-node' | 'coredns' | 'traefik' | 'cosign' | 'istioctl' | 'kubeconform';
+export type GoTool = 'buildkit' | 'buildx' | 'kube-apiserver' | 'kube-node' | 'coredns' | 'traefik' | 'cosign' | 'istioctl' | 'kubeconform' | 'syft';
 
 /** Where the stack reports what it is doing during a long start (set by stackUp). */
 let progress: (line: string) => void = () => undefined;
@@ -131,6 +131,7 @@ export async function buildGoTool(tool: GoTool): Promise<void> {
       COSIGN_VERSION: versions.cosign,
       ISTIOCTL_VERSION: versions.istioctl,
       KUBECONFORM_VERSION: versions.kubeconform,
+      SYFT_VERSION: versions.syft,
     },
     timeoutMs: 45 * 60_000,
   }).catch((error: unknown) => {

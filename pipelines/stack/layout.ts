@@ -14,6 +14,10 @@ export const versions = {
   istioctl: 'v0.0.0-20260827124520-eed52ebb66ad',
   /** kubeconform, for the lint benchmark only. */
   kubeconform: 'v0.8.0',
+  /** syft, the SBOM scanner inside the stack's BuildKit scanner image. */
+  syft: 'v1.57.2',
+  /** Bumped whenever the scanner image's recipe (scripts/stack/sbom-scan.sh) changes. */
+  sbomScanner: '1',
   /** Bumped whenever the base image recipe changes. */
   baseImage: 'musl-1',
   /** Tag of the pause image built from Kubernetes' own pause.c. */
@@ -79,6 +83,8 @@ export const baseImageRepository = `${registryAddress}/shipline/base`;
 export const baseImageRef = `${baseImageRepository}:${versions.baseImage}`;
 export const dockerSocket = '/var/run/docker.sock';
 export const pauseImageRef = `${registryAddress}/shipline/pause:${versions.pause}`;
+/** BuildKit's SBOM generator for builds on the stack (`--sbom=generator=...`): syft in the base image. */
+export const sbomScannerRef = `${registryAddress}/shipline/sbom-scanner:syft-${versions.syft}-${versions.sbomScanner}`;
 export const nodeName = 'shipline-node';
 
 export function cacheDir(): string {
@@ -98,6 +104,7 @@ export const paths = {
     join(cacheDir(), 'tools', `kube-apiserver-${versions.kubernetes}`, 'kube-apiserver'),
   pki: () => join(cacheDir(), 'stack', 'pki'),
   cosign: () => join(cacheDir(), 'tools', `cosign-${versions.cosign}`, 'cosign'),
+  syft: () => join(cacheDir(), 'tools', `syft-${versions.syft}`, 'syft'),
   coredns: () => join(cacheDir(), 'tools', `coredns-${versions.coredns}`, 'coredns'),
   traefik: () => join(cacheDir(), 'tools', `traefik-${versions.traefik}`, 'traefik'),
   kubeNodeTool: (name: 'kube-controller-manager' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'kubectl') =>

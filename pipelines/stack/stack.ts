@@ -24,6 +24,7 @@ import { prometheus } from './parts/prometheus.js';
 import { traefik } from './parts/traefik.js';
 import { qemu } from './parts/qemu.js';
 import { registry } from './parts/registry.js';
+import { sbomScanner } from './parts/sbom-scanner.js';
 
 /**
  * In start order; `down` walks it backwards (DNS and kube-proxy, kubelet, containerd
@@ -31,7 +32,7 @@ import { registry } from './parts/registry.js';
  * buildx, so the node parts come after the base images.
  */
 export const parts: readonly Part[] = [
-  qemu, registry, dockerd, etcd, kubeApiserver, buildkitd, buildx, baseImages,
+  qemu, registry, dockerd, etcd, kubeApiserver, buildkitd, buildx, baseImages, sbomScanner,
   kubeControllerManager, kubeScheduler, pauseImage, podNetwork, containerd, kubelet, kubeProxy, coredns, traefik, prometheus,
 ];
 

@@ -5,6 +5,7 @@ import { dryRunMode, dryRunOption } from '../dry-run.js';
 import { loadConfig } from '../../pipelines/config/load.js';
 import { build, type BuildResult } from '../../pipelines/build/run.js';
 import { commandLines } from '../../pipelines/build/command-lines.js';
+import { describeAttestationCost } from '../../pipelines/build/attestation-cost.js';
 import { checkTagOption, parsePlatformList } from '../../pipelines/build/inputs.js';
 import { parseClock } from '../../pipelines/build/tag.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
@@ -30,6 +31,7 @@ function summary(result: BuildResult): string {
   if (result.pinned) lines.push(`pinned   ${result.pinned}`);
   for (const p of result.platforms ?? []) lines.push(`platform ${p.platform.padEnd(12)} ${p.digest}`);
   if (result.ociPath) lines.push(`oci      ${result.ociPath}`);
+  if (result.attestations) lines.push(`attest   ${describeAttestationCost(result.attestations)}`);
   return lines.join('\n');
 }
 

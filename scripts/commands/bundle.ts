@@ -150,9 +150,17 @@ export function registerBundleCommands(program: Command): void {
     .argument('<file>')
     .option('--export-signature <dir>', 'write DIR/payload and DIR/signature for `cosign verify-blob --key PUB --signature DIR/signature DIR/payload`')
     .option('--key <pem>', 'public key to check the signature with (without it, a signature is reported as not verified)')
-    .action(async (file: string, flags: OutputFlags & { exportSignature?: string; key?: string }) => {
+    .option('--sbom', "print each platform's SBOM: its packages' name, version and licence")
+    .option('--provenance', "print each platform's provenance: builder, source, build arguments, materials")
+    .option('--platform <os/arch>', 'with --sbom or --provenance: only this platform, e.g. linux/arm64')
+    .action(async (file: string, flags: OutputFlags & { exportSignature?: string; key?: string; sbom?: boolean; provenance?: boolean; platform?: string }) => {
+      if (flags.platform !== undefined && !flags.sbom && !flags.provenance) {
+        throw new InputError('--platform selects the attestations of --sbom or --provenance, and neither was given', { hint: 'add --sbom or --provenance, or leave out --platform' });
+      }
       const [{ exportSignature, inspectBundle }, { inspectionReport }] = await Promise.all([import('../../pipelines/bundle/inspect.js'), import('./bundle-output.js')]);
-      const { inspection, archive } = await inspectBundle(file, { key: await publicKey(flags.key) });
+      const { inspection, archive } = await inspectBundle(file, {
+        key: await publicKey(flags.key), sbom: flags.sbom, provenance: flags.provenance, platform: flags.platform,
+      });
       if (flags.exportSignature) {
         const written = await exportSignature(archive, flags.exportSignature);
         log(`wrote ${written.payload} and ${written.signature}`);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { stopsCleanlyOnInterrupt } from '../../pipelines/interrupt.js';
 import { InputError } from '../../pipelines/errors.js';
 import type { ReleaseSummary } from '../../pipelines/release/context.js';
+import { describeAttestationCost } from '../../pipelines/build/attestation-cost.js';
 import { withClusterFlags } from '../cluster-flags.js';
 import { dryRunMode, dryRunOption } from '../dry-run.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
@@ -47,6 +48,7 @@ function human(summary: ReleaseSummary): string {
   if (summary.tag) lines.push(`tag      ${summary.tag}`);
   if (summary.image) lines.push(`image    ${summary.image}`);
   for (const p of summary.platforms ?? []) lines.push(`platform ${p.platform.padEnd(12)} ${p.digest}`);
+  if (summary.attestations) lines.push(`attest   ${describeAttestationCost(summary.attestations)}`);
   if (summary.routingApi) lines.push(`routing  ${summary.routingApi}: ${summary.manifests.join(', ')}`);
   if (summary.rollout) lines.push(`rollout  ${summary.rollout.route} r${summary.rollout.revision} ${summary.rollout.subset} ${summary.rollout.state}: ${summary.rollout.steps.join(' → ')}`);
   if (summary.bundle) lines.push(`bundle   ${summary.bundle.path} (${summary.bundle.size} bytes)`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Go programs of the local stack into the shipline cache, pinned by version.
-# Usage: build-go-tools.sh buildkit|buildx|kube-apiserver|kube-node|coredns|traefik|cosign|istioctl|kubeconform
+# Usage: build-go-tools.sh buildkit|buildx|kube-apiserver|kube-node|coredns|traefik|cosign|istioctl|kubeconform|syft
 # Each build is skipped when its binary is already in the cache.
 set -euo pipefail
 # BUILD_LOG: append the go commands' output there instead of the terminal.
@@ -15,6 +15,7 @@ COSIGN_VERSION=${COSIGN_VERSION:-v3.1.3}
 # istioctl from istio.io/istio's module (a pseudo-version: Istio tags its releases in git only).
 ISTIOCTL_VERSION=${ISTIOCTL_VERSION:-v0.0.0-20260827124520-eed52ebb66ad}
 KUBECONFORM_VERSION=${KUBECONFORM_VERSION:-v0.8.0}
+SYFT_VERSION=${SYFT_VERSION:-v1.57.2}
 CACHE=${SHIPLINE_CACHE:-$HOME/.cache/shipline}
 TOOLS="$CACHE/tools"
 export CGO_ENABLED=${CGO_ENABLED:-0}
@@ -145,6 +146,16 @@ build_kubeconform() {
   go_install github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION" "$dir"
 }
 
+# syft: the SBOM scanner inside the stack's BuildKit scanner image (pipelines/stack/parts/sbom-scanner.ts).
+build_syft() {
+  local dir="$TOOLS/syft-$SYFT_VERSION"
+  [[ -x "$dir/syft" ]] && return 0
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  GOBIN="$dir.tmp" go install -ldflags "$LDFLAGS -X main.version=$SYFT_VERSION" \
+    "github.com/anchore/syft/cmd/syft@$SYFT_VERSION"
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
 case "${1:-}" in
   buildkit) build_buildkit ;;
   buildx) build_buildx ;;
@@ -155,5 +166,6 @@ case "${1:-}" in
   cosign) build_cosign ;;
   istioctl) build_istioctl ;;
   kubeconform) build_kubeconform ;;
-  *) echo "usage: $0 buildkit|buildx|kube-apiserver|kube-node|coredns|traefik|cosign|istioctl|kubeconform" >&2; exit 2 ;;
+  syft) build_syft ;;
+  *) echo "usage: $0 buildkit|buildx|kube-apiserver|kube-node|coredns|traefik|cosign|istioctl|kubeconform|syft" >&2; exit 2 ;;
 esac

@@ -85,7 +85,11 @@ describe('npm run release (embedded default)', () => {
     expect(result.stderr).toContain('Build the multi-arch image');
 
     const index = await registry.manifest<ImageIndex>('modco/link', summary.tag!);
-    expect(index!.body.manifests.flatMap((m) => (m.platform ? [platformString(m.platform)] : [])).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    const platforms = index!.body.manifests.flatMap((m) => (m.platform ? [platformString(m.platform)] : []));
+    // The embedded default attests: beside each platform image, its SBOM and provenance manifest.
+    expect(platforms.filter((p) => p !== 'unknown/unknown').sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(platforms.filter((p) => p === 'unknown/unknown')).toHaveLength(2);
+    expect(summary.attestations).toMatchObject({ sbom: true, provenance: true });
 
     const subset = summary.rollout!.subset;
     const deployment = await client.get<KubeObject & { spec: { template: { spec: { hostNetwork?: boolean; containers: { image: string; env?: unknown[] }[] } } }; status: { availableReplicas?: number } }>({

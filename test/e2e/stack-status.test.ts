@@ -8,7 +8,7 @@ describe('shipline stack status', () => {
     const result = await run(['node', 'scripts/shipline.mjs', 'stack', 'status'], { nothrow: true });
     expect(result.exitCode, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');
-    const partNames = ['qemu-binfmt', 'registry', 'dockerd', 'etcd', 'kube-apiserver', 'buildkitd', 'buildx', 'base-images',
+    const partNames = ['qemu-binfmt', 'registry', 'dockerd', 'etcd', 'kube-apiserver', 'buildkitd', 'buildx', 'base-images', 'sbom-scanner',
       'kube-controller-manager', 'kube-scheduler', 'pause-image', 'pod-network', 'containerd', 'kubelet', 'kube-proxy', 'coredns',
       'traefik', 'prometheus'];
     for (const part of partNames) {

@@ -90,6 +90,26 @@ describe('build plan', () => {
     expect(plan.passes[0]!.argv.join(' ')).not.toContain('secret');
   });
 
+  it("names the config's SBOM scanner image as BuildKit's generator", () => {
+    const config = parseConfig(
+      { image: { repository: 'r.example:5000/a/b' }, attest: { sbom: true, scanner: 'r.example:5000/tools/scanner:1' } },
+      'shipline.yaml',
+    );
+    const argv = planBuild({ ...base, config, facts: modern }).passes[0]!.argv;
+    expect(argv).toContain('--sbom=generator=r.example:5000/tools/scanner:1');
+    expect(argv).toContain('--provenance=false');
+  });
+
+  it('with attestations, writes the OCI tarball from the pushed index instead of a second export', () => {
+    const raw = { image: { repository: 'r.example:5000/a/b' }, output: { push: true, oci: 'b.tar' }, attest: { provenance: true } };
+    const pushed = planBuild({ ...base, config: parseConfig(raw, 'shipline.yaml'), facts: modern });
+    expect(pushed.passes.map((p) => p.exports)).toEqual([['registry']]);
+    expect(pushed.ociFromPush).toBe(true);
+    const local = planBuild({ ...base, config: parseConfig({ ...raw, output: { push: false, oci: 'b.tar' } }, 'shipline.yaml'), facts: modern });
+    expect(local.passes.map((p) => p.exports)).toEqual([['oci']]);
+    expect(local.ociFromPush).toBe(false);
+  });
+
   it('replaces {tag} in build arguments with the tag being built', () => {
     const config = parseConfig({ image: { repository: 'r.example:5000/a/b', buildArgs: { VERSION: '{tag}', NOTE: 'v{tag}-x' } } }, 'shipline.yaml');
     const argv = planBuild({ ...base, config, facts: modern }).passes[0]!.argv;
