@@ -181,10 +181,15 @@ export class KubeClient {
     return `${base}${ns}/${resource.name}/${encodeURIComponent(object.metadata.name)}`;
   }
 
-  async apply<T extends KubeObject>(
+  async apply<T extends KubeObject>(object: T, options: { fieldManager: string; force?: boolean; dryRun?: boolean }): Promise<T> {
+    return (await this.applyResult(object, options)).object;
+  }
+
+  /** Server-side apply, saying whether the object was created (HTTP 201) rather than updated or left as it was (200). */
+  async applyResult<T extends KubeObject>(
     object: T,
     options: { fieldManager: string; force?: boolean; dryRun?: boolean },
-  ): Promise<T> {
+  ): Promise<{ object: T; created: boolean }> {
     const res = await this.request<T>('PATCH', await this.objectPath(object), {
       body: object,
       contentType: 'application/apply-patch+yaml',
@@ -195,7 +200,7 @@ export class KubeClient {
         dryRun: options.dryRun ? 'All' : undefined,
       },
     });
-    return res.body;
+    return { object: res.body, created: res.status === 201 };
   }
 
   async get<T extends KubeObject>(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<T | undefined> {

@@ -11,8 +11,9 @@ import { startRollout } from '../../pipelines/rollout/run.js';
 import { dataPlane, paths } from '../../pipelines/stack/layout.js';
 import { rolloutFixture } from '../../test/support/rollout-fixture.js';
 import { send, shares } from '../../test/support/traffic.js';
+import { scaled } from './quick.js';
 
-const steps = [10, 30, 50, 70, 90, 100];
+const steps = scaled([10, 30, 50, 70, 90, 100], [50, 100]);
 
 interface StepFigures { label: string; weight: number; ownMs: number; acceptMs: number; convergenceMs: number; errorPoints: number }
 
@@ -27,7 +28,7 @@ async function converged(host: string, weight: number, from: number): Promise<nu
 
 export default async function bench(): Promise<void> {
   const client = KubeClient.load(paths.kubeconfig());
-  const fixture = rolloutFixture({ steps, pause: '12s', autoPromote: true }, {
+  const fixture = rolloutFixture({ steps, pause: scaled('12s', '3s'), autoPromote: true }, {
     routing: { gateways: [`${dataPlane.gatewayNamespace}/${dataPlane.gateway}`], api: 'gateway-api' }, ownHost: true,
   });
   const host = `${fixture.name}.example.com`;
