@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { Agent as NodeHttpAgent } from 'node:http';
 import { Agent as NodeHttpsAgent } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici';
 import { connectionsPerOrigin, connectTimeoutMs, keepAliveMs, loopback } from './policy.js';
 
@@ -52,7 +53,10 @@ export function dispatcherFor(url: URL, options: ConnectionOptions = {}): Dispat
   const key = `${url.origin} ${proxies} ${fingerprint({ ...options, proxyFromEnv: viaProxy })}`;
   let pool = pools.get(key);
   if (!pool) {
-    const connect = { ...options.tls, timeout: connectTimeoutMs, ...(options.socketPath ? { socketPath: options.socketPath } : {}) };
+    // One TLS context per pool: made per connection, parsing the key and CA costs more than the request.
+    const { ca, cert, key: privateKey, ...rest } = options.tls ?? {};
+    const secureContext = ca || cert || privateKey ? createSecureContext({ ca, cert, key: privateKey }) : undefined;
+    const connect = { ...rest, secureContext, timeout: connectTimeoutMs, ...(options.socketPath ? { socketPath: options.socketPath } : {}) };
     const settings = { connect, keepAliveTimeout: keepAliveMs, connections: connectionsPerOrigin, allowH2: options.http2 === true };
     pool = options.proxy
       ? new ProxyAgent({ ...settings, uri: options.proxy, requestTls: options.tls })
