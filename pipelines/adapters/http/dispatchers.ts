@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { Agent as NodeHttpAgent } from 'node:http';
 import { Agent as NodeHttpsAgent } from 'node:https';
 import { createSecureContext } from 'node:tls';
-import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from './undici.js';
 import { connectionsPerOrigin, connectTimeoutMs, keepAliveMs, loopback } from './policy.js';
 
 /** TLS settings of a connection: a private CA, a client certificate (kubeconfig), or none. */

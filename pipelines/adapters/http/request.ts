@@ -2,7 +2,7 @@
 // connecting, on the server's silence and on the whole exchange, and failures typed by
 // whether another try could help (policy.ts decides whether to make it).
 import type { Readable } from 'node:stream';
-import { request } from 'undici';
+import { request } from './undici.js';
 import { ExternalError } from '../../errors.js';
 import { detail } from '../../verbosity.js';
 import { dispatcherFor, type ConnectionOptions } from './dispatchers.js';
@@ -83,8 +83,7 @@ export async function send(req: HttpRequest): Promise<HttpResponse> {
   const idleTimer = setTimeout(() => expire('idle', req.idleTimeoutMs), req.idleTimeoutMs);
   const totalTimer = req.totalTimeoutMs === undefined ? undefined : setTimeout(() => expire('total', req.totalTimeoutMs!), req.totalTimeoutMs);
   const exchange = async (): Promise<HttpResponse> => {
-    const res = await request(req.url, {
-      dispatcher: dispatcherFor(req.url, req),
+    const res = await request(req.url, dispatcherFor(req.url, req), {
       method: req.method as 'GET',
       headers: req.headers,
       body: req.body,
