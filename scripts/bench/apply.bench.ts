@@ -66,6 +66,7 @@ const tools = ['kubectl', 'shipline', 'one pass'] as const;
 
 export default async function bench(): Promise<void> {
   await ensureVirtualServices();
+  await run(['node', cli, '--version'], { env }); // a checkout rebuilds the CLI bundle on its first start after a change: not timed
   const dir = mkdtempSync(join(tmpdir(), 'shipline-apply-bench-'));
   writeFileSync(join(dir, 'objects.yaml'), objects().map((o) => stringify(o)).join('---\n'));
   const times: Record<(typeof tools)[number], number[]> = { kubectl: [], shipline: [], 'one pass': [] };
