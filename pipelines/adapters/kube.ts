@@ -1,19 +1,17 @@
 // The one door to Kubernetes: kubeconfig loading and auth from @kubernetes/client-node,
-// requests over its TLS settings, server-side apply with an explicit field manager. Every
-// request has a deadline; idempotent ones are retried with jitter on transient failures.
+// requests through the HTTP door (pipelines/adapters/http: kept-alive connections,
+// a deadline on every request, idempotent ones retried with jitter on transient failures),
+// server-side apply with an explicit field manager.
 import { existsSync } from 'node:fs';
-import { Agent, request } from 'node:https';
-import { createSecureContext, type SecureContext } from 'node:tls';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ExternalError, PreconditionError } from '../errors.js';
+import { PreconditionError } from '../errors.js';
 import { KubeApiError, type KubeStatusCause } from './kube-error.js';
 
 export { KubeApiError, type KubeStatusCause } from './kube-error.js';
-import { RequestTimeoutError, requestTimeoutMs, TransientError, transientNetworkError, transientStatus, withRetry, type RetryPolicy } from './retry.js';
+import { idempotent, RequestTimeoutError, requestTimeoutMs, retried, retryPolicies, send, type TlsOptions } from './http/index.js';
 import { paths } from '../stack/layout.js';
-import { detail } from '../verbosity.js';
 
 export interface KubeObject {
   apiVersion: string;
@@ -45,20 +43,10 @@ export interface KubeRequestOptions {
   once?: boolean;
 }
 
-/** Reads and server-side applies give the same result when sent twice; POST, PUT and DELETE may not. */
-export function idempotent(method: string, contentType?: string): boolean {
-  return method === 'GET' || method === 'HEAD' || (method === 'PATCH' && contentType === 'application/apply-patch+yaml');
-}
-
-const kubeRetry: RetryPolicy = { attempts: 4, baseDelayMs: 250, maxDelayMs: 4_000 };
-
-const retryable = (error: unknown) => error instanceof TransientError || (error instanceof KubeApiError && transientStatus(error.status));
+export { idempotent };
 
 export class KubeClient {
   private readonly discovery = new Map<string, Promise<{ name: string; kind: string; namespaced: boolean }[]>>();
-  /** Reuses TLS connections: a handshake with client certificates costs more than most requests. */
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
-  private secureContext?: SecureContext;
 
   private constructor(
     readonly config: KubeConfig,
@@ -93,14 +81,7 @@ export class KubeClient {
   }
 
   async request<T = unknown>(method: string, path: string, options: KubeRequestOptions = {}): Promise<KubeResponse<T>> {
-    const once = () => this.requestOnce<T>(method, path, options);
-    if (options.once || !idempotent(method, options.contentType)) return once();
-    return withRetry(kubeRetry, once, retryable).catch((error: unknown) => {
-      if (error instanceof TransientError) {
-        throw new ExternalError(`${error.message} (gave up after ${kubeRetry.attempts} tries)`, { cause: error, hint: error.hint });
-      }
-      throw error;
-    });
+    return retried(retryPolicies.kube, !options.once && idempotent(method, options.contentType), () => this.requestOnce<T>(method, path, options));
   }
 
   private async requestOnce<T>(method: string, path: string, options: KubeRequestOptions): Promise<KubeResponse<T>> {
@@ -108,70 +89,46 @@ export class KubeClient {
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, value);
     }
-    const httpsOptions: Parameters<typeof request>[1] = { method, headers: { accept: 'application/json' } };
-    await this.config.applyToHTTPSOptions(httpsOptions);
-    if (!this.config.getCurrentCluster()?.proxyUrl) {
-      // client-node makes a new agent (a new TLS handshake) per request; keep one
-      // connection pool and one TLS context for the client instead.
-      const { ca, cert, key } = httpsOptions;
-      this.secureContext ??= createSecureContext({ ca, cert, key });
-      delete httpsOptions.ca;
-      delete httpsOptions.cert;
-      delete httpsOptions.key;
-      (httpsOptions as { secureContext?: SecureContext }).secureContext = this.secureContext;
-      httpsOptions.agent = this.agent;
-    }
+    // Credentials as client-node reads them (tokens, exec plugins, client certificates);
+    // the connection itself is the door's, kept alive and shared by every request.
+    const auth: Parameters<KubeConfig['applyToHTTPSOptions']>[0] = { headers: {} };
+    await this.config.applyToHTTPSOptions(auth);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    for (const [name, value] of Object.entries(auth.headers ?? {})) if (typeof value === 'string') headers[name.toLowerCase()] = value;
     const payload =
       options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    if (payload !== undefined) {
-      // An explicit length: Node sends a DELETE body without one, and on a kept-alive
-      // connection the server would read the body as the start of the next request.
-      httpsOptions.headers = {
-        ...httpsOptions.headers,
-        'content-type': options.contentType ?? 'application/json',
-        'content-length': String(Buffer.byteLength(payload)),
-      };
-    }
+    if (payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     const timeoutMs = options.timeoutMs ?? requestTimeoutMs(30_000);
     const hint = 'check the kube context, or start the local cluster with `npm run stack:up`';
-    return new Promise((resolve, reject) => {
-      const started = performance.now();
-      const req = request(url, httpsOptions, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (error) => (clearTimeout(deadline), reject(new TransientError(`the Kubernetes API at ${this.server} broke off ${method} ${url.pathname}: ${error.message}`, { hint }))));
-        res.on('end', () => {
-          clearTimeout(deadline);
-          detail(`${method} ${url.pathname}${url.search} → ${res.statusCode} (${Math.round(performance.now() - started)} ms)`);
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown = text;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            /* not JSON */
-          }
-          const status = res.statusCode ?? 0;
-          if (status >= 400) {
-            const s = body as { message?: string; reason?: string; details?: { causes?: KubeStatusCause[] } };
-            reject(new KubeApiError(status, s.reason ?? '', `${method} ${url.pathname}: ${status} ${s.message ?? text}`, s.details?.causes ?? []));
-          } else {
-            resolve({ status, body: body as T });
-          }
-        });
-      });
-      const deadline = setTimeout(() => {
-        req.destroy(new RequestTimeoutError(`the Kubernetes API at ${this.server} did not answer ${method} ${url.pathname} within ${timeoutMs / 1000}s`, {
+    const tls = { ca: auth.ca, cert: auth.cert, key: auth.key, rejectUnauthorized: auth.rejectUnauthorized, servername: auth.servername };
+    const res = await send({
+      method,
+      url,
+      headers,
+      body: payload,
+      tls: Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined)) as TlsOptions,
+      proxy: this.config.getCurrentCluster()?.proxyUrl,
+      idleTimeoutMs: timeoutMs,
+      totalTimeoutMs: timeoutMs,
+      hint,
+      timedOut: () =>
+        new RequestTimeoutError(`the Kubernetes API at ${this.server} did not answer ${method} ${url.pathname} within ${timeoutMs / 1000}s`, {
           hint: `${hint}; SHIPLINE_TIMEOUT sets the limit in seconds`,
-        }));
-      }, timeoutMs);
-      req.on('error', (error) => {
-        clearTimeout(deadline);
-        if (error instanceof ExternalError) return reject(error);
-        const message = `cannot reach the Kubernetes API at ${this.server} (${method} ${url.pathname}): ${error.message}`;
-        reject(transientNetworkError(error) ? new TransientError(message, { hint, cause: error }) : new ExternalError(message, { hint, cause: error }));
-      });
-      req.end(payload);
+        }),
+      unreachable: (error) => `cannot reach the Kubernetes API at ${this.server} (${method} ${url.pathname}): ${error.message}`,
     });
+    const text = res.body.toString('utf8');
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    if (res.status >= 400) {
+      const s = body as { message?: string; reason?: string; details?: { causes?: KubeStatusCause[] } };
+      throw new KubeApiError(res.status, s.reason ?? '', `${method} ${url.pathname}: ${res.status} ${s.message ?? text}`, s.details?.causes ?? []);
+    }
+    return { status: res.status, body: body as T };
   }
 
   /** Group versions the API server serves, e.g. ["v1", "apps/v1", ...]. */
@@ -224,10 +181,15 @@ export class KubeClient {
     return `${base}${ns}/${resource.name}/${encodeURIComponent(object.metadata.name)}`;
   }
 
-  async apply<T extends KubeObject>(
+  async apply<T extends KubeObject>(object: T, options: { fieldManager: string; force?: boolean; dryRun?: boolean }): Promise<T> {
+    return (await this.applyResult(object, options)).object;
+  }
+
+  /** Server-side apply, saying whether the object was created (HTTP 201) rather than updated or left as it was (200). */
+  async applyResult<T extends KubeObject>(
     object: T,
     options: { fieldManager: string; force?: boolean; dryRun?: boolean },
-  ): Promise<T> {
+  ): Promise<{ object: T; created: boolean }> {
     const res = await this.request<T>('PATCH', await this.objectPath(object), {
       body: object,
       contentType: 'application/apply-patch+yaml',
@@ -238,7 +200,7 @@ export class KubeClient {
         dryRun: options.dryRun ? 'All' : undefined,
       },
     });
-    return res.body;
+    return { object: res.body, created: res.status === 201 };
   }
 
   async get<T extends KubeObject>(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<T | undefined> {

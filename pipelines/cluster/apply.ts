@@ -82,12 +82,9 @@ async function dryRun(client: KubeClient, objects: SourcedObject[], options: App
   const targets = await mapLimit(objects, parallel, (s) => target(client, s, options.namespace));
 
   const problems: string[] = [];
-  // The live objects are read alongside the dry-runs: they tell created from configured.
-  const lives = mapLimit(objects, parallel, (_s, i) => client.get(targets[i]!));
-  lives.catch(() => undefined); // awaited below, unless a dry-run already failed
   const previews = await mapLimit(objects, parallel, async (s, i) => {
     try {
-      return await client.apply(targets[i]!, { fieldManager: options.fieldManager, force: forced(options, targets[i]!), dryRun: true });
+      return await client.applyResult(targets[i]!, { fieldManager: options.fieldManager, force: forced(options, targets[i]!), dryRun: true });
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 409) problems.push(conflictMessage(s, error));
       else if (error instanceof KubeApiError) problems.push(`${describeObject(s)}: ${error.message.replace(/^PATCH \S+: /, '')}`);
@@ -102,7 +99,9 @@ async function dryRun(client: KubeClient, objects: SourcedObject[], options: App
     if (conflicts) throw new PreconditionError(message, { hint: 'take the fields over with --force-conflicts, or leave them to their manager' });
     throw new InputError(message, { hint: 'fix the fields named above' });
   }
-  return { objects, targets, previews: previews as KubeObject[], lives: await lives };
+  // The live objects tell created from configured; the dry-run's 201 already says which do not exist.
+  const lives = await mapLimit(objects, parallel, async (_s, i): Promise<KubeObject | undefined> => (previews[i]!.created ? undefined : client.get(targets[i]!)));
+  return { objects, targets, previews: previews.map((p) => p!.object), lives };
 }
 
 const labelOf = (t: KubeObject) => `${t.kind}/${t.metadata.namespace ? `${t.metadata.namespace}/` : ''}${t.metadata.name}`;

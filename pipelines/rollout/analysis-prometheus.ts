@@ -1,6 +1,9 @@
-// Instant queries against Prometheus's HTTP API, each bounded by a timeout that also covers
-// reading the body. A Prometheus that fails or does not answer is a result, never a throw:
-// it fails the check that asked, not the process.
+// Instant queries against Prometheus's HTTP API (the one Prometheus client, for the rollout
+// gates, the analysis and status), each bounded by a timeout that also covers reading the
+// body. A Prometheus that fails or does not answer is a result, never a throw: it fails the
+// check that asked, not the process.
+import { RequestTimeoutError, send } from '../adapters/http/index.js';
+
 export type QueryAnswer =
   /** value: the first sample, or undefined when the query returned none (or NaN: no data to divide). */
   | { ok: true; value: number | undefined }
@@ -14,7 +17,7 @@ export interface Sample {
 
 export type VectorAnswer = { ok: true; samples: Sample[] } | { ok: false; error: string; kind: 'unreachable' | 'query-error' };
 
-interface PromBody {
+export interface PromBody {
   status?: string;
   error?: string;
   data?: { resultType?: string; result?: { metric?: Record<string, string>; value?: [number, string] }[] | [number, string] };
@@ -28,25 +31,52 @@ function firstValue(body: PromBody): string | undefined {
   return (result as { value?: [number, string] }[])[0]?.value?.[1];
 }
 
-async function ask(baseUrl: string, query: string, timeoutMs: number): Promise<{ ok: true; body: PromBody } | { ok: false; error: string; kind: 'unreachable' | 'query-error' }> {
+/** Why an instant query has no answer: the server's silence, a failed exchange, or a refused query. */
+export type QueryFailure =
+  | { kind: 'unreachable'; timeoutMs?: number; why: string }
+  | { kind: 'query-error'; why: string; status: number };
+
+/**
+ * The one Prometheus client: an instant query through the HTTP door, bounded by a deadline
+ * that also covers reading the body (a server that stops mid-reply fails too).
+ */
+export async function instantQuery(baseUrl: string, query: string, timeoutMs: number): Promise<{ ok: true; body: PromBody } | ({ ok: false } & QueryFailure)> {
   const url = new URL('/api/v1/query', baseUrl);
   url.searchParams.set('query', query);
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    const text = await res.text();
+    const res = await send({
+      method: 'GET',
+      url,
+      idleTimeoutMs: timeoutMs,
+      totalTimeoutMs: timeoutMs,
+      timedOut: () => new RequestTimeoutError(`no answer within ${timeoutMs} ms`),
+      unreachable: (error) => `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}`,
+    });
     let body: PromBody;
     try {
-      body = JSON.parse(text) as PromBody;
+      body = JSON.parse(res.body.toString('utf8')) as PromBody;
     } catch {
-      return { ok: false, kind: 'unreachable', error: `Prometheus at ${baseUrl} answered HTTP ${res.status} without JSON` };
+      return { ok: false, kind: 'unreachable', why: `answered HTTP ${res.status} without JSON` };
     }
-    if (body.status !== 'success') return { ok: false, kind: 'query-error', error: `Prometheus at ${baseUrl} refused the query: ${body.error ?? `HTTP ${res.status}`}` };
+    if (body.status !== 'success') return { ok: false, kind: 'query-error', why: body.error ?? `HTTP ${res.status}`, status: res.status };
     return { ok: true, body };
   } catch (error) {
-    const e = error as Error;
-    const why = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.message}${e.cause instanceof Error ? ` (${e.cause.message})` : ''}`;
-    return { ok: false, kind: 'unreachable', error: `Prometheus at ${baseUrl} did not answer: ${why}` };
+    if (error instanceof RequestTimeoutError) return { ok: false, kind: 'unreachable', timeoutMs, why: error.message };
+    return { ok: false, kind: 'unreachable', why: (error as Error).message };
   }
+}
+
+async function ask(baseUrl: string, query: string, timeoutMs: number): Promise<{ ok: true; body: PromBody } | { ok: false; error: string; kind: 'unreachable' | 'query-error' }> {
+  const answer = await instantQuery(baseUrl, query, timeoutMs);
+  if (answer.ok) return answer;
+  if (answer.kind === 'query-error') return { ok: false, kind: 'query-error', error: `Prometheus at ${baseUrl} refused the query: ${answer.why}` };
+  const error = answer.why.includes('without JSON') ? `Prometheus at ${baseUrl} ${answer.why}` : `Prometheus at ${baseUrl} did not answer: ${answer.why}`;
+  return { ok: false, kind: 'unreachable', error };
+}
+
+/** The first sample's raw value of an answer, or undefined when the query returned none. */
+export function firstSample(body: PromBody): string | undefined {
+  return firstValue(body);
 }
 
 export async function queryPrometheus(baseUrl: string, query: string, timeoutMs: number): Promise<QueryAnswer> {

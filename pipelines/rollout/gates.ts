@@ -1,7 +1,8 @@
 // Gates between rollout steps: an HTTP probe and a Prometheus query with a threshold.
 import type { RolloutConfig } from './config.js';
 import { ms } from './config.js';
-import { requestTimeoutMs } from '../adapters/retry.js';
+import { RequestTimeoutError, requestTimeoutMs, send } from '../adapters/http/index.js';
+import { firstSample, instantQuery } from './analysis-prometheus.js';
 import { interruption } from '../interrupt.js';
 
 export interface GateResult {
@@ -12,12 +13,19 @@ export interface GateResult {
 
 export async function httpGate(url: string, timeout: string): Promise<GateResult> {
   const gate = `http ${url}`;
+  const limit = ms(timeout);
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(ms(timeout)) });
-    await res.arrayBuffer();
+    const res = await send({
+      method: 'GET',
+      url: new URL(url),
+      idleTimeoutMs: limit,
+      totalTimeoutMs: limit,
+      timedOut: () => new RequestTimeoutError(`${url} gave no answer within ${timeout}`),
+      unreachable: (error) => `${url}: ${error.message}`,
+    });
     return { gate, ok: res.status >= 200 && res.status < 300, detail: `HTTP ${res.status}` };
   } catch (error) {
-    return { gate, ok: false, detail: (error as Error).name === 'TimeoutError' ? `${url} gave no answer within ${timeout}` : `${url}: ${(error as Error).message}` };
+    return { gate, ok: false, detail: (error as Error).message };
   }
 }
 
@@ -45,24 +53,19 @@ export async function prometheusGate(p: Prometheus, retryEveryMs = 1_000): Promi
 
 async function askPrometheus(p: Prometheus): Promise<GateResult> {
   const gate = `prometheus ${p.query}`;
-  const url = new URL('/api/v1/query', p.url);
-  url.searchParams.set('query', p.query);
   const timeoutMs = requestTimeoutMs(10_000);
-  try {
-    // The signal also bounds reading the body: a server that stops mid-reply fails the gate too.
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    const body = (await res.json()) as { status: string; error?: string; data?: { result?: { value?: [number, string] }[] } };
-    if (body.status !== 'success') return { gate, ok: false, detail: `query failed: ${body.error ?? res.status}` };
-    const raw = body.data?.result?.[0]?.value?.[1];
-    if (raw === undefined) return { gate, ok: false, detail: noSample };
-    const value = Number(raw);
-    const ok = !Number.isNaN(value) && (p.max === undefined || value <= p.max) && (p.min === undefined || value >= p.min);
-    const bounds = [p.min !== undefined && `>= ${p.min}`, p.max !== undefined && `<= ${p.max}`].filter(Boolean).join(' and ');
-    return { gate, ok, detail: `value ${raw}, must be ${bounds}` };
-  } catch (error) {
-    const why = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000}s` : (error as Error).message;
+  const answer = await instantQuery(p.url, p.query, timeoutMs);
+  if (!answer.ok) {
+    if (answer.kind === 'query-error') return { gate, ok: false, detail: `query failed: ${answer.why}` };
+    const why = answer.timeoutMs !== undefined ? `no answer within ${timeoutMs / 1000}s` : answer.why;
     return { gate, ok: false, detail: `Prometheus at ${p.url} did not answer: ${why}` };
   }
+  const raw = firstSample(answer.body);
+  if (raw === undefined) return { gate, ok: false, detail: noSample };
+  const value = Number(raw);
+  const ok = !Number.isNaN(value) && (p.max === undefined || value <= p.max) && (p.min === undefined || value >= p.min);
+  const bounds = [p.min !== undefined && `>= ${p.min}`, p.max !== undefined && `<= ${p.max}`].filter(Boolean).join(' and ');
+  return { gate, ok, detail: `value ${raw}, must be ${bounds}` };
 }
 
 /**

@@ -1,35 +1,36 @@
-// Small HTTP probes the stack uses to tell whether a part answers.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+// Small HTTP probes the stack uses to tell whether a part answers, through the HTTP door.
+import { RequestTimeoutError, send, type Headers, type TlsOptions } from '../adapters/http/index.js';
 
 export interface ProbeResponse {
   status: number;
   body: string;
-  headers: Record<string, string | string[] | undefined>;
+  headers: Headers;
 }
 
-export function httpGet(
-  url: string,
-  options: RequestOptions & { socketPath?: string } = {},
-  timeoutMs = 3000,
-): Promise<ProbeResponse> {
-  const target = new URL(url);
-  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = request(target, { ...options, method: options.method ?? 'GET', timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }),
-      );
-    });
-    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs}ms: ${url}`)));
-    req.on('error', reject);
-    req.end();
+export interface ProbeOptions extends TlsOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  /** Ask the server on a unix socket (the URL's host is then only a name). */
+  socketPath?: string;
+}
+
+export async function httpGet(url: string, options: ProbeOptions = {}, timeoutMs = 3000): Promise<ProbeResponse> {
+  const { method, headers, socketPath, ...tls } = options;
+  const res = await send({
+    method: method ?? 'GET',
+    url: new URL(url),
+    headers,
+    tls,
+    socketPath,
+    idleTimeoutMs: timeoutMs,
+    totalTimeoutMs: timeoutMs,
+    timedOut: () => new RequestTimeoutError(`timeout after ${timeoutMs}ms: ${url}`),
+    unreachable: (error) => `${url}: ${error.message}`,
   });
+  return { status: res.status, body: res.body.toString('utf8'), headers: res.headers };
 }
 
-export async function answers(url: string, options: RequestOptions & { socketPath?: string } = {}): Promise<boolean> {
+export async function answers(url: string, options: ProbeOptions = {}): Promise<boolean> {
   try {
     const res = await httpGet(url, options);
     return res.status >= 200 && res.status < 300;

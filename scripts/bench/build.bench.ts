@@ -10,9 +10,10 @@ import { stringify } from 'yaml';
 import { quoteArgv, run } from '../../pipelines/adapters/process.js';
 import { projectRoot } from '../../pipelines/config/load.js';
 import { baseImageRef, registryAddress } from '../../pipelines/stack/layout.js';
+import { rounds, scaled } from './quick.js';
 
 const cli = fileURLToPath(new URL('../shipline.mjs', import.meta.url));
-const runs = 10;
+const runs = rounds(10);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 interface HyperfineResult {
@@ -24,7 +25,7 @@ interface HyperfineResult {
 async function hyperfine(commands: string[], options: { cwd: string; prepare?: string; env: NodeJS.ProcessEnv }): Promise<HyperfineResult[]> {
   const file = join(options.cwd, 'hyperfine.json');
   const prepare = options.prepare ? ['--prepare', options.prepare] : [];
-  await run(['hyperfine', '-N', '--warmup', '1', '--runs', String(runs), ...prepare, '--export-json', file, ...commands], {
+  await run(['hyperfine', '-N', '--warmup', String(scaled(1, 0)), '--runs', String(runs), ...prepare, '--export-json', file, ...commands], {
     cwd: options.cwd,
     env: options.env,
     timeoutMs: 900_000,

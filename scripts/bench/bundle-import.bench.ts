@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { run } from '../../pipelines/adapters/process.js';
 import { RegistryInstance } from '../../test/bundle-fixtures/registry-instance.js';
 import { writeSyntheticOci } from '../../test/bundle-fixtures/synthetic-oci.js';
+import { rounds, scaled } from './quick.js';
 
-const rounds = 3;
+const roundCount = rounds(3);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const cli = ['node', 'scripts/shipline.mjs'];
 
@@ -41,13 +42,13 @@ async function shiplineImport(file: string, address: string): Promise<{ wall: nu
 export default async function bench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'shipline-bench-'));
   try {
-    const small = await timed(() => writeSyntheticOci(join(dir, 'link-300mb.tar'), { platforms: ['linux/amd64', 'linux/arm64'], layersPerPlatform: 3, layerSize: 50e6, seed: 'bench-300' }));
+    const small = await timed(() => writeSyntheticOci(join(dir, 'link-300mb.tar'), { platforms: ['linux/amd64', 'linux/arm64'], layersPerPlatform: 3, layerSize: scaled(50e6, 2e6), seed: 'bench-300' }));
     const mb = small.value.bytes / 1e6;
     out(`OCI tarball: ${mb.toFixed(0)} MB of layers, linux/amd64 + linux/arm64, 3 random layers each (made in ${small.seconds.toFixed(1)} s)`);
 
     const skopeo: number[] = [];
     const ours: { wall: number; inner: number; rssMb: number }[] = [];
-    for (let i = 0; i < rounds; i++) {
+    for (let i = 0; i < roundCount; i++) {
       const s = await withRegistry((address) =>
         timed(() => run(['skopeo', 'copy', '--all', '--quiet', '--dest-tls-verify=false', `oci-archive:${small.value.file}`, `docker://${address}/bench/link:1`])),
       );
@@ -58,7 +59,7 @@ export default async function bench(): Promise<void> {
     const sk = median(skopeo);
     const wall = median(ours.map((o) => o.wall));
     const inner = median(ours.map((o) => o.inner));
-    out(`skopeo copy --all oci-archive → empty registry: ${sk.toFixed(2)} s (${(mb / sk).toFixed(0)} MB/s), median of ${rounds}`);
+    out(`skopeo copy --all oci-archive → empty registry: ${sk.toFixed(2)} s (${(mb / sk).toFixed(0)} MB/s), median of ${roundCount}`);
     out(`shipline bundle import → empty registry:        ${wall.toFixed(2)} s (${(mb / wall).toFixed(0)} MB/s), ratio ${(sk / wall).toFixed(2)}x (target ≥ 1.3x)`);
     out(`  of which the import itself:                   ${inner.toFixed(2)} s (${(mb / inner).toFixed(0)} MB/s), ratio ${(sk / inner).toFixed(2)}x`);
 
@@ -69,7 +70,7 @@ export default async function bench(): Promise<void> {
     });
     rmSync(small.value.file);
 
-    const big = await timed(() => writeSyntheticOci(join(dir, 'link-2gb.tar'), { platforms: ['linux/amd64', 'linux/arm64'], layersPerPlatform: 8, layerSize: 125e6, seed: 'bench-2g' }));
+    const big = await timed(() => writeSyntheticOci(join(dir, 'link-2gb.tar'), { platforms: ['linux/amd64', 'linux/arm64'], layersPerPlatform: 8, layerSize: scaled(125e6, 2e6), seed: 'bench-2g' }));
     const bigMb = big.value.bytes / 1e6;
     const peak = await withRegistry((address) => shiplineImport(big.value.file, address));
     out(`~2 GB tarball (${bigMb.toFixed(0)} MB of layers, made in ${big.seconds.toFixed(1)} s): import ${peak.wall.toFixed(2)} s (${(bigMb / peak.wall).toFixed(0)} MB/s)`);

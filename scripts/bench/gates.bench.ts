@@ -14,6 +14,7 @@ import { counterQueries, traefikServiceLabel, type VersionTarget } from '../../p
 import { checksIn, judgePause, stepGate, type CounterReader } from '../../pipelines/rollout/analysis.js';
 import type { Check } from '../../pipelines/rollout/analysis-verdict.js';
 import { seededRandom as random } from '../../pipelines/seeded-random.js';
+import { scaled } from './quick.js';
 
 /** Bucket bounds of the simulated histograms (Prometheus client libraries' defaults), seconds. */
 const bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, Infinity];
@@ -136,9 +137,9 @@ async function scenario(name: string, gate: NamedGate, plan: Plan, stable: Versi
 export default async function gatesBench(): Promise<void> {
   const plan: Plan = { steps: [10, 50, 100], requestsPerSecond: 500, pauseMs: 90_000 };
   const errorGate: NamedGate = { name: 'successRate v2', kind: 'successRate', config: successRateGate.parse({ maxDrop: 1, significance: 0.01, power: 0.95, interval: '5s' }) };
-  await scenario('error rate (stable 1 %, bad 2 %; maxDrop 1 point, significance 0.01)', errorGate, plan, { errorRate: 0.01 }, { errorRate: 0.02 }, 1000, 2000);
+  await scenario('error rate (stable 1 %, bad 2 %; maxDrop 1 point, significance 0.01)', errorGate, plan, { errorRate: 0.01 }, { errorRate: 0.02 }, scaled(1000, 5), 2000);
   const bound = fixedTestPower(2000, 0.01, 0.02, 0.01);
   process.stdout.write(`  for reference, the best fixed test at 2000 requests with the stable rate known exactly (Neyman-Pearson, α 0.01): ≥ ${bound.threshold} 5xx, power ${(100 * bound.power).toFixed(1)}%\n`);
   const latency: NamedGate = { name: 'latency v2', kind: 'latency', config: latencyGate.parse({ maxIncrease: '20%', significance: 0.01, power: 0.95, interval: '10s' }) };
-  await scenario('latency (stable median 50 ms, bad 75 ms, σ 0.5; maxIncrease 20%)', latency, { steps: [10, 50, 100], requestsPerSecond: 200, pauseMs: 60_000 }, { errorRate: 0, median: 0.05 }, { errorRate: 0, median: 0.075 }, 100, 2000);
+  await scenario('latency (stable median 50 ms, bad 75 ms, σ 0.5; maxIncrease 20%)', latency, { steps: [10, 50, 100], requestsPerSecond: 200, pauseMs: 60_000 }, { errorRate: 0, median: 0.05 }, { errorRate: 0, median: 0.075 }, scaled(100, 2), 2000);
 }

@@ -16,6 +16,7 @@ import { run } from '../../pipelines/adapters/process.js';
 import { buildGoTool } from '../../pipelines/stack/install.js';
 import { cacheDir, versions } from '../../pipelines/stack/layout.js';
 import { lintCases } from '../../test/support/lint-cases.js';
+import { rounds, scaled } from './quick.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'scripts', 'shipline.mjs');
@@ -60,8 +61,8 @@ interface HyperfineResult {
   system: number;
 }
 
-const sizes = [1, 300, 3000] as const;
-const targets: Record<(typeof sizes)[number], { ratio?: number; ms?: number }> = { 1: { ms: 150 }, 300: { ratio: 3 }, 3000: { ratio: 1 } };
+const sizes = scaled([1, 300, 3000] as const, [1, 30, 300] as const);
+const targets: Record<(typeof sizes)[number], { ratio?: number; ms?: number }> = { 1: { ms: 150 }, 30: { ratio: 3 }, 300: { ratio: 3 }, 3000: { ratio: 1 } };
 
 export default async function bench(): Promise<void> {
   await buildGoTool('kubeconform');
@@ -91,7 +92,7 @@ export default async function bench(): Promise<void> {
   const extraCa = process.env.NODE_EXTRA_CA_CERTS ? [...sizes.map((_, i) => `env -u NODE_EXTRA_CA_CERTS ${commands[2 * i]!}`), 'env -u NODE_EXTRA_CA_CERTS node -e 0'] : [];
   // The largest size once more on one thread: what the worker threads gain (or cost) here.
   const oneThread = `env SHIPLINE_LINT_THREADS=1 ${commands[2 * (sizes.length - 1)]!}`;
-  await run(['hyperfine', '--warmup', '2', '--runs', '10', '--ignore-failure', '--export-json', out, ...commands, 'node -e 0', ...extraCa, oneThread], { timeoutMs: 900_000 });
+  await run(['hyperfine', '--warmup', String(scaled(2, 0)), '--runs', String(rounds(10)), '--ignore-failure', '--export-json', out, ...commands, 'node -e 0', ...extraCa, oneThread], { timeoutMs: 900_000 });
   const results = (JSON.parse(readFileSync(out, 'utf8')) as { results: HyperfineResult[] }).results;
   const ms = (s: number) => `${(s * 1000).toFixed(0)} ms`;
   const cpu = (r: HyperfineResult) => r.user + r.system;

@@ -8,6 +8,7 @@ import { parseRouting } from '../../manifests/intent.js';
 import { renderRouting } from '../../manifests/render.js';
 import { toYaml } from '../../manifests/yaml.js';
 import { run } from '../../pipelines/adapters/process.js';
+import { rounds } from './quick.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -40,13 +41,13 @@ function median(values: number[]): number {
 export default async function bench(): Promise<void> {
   const raw = bigIntent();
   const inProcess: number[] = [];
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < rounds(20); i++) {
     const start = performance.now();
     toYaml(renderRouting(parseRouting(raw, 'bench.yaml'), { api: 'istio', istioVersion: 'v1', file: 'bench.yaml' }));
     inProcess.push(performance.now() - start);
   }
   const ms = median(inProcess);
-  process.stdout.write(`validate + render + YAML, 200 rules: ${ms.toFixed(1)} ms median of 20 (budget 100 ms, ${(ms / 100).toFixed(2)}x)\n`);
+  process.stdout.write(`validate + render + YAML, 200 rules: ${ms.toFixed(1)} ms median of ${rounds(20)} (budget 100 ms, ${(ms / 100).toFixed(2)}x)\n`);
 
   const golden = join(root, 'test', 'unit', 'golden');
   const configs = readdirSync(golden).filter((f) => /^[1-7]-.*\.config\.yaml$/.test(f)).sort();

@@ -11,8 +11,10 @@ import { startRollout } from '../../pipelines/rollout/run.js';
 import { dataPlane, paths } from '../../pipelines/stack/layout.js';
 import { rolloutFixture } from '../../test/support/rollout-fixture.js';
 import { send, shares } from '../../test/support/traffic.js';
+import { scaled } from './quick.js';
 
-const steps = [10, 30, 50, 70, 90, 100];
+const steps = scaled([10, 30, 50, 70, 90, 100], [50, 100]);
+const pauseMs = scaled(12_000, 3_000);
 
 interface StepFigures { label: string; weight: number; ownMs: number; acceptMs: number; convergenceMs: number; errorPoints: number }
 
@@ -27,7 +29,7 @@ async function converged(host: string, weight: number, from: number): Promise<nu
 
 export default async function bench(): Promise<void> {
   const client = KubeClient.load(paths.kubeconfig());
-  const fixture = rolloutFixture({ steps, pause: '12s', autoPromote: true }, {
+  const fixture = rolloutFixture({ steps, pause: `${pauseMs / 1000}s`, autoPromote: true }, {
     routing: { gateways: [`${dataPlane.gatewayNamespace}/${dataPlane.gateway}`], api: 'gateway-api' }, ownHost: true,
   });
   const host = `${fixture.name}.example.com`;
@@ -57,7 +59,7 @@ export default async function bench(): Promise<void> {
         figure.errorPoints = Math.abs((observed.v2 ?? 0) - weight);
       })());
       // The next step's change starts when this step's pause ends.
-      stepStarted = at + 12_000;
+      stepStarted = at + pauseMs;
     };
     const started = performance.now();
     await startRollout(await ctx(onLog), { strategy: 'canary', image: v2, subset: 'v2' });
@@ -74,7 +76,7 @@ export default async function bench(): Promise<void> {
     process.stdout.write(
       `convergence median ${convergence.toFixed(0)} ms (target < 1000 ms: ${(convergence / 1000).toFixed(2)}x of budget); ` +
         `shipline's own time per step median ${own.toFixed(0)} ms (target < 200 ms: ${(own / 200).toFixed(2)}x of budget); ` +
-        `max split error ${Math.max(...figures.map((f) => f.errorPoints)).toFixed(1)} points; whole canary ${(total / 1000).toFixed(1)} s with ${steps.length} pauses of 12 s\n`,
+        `max split error ${Math.max(...figures.map((f) => f.errorPoints)).toFixed(1)} points; whole canary ${(total / 1000).toFixed(1)} s with ${steps.length} pauses of ${pauseMs / 1000} s\n`,
     );
   } finally {
     await fixture.cleanup(client);

@@ -1,21 +1,15 @@
-// HTTP transport for the registry client: keep-alive agents, streamed request bodies, a
-// timeout on silence, and a typed error that says whether retrying could help.
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+// The registry client's requests through the HTTP door (pipelines/adapters/http): proxies
+// from the environment, a timeout on silence, streamed uploads, and a typed error that
+// says whether retrying could help.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { ExternalError } from '../../errors.js';
-import { released } from '../../buffer-pool.js';
-import { RequestTimeoutError, requestTimeoutMs, TransientError, transientNetworkError } from '../retry.js';
-import { detail } from '../../verbosity.js';
+import { RequestTimeoutError, requestTimeoutMs, send as doorSend, TransientError, upload, type Headers } from '../http/index.js';
 
 export { RequestTimeoutError, TransientError };
 
-const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 16 });
-const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 16 });
-
 export interface HttpResponse {
   status: number;
-  headers: IncomingHttpHeaders;
+  headers: Headers;
   body: Buffer;
 }
 
@@ -34,88 +28,24 @@ export interface HttpRequest {
 }
 
 const maxBody = 4 * 1024 * 1024;
-/** Bytes of a streamed body queued for the socket before the source pauses: one 4 MiB frame. */
-const maxQueued = 4 * 1024 * 1024;
 
 export function send(req: HttpRequest): Promise<HttpResponse> {
-  const tls = req.url.protocol === 'https:';
-  const headers: Record<string, string> = { ...req.headers };
-  if (Buffer.isBuffer(req.body)) headers['content-length'] = String(req.body.length);
-  return new Promise<HttpResponse>((resolve, reject) => {
-    const where = `${req.method} ${req.url.origin}${req.url.pathname}`;
-    const fail = (error: Error) => {
-      source?.pause();
-      source?.destroy();
-      if (error instanceof ExternalError) reject(error);
-      else if (transientNetworkError(error)) reject(new TransientError(`${where}: ${error.message}`, { cause: error }));
-      else reject(new ExternalError(`${where}: ${error.message}`, { cause: error }));
-    };
-    const started = performance.now();
-    const onResponse = (res: IncomingMessage) => {
-      const status = res.statusCode ?? 0;
-      detail(`${where} → ${status} (${Math.round(performance.now() - started)} ms)`);
-      const chunks: Buffer[] = [];
-      let length = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (req.readBody === false || length > (req.maxBody ?? maxBody)) return;
-        length += chunk.length;
-        chunks.push(chunk);
-      });
-      res.on('end', () => {
-        // The registry answered before taking the whole body (an error): stop sending.
-        if (source && !source.readableEnded) {
-          source.pause();
-          source.destroy();
-          clientReq.destroy();
-        }
-        resolve({ status, headers: res.headers, body: Buffer.concat(chunks) });
-      });
-      res.on('error', fail);
-    };
-    const options = { method: req.method, headers, agent: tls ? httpsAgent : httpAgent };
-    const clientReq = tls ? httpsRequest(req.url, options, onResponse) : httpRequest(req.url, options, onResponse);
-    clientReq.on('error', fail);
-    const idle = req.idleTimeoutMs ?? requestTimeoutMs(30_000);
-    clientReq.setTimeout(idle, () => {
-      clientReq.destroy(new RequestTimeoutError(`registry ${req.url.host} did not answer ${req.method} ${req.url.pathname} (silent for ${idle / 1000}s)`, {
+  const idle = req.idleTimeoutMs ?? requestTimeoutMs(30_000);
+  const common = {
+    method: req.method,
+    url: req.url,
+    headers: req.headers,
+    readBody: req.readBody,
+    maxBody: req.maxBody ?? maxBody,
+    idleTimeoutMs: idle,
+    timedOut: () =>
+      new RequestTimeoutError(`registry ${req.url.host} did not answer ${req.method} ${req.url.pathname} (silent for ${idle / 1000}s)`, {
         hint: `check that the registry at ${req.url.origin} is up and not overloaded; a re-run uploads only what is missing (SHIPLINE_TIMEOUT sets the limit in seconds)`,
-      }));
-    });
-    const source = req.body && !Buffer.isBuffer(req.body) ? req.body : undefined;
-    if (source) {
-      source.on('error', (error) => {
-        clientReq.destroy();
-        reject(error);
-      });
-      // As pipe() does, with each chunk released once written out: the bundle reader lends
-      // its frame buffers and takes them back for the next frames (pipelines/buffer-pool.ts).
-      // The chunks that arrive together (a frame's 128 KiB blocks) go out in one writev:
-      // the request is corked until the event loop turns, and the source pauses only once a
-      // frame's worth is queued. Writing them one by one cost a fifth of the import's CPU.
-      let corked = false;
-      const uncork = () => {
-        if (!corked) return;
-        corked = false;
-        clientReq.uncork();
-      };
-      source.on('data', (chunk: Buffer) => {
-        if (!corked) {
-          corked = true;
-          clientReq.cork();
-          setImmediate(uncork);
-        }
-        clientReq.write(chunk, (error) => error || released(chunk));
-        if (clientReq.writableLength >= maxQueued) source.pause();
-      });
-      clientReq.on('drain', () => source.resume());
-      source.on('end', () => {
-        uncork();
-        clientReq.end();
-      });
-    } else {
-      clientReq.end(req.body);
-    }
-  });
+      }),
+    unreachable: (error: Error) => `${req.method} ${req.url.origin}${req.url.pathname}: ${error.message}`,
+  };
+  if (req.body && !Buffer.isBuffer(req.body)) return upload({ ...common, body: req.body });
+  return doorSend({ ...common, body: req.body, proxyFromEnv: true });
 }
 
 interface RegistryErrorBody {
@@ -133,7 +63,7 @@ export function registryErrors(body: Buffer): string {
   }
 }
 
-export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+export function headerValue(headers: Headers | IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }

@@ -1,5 +1,5 @@
-// Retry policy of the registry client; the backoff and jitter are the doors' shared ones.
+// Retry policy of the registry client: the HTTP door's (pipelines/adapters/http/policy.ts).
 export { backoffDelay, withRetry, type RetryPolicy } from '../retry.js';
-import type { RetryPolicy } from '../retry.js';
+import { retryPolicies } from '../http/policy.js';
 
-export const defaultRetry: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
+export const defaultRetry = retryPolicies.registry;

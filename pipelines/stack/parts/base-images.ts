@@ -7,27 +7,18 @@ import { ExternalError } from '../../errors.js';
 import { downloadForeignDeb } from '../install.js';
 import { baseImageRef, baseImageRepository, builderName, paths, registryAddress, versions } from '../layout.js';
 import type { Part, PartStatus } from '../part.js';
-import { httpGet } from '../probe.js';
+import { RegistryClient, type ImageIndex } from '../../adapters/registry.js';
 
 const arches = { amd64: 'linux/amd64', arm64: 'linux/arm64' } as const;
 type Arch = keyof typeof arches;
 const debs = ['busybox-static', 'musl'] as const;
 const dir = () => join(paths.state(), 'base-image');
 
-const indexAccept = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-].join(', ');
-
 /** The platforms of the base image's index in the local registry, or [] if absent. */
 export async function publishedPlatforms(): Promise<string[]> {
   const repo = baseImageRepository.slice(registryAddress.length + 1);
-  const res = await httpGet(`http://${registryAddress}/v2/${repo}/manifests/${versions.baseImage}`, {
-    headers: { accept: indexAccept },
-  });
-  if (res.status !== 200) return [];
-  const index = JSON.parse(res.body) as { manifests?: { platform?: { os: string; architecture: string } }[] };
-  return (index.manifests ?? []).flatMap((m) => (m.platform ? [`${m.platform.os}/${m.platform.architecture}`] : []));
+  const index = await new RegistryClient(registryAddress).manifest<ImageIndex>(repo, versions.baseImage);
+  return (index?.body.manifests ?? []).flatMap((m) => (m.platform ? [`${m.platform.os}/${m.platform.architecture}`] : []));
 }
 
 async function makeRootfs(arch: Arch, debDir: string, appletNames: string[]): Promise<void> {

@@ -7,7 +7,7 @@ import { run } from '../../adapters/process.js';
 import { ExternalError } from '../../errors.js';
 import { builderName, pauseImageRef, paths, registryAddress, versions } from '../layout.js';
 import type { Part, PartStatus } from '../part.js';
-import { httpGet } from '../probe.js';
+import { RegistryClient, type ImageIndex } from '../../adapters/registry.js';
 
 const compilers = { amd64: 'musl-gcc', arm64: 'aarch64-linux-gnu-gcc' } as const;
 type Arch = keyof typeof compilers;
@@ -17,14 +17,8 @@ const dir = () => join(paths.state(), 'pause-image');
 /** The platforms of an image index in the local registry, or [] if absent. */
 async function indexPlatforms(ref: string): Promise<string[]> {
   const [repo, tag] = ref.slice(registryAddress.length + 1).split(':');
-  const res = await httpGet(`http://${registryAddress}/v2/${repo}/manifests/${tag}`, {
-    headers: {
-      accept: 'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json',
-    },
-  });
-  if (res.status !== 200) return [];
-  const index = JSON.parse(res.body) as { manifests?: { platform?: { os: string; architecture: string } }[] };
-  return (index.manifests ?? []).flatMap((m) => (m.platform ? [`${m.platform.os}/${m.platform.architecture}`] : []));
+  const index = await new RegistryClient(registryAddress).manifest<ImageIndex>(repo!, tag!);
+  return (index?.body.manifests ?? []).flatMap((m) => (m.platform ? [`${m.platform.os}/${m.platform.architecture}`] : []));
 }
 
 /** pause.c from the k8s.io/kubernetes module zip, downloaded into the Go module cache. */

@@ -1,0 +1,19 @@
+// The one HTTP door: every HTTP client of shipline (Kubernetes, registries, Prometheus,
+// the gates' and the stack's probes, the Docker Engine's agent) connects through here.
+export { dispatcherFor, dockerEngineAgent, nodeAgentFor, type ConnectionOptions, type TlsOptions } from './dispatchers.js';
+export {
+  connectTimeoutMs,
+  idempotent,
+  loopback,
+  RequestTimeoutError,
+  requestTimeoutMs,
+  retried,
+  retryable,
+  retryPolicies,
+  TransientError,
+  transientStatus,
+  withRetry,
+  type RetryPolicy,
+} from './policy.js';
+export { send, type Headers, type HttpRequest, type HttpResponse } from './request.js';
+export { upload } from './upload.js';
