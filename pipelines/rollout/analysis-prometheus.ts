@@ -41,8 +41,18 @@ export type QueryFailure =
  * that also covers reading the body (a server that stops mid-reply fails too).
  */
 export async function instantQuery(baseUrl: string, query: string, timeoutMs: number): Promise<{ ok: true; body: PromBody } | ({ ok: false } & QueryFailure)> {
-  const url = new URL('/api/v1/query', baseUrl);
-  url.searchParams.set('query', query);
+  return prometheusQuery<PromBody>(baseUrl, '/api/v1/query', { query }, timeoutMs);
+}
+
+/** Any query endpoint of the API (instant or range) through the one client; the body as JSON. */
+export async function prometheusQuery<Body extends { status?: string; error?: string }>(
+  baseUrl: string,
+  path: '/api/v1/query' | '/api/v1/query_range',
+  params: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ ok: true; body: Body } | ({ ok: false } & QueryFailure)> {
+  const url = new URL(path, baseUrl);
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   try {
     const res = await send({
       method: 'GET',
@@ -52,9 +62,9 @@ export async function instantQuery(baseUrl: string, query: string, timeoutMs: nu
       timedOut: () => new RequestTimeoutError(`no answer within ${timeoutMs} ms`),
       unreachable: (error) => `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}`,
     });
-    let body: PromBody;
+    let body: Body;
     try {
-      body = JSON.parse(res.body.toString('utf8')) as PromBody;
+      body = JSON.parse(res.body.toString('utf8')) as Body;
     } catch {
       return { ok: false, kind: 'unreachable', why: `answered HTTP ${res.status} without JSON` };
     }
