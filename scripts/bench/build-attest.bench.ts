@@ -45,7 +45,9 @@ export default async function bench(): Promise<void> {
     await run(['sh', '-c', 'git init -q && git add -A && git -c user.name=bench -c user.email=bench@localhost commit -qm bench'], { cwd: dir });
     const args = ['build', '--tag', 'bench', '--date', '2024-01-26', '--force'];
     const commands = [quoteArgv(['node', cli, ...args]), quoteArgv(['node', cli, ...args, '-c', 'attest.yaml'])];
-    const nonce = join(dir, 'service', 'bench-nonce');
+    // Under service/cgi-bin/, which Dockerfile.musl copies: the image changes, so BuildKit scans
+    // it anew (a file elsewhere in service/ is not copied and every step would be cached).
+    const nonce = join(dir, 'service', 'cgi-bin', 'bench-nonce');
     const prepare = quoteArgv(['node', '-e', `require('fs').writeFileSync(${JSON.stringify(nonce)}, String(Math.random()))`]);
     const file = join(dir, 'hyperfine.json');
     await run(['hyperfine', '-N', '--warmup', '1', '--runs', String(runs), '--prepare', prepare, '--export-json', file, ...commands], {
