@@ -2,7 +2,7 @@
 // (pkg/config/validation in istio.io/istio): a route kind is present, header names and
 // header operations, retryOn values, retries with zero attempts, fault injection.
 // `istioctl validate` runs the same checks (test/integration/lint-istioctl.test.ts).
-import type { RuleFinding } from './lint-rules.js';
+import type { RuleFinding } from './lint-types.js';
 import { re2Error } from './re2.js';
 import { closest } from './suggest.js';
 

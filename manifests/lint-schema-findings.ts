@@ -1,7 +1,7 @@
 // A CRD schema error (from ajv) as a lint finding: the field's path, what is wrong, and a
 // fix specific to the rule that failed (did-you-mean for an unknown field or value).
-import type { SchemaError } from './crd-schemas.js';
-import type { RuleFinding } from './lint-rules.js';
+import type { SchemaError } from './crd-validator.js';
+import type { RuleFinding } from './lint-types.js';
 import { closest, didYouMean } from './suggest.js';
 
 type Obj = Record<string, unknown>;

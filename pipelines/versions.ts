@@ -6,7 +6,7 @@ import { parseInspect } from './adapters/buildx.js';
 import type { KubeClient, KubeObject } from './adapters/kube.js';
 import { run } from './adapters/process.js';
 import { connectTo, type ConnectOptions } from './cluster/connect.js';
-import { gatewayGroup } from './cluster/check-facts.js';
+import { gatewayGroup } from './model/api-groups.js';
 import { gatherImplementation } from './cluster/implementation.js';
 import { toolVersion } from './version.js';
 
