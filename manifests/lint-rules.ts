@@ -7,7 +7,7 @@ import { istioVirtualServiceRules } from './lint-istio-rules.js';
 import { literalMatch } from './literal-match.js';
 import { isCatchAll, shadows } from './match.js';
 import { re2Error } from './re2.js';
-import { closest } from './suggest.js';
+import { closest } from '../pipelines/model/suggest.js';
 import type { RuleFinding } from './lint-types.js';
 
 type Obj = Record<string, unknown>;

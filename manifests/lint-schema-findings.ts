@@ -2,7 +2,7 @@
 // fix specific to the rule that failed (did-you-mean for an unknown field or value).
 import type { SchemaError } from './crd-validator.js';
 import type { RuleFinding } from './lint-types.js';
-import { closest, didYouMean } from './suggest.js';
+import { closest, didYouMean } from '../pipelines/model/suggest.js';
 
 type Obj = Record<string, unknown>;
 

@@ -14,7 +14,7 @@ import type { RuleFinding } from './lint-types.js';
 import { schemaFinding } from './lint-schema-findings.js';
 import { subsetsOfDocs } from './lint-subsets.js';
 import type { Finding, LintInput, Unplaced } from './lint-types.js';
-import { closest } from './suggest.js';
+import { closest } from '../pipelines/model/suggest.js';
 
 export type { Finding, LintInput, Severity } from './lint-types.js';
 export { subsetsIn } from './lint-subsets.js';

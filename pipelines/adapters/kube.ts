@@ -9,18 +9,14 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ExternalError, PreconditionError } from '../errors.js';
 import { KubeApiError, type KubeStatusCause } from './kube-error.js';
+import type { KubeObject } from '../model/kube-object.js';
+
+export type { KubeObject } from '../model/kube-object.js';
 
 export { KubeApiError, type KubeStatusCause } from './kube-error.js';
 import { RequestTimeoutError, requestTimeoutMs, TransientError, transientNetworkError, transientStatus, withRetry, type RetryPolicy } from './retry.js';
-import { paths } from '../stack/layout.js';
+import { localStackKubeconfig } from '../local-stack-paths.js';
 import { detail } from '../verbosity.js';
-
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; [key: string]: unknown };
-  [key: string]: unknown;
-}
 
 export interface KubeResponse<T = unknown> {
   status: number;
@@ -32,7 +28,7 @@ export function defaultKubeconfigPath(): string {
   const fromEnv = process.env.KUBECONFIG?.split(':').find((p) => p && existsSync(p));
   if (fromEnv) return fromEnv;
   const home = join(homedir(), '.kube', 'config');
-  return existsSync(home) ? home : paths.kubeconfig();
+  return existsSync(home) ? home : localStackKubeconfig();
 }
 
 export interface KubeRequestOptions {

@@ -97,7 +97,7 @@ export async function restoreOriginal(ctx: RolloutContext, target: Release & { a
   await scale(ctx, deployment, replicas, null);
   ctx.log(`Deployment ${deployment}: scaled back to ${replicas}, waiting until available`);
   await waitDeployment(ctx, deployment, podSelector(live));
-  const objects = renderRouting(ctx.intent, { api: ctx.choice.api, istioVersion: ctx.choice.version as IstioVersion, file: ctx.loaded.file });
+  const objects = renderRouting(ctx.intent, { api: ctx.choice.api, istioVersion: ctx.choice.version as IstioVersion, file: ctx.loaded.file, positions: ctx.loaded.positions });
   await applyRendered(ctx, objects, '(route as configured)');
   ctx.log(`route ${ctx.route}: as configured, to the original Deployment ${deployment}`);
   return manifestsYaml(objects);

@@ -1,6 +1,6 @@
 // Gates between rollout steps: an HTTP probe and a Prometheus query with a threshold.
-import type { RolloutConfig } from './config.js';
-import { ms } from './config.js';
+import type { RolloutConfig } from '../config/rollout.js';
+import { ms } from '../config/rollout.js';
 import { requestTimeoutMs } from '../adapters/retry.js';
 import { interruption } from '../interrupt.js';
 

@@ -1,7 +1,7 @@
 // The traffic states a rollout strategy walks through, and the routing intent each one
 // renders from. Pure.
 import type { Destination, RoutingIntent, RoutingRule } from '../../manifests/intent.js';
-import type { RolloutConfig } from './config.js';
+import type { RolloutConfig } from '../config/rollout.js';
 
 export interface RouteState {
   label: string;

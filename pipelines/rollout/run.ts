@@ -5,7 +5,7 @@ import type { KubeObject } from '../adapters/kube.js';
 import { InputError, InterruptedError, PreconditionError, RolloutAbortedError } from '../errors.js';
 import { interruption } from '../interrupt.js';
 import { adoptable, adoptedManifests, adoptedSubset, copyOriginal, restoreOriginal, retireOriginal } from './adopt.js';
-import { ms } from './config.js';
+import { ms } from '../config/rollout.js';
 import type { RolloutContext } from './context.js';
 import { applyRendered, applyShared, checkRouteFeatures, waitEndpointsReady, manifestsYaml, routingObjects, waitAvailable, workload } from './effects.js';
 import { judgeStep } from './analysis.js';

@@ -3,7 +3,7 @@
 import type { KubeObject } from '../adapters/kube.js';
 import type { SourcedObject } from '../cluster/documents.js';
 import { InputError } from '../errors.js';
-import type { RolloutConfig } from './config.js';
+import type { RolloutConfig } from '../config/rollout.js';
 
 export interface Container {
   name: string;

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { stopsCleanlyOnInterrupt } from '../../pipelines/interrupt.js';
 import { InputError } from '../../pipelines/errors.js';
 import type { ReleaseSummary } from '../../pipelines/release/context.js';
-import { withClusterFlags } from '../cluster-flags.js';
-import { dryRunMode, dryRunOption } from '../dry-run.js';
+import { withClusterFlags } from '../command-kit/cluster-flags.js';
+import { dryRunMode, dryRunOption } from '../command-kit/dry-run.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
 
