@@ -3,7 +3,7 @@
 import { isPair, isScalar, isSeq, parseAllDocuments, visit, type Document } from 'yaml';
 import { InputError } from '../errors.js';
 import { listItems } from '../model/kube-documents.js';
-import { parseImageRef } from './refs.js';
+import { parseImageRef } from '../model/image-ref.js';
 
 export interface KubeDoc {
   apiVersion: string;

@@ -11,6 +11,7 @@ import { applyRendered, manifestsYaml, subsetLabelsFor, waitAvailable, waitDeplo
 import type { Adoption, Release } from './history.js';
 import { PreconditionError } from '../errors.js';
 import type { DeploymentObject, WorkloadTemplate } from './template.js';
+import { pinnedByDigest, pinnedDigest } from '../model/image-ref.js';
 
 /** The subset name of the adopted original's copy. */
 export const adoptedSubset = 'adopted';
@@ -34,7 +35,7 @@ export async function adoptable(ctx: RolloutContext): Promise<LiveDeployment | u
 /** The image the original runs, pinned by the digest its pods report when they do. */
 async function runningImage(ctx: RolloutContext, live: LiveDeployment, container: string): Promise<string> {
   const declared = String(live.spec.template.spec.containers.find((c) => c.name === container)?.image ?? '');
-  if (declared.includes('@sha256:')) return declared;
+  if (pinnedDigest(declared) !== undefined) return declared;
   const pods = await ctx.client.request<{ items: { status?: { containerStatuses?: { name: string; imageID?: string }[] } }[] }>(
     'GET', `/api/v1/namespaces/${ctx.namespace}/pods`, { query: { labelSelector: podSelector(live) } },
   );
@@ -44,8 +45,8 @@ async function runningImage(ctx: RolloutContext, live: LiveDeployment, container
 
 /** `repo:tag` and the pod's imageID `repo@sha256:…` → `repo@sha256:…`; the declared image when the ID has no digest. */
 export function pinnedImage(declared: string, imageID: string): string {
-  const digest = /@(sha256:[a-f0-9]{64})$/.exec(imageID)?.[1];
-  return digest ? `${declared.split('@')[0]!.replace(/:[^/:]+$/, '')}@${digest}` : declared;
+  const digest = pinnedDigest(imageID);
+  return digest ? pinnedByDigest(declared, digest) : declared;
 }
 
 async function scale(ctx: RolloutContext, name: string, replicas: number, annotation: string | null): Promise<void> {

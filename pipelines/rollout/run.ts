@@ -17,6 +17,7 @@ import { takeoverLines, type TakeoverPlan } from './takeover.js';
 import { undoChanges, undoneError } from './undo.js';
 import { pruneVersions } from './prune.js';
 import { stableState, strategyStates, subsetFor, type RouteState, type Strategy } from './route-states.js';
+import { pinnedDigest, splitImageRef } from '../model/image-ref.js';
 
 export interface StartRequest {
   strategy: Strategy;
@@ -50,14 +51,13 @@ async function withLock<T>(ctx: RolloutContext, action: () => Promise<T>): Promi
 }
 
 function subsetFromImage(image: string): string {
-  const withoutDigest = image.split('@')[0]!;
-  const tag = /:([^/:]+)$/.exec(withoutDigest)?.[1];
+  const { tag } = splitImageRef(image);
   if (!tag) throw new InputError(`--image ${image}: no tag to name the version after`, { hint: 'pass --subset NAME, e.g. --subset v2' });
   return subsetFor(tag);
 }
 
 export function checkPinned(image: string): void {
-  if (!/@sha256:[a-f0-9]{64}$/.test(image)) {
+  if (pinnedDigest(image) === undefined) {
     throw new InputError(`--image ${image}: not pinned by digest`, { hint: 'pass the reference the build printed, e.g. 127.0.0.1:5000/modco/link@sha256:…' });
   }
 }

@@ -4,6 +4,7 @@ import type { KubeObject } from '../adapters/kube.js';
 import type { SourcedObject } from '../cluster/documents.js';
 import { InputError } from '../errors.js';
 import type { RolloutConfig } from '../config/rollout.js';
+import { parseImageRef } from '../model/image-ref.js';
 
 export interface Container {
   name: string;
@@ -83,7 +84,7 @@ const formatLabels = (labels: Record<string, string> | undefined) =>
 
 /** An image the config can replace: a plain reference, no template syntax left in it. */
 export function replaceableImage(image: unknown): boolean {
-  return typeof image === 'string' && /^[a-z0-9][a-z0-9._\-/:@]*$/i.test(image) && !/\{\{|\$\{|\$\(/.test(image);
+  return typeof image === 'string' && parseImageRef(image) !== undefined;
 }
 
 function targetsDeployment(hpa: KubeObject, name: string): boolean {
