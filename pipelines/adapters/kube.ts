@@ -4,8 +4,6 @@
 import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ExternalError, PreconditionError } from '../errors.js';
 import { KubeApiError, type KubeStatusCause } from './kube-error.js';
@@ -15,20 +13,11 @@ export type { KubeObject } from '../model/kube-object.js';
 
 export { KubeApiError, type KubeStatusCause } from './kube-error.js';
 import { RequestTimeoutError, requestTimeoutMs, TransientError, transientNetworkError, transientStatus, withRetry, type RetryPolicy } from './retry.js';
-import { localStackKubeconfig } from '../local-stack-paths.js';
 import { detail } from '../verbosity.js';
 
 export interface KubeResponse<T = unknown> {
   status: number;
   body: T;
-}
-
-/** KUBECONFIG, then ~/.kube/config, then the local stack's kubeconfig. */
-export function defaultKubeconfigPath(): string {
-  const fromEnv = process.env.KUBECONFIG?.split(':').find((p) => p && existsSync(p));
-  if (fromEnv) return fromEnv;
-  const home = join(homedir(), '.kube', 'config');
-  return existsSync(home) ? home : localStackKubeconfig();
 }
 
 export interface KubeRequestOptions {
@@ -70,7 +59,8 @@ export class KubeClient {
     return new KubeClient(config, source);
   }
 
-  static load(kubeconfigPath = defaultKubeconfigPath(), context?: string): KubeClient {
+  /** A client of one kubeconfig file; which file a command uses is chosen by pipelines/cluster/kubeconfig.ts. */
+  static load(kubeconfigPath: string, context?: string): KubeClient {
     if (!existsSync(kubeconfigPath)) {
       throw new PreconditionError(`no kubeconfig at ${kubeconfigPath}`, {
         hint: 'set KUBECONFIG, or start the local cluster with `npm run stack:up`',
