@@ -10,7 +10,8 @@ import { deriveVersion, podSelector } from './derive.js';
 import { applyRendered, manifestsYaml, subsetLabelsFor, waitAvailable, waitDeployment } from './effects.js';
 import type { Adoption, Release } from './history.js';
 import { PreconditionError } from '../errors.js';
-import type { DeploymentObject, WorkloadTemplate } from './template.js';
+import type { DeploymentObject } from '../model/workload-objects.js';
+import type { WorkloadTemplate } from './template.js';
 import { pinnedByDigest, pinnedDigest } from '../model/image-ref.js';
 
 /** The subset name of the adopted original's copy. */

@@ -3,6 +3,7 @@
 import type { SourcedObject } from '../cluster/documents.js';
 import { selectorMatches, templateFromManifests, type WorkloadTemplate } from './template.js';
 import { splitImageRef } from '../model/image-ref.js';
+import type { ServiceObject } from '../model/workload-objects.js';
 
 export interface InitFromOptions {
   /** The manifest path as it goes into rollout.workload.manifests (relative to the config). */
@@ -11,10 +12,6 @@ export interface InitFromOptions {
   container?: string;
 }
 
-interface ServiceObject {
-  metadata: { name: string };
-  spec?: { selector?: Record<string, string>; ports?: { name?: string; port: number; targetPort?: number | string }[] };
-}
 
 /** `127.0.0.1:5000/modco/link:1.2@sha256:…` → `127.0.0.1:5000/modco/link`. */
 export function imageRepository(image: string): string {

@@ -5,29 +5,9 @@ import type { SourcedObject } from '../cluster/documents.js';
 import { InputError } from '../errors.js';
 import type { RolloutConfig } from '../config/rollout.js';
 import { parseImageRef } from '../model/image-ref.js';
+import type { DeploymentObject } from '../model/workload-objects.js';
 
-export interface Container {
-  name: string;
-  image?: unknown;
-  ports?: { name?: string; containerPort: number }[];
-  readinessProbe?: { httpGet?: { path?: string; port?: number | string }; [key: string]: unknown };
-  [key: string]: unknown;
-}
-
-export interface DeploymentObject extends KubeObject {
-  spec: {
-    replicas?: number;
-    selector: { matchLabels?: Record<string, string>; matchExpressions?: LabelExpression[] };
-    template: { metadata?: { labels?: Record<string, string>; [key: string]: unknown }; spec: { containers: Container[]; [key: string]: unknown } };
-    [key: string]: unknown;
-  };
-}
-
-export interface LabelExpression {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  values?: string[];
-}
+export type { DeploymentObject } from '../model/workload-objects.js';
 
 export interface WorkloadTemplate {
   /** Where the Deployment came from: "deploy.yaml doc 2", or "(generated)". */

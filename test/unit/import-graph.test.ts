@@ -88,6 +88,13 @@ describe('import graph', () => {
     expect(offenders, `floors, top first:\n${floorOrder}`).toEqual([]);
   });
 
+  it('keeps manifests/ (pure routing knowledge) on the ground floor alone', () => {
+    const offenders = graph.edges
+      .filter(({ from, to }) => from.startsWith('manifests/') && !to.startsWith('manifests/') && placeOf(to)!.unit !== 'ground')
+      .map(describeEdge);
+    expect(offenders).toEqual([]);
+  });
+
   it('reaches the local stack only from the stack command, the embedded default and benchmarks', () => {
     const offenders = graph.edges
       .filter(({ from, to }) => to.startsWith('pipelines/stack/') && !stackClients.some((client) => matches(from, client)))
