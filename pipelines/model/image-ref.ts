@@ -110,3 +110,16 @@ export function registryApiHost(host: string): string {
 export function credentialKey(host: string): string {
   return hubHosts.has(host) ? dockerHub.credentialKey : host;
 }
+
+/** A DNS label for a version: `20240126.1` → `v20240126-1`. */
+export function subsetFor(version: string): string {
+  let name = version.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  if (!/^[a-z]/.test(name)) name = `v${name}`;
+  return name.slice(0, 63).replace(/-+$/, '');
+}
+
+/** The subset (version label) an image's tag names: `…/link:20240126.1` → `v20240126-1`; undefined without a tag. */
+export function subsetOfImage(image: string): string | undefined {
+  const { tag } = splitImageRef(image);
+  return tag === undefined ? undefined : subsetFor(tag);
+}

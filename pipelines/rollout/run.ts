@@ -16,8 +16,8 @@ import { planFirstRelease, preflightFirstRelease } from './first-release.js';
 import { takeoverLines, type TakeoverPlan } from './takeover.js';
 import { undoChanges, undoneError } from './undo.js';
 import { pruneVersions } from './prune.js';
-import { stableState, strategyStates, subsetFor, type RouteState, type Strategy } from './route-states.js';
-import { pinnedDigest, splitImageRef } from '../model/image-ref.js';
+import { stableState, strategyStates, type RouteState, type Strategy } from './route-states.js';
+import { pinnedDigest, subsetOfImage } from '../model/image-ref.js';
 
 export interface StartRequest {
   strategy: Strategy;
@@ -51,9 +51,9 @@ async function withLock<T>(ctx: RolloutContext, action: () => Promise<T>): Promi
 }
 
 function subsetFromImage(image: string): string {
-  const { tag } = splitImageRef(image);
-  if (!tag) throw new InputError(`--image ${image}: no tag to name the version after`, { hint: 'pass --subset NAME, e.g. --subset v2' });
-  return subsetFor(tag);
+  const subset = subsetOfImage(image);
+  if (subset === undefined) throw new InputError(`--image ${image}: no tag to name the version after`, { hint: 'pass --subset NAME, e.g. --subset v2' });
+  return subset;
 }
 
 export function checkPinned(image: string): void {

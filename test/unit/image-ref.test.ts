@@ -12,6 +12,7 @@ import {
   registryHost,
   splitImageRef,
   splitRepository,
+  subsetOfImage,
 } from '../../pipelines/model/image-ref.js';
 import { pinnedImage } from '../../pipelines/rollout/adopt.js';
 import { imageRepository } from '../../pipelines/rollout/init-from.js';
@@ -58,6 +59,9 @@ describe('image references', () => {
     expect(pinnedByDigest('127.0.0.1:5000/modco/link:1.2', digest)).toBe(`127.0.0.1:5000/modco/link@${digest}`);
     expect(pinnedImage('docker.io/library/nginx:1.25', `docker.io/library/nginx@${digest}`)).toBe(`docker.io/library/nginx@${digest}`);
     expect(imageRepository(both)).toBe('127.0.0.1:5000/modco/link');
+    expect(subsetOfImage(both)).toBe('v1-2');
+    expect(subsetOfImage(`127.0.0.1:5000/modco/link@${digest}`)).toBeUndefined();
+    expect(subsetOfImage('localhost:5000/link')).toBeUndefined();
   });
 
   it('refuses what is not a reference', () => {
