@@ -2,7 +2,7 @@
 // (kube-openapi strfmt) checks them. Formats it does not know are not checked there
 // either, so ajv ignores them here too.
 import { isIPv4, isIPv6 } from 'node:net';
-import { goDurationMs } from './go-duration.js';
+import { goDurationMs } from '../pipelines/model/go-duration.js';
 
 type Check = (value: string) => boolean;
 

@@ -135,4 +135,3 @@ function withImplicitFields(schema: Schema): Schema {
   return { ...schema, properties: { ...implicit, ...(schema.properties as Schema | undefined) } };
 }
 
-export { validatorFor, type SchemaError } from './crd-validator.js';

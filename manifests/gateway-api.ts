@@ -2,8 +2,8 @@
 // standard channel) plus one Service per subset, selecting the service's pods that
 // carry the subset's labels. What HTTPRoute cannot express is an InputError naming the
 // rule and the alternative.
-import type { KubeObject } from '../pipelines/adapters/kube.js';
-import { invalidConfig, type ConfigIssue } from '../pipelines/config/read.js';
+import type { KubeObject } from '../pipelines/model/kube-object.js';
+import { invalidConfig, type ConfigIssue, type FieldPositions } from '../pipelines/model/config-issues.js';
 import type { Destination, Mirror, RoutingIntent, RoutingMatch, RoutingRule } from './intent-schema.js';
 import { outranks, rankIsImplementationSpecific } from './match.js';
 
@@ -154,7 +154,7 @@ function subsetServices(intent: RoutingIntent, problems: Problems): KubeObject[]
 }
 
 /** The subset Services first, then the HTTPRoute that sends traffic to them. */
-export function renderGatewayApi(intent: RoutingIntent, file: string): KubeObject[] {
+export function renderGatewayApi(intent: RoutingIntent, file: string, positions?: FieldPositions): KubeObject[] {
   const problems = new Problems();
   if (intent.rules.length > maxRules) {
     problems.add('rules', `HTTPRoute holds at most ${maxRules} rules, this has ${intent.rules.length}; split the routing, or render with --api istio`);
@@ -187,7 +187,7 @@ export function renderGatewayApi(intent: RoutingIntent, file: string): KubeObjec
     },
   };
   if (problems.issues.length > 0) {
-    throw invalidConfig(file, problems.issues, 'these rules cannot be expressed as a Gateway API HTTPRoute; change them or use --api istio');
+    throw invalidConfig(file, problems.issues, 'these rules cannot be expressed as a Gateway API HTTPRoute; change them or use --api istio', positions);
   }
   return [...services, route];
 }

@@ -1,8 +1,8 @@
 // Turns zod issues into config issues a release engineer can act on: unknown keys
 // get a "did you mean", missing fields say so, record keys name the bad key.
 import type * as z from 'zod';
-import { fieldPath, type ConfigIssue } from '../pipelines/config/read.js';
-import { didYouMean } from './suggest.js';
+import { fieldPath, type ConfigIssue } from '../pipelines/model/config-issues.js';
+import { didYouMean } from '../pipelines/model/suggest.js';
 
 type JsonSchemaNode = {
   properties?: Record<string, JsonSchemaNode>;

@@ -1,13 +1,13 @@
 // Rules of a routing intent that a field schema cannot express: weights, subsets,
 // one-of matches, durations that must be positive, rule order. Each part of the raw
 // section is checked if it parses on its own, so all problems surface in one run.
-import type { ConfigIssue } from '../pipelines/config/read.js';
-import { durationMs } from './duration.js';
+import type { ConfigIssue } from '../pipelines/model/config-issues.js';
+import { durationMs } from '../pipelines/model/duration.js';
 import { literalMatchProblem } from './literal-match.js';
 import { re2Error } from './re2.js';
 import { dnsSubdomainSchema, ruleSchema, type RoutingRule, type StringMatch } from './intent-schema.js';
 import { shadows } from './match.js';
-import { closest } from './suggest.js';
+import { closest } from '../pipelines/model/suggest.js';
 
 /** Istio retryOn conditions; a number (an HTTP status) is also accepted. */
 export const retryConditions = [

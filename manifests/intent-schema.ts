@@ -1,7 +1,7 @@
 // The routing intent (`routing` in shipline.yaml) as one zod schema: the TypeScript
 // types and the JSON Schema come from it, never written by hand.
 import * as z from 'zod';
-import { durationPattern } from './duration.js';
+import { durationPattern } from '../pipelines/model/duration.js';
 
 const dnsLabelRe = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dnsSubdomainRe = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -1,7 +1,7 @@
 // The routing intent: its schema and types (intent-schema.ts), and parseRouting, which
 // validates a `routing` section in layers — schema, then rules that need several
 // fields — and reports every problem at once.
-import { explainHint, invalidConfig, type ConfigIssue } from '../pipelines/config/read.js';
+import { explainHint, invalidConfig, type ConfigIssue, type FieldPositions } from '../pipelines/model/config-issues.js';
 import { issuesFromZod } from './intent-issues.js';
 import { routingRules } from './intent-rules.js';
 import { routingJsonSchema, routingSchema, type RoutingIntent } from './intent-schema.js';
@@ -9,10 +9,10 @@ import { routingJsonSchema, routingSchema, type RoutingIntent } from './intent-s
 export * from './intent-schema.js';
 
 
-/** Validates the `routing` section of `file`; throws one InputError naming every problem. */
-export function parseRouting(raw: unknown, file: string): RoutingIntent {
+/** Validates the `routing` section of `file`; throws one InputError naming every problem (where in the file, given its positions). */
+export function parseRouting(raw: unknown, file: string, positions?: FieldPositions): RoutingIntent {
   const { intent, issues } = checkRouting(raw);
-  if (!intent || issues.length > 0) throw invalidConfig(file, issues, `fix each field named above; ${explainHint(issues)}`);
+  if (!intent || issues.length > 0) throw invalidConfig(file, issues, `fix each field named above; ${explainHint(issues)}`, positions);
   return intent;
 }
 

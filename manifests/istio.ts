@@ -1,6 +1,6 @@
 // Renders a routing intent as an Istio VirtualService, plus a DestinationRule when it
 // defines subsets. Pure: same intent, same objects.
-import type { KubeObject } from '../pipelines/adapters/kube.js';
+import type { KubeObject } from '../pipelines/model/kube-object.js';
 import type { Destination, Mirror, RoutingIntent, RoutingMatch, RoutingRule } from './intent-schema.js';
 
 export const istioVersions = ['v1', 'v1beta1', 'v1alpha3'] as const;

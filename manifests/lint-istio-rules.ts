@@ -2,9 +2,9 @@
 // (pkg/config/validation in istio.io/istio): a route kind is present, header names and
 // header operations, retryOn values, retries with zero attempts, fault injection.
 // `istioctl validate` runs the same checks (test/integration/lint-istioctl.test.ts).
-import type { RuleFinding } from './lint-rules.js';
+import type { RuleFinding } from './lint-types.js';
 import { re2Error } from './re2.js';
-import { closest } from './suggest.js';
+import { closest } from '../pipelines/model/suggest.js';
 
 type Obj = Record<string, unknown>;
 const asObj = (v: unknown): Obj | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);

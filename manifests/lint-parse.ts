@@ -4,7 +4,7 @@
 // with its line and a fix.
 import jsYaml from 'js-yaml';
 import { parseAllDocuments, type YAMLError } from 'yaml';
-import { listItems } from '../pipelines/kube-documents.js';
+import { listItems } from '../pipelines/model/kube-documents.js';
 import type { LintInput, Unplaced } from './lint-types.js';
 
 type Obj = Record<string, unknown>;

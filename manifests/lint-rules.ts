@@ -7,16 +7,9 @@ import { istioVirtualServiceRules } from './lint-istio-rules.js';
 import { literalMatch } from './literal-match.js';
 import { isCatchAll, shadows } from './match.js';
 import { re2Error } from './re2.js';
-import { closest } from './suggest.js';
+import { closest } from '../pipelines/model/suggest.js';
+import type { RuleFinding } from './lint-types.js';
 
-export interface RuleFinding {
-  path: string;
-  message: string;
-  /** What to change, specific to this rule. */
-  fix: string;
-  /** This finding explains the schema errors at and below its path, which are then not reported. */
-  explains?: boolean;
-}
 type Obj = Record<string, unknown>;
 
 const asObj = (v: unknown): Obj | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);

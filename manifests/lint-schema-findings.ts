@@ -1,8 +1,8 @@
 // A CRD schema error (from ajv) as a lint finding: the field's path, what is wrong, and a
 // fix specific to the rule that failed (did-you-mean for an unknown field or value).
-import type { SchemaError } from './crd-schemas.js';
-import type { RuleFinding } from './lint-rules.js';
-import { closest, didYouMean } from './suggest.js';
+import type { SchemaError } from './crd-validator.js';
+import type { RuleFinding } from './lint-types.js';
+import { closest, didYouMean } from '../pipelines/model/suggest.js';
 
 type Obj = Record<string, unknown>;
 

@@ -30,3 +30,13 @@ export interface Finding {
 
 /** A finding before its position in the file is known. */
 export type Unplaced = Omit<Finding, 'line' | 'column'> & Partial<Pick<Finding, 'line' | 'column'>>;
+
+/** What one rule finds, before the file, document and position are known. */
+export interface RuleFinding {
+  path: string;
+  message: string;
+  /** What to change, specific to this rule. */
+  fix: string;
+  /** This finding explains the schema errors at and below its path, which are then not reported. */
+  explains?: boolean;
+}

@@ -4,15 +4,17 @@
 import { evaluateRules, evaluationFailed } from './crd-cel.js';
 import { withDefaults } from './crd-defaults.js';
 import { bundledGatewayApi, releasesServing } from './api-version-history.js';
-import { kindsOf, retiredVersionOf, routingGroups, validatorFor, versionsOf, type RoutingGroup, type Schema } from './crd-schemas.js';
+import { kindsOf, retiredVersionOf, routingGroups, versionsOf, type RoutingGroup, type Schema } from './crd-schemas.js';
+import { validatorFor } from './crd-validator.js';
 import { saveCompiledCode } from './code-cache.js';
 import { parseDocs, type Doc } from './lint-parse.js';
 import { positionsIn } from './lint-positions.js';
-import { destinationRuleRules, httpRouteRules, virtualServiceRules, type RuleFinding } from './lint-rules.js';
+import { destinationRuleRules, httpRouteRules, virtualServiceRules } from './lint-rules.js';
+import type { RuleFinding } from './lint-types.js';
 import { schemaFinding } from './lint-schema-findings.js';
 import { subsetsOfDocs } from './lint-subsets.js';
 import type { Finding, LintInput, Unplaced } from './lint-types.js';
-import { closest } from './suggest.js';
+import { closest } from '../pipelines/model/suggest.js';
 
 export type { Finding, LintInput, Severity } from './lint-types.js';
 export { subsetsIn } from './lint-subsets.js';

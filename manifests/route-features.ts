@@ -1,6 +1,6 @@
 // The Gateway API conformance features an HTTPRoute relies on, named as implementations
 // publish them in GatewayClass status.supportedFeatures. Pure.
-import type { KubeObject } from '../pipelines/adapters/kube.js';
+import type { KubeObject } from '../pipelines/model/kube-object.js';
 
 interface Rule {
   matches?: { path?: { type?: string }; queryParams?: unknown[]; method?: string }[];

@@ -2,7 +2,7 @@
 // standard RequestMirror filter: each HTTPRoute rule that mirrors sends its traffic to
 // a TraefikService of kind mirroring (the rule's backend, plus a copy of `percent` % of
 // requests to the mirror, whose answers are dropped). Pure.
-import type { KubeObject } from '../pipelines/adapters/kube.js';
+import type { KubeObject } from '../pipelines/model/kube-object.js';
 
 interface BackendRef { name: string; port?: number; group?: string; kind?: string; weight?: number }
 interface Filter { type: string; requestMirror?: { backendRef: BackendRef; percent?: number; fraction?: { numerator: number; denominator?: number } } }

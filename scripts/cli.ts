@@ -7,9 +7,9 @@ import { toolVersion } from '../pipelines/version.js';
 import { interruption, requestInterruption, stopsCleanly } from '../pipelines/interrupt.js';
 import { addHelpTexts } from './help-examples.js';
 import { setVerbosity } from '../pipelines/verbosity.js';
-import { formatError } from './colour.js';
+import { formatError } from './command-kit/colour.js';
 import { commanderErrorLine, preferUnknownOption } from './usage-error.js';
-import { bareDryRun } from './dry-run.js';
+import { bareDryRun } from './command-kit/dry-run.js';
 
 type Register = (program: Command) => void;
 

@@ -3,34 +3,19 @@
 // a deadline on every request, idempotent ones retried with jitter on transient failures),
 // server-side apply with an explicit field manager.
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { PreconditionError } from '../errors.js';
 import { KubeApiError, type KubeStatusCause } from './kube-error.js';
+import type { KubeObject } from '../model/kube-object.js';
+
+export type { KubeObject } from '../model/kube-object.js';
 
 export { KubeApiError, type KubeStatusCause } from './kube-error.js';
 import { idempotent, RequestTimeoutError, requestTimeoutMs, retried, retryPolicies, send, type TlsOptions } from './http/index.js';
-import { paths } from '../stack/layout.js';
-
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; [key: string]: unknown };
-  [key: string]: unknown;
-}
 
 export interface KubeResponse<T = unknown> {
   status: number;
   body: T;
-}
-
-/** KUBECONFIG, then ~/.kube/config, then the local stack's kubeconfig. */
-export function defaultKubeconfigPath(): string {
-  const fromEnv = process.env.KUBECONFIG?.split(':').find((p) => p && existsSync(p));
-  if (fromEnv) return fromEnv;
-  const home = join(homedir(), '.kube', 'config');
-  return existsSync(home) ? home : paths.kubeconfig();
 }
 
 export interface KubeRequestOptions {
@@ -62,7 +47,8 @@ export class KubeClient {
     return new KubeClient(config, source);
   }
 
-  static load(kubeconfigPath = defaultKubeconfigPath(), context?: string): KubeClient {
+  /** A client of one kubeconfig file; which file a command uses is chosen by pipelines/cluster/kubeconfig.ts. */
+  static load(kubeconfigPath: string, context?: string): KubeClient {
     if (!existsSync(kubeconfigPath)) {
       throw new PreconditionError(`no kubeconfig at ${kubeconfigPath}`, {
         hint: 'set KUBECONFIG, or start the local cluster with `npm run stack:up`',

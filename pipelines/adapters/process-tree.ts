@@ -1,6 +1,7 @@
 // Process trees read from /proc (Linux): the descendants of a process, and ending a whole
 // tree — its process group and every descendant, including those that left the group.
-// Used by the process door (process.ts) and by the stack's daemon stopper.
+// The one process-tree killer: used by the process door (process.ts), the stack's daemon
+// stopper and its node cleanup.
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -68,12 +69,28 @@ export function signalTree(pid: number, sig: NodeJS.Signals, members: readonly n
 
 const treeRunning = (pid: number, members: readonly number[]) => isRunning(pid) || members.some(isRunning);
 
-/** Ends the tree of pid: SIGTERM, then SIGKILL to whatever still runs after graceMs. */
+async function waitEnded(pid: number, members: readonly number[], ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (treeRunning(pid, members) && Date.now() < deadline) await sleep(50);
+}
+
+/**
+ * Ends the tree of pid: SIGTERM, then SIGKILL to whatever still runs after graceMs; returns
+ * once the tree is gone (or, should a process hang in the kernel, after a few more seconds).
+ */
 export async function killTree(pid: number, graceMs = 3_000): Promise<void> {
   const members = signalTree(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (treeRunning(pid, members) && Date.now() < deadline) await sleep(50);
-  if (treeRunning(pid, members)) signalTree(pid, 'SIGKILL', members);
+  await waitEnded(pid, members, graceMs);
+  if (!treeRunning(pid, members)) return;
+  await waitEnded(pid, signalTree(pid, 'SIGKILL', members), 5_000);
+}
+
+/** SIGKILLs each pid and its whole tree at once, leaves first, and waits until all are gone (or timeoutMs passed). */
+export async function killTreesNow(pids: readonly number[], timeoutMs = 10_000): Promise<void> {
+  const all = pids.flatMap((pid) => [...descendantsOf(pid).reverse(), pid]);
+  for (const member of all) signal(member, 'SIGKILL');
+  const deadline = Date.now() + timeoutMs;
+  while (all.some(isRunning) && Date.now() < deadline) await sleep(50);
 }
 
 /**

@@ -3,7 +3,7 @@
 import { dockerConfigPath, readDockerCredentials, RegistryAuthError, RegistryClient } from '../adapters/registry.js';
 import { credentialSourceOf } from '../adapters/registry/credentials.js';
 import { PreconditionError } from '../errors.js';
-import { apiHost, splitRepository } from './reference.js';
+import { credentialKey, registryApiHost, splitRepository } from '../model/image-ref.js';
 
 export interface RegistryTarget {
   /** The registry as the user names it (docker.io, 127.0.0.1:5000). */
@@ -14,17 +14,12 @@ export interface RegistryTarget {
   credentialsFrom?: string;
 }
 
-/** Docker keeps Docker Hub's credentials under its v1 index address. */
-function credentialKey(host: string): string {
-  return host === 'docker.io' ? 'index.docker.io' : host;
-}
-
 /** A client for the repository's registry, with credentials from the Docker config when it holds some. */
 export async function registryTarget(repository: string, env: NodeJS.ProcessEnv = process.env): Promise<RegistryTarget> {
   const { host, path } = splitRepository(repository);
   const file = dockerConfigPath(env);
   const credentials = await readDockerCredentials(credentialKey(host), file, env);
-  const client = new RegistryClient(apiHost(host), { credentials });
+  const client = new RegistryClient(registryApiHost(host), { credentials });
   return credentials ? { host, path, client, credentialsFrom: credentialSourceOf(credentialKey(host), file) } : { host, path, client };
 }
 

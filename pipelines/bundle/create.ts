@@ -19,7 +19,7 @@ import type { ArchiveEntry } from './docker-archive.js';
 import { readOciTarball } from './layout-source.js';
 import { blobPath } from './oci-layout.js';
 import { planBundle, type BundleManifestInput, type PlannedEntry } from './plan.js';
-import { parseImageName } from './refs.js';
+import { parseImageName } from '../model/image-ref.js';
 import { openEntry, type TarIndex } from './tar-index.js';
 import { count } from '../plural.js';
 

@@ -10,7 +10,7 @@ import type { BlobTask } from './push-plan.js';
 import type { BundleJson } from './bundle-json.js';
 import { openArchive } from './open.js';
 import type { BundleImageInput } from './plan.js';
-import { parseImageName, plainRepository } from './refs.js';
+import { parseImageName, plainRepository } from '../model/image-ref.js';
 
 export interface Base {
   bundle?: string;

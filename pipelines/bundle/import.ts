@@ -14,7 +14,7 @@ import { checkEveryFile, untrustedUnlessMatching } from './checksums.js';
 import { planPush } from './push-plan.js';
 import { defaultUploadConcurrency } from './upload-concurrency.js';
 import { runPush, type PushStats } from './push.js';
-import { parseImageName, parseImageRef, plainRepository } from './refs.js';
+import { parseImageName, parseImageRef, plainRepository } from '../model/image-ref.js';
 
 export interface ImportOptions {
   file: string;

@@ -2,7 +2,7 @@
 import { InputError } from '../errors.js';
 import { provenanceSummary, sbomPackages } from './attestation-summary.js';
 import { attestationsOf, spdxPredicateType, type PlatformAttestations } from './attestations.js';
-import type { Inspection, InspectOptions } from './inspect.js';
+import type { Inspection, InspectOptions } from './inspection.js';
 import type { OpenedArchive } from './open.js';
 
 const isProvenance = (type: string) => type.startsWith('https://slsa.dev/provenance/');

@@ -2,8 +2,8 @@
 // they assume, and rewriting image references to a private registry pinned by digest.
 import { isPair, isScalar, isSeq, parseAllDocuments, visit, type Document } from 'yaml';
 import { InputError } from '../errors.js';
-import { listItems } from '../kube-documents.js';
-import { parseImageRef } from './refs.js';
+import { listItems } from '../model/kube-documents.js';
+import { parseImageRef } from '../model/image-ref.js';
 
 export interface KubeDoc {
   apiVersion: string;

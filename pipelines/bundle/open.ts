@@ -10,7 +10,7 @@ import type { KeyObject } from 'node:crypto';
 import { bundleJsonName, signatureName } from './names.js';
 import { stripInline, tarLayoutReader } from './layout-source.js';
 import { blobPath, layoutRoot, readLayoutImage, withInlineRoot, type LayoutImage } from './oci-layout.js';
-import { parseImageName, plainRepository } from './refs.js';
+import { parseImageName, plainRepository } from '../model/image-ref.js';
 import { indexTar, readEntry, type TarIndex } from './tar-index.js';
 import { assertBundleEntryTypes } from './tar-safety.js';
 

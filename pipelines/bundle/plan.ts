@@ -4,7 +4,7 @@ import type { BundleImage, BundleJson } from './bundle-json.js';
 import { archiveSize, dockerArchiveEntries, dockerArchiveName, type ArchiveEntry } from './docker-archive.js';
 import { blobPath, type LayoutImage } from './oci-layout.js';
 import { layoutDir } from './names.js';
-import { parseImageName, plainRepository } from './refs.js';
+import { parseImageName, plainRepository } from '../model/image-ref.js';
 
 export interface BundleImageInput {
   /** e.g. "modco/link:20240126" */

@@ -2,10 +2,9 @@
 // fields of the served CRD schemas, and whether we may patch them.
 import type { KubeClient } from '../adapters/kube.js';
 import { KubeApiError } from '../adapters/kube-error.js';
+import { gatewayGroup, istioGroup } from '../model/api-groups.js';
 import { gatherImplementation, type ImplementationFacts } from './implementation.js';
 
-export const istioGroup = 'networking.istio.io';
-export const gatewayGroup = 'gateway.networking.k8s.io';
 
 export interface GroupFacts {
   /** Served versions, preferred first, each with the kinds it serves (sorted). */

@@ -1,7 +1,8 @@
 // Picks the routing API and version that render will use, from what the intent needs
 // and what the cluster serves. Pure.
 import { PreconditionError } from '../errors.js';
-import { gatewayGroup, istioGroup, type RoutingFacts } from './check-facts.js';
+import { gatewayGroup, istioGroup } from '../model/api-groups.js';
+import type { RoutingFacts } from './check-facts.js';
 import { gatewayImplementationRunning, meshClasses } from './implementation.js';
 import type { RoutingNeeds } from './routing-needs.js';
 

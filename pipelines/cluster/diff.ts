@@ -2,7 +2,7 @@
 // without the fields the server manages itself.
 import { createTwoFilesPatch } from 'diff';
 import type { KubeObject } from '../adapters/kube.js';
-import { toYaml } from '../../manifests/yaml.js';
+import { toYaml } from '../model/yaml.js';
 
 const serverOwned = ['managedFields', 'resourceVersion', 'generation', 'uid', 'creationTimestamp'];
 

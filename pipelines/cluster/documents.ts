@@ -3,9 +3,9 @@
 import type { KubeObject } from '../adapters/kube.js';
 import { InputError } from '../errors.js';
 import { readInputFiles, type InputFile } from '../input-files.js';
-import { parseObjects, type SourcedObject } from '../kube-documents.js';
+import { parseObjects, type SourcedObject } from '../model/kube-documents.js';
 
-export { listItems, parseObjects, type SourcedObject } from '../kube-documents.js';
+export { listItems, parseObjects, type SourcedObject } from '../model/kube-documents.js';
 
 export function describeObject(s: SourcedObject): string {
   const ns = s.object.metadata.namespace ? `${s.object.metadata.namespace}/` : '';

@@ -3,7 +3,7 @@
 // Gateways a route attaches to, and whether an Istio control plane runs.
 import type { KubeClient, KubeObject } from '../adapters/kube.js';
 import { KubeApiError } from '../adapters/kube-error.js';
-import { gatewayGroup } from './check-facts.js';
+import { gatewayGroup } from '../model/api-groups.js';
 
 interface Condition { type: string; status: string; reason?: string; message?: string }
 

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { InputError, PreconditionError } from '../errors.js';
-import { paths } from '../stack/layout.js';
+import { localStackKubeconfig } from '../local-stack-paths.js';
 
 export interface KubeconfigChoice {
   /** Where the files came from, for messages. */
@@ -41,7 +41,7 @@ export function chooseKubeconfig(request: KubeconfigRequest): KubeconfigChoice {
   }
   const home = join(request.home ?? homedir(), '.kube', 'config');
   if (existsSync(home)) return { source: '~/.kube/config', files: [home] };
-  const stack = paths.kubeconfig();
+  const stack = localStackKubeconfig();
   if (!existsSync(stack)) {
     throw new PreconditionError(`no kubeconfig: KUBECONFIG is unset, ${home} does not exist, and the local stack's ${stack} does not either`, {
       hint: 'pass --kubeconfig FILE, set KUBECONFIG, or start the local cluster with `npm run stack:up`',

@@ -4,7 +4,7 @@
 // change; a route that cannot attach is refused (exit 3), not applied and waited on.
 import type { KubeClient, KubeObject } from '../adapters/kube.js';
 import { PreconditionError } from '../errors.js';
-import { gatewayGroup } from './check-facts.js';
+import { gatewayGroup } from '../model/api-groups.js';
 
 interface LabelSelector {
   matchLabels?: Record<string, string>;

@@ -3,7 +3,7 @@
 // running (`routing.implementation`), which this layer owns.
 import { parseRouting, type RoutingIntent } from '../../manifests/intent.js';
 import type { LoadedConfig } from '../config/load.js';
-import { invalidConfig } from '../config/read.js';
+import { invalidConfig } from '../model/config-issues.js';
 import { istioPreference, type ApiPreference, type ImplementationSetting } from './choose-api.js';
 
 export interface RoutingConfig {
@@ -17,7 +17,7 @@ export function routingConfig(loaded: LoadedConfig): RoutingConfig {
   const raw = loaded.raw.routing;
   if (raw === undefined) return { api: 'auto', implementation: 'auto' };
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw invalidConfig(loaded.file, [{ path: 'routing', message: 'must be a mapping' }]);
+    throw invalidConfig(loaded.file, [{ path: 'routing', message: 'must be a mapping' }], undefined, loaded.positions);
   }
   const { api = 'auto', istioVersion, implementation = 'auto', ...rest } = raw as Record<string, unknown>;
   const issues = [];
@@ -30,9 +30,9 @@ export function routingConfig(loaded: LoadedConfig): RoutingConfig {
   if (!['auto', 'external'].includes(implementation as string)) {
     issues.push({ path: 'routing.implementation', message: `${JSON.stringify(implementation)} must be auto or external` });
   }
-  if (issues.length > 0) throw invalidConfig(loaded.file, issues);
+  if (issues.length > 0) throw invalidConfig(loaded.file, issues, undefined, loaded.positions);
   return {
-    intent: parseRouting(rest, loaded.file),
+    intent: parseRouting(rest, loaded.file, loaded.positions),
     api: api as ApiPreference,
     istioVersion: istioVersion as string | undefined,
     implementation: implementation as ImplementationSetting,

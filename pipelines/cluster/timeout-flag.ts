@@ -1,5 +1,5 @@
 // A --timeout flag: whole seconds (as kubectl's older flags take them) or a duration such as 90s or 2m.
-import { durationMs } from '../../manifests/duration.js';
+import { durationMs } from '../model/duration.js';
 import { InputError } from '../errors.js';
 
 export function parseTimeoutFlag(text: string, flag = '--timeout'): number {

@@ -2,7 +2,7 @@
 // the served kinds it resembles) or a missing API such as an uninstalled CRD (exit 3).
 import type { KubeClient } from '../adapters/kube.js';
 import { InputError, PreconditionError } from '../errors.js';
-import { closest } from '../../manifests/suggest.js';
+import { closest } from '../model/suggest.js';
 import { describeObject, type SourcedObject } from './documents.js';
 
 export async function unknownKind(client: KubeClient, s: SourcedObject): Promise<Error> {

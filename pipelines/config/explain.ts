@@ -2,7 +2,7 @@
 // from the JSON Schema generated from the zod schemas that validate shipline.yaml — the
 // descriptions live there, nowhere else.
 import { stringify } from 'yaml';
-import { distance } from '../../manifests/suggest.js';
+import { distance } from '../model/suggest.js';
 import { InputError } from '../errors.js';
 import { configJsonSchema } from './json-schema.js';
 

@@ -2,7 +2,7 @@
 // validate it, so editors complete exactly what shipline accepts.
 import * as z from 'zod';
 import { routingJsonSchema } from '../../manifests/intent.js';
-import { rolloutSection } from '../rollout/config.js';
+import { rolloutSection } from './rollout.js';
 import { buildConfigSchema } from './schema.js';
 
 /**

@@ -3,11 +3,11 @@
 // shipline's own checkout, or with --config @sample).
 import { dirname } from 'node:path';
 import * as z from 'zod';
-import { didYouMean } from '../../manifests/suggest.js';
+import { didYouMean } from '../model/suggest.js';
 import { projectRoot } from '../project-root.js';
 import { InputError } from '../errors.js';
 import { buildConfigSchema, clusterSection, imageRepository, type BuildConfig } from './schema.js';
-import { explainHint, invalidConfig, readYamlFile, zodIssues, type ConfigIssue } from './read.js';
+import { explainHint, invalidConfig, readYamlDocument, zodIssues, type ConfigIssue, type FieldPositions } from '../model/config-issues.js';
 import { embeddedDefault } from './embedded-default.js';
 import { findConfig, type ConfigSource } from './find.js';
 
@@ -19,6 +19,8 @@ export interface LoadedConfig {
   config: BuildConfig;
   /** The raw document, for sections validated by their own schemas (routing). */
   raw: Record<string, unknown>;
+  /** Where each field stands in the file, for error messages (none for the embedded default). */
+  positions?: FieldPositions;
 }
 
 export { projectRoot };
@@ -69,17 +71,17 @@ function withSuggestion(issue: ConfigIssue): ConfigIssue {
   return { ...issue, message: `unknown field; ${didYouMean(keys.at(-1)!, known)}` };
 }
 
-export function parseConfig(raw: unknown, file: string): BuildConfig {
+export function parseConfig(raw: unknown, file: string, positions?: FieldPositions): BuildConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw invalidConfig(file, [{ path: '(top level)', message: 'must be a mapping with at least an image section' }], 'run `shipline init` for a starter config');
+    throw invalidConfig(file, [{ path: '(top level)', message: 'must be a mapping with at least an image section' }], 'run `shipline init` for a starter config', positions);
   }
   const parsed = buildConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = zodIssues(parsed.error).map(withSuggestion);
-    throw invalidConfig(file, issues, explainHint(issues));
+    throw invalidConfig(file, issues, explainHint(issues), positions);
   }
   const issues = configRules(parsed.data);
-  if (issues.length > 0) throw invalidConfig(file, issues, explainHint(issues));
+  if (issues.length > 0) throw invalidConfig(file, issues, explainHint(issues), positions);
   return parsed.data;
 }
 
@@ -95,8 +97,9 @@ export function loadConfig(file?: string, cwd = process.cwd(), overrides: Config
     const raw = withOverrides(embeddedDefault, overrides) as Record<string, unknown>;
     return { file: embeddedName, baseDir: projectRoot, config: parseConfig(raw, embeddedName), raw };
   }
-  const raw = withOverrides(readYamlFile(source.path, source.shown), overrides);
-  return { file: source.shown, baseDir: dirname(source.path), config: parseConfig(raw, source.shown), raw: raw as Record<string, unknown> };
+  const { value, positions } = readYamlDocument(source.path, source.shown);
+  const raw = withOverrides(value, overrides);
+  return { file: source.shown, baseDir: dirname(source.path), config: parseConfig(raw, source.shown, positions), raw: raw as Record<string, unknown>, positions };
 }
 
 function withOverrides(raw: unknown, overrides: ConfigOverrides): unknown {

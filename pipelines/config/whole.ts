@@ -4,12 +4,12 @@
 // before doing anything.
 import { issuesFromZod } from '../../manifests/intent-issues.js';
 import { checkRouting } from '../../manifests/intent.js';
-import { rolloutSection } from '../rollout/config.js';
+import { rolloutSection } from './rollout.js';
 import type { InputError } from '../errors.js';
 import { explainField } from './explain.js';
 import { configJsonSchema } from './json-schema.js';
 import { configRules } from './load.js';
-import { explainHint, fieldPosition, invalidConfig, type ConfigIssue } from './read.js';
+import { explainHint, invalidConfig, type ConfigIssue, type FieldPositions } from '../model/config-issues.js';
 import { buildConfigSchema } from './schema.js';
 
 export interface WholeConfigIssue extends ConfigIssue {
@@ -66,22 +66,22 @@ export function wholeConfigIssues(raw: unknown, options: { requireImage: boolean
   return issues.map((issue) => ({ ...issue, fix: issueFix(issue) }));
 }
 
-/** The issues of `file` (read by readYamlFile) in the order of their lines, each with its position. */
-export function placedIssues(file: string, issues: readonly WholeConfigIssue[]): (WholeConfigIssue & { line?: number; column?: number })[] {
+/** The issues of a file in the order of their lines, each with its position. */
+export function placedIssues(issues: readonly WholeConfigIssue[], positions: FieldPositions | undefined): (WholeConfigIssue & { line?: number; column?: number })[] {
   return issues
     .map((issue) => {
-      const at = fieldPosition(file, issue.path);
+      const at = positions?.(issue.path);
       return at ? { ...issue, line: at.line, column: at.col } : issue;
     })
     .sort((a, b) => ('line' in a ? a.line : 0) - ('line' in b ? b.line : 0) || ('column' in a ? a.column : 0) - ('column' in b ? b.column : 0));
 }
 
 /** Refuses (one InputError naming every problem) a config whose sections are not all valid. */
-export function assertWholeConfig(file: string, raw: unknown, options: { requireImage: boolean }): void {
+export function assertWholeConfig(file: string, raw: unknown, options: { requireImage: boolean; positions?: FieldPositions }): void {
   const issues = wholeConfigIssues(raw, options);
-  if (issues.length > 0) throw wholeConfigError(file, placedIssues(file, issues));
+  if (issues.length > 0) throw wholeConfigError(file, placedIssues(issues, options.positions), options.positions);
 }
 
-function wholeConfigError(file: string, issues: readonly WholeConfigIssue[]): InputError {
-  return invalidConfig(file, issues, issues.length === 1 ? issues[0]!.fix : `fix each field named above; ${explainHint(issues)}`);
+function wholeConfigError(file: string, issues: readonly WholeConfigIssue[], positions: FieldPositions | undefined): InputError {
+  return invalidConfig(file, issues, issues.length === 1 ? issues[0]!.fix : `fix each field named above; ${explainHint(issues)}`, positions);
 }

@@ -17,11 +17,12 @@ import { ContextError, InputError, PreconditionError, RolloutAbortedError, Shipl
 import { toolVersion } from '../version.js';
 import { rolloutContext } from '../rollout/context.js';
 import { firstObjects, planRelease, startRollout, checkPinned } from '../rollout/run.js';
-import { rolloutConfig } from '../rollout/config.js';
-import { stableState, strategyStates, subsetFor } from '../rollout/route-states.js';
+import { rolloutConfig } from '../config/rollout.js';
+import { stableState, strategyStates } from '../rollout/route-states.js';
+import { subsetFor } from '../model/image-ref.js';
 import { checkRouteFeatures } from '../rollout/effects.js';
 import { forceFor, takeoverLines } from '../rollout/takeover.js';
-import { toYaml } from '../../manifests/yaml.js';
+import { toYaml } from '../model/yaml.js';
 import type { ReleaseState } from './context.js';
 import type { Provenance } from '../rollout/history.js';
 import { count } from '../plural.js';
@@ -31,7 +32,7 @@ export type Report = (line: string) => void;
 export function validate(state: ReleaseState): void {
   const loaded = withNamespace(loadConfig(state.options.config, undefined, { repository: state.options.repository }), state.options.namespace);
   // Every section is checked before anything runs, as render and build do: a typo in rollout is not found after the build.
-  assertWholeConfig(loaded.file, loaded.raw, { requireImage: true });
+  assertWholeConfig(loaded.file, loaded.raw, { requireImage: true, positions: loaded.positions });
   state.loaded = loaded;
   state.strategy = state.options.strategy ?? rolloutConfig(loaded).strategy;
   if (!state.options.skipBuild && !state.options.dryRun && !loaded.config.output.push) {

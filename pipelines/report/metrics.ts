@@ -1,6 +1,6 @@
 // Each version's request rate, success rate and p99 over a release, from range queries of the
 // data plane's metrics (the queries `rollout status --watch` and the gates use).
-import { defaultPrometheusUrl, type MetricsProvider } from '../rollout/analysis-config.js';
+import { defaultPrometheusUrl, type MetricsProvider } from '../config/rollout-analysis.js';
 import { promRange, versionQueries, type VersionTarget } from '../rollout/analysis-queries.js';
 import type { MetricsSeries, VersionSeries } from './data.js';
 import { queryRange, type RangeGrid } from './prometheus-range.js';

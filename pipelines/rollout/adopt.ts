@@ -10,7 +10,9 @@ import { deriveVersion, podSelector } from './derive.js';
 import { applyRendered, manifestsYaml, subsetLabelsFor, waitAvailable, waitDeployment } from './effects.js';
 import type { Adoption, Release } from './history.js';
 import { PreconditionError } from '../errors.js';
-import type { DeploymentObject, WorkloadTemplate } from './template.js';
+import type { DeploymentObject } from '../model/workload-objects.js';
+import type { WorkloadTemplate } from './template.js';
+import { pinnedByDigest, pinnedDigest } from '../model/image-ref.js';
 
 /** The subset name of the adopted original's copy. */
 export const adoptedSubset = 'adopted';
@@ -34,7 +36,7 @@ export async function adoptable(ctx: RolloutContext): Promise<LiveDeployment | u
 /** The image the original runs, pinned by the digest its pods report when they do. */
 async function runningImage(ctx: RolloutContext, live: LiveDeployment, container: string): Promise<string> {
   const declared = String(live.spec.template.spec.containers.find((c) => c.name === container)?.image ?? '');
-  if (declared.includes('@sha256:')) return declared;
+  if (pinnedDigest(declared) !== undefined) return declared;
   const pods = await ctx.client.request<{ items: { status?: { containerStatuses?: { name: string; imageID?: string }[] } }[] }>(
     'GET', `/api/v1/namespaces/${ctx.namespace}/pods`, { query: { labelSelector: podSelector(live) } },
   );
@@ -44,8 +46,8 @@ async function runningImage(ctx: RolloutContext, live: LiveDeployment, container
 
 /** `repo:tag` and the pod's imageID `repo@sha256:…` → `repo@sha256:…`; the declared image when the ID has no digest. */
 export function pinnedImage(declared: string, imageID: string): string {
-  const digest = /@(sha256:[a-f0-9]{64})$/.exec(imageID)?.[1];
-  return digest ? `${declared.split('@')[0]!.replace(/:[^/:]+$/, '')}@${digest}` : declared;
+  const digest = pinnedDigest(imageID);
+  return digest ? pinnedByDigest(declared, digest) : declared;
 }
 
 async function scale(ctx: RolloutContext, name: string, replicas: number, annotation: string | null): Promise<void> {
@@ -97,7 +99,7 @@ export async function restoreOriginal(ctx: RolloutContext, target: Release & { a
   await scale(ctx, deployment, replicas, null);
   ctx.log(`Deployment ${deployment}: scaled back to ${replicas}, waiting until available`);
   await waitDeployment(ctx, deployment, podSelector(live));
-  const objects = renderRouting(ctx.intent, { api: ctx.choice.api, istioVersion: ctx.choice.version as IstioVersion, file: ctx.loaded.file });
+  const objects = renderRouting(ctx.intent, { api: ctx.choice.api, istioVersion: ctx.choice.version as IstioVersion, file: ctx.loaded.file, positions: ctx.loaded.positions });
   await applyRendered(ctx, objects, '(route as configured)');
   ctx.log(`route ${ctx.route}: as configured, to the original Deployment ${deployment}`);
   return manifestsYaml(objects);

@@ -4,8 +4,8 @@
 // rollout) and the stable version's counts of earlier steps (the reference of a step where the
 // stable version gets no traffic, e.g. 100 %). Pure: the live gates and the benchmark's
 // simulator both judge through it.
-import { durationMs } from '../../manifests/duration.js';
-import type { LatencyGate, SuccessRateGate } from './analysis-config.js';
+import { durationMs } from '../model/duration.js';
+import type { LatencyGate, SuccessRateGate } from '../config/rollout-analysis.js';
 import { addCounts, type VersionCounts } from './analysis-counts.js';
 import {
   abortThreshold, addEvidence, mixtureLogLikelihoodRatio, histogramMean, histogramQuantile, rankTest, requestsToCatchDrop, requestsToCatchSlowdown, smoothedRate, type Tally,

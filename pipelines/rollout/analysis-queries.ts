@@ -6,7 +6,7 @@
 // istio: `istio_requests_total` / `istio_request_duration_milliseconds` reported by the
 // destination's sidecar, by workload (the version's Deployment) and version label. Query text is
 // unit-tested only: no Istio data plane runs here.
-import type { MetricsProvider } from './analysis-config.js';
+import type { MetricsProvider } from '../config/rollout-analysis.js';
 
 /** One version of the service, as the metrics name it. */
 export interface VersionTarget {

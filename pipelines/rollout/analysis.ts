@@ -7,13 +7,13 @@
 import { subsetServiceName } from '../../manifests/gateway-api.js';
 import { InterruptedError } from '../errors.js';
 import { interruption } from '../interrupt.js';
-import type { LoadConfig, MetricGate, MetricsProvider } from './analysis-config.js';
+import type { LoadConfig, MetricGate, MetricsProvider } from '../config/rollout-analysis.js';
 import { countsSince, snapshotOf, type Snapshot } from './analysis-counts.js';
 import { GateJudge, type NamedGate } from './analysis-judge.js';
 import { queryVector } from './analysis-prometheus.js';
 import { counterQueries, type VersionTarget } from './analysis-queries.js';
 import { GateTally, type Check, type StepVerdict } from './analysis-verdict.js';
-import { ms } from './config.js';
+import { ms } from '../config/rollout.js';
 import type { RolloutContext } from './context.js';
 import { versionAddresses, versionDeploymentName } from './effects.js';
 import { runGates, type GateResult } from './gates.js';

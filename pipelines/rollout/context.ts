@@ -10,8 +10,8 @@ import { checkParentGateways } from '../cluster/parent-gateways.js';
 import { routingConfig } from '../cluster/routing-config.js';
 import { routingNeeds } from '../cluster/routing-needs.js';
 import type { LoadedConfig } from '../config/load.js';
-import { invalidConfig } from '../config/read.js';
-import { rolloutConfig, type RolloutConfig } from './config.js';
+import { invalidConfig } from '../model/config-issues.js';
+import { rolloutConfig, type RolloutConfig } from '../config/rollout.js';
 import { readManifests } from './read-manifests.js';
 import { generatedTemplate, templateFromManifests, type WorkloadTemplate } from './template.js';
 
@@ -59,11 +59,11 @@ export async function rolloutContext(
 ): Promise<RolloutContext> {
   const routing = routingConfig(loaded);
   if (!routing.intent) {
-    throw invalidConfig(loaded.file, [{ path: 'routing', message: 'missing; a rollout shifts traffic along a route' }], 'add a routing section (see `shipline init`)');
+    throw invalidConfig(loaded.file, [{ path: 'routing', message: 'missing; a rollout shifts traffic along a route' }], 'add a routing section (see `shipline init`)', loaded.positions);
   }
   const intent = routing.intent;
   if (!intent.service) {
-    throw invalidConfig(loaded.file, [{ path: 'routing.service', message: 'missing; the rollout deploys versions of this service' }]);
+    throw invalidConfig(loaded.file, [{ path: 'routing.service', message: 'missing; the rollout deploys versions of this service' }], undefined, loaded.positions);
   }
   const rollout = rolloutConfig(loaded);
   const template = await workloadTemplate(loaded, rollout, intent.namespace, intent.service, intent.selector);

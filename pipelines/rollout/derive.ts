@@ -3,7 +3,8 @@
 // the selector and the pod template; everything else exactly as the user wrote it. An
 // autoscaler of the template gets one copy per version, pointing at that version. Pure.
 import type { KubeObject } from '../adapters/kube.js';
-import type { DeploymentObject, WorkloadTemplate } from './template.js';
+import type { DeploymentObject } from '../model/workload-objects.js';
+import type { WorkloadTemplate } from './template.js';
 
 export interface VersionInputs {
   subset: string;

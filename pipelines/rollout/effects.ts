@@ -2,7 +2,7 @@
 // version, wait for it to be available.
 import type { KubeObject } from '../adapters/kube.js';
 import { renderRouting } from '../../manifests/render.js';
-import { toYaml } from '../../manifests/yaml.js';
+import { toYaml } from '../model/yaml.js';
 import type { IstioVersion } from '../../manifests/istio.js';
 import { applyObjects, type ApplyOutcome } from '../cluster/apply.js';
 import { forceFor } from './takeover.js';
@@ -11,7 +11,7 @@ import { missingFeatures } from '../../manifests/route-features.js';
 import { withTraefikMirroring } from '../../manifests/traefik-mirror.js';
 import { containerPort } from './template.js';
 import { checkInterrupted } from '../interrupt.js';
-import { ms } from './config.js';
+import { ms } from '../config/rollout.js';
 import type { RolloutContext } from './context.js';
 import { intentFor, type RouteState } from './route-states.js';
 import { deriveDeployment, deriveVersion, podSelector, versionName } from './derive.js';
@@ -25,7 +25,7 @@ export function routingObjects(ctx: RolloutContext, state: RouteState): KubeObje
   );
   // Per-version Services send traffic to the port the versions really listen on.
   const intent = { ...intentFor(ctx.intent, state, subsets), targetPort: ctx.intent.targetPort ?? containerPort(ctx.template, ctx.rollout.workload.port) };
-  const objects = renderRouting(intent, { api: ctx.choice.api, istioVersion: ctx.choice.version as IstioVersion, file: ctx.loaded.file });
+  const objects = renderRouting(intent, { api: ctx.choice.api, istioVersion: ctx.choice.version as IstioVersion, file: ctx.loaded.file, positions: ctx.loaded.positions });
   return useTraefikMirroring(ctx) ? withTraefikMirroring(objects) : objects;
 }
 

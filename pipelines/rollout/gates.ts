@@ -1,6 +1,6 @@
 // Gates between rollout steps: an HTTP probe and a Prometheus query with a threshold.
-import type { RolloutConfig } from './config.js';
-import { ms } from './config.js';
+import type { RolloutConfig } from '../config/rollout.js';
+import { ms } from '../config/rollout.js';
 import { RequestTimeoutError, requestTimeoutMs, send } from '../adapters/http/index.js';
 import { firstSample, instantQuery } from './analysis-prometheus.js';
 import { interruption } from '../interrupt.js';

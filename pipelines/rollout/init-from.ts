@@ -2,6 +2,8 @@
 // image repository, service, ports, routing and workload sections read from it. Pure.
 import type { SourcedObject } from '../cluster/documents.js';
 import { selectorMatches, templateFromManifests, type WorkloadTemplate } from './template.js';
+import { splitImageRef } from '../model/image-ref.js';
+import type { ServiceObject } from '../model/workload-objects.js';
 
 export interface InitFromOptions {
   /** The manifest path as it goes into rollout.workload.manifests (relative to the config). */
@@ -10,15 +12,10 @@ export interface InitFromOptions {
   container?: string;
 }
 
-interface ServiceObject {
-  metadata: { name: string };
-  spec?: { selector?: Record<string, string>; ports?: { name?: string; port: number; targetPort?: number | string }[] };
-}
 
 /** `127.0.0.1:5000/modco/link:1.2@sha256:…` → `127.0.0.1:5000/modco/link`. */
 export function imageRepository(image: string): string {
-  const withoutDigest = image.split('@')[0]!;
-  return withoutDigest.replace(/:[^/:]+$/, '');
+  return splitImageRef(image).name;
 }
 
 /** The Service whose selector picks the Deployment's pods. */

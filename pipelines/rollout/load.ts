@@ -1,8 +1,8 @@
 // Synthetic traffic for a step (rollout.load): autocannon sends requests at a steady rate
 // until the step's pause ends (or the configured duration), then reports them per status code.
 import autocannon from 'autocannon';
-import { ms } from './config.js';
-import type { LoadConfig } from './analysis-config.js';
+import { ms } from '../config/rollout.js';
+import type { LoadConfig } from '../config/rollout-analysis.js';
 
 export interface LoadReport {
   url: string;

@@ -1,7 +1,7 @@
 // The traffic states a rollout strategy walks through, and the routing intent each one
 // renders from. Pure.
 import type { Destination, RoutingIntent, RoutingRule } from '../../manifests/intent.js';
-import type { RolloutConfig } from './config.js';
+import type { RolloutConfig } from '../config/rollout.js';
 
 export interface RouteState {
   label: string;
@@ -56,9 +56,3 @@ export function intentFor(base: RoutingIntent, state: RouteState, subsetLabels: 
   return { ...base, subsets: { ...subsetLabels, ...base.subsets }, rules: [...keep, ...headerRule, defaultRule] };
 }
 
-/** A DNS label for a version: `20240126.1` → `v20240126-1`. */
-export function subsetFor(version: string): string {
-  let name = version.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
-  if (!/^[a-z]/.test(name)) name = `v${name}`;
-  return name.slice(0, 63).replace(/-+$/, '');
-}

@@ -5,7 +5,7 @@ import type { KubeObject } from '../adapters/kube.js';
 import { InputError, InterruptedError, PreconditionError, RolloutAbortedError } from '../errors.js';
 import { interruption } from '../interrupt.js';
 import { adoptable, adoptedManifests, adoptedSubset, copyOriginal, restoreOriginal, retireOriginal } from './adopt.js';
-import { ms } from './config.js';
+import { ms } from '../config/rollout.js';
 import type { RolloutContext } from './context.js';
 import { applyRendered, applyShared, checkRouteFeatures, waitEndpointsReady, manifestsYaml, routingObjects, waitAvailable, workload } from './effects.js';
 import { judgeStep } from './analysis.js';
@@ -17,7 +17,8 @@ import { planFirstRelease, preflightFirstRelease } from './first-release.js';
 import { takeoverLines, type TakeoverPlan } from './takeover.js';
 import { undoChanges, undoneError } from './undo.js';
 import { pruneVersions } from './prune.js';
-import { stableState, strategyStates, subsetFor, type RouteState, type Strategy } from './route-states.js';
+import { stableState, strategyStates, type RouteState, type Strategy } from './route-states.js';
+import { pinnedDigest, subsetOfImage } from '../model/image-ref.js';
 
 export interface StartRequest {
   strategy: Strategy;
@@ -53,14 +54,13 @@ async function withLock<T>(ctx: RolloutContext, action: () => Promise<T>): Promi
 }
 
 function subsetFromImage(image: string): string {
-  const withoutDigest = image.split('@')[0]!;
-  const tag = /:([^/:]+)$/.exec(withoutDigest)?.[1];
-  if (!tag) throw new InputError(`--image ${image}: no tag to name the version after`, { hint: 'pass --subset NAME, e.g. --subset v2' });
-  return subsetFor(tag);
+  const subset = subsetOfImage(image);
+  if (subset === undefined) throw new InputError(`--image ${image}: no tag to name the version after`, { hint: 'pass --subset NAME, e.g. --subset v2' });
+  return subset;
 }
 
 export function checkPinned(image: string): void {
-  if (!/@sha256:[a-f0-9]{64}$/.test(image)) {
+  if (pinnedDigest(image) === undefined) {
     throw new InputError(`--image ${image}: not pinned by digest`, { hint: 'pass the reference the build printed, e.g. 127.0.0.1:5000/modco/link@sha256:…' });
   }
 }

@@ -1,7 +1,7 @@
 // The traffic each version of a route serves, from the data plane's metrics: request rate,
 // success rate (non-5xx) and p99 over a window. For `rollout status`; a Prometheus that does
 // not answer leaves the numbers out and says why, it never fails the status.
-import { defaultPrometheusUrl, type MetricsProvider } from './analysis-config.js';
+import { defaultPrometheusUrl, type MetricsProvider } from '../config/rollout-analysis.js';
 import { queryPrometheus } from './analysis-prometheus.js';
 import { versionQueries } from './analysis-queries.js';
 import { metricsProvider, versionTarget } from './analysis.js';

@@ -3,30 +3,11 @@
 import type { KubeObject } from '../adapters/kube.js';
 import type { SourcedObject } from '../cluster/documents.js';
 import { InputError } from '../errors.js';
-import type { RolloutConfig } from './config.js';
+import type { RolloutConfig } from '../config/rollout.js';
+import { parseImageRef } from '../model/image-ref.js';
+import type { DeploymentObject } from '../model/workload-objects.js';
 
-export interface Container {
-  name: string;
-  image?: unknown;
-  ports?: { name?: string; containerPort: number }[];
-  readinessProbe?: { httpGet?: { path?: string; port?: number | string }; [key: string]: unknown };
-  [key: string]: unknown;
-}
-
-export interface DeploymentObject extends KubeObject {
-  spec: {
-    replicas?: number;
-    selector: { matchLabels?: Record<string, string>; matchExpressions?: LabelExpression[] };
-    template: { metadata?: { labels?: Record<string, string>; [key: string]: unknown }; spec: { containers: Container[]; [key: string]: unknown } };
-    [key: string]: unknown;
-  };
-}
-
-export interface LabelExpression {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  values?: string[];
-}
+export type { DeploymentObject } from '../model/workload-objects.js';
 
 export interface WorkloadTemplate {
   /** Where the Deployment came from: "deploy.yaml doc 2", or "(generated)". */
@@ -83,7 +64,7 @@ const formatLabels = (labels: Record<string, string> | undefined) =>
 
 /** An image the config can replace: a plain reference, no template syntax left in it. */
 export function replaceableImage(image: unknown): boolean {
-  return typeof image === 'string' && /^[a-z0-9][a-z0-9._\-/:@]*$/i.test(image) && !/\{\{|\$\{|\$\(/.test(image);
+  return typeof image === 'string' && parseImageRef(image) !== undefined;
 }
 
 function targetsDeployment(hpa: KubeObject, name: string): boolean {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExternalError, PreconditionError } from '../errors.js';
 import { spawnDaemon, tail } from '../adapters/process.js';
-import { descendantsOf } from '../adapters/process-tree.js';
+import { isRunning, killTree } from '../adapters/process-tree.js';
 import { paths } from './layout.js';
 
 export function logFile(name: string): string {
@@ -26,18 +26,9 @@ export function recordedPid(name: string): number | undefined {
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export function runningPid(name: string): number | undefined {
   const pid = recordedPid(name);
-  return pid !== undefined && isAlive(pid) ? pid : undefined;
+  return pid !== undefined && isRunning(pid) ? pid : undefined;
 }
 
 export function portInUse(port: number, hostname = '127.0.0.1'): Promise<boolean> {
@@ -89,7 +80,7 @@ export async function waitUntil(
   for (;;) {
     if (await ready().catch(() => false)) return;
     const pid = recordedPid(name);
-    if (pid !== undefined && !isAlive(pid)) {
+    if (pid !== undefined && !isRunning(pid)) {
       throw new ExternalError(`${name} exited while starting; last lines of ${logFile(name)}:\n${logTail(name)}`);
     }
     if (Date.now() > deadline) {
@@ -101,8 +92,6 @@ export async function waitUntil(
   }
 }
 
-export { descendantsOf };
-
 /**
  * Ends the recorded process group and every descendant (dockerd puts containerd in a
  * group of its own): SIGTERM, then SIGKILL after the grace period.
@@ -110,40 +99,7 @@ export { descendantsOf };
 export async function stopDaemon(name: string, graceMs = 15_000): Promise<boolean> {
   const pid = recordedPid(name);
   if (pid === undefined) return false;
-  const descendants = isAlive(pid) ? descendantsOf(pid) : [];
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        /* already gone */
-      }
-    }
-  };
-  const groupAlive = () => {
-    try {
-      process.kill(-pid, 0);
-      return true;
-    } catch {
-      return isAlive(pid);
-    }
-  };
-  if (groupAlive()) {
-    signalGroup('SIGTERM');
-    const deadline = Date.now() + graceMs;
-    while (groupAlive() && Date.now() < deadline) await sleep(100);
-    if (groupAlive()) signalGroup('SIGKILL');
-    while (groupAlive()) await sleep(50);
-  }
-  for (const child of descendants.filter(isAlive)) {
-    try {
-      process.kill(child, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
+  await killTree(pid, graceMs);
   rmSync(pidFile(name), { force: true });
   return true;
 }

@@ -1,6 +1,6 @@
 // Where the local stack keeps its tools and state, its pinned versions and its ports.
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheDir, localStackKubeconfig } from '../local-stack-paths.js';
 
 export const versions = {
   buildkit: 'v0.34.2',
@@ -87,16 +87,14 @@ export const pauseImageRef = `${registryAddress}/shipline/pause:${versions.pause
 export const sbomScannerRef = `${registryAddress}/shipline/sbom-scanner:syft-${versions.syft}-${versions.sbomScanner}`;
 export const nodeName = 'shipline-node';
 
-export function cacheDir(): string {
-  return process.env.SHIPLINE_CACHE ?? join(homedir(), '.cache', 'shipline');
-}
+export { cacheDir };
 
 export const paths = {
   tools: () => join(cacheDir(), 'tools'),
   state: () => join(cacheDir(), 'stack'),
   logs: () => join(cacheDir(), 'stack', 'logs'),
   pids: () => join(cacheDir(), 'stack', 'pids'),
-  kubeconfig: () => join(cacheDir(), 'stack', 'kubeconfig'),
+  kubeconfig: localStackKubeconfig,
   buildkitd: () => join(cacheDir(), 'tools', `buildkit-${versions.buildkit}`, 'buildkitd'),
   buildctl: () => join(cacheDir(), 'tools', `buildkit-${versions.buildkit}`, 'buildctl'),
   dockerBuildx: () => join(cacheDir(), 'tools', `buildx-${versions.buildx}`, 'docker-buildx'),

@@ -3,9 +3,7 @@
 // kernel settings kubelet changed.
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from '../adapters/process.js';
-import { descendantsOf, isAlive } from './daemon.js';
 
 function cmdline(pid: number): string[] {
   try {
@@ -25,20 +23,6 @@ export function shimsOf(socket: string): number[] {
       const at = argv.indexOf('-address');
       return (argv[0] ?? '').includes('containerd-shim') && at >= 0 && argv[at + 1] === socket;
     });
-}
-
-/** SIGKILLs each pid and its whole process tree, leaves first, and waits until all are gone. */
-export async function killTrees(pids: readonly number[], timeoutMs = 10_000): Promise<void> {
-  const all = pids.flatMap((pid) => [...descendantsOf(pid).reverse(), pid]);
-  for (const pid of all) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  const deadline = Date.now() + timeoutMs;
-  while (all.some(isAlive) && Date.now() < deadline) await sleep(50);
 }
 
 function unescapeMountPath(path: string): string {

@@ -10,8 +10,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../pipelines/adapters/process.js';
-import { RegistryInstance } from '../../test/bundle-fixtures/registry-instance.js';
-import { writeSyntheticOci } from '../../test/bundle-fixtures/synthetic-oci.js';
+import { RegistryInstance } from './fixtures/registry-instance.js';
+import { writeSyntheticOci } from './fixtures/synthetic-oci.js';
 import { rounds, scaled } from './quick.js';
 
 /** Rounds of each import (alternating skopeo and shipline) and of the floor: medians are compared. */

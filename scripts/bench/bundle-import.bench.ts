@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../pipelines/adapters/process.js';
-import { RegistryInstance } from '../../test/bundle-fixtures/registry-instance.js';
-import { writeSyntheticOci } from '../../test/bundle-fixtures/synthetic-oci.js';
+import { RegistryInstance } from './fixtures/registry-instance.js';
+import { writeSyntheticOci } from './fixtures/synthetic-oci.js';
 import { rounds, scaled } from './quick.js';
 
 const roundCount = rounds(3);

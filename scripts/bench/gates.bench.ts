@@ -6,7 +6,7 @@
 // of a version with twice the stable error rate at its 10 % step within 2,000 of its requests,
 // and the requests needed to decide.
 import logpmf from '@stdlib/stats-base-dists-binomial-logpmf';
-import { latencyGate, successRateGate } from '../../pipelines/rollout/analysis-config.js';
+import { latencyGate, successRateGate } from '../../pipelines/config/rollout-analysis.js';
 import { snapshotOf } from '../../pipelines/rollout/analysis-counts.js';
 import { GateJudge, type NamedGate } from '../../pipelines/rollout/analysis-judge.js';
 import type { Sample } from '../../pipelines/rollout/analysis-prometheus.js';

@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { kindsOf, routingGroups, versionsOf } from '../../manifests/crd-schemas.js';
 import { structural } from '../../manifests/crd-validator.js';
-import { toYaml } from '../../manifests/yaml.js';
+import { toYaml } from '../../pipelines/model/yaml.js';
 import { run } from '../../pipelines/adapters/process.js';
 import { buildGoTool } from '../../pipelines/stack/install.js';
 import { cacheDir, versions } from '../../pipelines/stack/layout.js';
-import { lintCases } from '../../test/support/lint-cases.js';
+import { lintCases } from './fixtures/lint-cases.js';
 import { rounds, scaled } from './quick.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseRouting } from '../../manifests/intent.js';
 import { renderRouting } from '../../manifests/render.js';
-import { toYaml } from '../../manifests/yaml.js';
+import { toYaml } from '../../pipelines/model/yaml.js';
 import { run } from '../../pipelines/adapters/process.js';
 import { rounds } from './quick.js';
 

@@ -9,8 +9,8 @@ import { KubeClient } from '../../pipelines/adapters/kube.js';
 import { rolloutContext } from '../../pipelines/rollout/context.js';
 import { startRollout } from '../../pipelines/rollout/run.js';
 import { dataPlane, paths } from '../../pipelines/stack/layout.js';
-import { rolloutFixture } from '../../test/support/rollout-fixture.js';
-import { send, shares } from '../../test/support/traffic.js';
+import { rolloutFixture } from './fixtures/rollout-fixture.js';
+import { send, shares } from './fixtures/traffic.js';
 import { scaled } from './quick.js';
 
 const steps = scaled([10, 30, 50, 70, 90, 100], [50, 100]);

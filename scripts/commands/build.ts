@@ -1,7 +1,7 @@
 import { progress, verbosity } from '../../pipelines/verbosity.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { dryRunMode, dryRunOption } from '../dry-run.js';
+import { dryRunMode, dryRunOption } from '../command-kit/dry-run.js';
 import { loadConfig } from '../../pipelines/config/load.js';
 import { build, type BuildResult } from '../../pipelines/build/run.js';
 import { commandLines } from '../../pipelines/build/command-lines.js';
@@ -61,7 +61,7 @@ export function registerBuildCommands(program: Command): void {
       const loaded = loadConfig(options.config, undefined, { repository: options.repository });
       // The sections build does not read are checked too: a config that is wrong anywhere is refused before the build.
       const { assertWholeConfig } = await import('../../pipelines/config/whole.js');
-      assertWholeConfig(loaded.file, loaded.raw, { requireImage: true });
+      assertWholeConfig(loaded.file, loaded.raw, { requireImage: true, positions: loaded.positions });
       const result = await build({
         loaded,
         clock,

@@ -1,6 +1,6 @@
 // What `bundle verify` and `bundle inspect` report, in every -o format: the documents
 // BundleVerification and BundleInspection (schema/output/), text for people, names.
-import type { Report } from '../output-format.js';
+import type { Report } from '../command-kit/output-format.js';
 import type { Inspection } from '../../pipelines/bundle/inspect.js';
 import type { VerifyReport } from '../../pipelines/bundle/verify.js';
 

@@ -7,9 +7,9 @@ import type { Credentials } from '../../pipelines/adapters/registry/credentials.
 import { InputError } from '../../pipelines/errors.js';
 import { count } from '../../pipelines/plural.js';
 import { defaultUploadConcurrency } from '../../pipelines/bundle/upload-concurrency.js';
-import { printReport, withOutput, type OutputFlags } from '../output-format.js';
-import { withClusterFlags, type ClusterFlags } from '../cluster-flags.js';
-import { dryRunMode, dryRunModes, dryRunOption } from '../dry-run.js';
+import { printReport, withOutput, type OutputFlags } from '../command-kit/output-format.js';
+import { withClusterFlags, type ClusterFlags } from '../command-kit/cluster-flags.js';
+import { dryRunMode, dryRunModes, dryRunOption } from '../command-kit/dry-run.js';
 
 // Each action loads its pipeline when it runs, so other commands start fast.
 

@@ -2,8 +2,8 @@
 // RoutingCheck, ApplyResult, DeleteResult and DiffResult (schema/output/), text, names.
 import type { ApplyOutcome, DeleteOutcome } from '../../pipelines/cluster/apply.js';
 import { describeObject, kubectlName, type SourcedObject } from '../../pipelines/cluster/documents.js';
-import { statusWord } from '../colour.js';
-import type { Report } from '../output-format.js';
+import { statusWord } from '../command-kit/colour.js';
+import type { Report } from '../command-kit/output-format.js';
 
 /** One object of the files, as the result documents list it. */
 function item(s: SourcedObject, namespace: string | undefined) {

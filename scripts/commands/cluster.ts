@@ -9,11 +9,11 @@ import { ContextError, ExitCode, InputError, PreconditionError, ShiplineError } 
 import { missingFeatures } from '../../manifests/route-features.js';
 import { renderRouting } from '../../manifests/render.js';
 import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
-import { printReport, withOutput, type OutputFlags } from '../output-format.js';
+import { printReport, withOutput, type OutputFlags } from '../command-kit/output-format.js';
 import { applyReport, checkReport, clientApplyReport, deleteReport, diffReport } from './cluster-output.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
-import { dryRunMode, dryRunModes, dryRunOption } from '../dry-run.js';
-import { withClusterFlags as withKubeFlags, type ClusterFlags as KubeFlags } from '../cluster-flags.js';
+import { dryRunMode, dryRunModes, dryRunOption } from '../command-kit/dry-run.js';
+import { withClusterFlags as withKubeFlags, type ClusterFlags as KubeFlags } from '../command-kit/cluster-flags.js';
 
 /** What talks to the cluster (the Kubernetes client) loads only when a command runs, not for help. */
 const clusterDoors = async () => {
@@ -71,7 +71,7 @@ export function registerClusterCommands(program: Command): void {
         choice = chooseRoutingApi(routingNeeds(routing.intent), facts, routing.api, routing.istioVersion, routing.implementation);
         const cls = choice.api === 'gateway-api' && routing.intent ? classForGateways(facts.implementation, routing.intent.gateways, routing.intent.namespace) : undefined;
         if (cls && routing.intent) {
-          const missing = missingFeatures(renderRouting(routing.intent, { api: 'gateway-api', istioVersion: 'v1', file: loaded.file }), cls.supportedFeatures);
+          const missing = missingFeatures(renderRouting(routing.intent, { api: 'gateway-api', istioVersion: 'v1', file: loaded.file, positions: loaded.positions }), cls.supportedFeatures);
           if (missing.length > 0) {
             throw new PreconditionError(`GatewayClass ${cls.name} (${cls.implementation}) does not support ${missing.map((m) => `${m.feature} (${m.field})`).join(', ')}, which the routing needs`, {
               hint: 'drop the setting from the routing rules, or route through an implementation that supports it',

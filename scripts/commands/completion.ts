@@ -1,6 +1,6 @@
 // `shipline completion bash|zsh|fish`: prints the completion script for that shell.
 import { Argument, type Command } from 'commander';
-import { completionScript, shells, type Shell } from '../completion.js';
+import { completionScript, shells, type Shell } from '../command-kit/completion.js';
 
 export function registerCompletionCommand(program: Command): void {
   program

@@ -3,7 +3,7 @@
 // not served: an error, as the apiserver would refuse the object.
 import type { Finding } from '../../manifests/lint.js';
 import { clusterSettings } from '../../pipelines/config/load.js';
-import type { ClusterFlags } from '../cluster-flags.js';
+import type { ClusterFlags } from '../command-kit/cluster-flags.js';
 
 export async function askCluster(findings: Finding[], flags: ClusterFlags & { config?: string }): Promise<void> {
   const asked = findings.filter((f) => f.retired);

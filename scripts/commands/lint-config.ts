@@ -2,7 +2,7 @@
 // offline, every section, each problem as a lint finding with its line and its fix.
 import { basename } from 'node:path';
 import type { Finding } from '../../manifests/lint.js';
-import { readYamlFile } from '../../pipelines/config/read.js';
+import { readYamlDocument, type YamlFile } from '../../pipelines/model/config-issues.js';
 import { ShiplineError } from '../../pipelines/errors.js';
 
 const sections = /^(image|builder|output|cache|attest|cluster|routing|rollout):/m;
@@ -18,16 +18,16 @@ export async function configFindings(path: string, file: string, options: { requ
   // Loaded on use: the config schemas (zod) are not needed to lint manifests.
   const { placedIssues, wholeConfigIssues } = await import('../../pipelines/config/whole.js');
   const base = { file, doc: 1, object: '?', severity: 'error' as const };
-  let raw: unknown;
+  let read: YamlFile;
   try {
-    raw = readYamlFile(path, file);
+    read = readYamlDocument(path, file);
   } catch (error) {
     if (!(error instanceof ShiplineError)) throw error;
     const at = /: line (\d+), column (\d+): /.exec(error.message);
     const message = error.message.replace(`${file}: `, '').replace(/^line \d+, column \d+: /, '');
     return [{ ...base, line: Number(at?.[1] ?? 1), column: Number(at?.[2] ?? 1), path: 'YAML', message: `YAML syntax: ${message}`, fix: error.hint ?? 'fix the YAML syntax' }];
   }
-  return placedIssues(file, wholeConfigIssues(raw, options)).map((issue) => ({
+  return placedIssues(wholeConfigIssues(read.value, options), read.positions).map((issue) => ({
     ...base,
     line: issue.line ?? 1,
     column: issue.column ?? 1,

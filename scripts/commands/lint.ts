@@ -5,10 +5,10 @@ import { progress } from '../../pipelines/verbosity.js';
 import { InputError } from '../../pipelines/errors.js';
 import { readInputFiles } from '../../pipelines/input-files.js';
 import type { Finding, LintResult } from '../../manifests/lint.js';
-import { outputFormat, printReport, withOutput, type OutputFlags } from '../output-format.js';
+import { outputFormat, printReport, withOutput, type OutputFlags } from '../command-kit/output-format.js';
 import { loadLintEngine } from './lint-engine.js';
 import { configFindings, isConfigFile } from './lint-config.js';
-import type { ClusterFlags } from '../cluster-flags.js';
+import type { ClusterFlags } from '../command-kit/cluster-flags.js';
 
 interface LintFlags extends OutputFlags, ClusterFlags {
   filename: string[];

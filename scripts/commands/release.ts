@@ -2,32 +2,19 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { stopsCleanlyOnInterrupt } from '../../pipelines/interrupt.js';
 import { InputError } from '../../pipelines/errors.js';
-import type { ReleaseSummary } from '../../pipelines/release/context.js';
+import type { ReleaseOptions, ReleaseSummary } from '../../pipelines/release/context.js';
 import { describeAttestationCost } from '../../pipelines/build/attestation-cost.js';
-import { withClusterFlags } from '../cluster-flags.js';
-import { dryRunMode, dryRunOption } from '../dry-run.js';
+import { withClusterFlags } from '../command-kit/cluster-flags.js';
+import { dryRunMode, dryRunOption } from '../command-kit/dry-run.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
 
-interface Flags {
-  config?: string;
-  repository?: string;
+/** The release's options (pipelines/release/context.ts) as commander gives them: the flags it checks first stay text. */
+type Flags = Partial<Omit<ReleaseOptions, 'dryRun' | 'dryRunMode' | 'strategy'>> & {
   dryRun?: string | boolean;
-  json?: boolean;
   strategy?: string;
-  bundle?: string | boolean;
-  yes?: boolean;
-  skipBuild?: boolean;
-  image?: string;
-  subset?: string;
-  date?: string;
-  tag?: string;
-  kubeconfig?: string;
-  context?: string;
-  namespace?: string;
-  forceConflicts?: boolean;
-  report?: string;
-}
+  json?: boolean;
+};
 
 async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -87,28 +74,17 @@ export function registerReleaseCommands(program: Command): void {
       const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY) && process.env.CI !== 'true';
       // The release pipeline (and the Kubernetes client under it) loads only when a release runs.
       const { release } = await import('../../pipelines/release/run.js');
-      const summary = await release(
-        {
-          config: flags.config,
-          repository: flags.repository,
-          dryRun: dryRun !== 'none',
-          dryRunMode: dryRun === 'none' ? undefined : dryRun,
-          strategy: flags.strategy as Strategy | undefined,
-          bundle: flags.bundle,
-          yes: flags.yes ?? false,
-          skipBuild: flags.skipBuild ?? false,
-          image: flags.image,
-          subset: flags.subset,
-          date: flags.date,
-          tag: flags.tag,
-          kubeconfig: flags.kubeconfig,
-          context: flags.context,
-          namespace: flags.namespace,
-          forceConflicts: flags.forceConflicts,
-          report,
-        },
-        { tty, json: flags.json ?? false, confirm },
-      );
-      process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${human(summary)}\n`);
+      const { dryRun: _dryRun, strategy, json, yes, skipBuild, report: _report, ...passed } = flags;
+      const options: ReleaseOptions = {
+        ...passed,
+        dryRun: dryRun !== 'none',
+        dryRunMode: dryRun === 'none' ? undefined : dryRun,
+        strategy: strategy as Strategy | undefined,
+        yes: yes ?? false,
+        skipBuild: skipBuild ?? false,
+        report,
+      };
+      const summary = await release(options, { tty, json: json ?? false, confirm });
+      process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `${human(summary)}\n`);
     });
 }

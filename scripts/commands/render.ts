@@ -7,7 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { istioVersions, type IstioVersion } from '../../manifests/istio.js';
 import { routingApis, type RoutingApi } from '../../manifests/render.js';
 import { InputError } from '../../pipelines/errors.js';
-import { formatReport, outputFormat, withOutput, type OutputFlags } from '../output-format.js';
+import { formatReport, outputFormat, withOutput, type OutputFlags } from '../command-kit/output-format.js';
 import { configOptionHelp, findConfig } from '../../pipelines/config/find.js';
 
 interface RenderFlags extends OutputFlags {
@@ -25,26 +25,29 @@ async function render(flags: RenderFlags): Promise<void> {
     throw new InputError(`-o ${format} and --output-dir: --output-dir writes YAML files and prints their paths`, { hint: 'give one of them' });
   }
   // Loaded on use, so other commands do not pay for zod at start.
-  const [{ readRouting }, { manifestFileName, renderRouting }, { normalize, toYaml }, { parseRouting }, { embeddedDefault }, { embeddedName }, { kubectlName }, { readYamlFile }, { assertWholeConfig }] = await Promise.all([
+  const [{ readRoutingFile }, { manifestFileName, renderRouting }, { normalize, toYaml }, { parseRouting }, { embeddedDefault }, { embeddedName }, { kubectlName }, { readYamlDocument }, { assertWholeConfig }] = await Promise.all([
     import('../../manifests/read-routing.js'),
     import('../../manifests/render.js'),
-    import('../../manifests/yaml.js'),
+    import('../../pipelines/model/yaml.js'),
     import('../../manifests/intent.js'),
     import('../../pipelines/config/embedded-default.js'),
     import('../../pipelines/config/load.js'),
     import('../../pipelines/cluster/documents.js'),
-    import('../../pipelines/config/read.js'),
+    import('../../pipelines/model/config-issues.js'),
     import('../../pipelines/config/whole.js'),
   ]);
   const source = findConfig(flags.config);
   const file = source.kind === 'sample' ? embeddedName : source.shown;
   // The other sections are checked too: a config that is wrong anywhere is refused here, not at rollout.
-  if (source.kind !== 'sample') assertWholeConfig(file, readYamlFile(source.path, file), { requireImage: false });
-  const intent = source.kind === 'sample' ? parseRouting(embeddedDefault.routing, file) : readRouting(source.path, file);
+  if (source.kind !== 'sample') {
+    const { value, positions } = readYamlDocument(source.path, file);
+    assertWholeConfig(file, value, { requireImage: false, positions });
+  }
+  const { intent, positions } = source.kind === 'sample' ? { intent: parseRouting(embeddedDefault.routing, file), positions: undefined } : readRoutingFile(source.path, file);
   // Everything is rendered before anything is written: an invalid config writes nothing.
   const api = flags.api ?? (intent.api === 'gateway-api' ? 'gateway-api' : 'istio');
   const istioVersion = flags.istioVersion ?? intent.istioVersion ?? 'v1';
-  const objects = renderRouting(intent, { api, istioVersion, file });
+  const objects = renderRouting(intent, { api, istioVersion, file, positions });
   if (flags.outputDir !== undefined) {
     mkdirSync(flags.outputDir, { recursive: true });
     for (const object of objects) {

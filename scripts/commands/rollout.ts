@@ -2,15 +2,15 @@ import { progress } from '../../pipelines/verbosity.js';
 import { setTimeout } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { interruption, stopsCleanlyOnInterrupt } from '../../pipelines/interrupt.js';
-import { durationPattern } from '../../manifests/duration.js';
+import { durationPattern } from '../../pipelines/model/duration.js';
 import { loadConfig } from '../../pipelines/config/load.js';
 import { InputError } from '../../pipelines/errors.js';
-import { ms, parseSteps } from '../../pipelines/rollout/config.js';
+import { ms, parseSteps } from '../../pipelines/config/rollout.js';
 import type { RolloutSummary } from '../../pipelines/rollout/run.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
-import { withClusterFlags, withNamespace, type ClusterFlags } from '../cluster-flags.js';
-import { outputApiVersion, outputFormat, printReport, withOutput, type OutputFlags } from '../output-format.js';
+import { withClusterFlags, withNamespace, type ClusterFlags } from '../command-kit/cluster-flags.js';
+import { outputApiVersion, outputFormat, printReport, withOutput, type OutputFlags } from '../command-kit/output-format.js';
 import { kubectlName } from '../../pipelines/cluster/documents.js';
 
 interface Flags extends ClusterFlags {

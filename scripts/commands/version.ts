@@ -1,10 +1,10 @@
 // `shipline version`: shipline, Node, and the versions of the parts it talks to.
 import type { Command } from 'commander';
 import { loadConfig } from '../../pipelines/config/load.js';
-import type { ComponentVersion } from '../../pipelines/versions.js';
-import { withClusterFlags, type ClusterFlags } from '../cluster-flags.js';
-import { statusWord } from '../colour.js';
-import { printReport, withOutput, type OutputFlags } from '../output-format.js';
+import type { ComponentVersion } from '../../pipelines/cluster/versions.js';
+import { withClusterFlags, type ClusterFlags } from '../command-kit/cluster-flags.js';
+import { statusWord } from '../command-kit/colour.js';
+import { printReport, withOutput, type OutputFlags } from '../command-kit/output-format.js';
 
 interface VersionFlags extends ClusterFlags, OutputFlags {
   config?: string;
@@ -45,7 +45,7 @@ export function registerVersionCommand(program: Command): void {
       throw new InputError(`--timeout ${flags.timeout}: not a positive number of seconds`, { hint: 'e.g. --timeout 3' });
     }
     const hints = configHints(flags.config);
-    const { probeVersions } = await import('../../pipelines/versions.js');
+    const { probeVersions } = await import('../../pipelines/cluster/versions.js');
     const components = await probeVersions({ kubeconfig: flags.kubeconfig, context: flags.context, builder: hints.builder, configKubeconfig: hints.kubeconfig, timeoutMs: seconds * 1000 });
     await printReport(flags, { kind: 'Version', data: { components }, text: () => formatVersions(components) });
   });

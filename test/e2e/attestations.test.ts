@@ -11,7 +11,7 @@ import { RegistryClient, type ImageIndex, type ImageManifest } from '../../pipel
 import { tarLayoutReader } from '../../pipelines/bundle/layout-source.js';
 import { openArchive } from '../../pipelines/bundle/open.js';
 import { registryAddress, sbomScannerRef } from '../../pipelines/stack/layout.js';
-import { RegistryInstance } from '../bundle-fixtures/registry-instance.js';
+import { RegistryInstance } from '../../scripts/bench/fixtures/registry-instance.js';
 import { editTar } from '../bundle-fixtures/tar-edit.js';
 import { buildFixture } from '../support/build-fixture.js';
 import { shipline } from '../support/cli.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../pipelines/adapters/registry.js';
-import { RegistryInstance } from '../bundle-fixtures/registry-instance.js';
+import { RegistryInstance } from '../../scripts/bench/fixtures/registry-instance.js';
 import { startTokenServer, type TokenServer } from '../bundle-fixtures/token-server.js';
 import { buildFixture } from '../support/build-fixture.js';
 import { shipline } from '../support/cli.js';

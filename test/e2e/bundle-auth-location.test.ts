@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { shipline } from '../bundle-fixtures/cli.js';
-import { RegistryInstance } from '../bundle-fixtures/registry-instance.js';
-import { writeSyntheticOci, type SyntheticImage } from '../bundle-fixtures/synthetic-oci.js';
+import { RegistryInstance } from '../../scripts/bench/fixtures/registry-instance.js';
+import { writeSyntheticOci, type SyntheticImage } from '../../scripts/bench/fixtures/synthetic-oci.js';
 
 const user = 'shipper';
 const password = `S3cret-${randomBytes(8).toString('hex')}`;

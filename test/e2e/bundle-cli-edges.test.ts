@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shipline } from '../bundle-fixtures/cli.js';
-import { RegistryInstance } from '../bundle-fixtures/registry-instance.js';
+import { RegistryInstance } from '../../scripts/bench/fixtures/registry-instance.js';
 import { tarBytes, tarItems, writeBundle } from '../bundle-fixtures/hostile.js';
-import { writeSyntheticOci, type SyntheticImage } from '../bundle-fixtures/synthetic-oci.js';
+import { writeSyntheticOci, type SyntheticImage } from '../../scripts/bench/fixtures/synthetic-oci.js';
 import { TestProcess } from '../faults/support/test-process.js';
 
 let dir: string;

@@ -9,8 +9,8 @@ import { run } from '../../pipelines/adapters/process.js';
 import { RegistryClient } from '../../pipelines/adapters/registry.js';
 import { indexTar } from '../../pipelines/bundle/tar-index.js';
 import { shipline, type ImportJson } from '../bundle-fixtures/cli.js';
-import { RegistryInstance } from '../bundle-fixtures/registry-instance.js';
-import { writeSyntheticOci, type SyntheticImage } from '../bundle-fixtures/synthetic-oci.js';
+import { RegistryInstance } from '../../scripts/bench/fixtures/registry-instance.js';
+import { writeSyntheticOci, type SyntheticImage } from '../../scripts/bench/fixtures/synthetic-oci.js';
 
 let dir: string;
 let image: SyntheticImage;

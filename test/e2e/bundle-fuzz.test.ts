@@ -13,7 +13,7 @@ import { readManifestInputs } from '../../pipelines/bundle/manifest-files.js';
 import { verifyBundle } from '../../pipelines/bundle/verify.js';
 import { exitCodeOf, ShiplineError } from '../../pipelines/errors.js';
 import { extractWithStandardTools, plainTarOf, readFrames, signedFiles, tarItems } from '../bundle-fixtures/hostile.js';
-import { writeSyntheticOci } from '../bundle-fixtures/synthetic-oci.js';
+import { writeSyntheticOci } from '../../scripts/bench/fixtures/synthetic-oci.js';
 import { seededRandom as random } from '../../pipelines/seeded-random.js';
 
 

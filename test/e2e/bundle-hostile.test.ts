@@ -14,8 +14,8 @@ import { shipline } from '../bundle-fixtures/cli.js';
 import {
   extractWithStandardTools, frameOf, plainTarOf, readFrames, signedFiles, tarBytes, tarItems, writeBundle, writeFrames, type TarItem,
 } from '../bundle-fixtures/hostile.js';
-import { RegistryInstance } from '../bundle-fixtures/registry-instance.js';
-import { writeSyntheticOci } from '../bundle-fixtures/synthetic-oci.js';
+import { RegistryInstance } from '../../scripts/bench/fixtures/registry-instance.js';
+import { writeSyntheticOci } from '../../scripts/bench/fixtures/synthetic-oci.js';
 
 let dir: string;
 let registry: RegistryInstance;

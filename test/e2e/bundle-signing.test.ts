@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../pipelines/adapters/registry.js';
 import { indexTar } from '../../pipelines/bundle/tar-index.js';
 import { shipline } from '../bundle-fixtures/cli.js';
-import { RegistryInstance } from '../bundle-fixtures/registry-instance.js';
-import { writeSyntheticOci, type SyntheticImage } from '../bundle-fixtures/synthetic-oci.js';
+import { RegistryInstance } from '../../scripts/bench/fixtures/registry-instance.js';
+import { writeSyntheticOci, type SyntheticImage } from '../../scripts/bench/fixtures/synthetic-oci.js';
 import { editTar } from '../bundle-fixtures/tar-edit.js';
 
 let dir: string;

@@ -10,7 +10,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../pipelines/adapters/process.js';
 import { shipline } from '../support/cli.js';
-import { writeSyntheticOci } from '../bundle-fixtures/synthetic-oci.js';
+import { writeSyntheticOci } from '../../scripts/bench/fixtures/synthetic-oci.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'shipline-conventions-'));

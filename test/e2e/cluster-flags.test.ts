@@ -12,7 +12,7 @@ import { parse, stringify } from 'yaml';
 import { KubeApiError, KubeClient } from '../../pipelines/adapters/kube.js';
 import { paths } from '../../pipelines/stack/layout.js';
 import { shipline } from '../support/cli.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../scripts/bench/fixtures/free-port.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shipline-cluster-flags-'));
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => shipline(args, { cwd: dir, env: { NO_COLOR: '1', KUBECONFIG: undefined, HOME: dir, ...env } });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../pipelines/project-root.js';
-import { writeSyntheticOci, type SyntheticImage } from '../bundle-fixtures/synthetic-oci.js';
+import { writeSyntheticOci, type SyntheticImage } from '../../scripts/bench/fixtures/synthetic-oci.js';
 import { shipline as cli } from '../support/cli.js';
 import { expectDocument } from '../support/output-schema.js';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { toYaml } from '../../manifests/yaml.js';
+import { toYaml } from '../../pipelines/model/yaml.js';
 import { projectRoot } from '../../pipelines/project-root.js';
 import { shipline as cli } from '../support/cli.js';
 import { expectDocument } from '../support/output-schema.js';

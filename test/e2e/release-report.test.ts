@@ -15,7 +15,7 @@ import { dataPlaneUrl } from '../../pipelines/stack/parts/traefik.js';
 import { launchChromium, openOffline } from '../support/browser.js';
 import { shipline } from '../support/cli.js';
 import { expectDocument } from '../support/output-schema.js';
-import { rolloutFixture } from '../support/rollout-fixture.js';
+import { rolloutFixture } from '../../scripts/bench/fixtures/rollout-fixture.js';
 
 const client = KubeClient.load(paths.kubeconfig());
 const fixture = rolloutFixture(

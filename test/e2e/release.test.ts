@@ -11,7 +11,7 @@ import type { ReleaseSummary } from '../../pipelines/release/context.js';
 import { paths, registryAddress } from '../../pipelines/stack/layout.js';
 import { shipline } from '../support/cli.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
-import { send, shares } from '../support/traffic.js';
+import { send, shares } from '../../scripts/bench/fixtures/traffic.js';
 
 const client = KubeClient.load(paths.kubeconfig());
 const registry = new RegistryClient(registryAddress);

@@ -11,7 +11,7 @@ import { listReleases } from '../../pipelines/rollout/history.js';
 import { paths } from '../../pipelines/stack/layout.js';
 import { shipline } from '../support/cli.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
-import { rolloutFixture } from '../support/rollout-fixture.js';
+import { rolloutFixture } from '../../scripts/bench/fixtures/rollout-fixture.js';
 
 const client = KubeClient.load(paths.kubeconfig());
 const fixture = rolloutFixture({ steps: [20, 40, 100], pause: '0s', lease: { duration: '3s' } });

@@ -15,7 +15,7 @@ import type { DeploymentObject } from '../../pipelines/rollout/template.js';
 import { paths } from '../../pipelines/stack/layout.js';
 import { shipline } from '../support/cli.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
-import { rolloutFixture, sampleManifest, versionPods } from '../support/rollout-fixture.js';
+import { rolloutFixture, sampleManifest, versionPods } from '../../scripts/bench/fixtures/rollout-fixture.js';
 
 const client = KubeClient.load(paths.kubeconfig());
 const fixture = rolloutFixture({ steps: [50, 100], pause: '1s', availableTimeout: '2m', gates: { http: { path: '/cgi-bin/healthz', timeout: '3s' } } });

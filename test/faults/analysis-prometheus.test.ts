@@ -3,7 +3,7 @@
 // inconclusiveLimit; it is never a pass. The process carries on, and once Prometheus is resumed
 // the same check answers again (inconclusive: no data, it scrapes no data plane).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { successRateGate } from '../../pipelines/rollout/analysis-config.js';
+import { successRateGate } from '../../pipelines/config/rollout-analysis.js';
 import { checkGate, readCounters } from '../../pipelines/rollout/analysis.js';
 import { GateJudge } from '../../pipelines/rollout/analysis-judge.js';
 import { GateTally } from '../../pipelines/rollout/analysis-verdict.js';

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../pipelines/adapters/registry.js';
 import { shipline, type ImportJson } from '../bundle-fixtures/cli.js';
-import { RegistryInstance } from '../bundle-fixtures/registry-instance.js';
-import { writeSyntheticOci } from '../bundle-fixtures/synthetic-oci.js';
+import { RegistryInstance } from '../../scripts/bench/fixtures/registry-instance.js';
+import { writeSyntheticOci } from '../../scripts/bench/fixtures/synthetic-oci.js';
 import { TestProcess } from './support/test-process.js';
 
 let dir: string;

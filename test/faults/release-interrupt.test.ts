@@ -10,7 +10,7 @@ import { listReleases } from '../../pipelines/rollout/history.js';
 import { baseImageRef, paths } from '../../pipelines/stack/layout.js';
 import { parse, stringify } from 'yaml';
 import { installRoutingCrds } from '../support/routing-crds.js';
-import { rolloutFixture } from '../support/rollout-fixture.js';
+import { rolloutFixture } from '../../scripts/bench/fixtures/rollout-fixture.js';
 import { TestProcess } from './support/test-process.js';
 
 const client = KubeClient.load(paths.kubeconfig());

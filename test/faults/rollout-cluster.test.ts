@@ -13,7 +13,7 @@ import { liveWeights } from '../../pipelines/rollout/status.js';
 import { paths, ports } from '../../pipelines/stack/layout.js';
 import { shipline } from '../support/cli.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
-import { rolloutFixture, type RolloutFixture } from '../support/rollout-fixture.js';
+import { rolloutFixture, type RolloutFixture } from '../../scripts/bench/fixtures/rollout-fixture.js';
 import { PrometheusInstance } from './support/prometheus-instance.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { TestProcess } from './support/test-process.js';

@@ -13,7 +13,7 @@ import { RegistryClient, type ImageIndex } from '../../pipelines/adapters/regist
 import type { BundleJson } from '../../pipelines/bundle/bundle-json.js';
 import { baseImageRef, builderName, paths } from '../../pipelines/stack/layout.js';
 import { shipline, type ImportJson } from '../bundle-fixtures/cli.js';
-import { RegistryInstance } from '../bundle-fixtures/registry-instance.js';
+import { RegistryInstance } from '../../scripts/bench/fixtures/registry-instance.js';
 
 const nonce = randomBytes(4).toString('hex');
 const name = `modco/link:${nonce}`;

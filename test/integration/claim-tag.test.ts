@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mediaTypes, RegistryClient, sha256 } from '../../pipelines/adapters/registry.js';
 import { claimTag } from '../../pipelines/build/claim-tag.js';
-import { RegistryInstance } from '../bundle-fixtures/registry-instance.js';
+import { RegistryInstance } from '../../scripts/bench/fixtures/registry-instance.js';
 
 const path = `it/claim-${randomBytes(4).toString('hex')}`;
 let registry: RegistryInstance;

@@ -10,7 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { KubeApiError, KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
 import { paths } from '../../pipelines/stack/layout.js';
 import { formatFinding, lintManifests } from '../../manifests/lint.js';
-import { lintCases } from '../support/lint-cases.js';
+import { lintCases } from '../../scripts/bench/fixtures/lint-cases.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
 
 const root = join(import.meta.dirname, '..', '..');

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { formatFinding, lintManifests } from '../../manifests/lint.js';
 import { ensureIstioctl, istioctlValidate } from '../support/istioctl.js';
-import { lintCases } from '../support/lint-cases.js';
+import { lintCases } from '../../scripts/bench/fixtures/lint-cases.js';
 import { istioCases, lintStricter, stricterCases } from '../support/lint-istio-cases.js';
 
 const root = join(import.meta.dirname, '..', '..');

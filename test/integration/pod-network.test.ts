@@ -10,7 +10,7 @@ import { KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
 import { run } from '../../pipelines/adapters/process.js';
 import { baseImageRef, network, nodeName, paths } from '../../pipelines/stack/layout.js';
 import { httpGet } from '../../pipelines/stack/probe.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../scripts/bench/fixtures/free-port.js';
 
 const kube = KubeClient.load(paths.kubeconfig());
 const fieldManager = 'shipline-pod-network-test';

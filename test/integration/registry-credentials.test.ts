@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../pipelines/adapters/registry.js';
 import { checkPushAccess } from '../../pipelines/build/registry-access.js';
 import { PreconditionError } from '../../pipelines/errors.js';
-import { RegistryInstance } from '../bundle-fixtures/registry-instance.js';
+import { RegistryInstance } from '../../scripts/bench/fixtures/registry-instance.js';
 
 const user = 'helper-user';
 const password = 'helper-pass-MARKER';

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobMismatchError, RegistryClient } from '../../pipelines/adapters/registry.js';
 import { sha256 } from '../../pipelines/adapters/registry/types.js';
-import { RegistryInstance } from '../bundle-fixtures/registry-instance.js';
+import { RegistryInstance } from '../../scripts/bench/fixtures/registry-instance.js';
 
 let registry: RegistryInstance;
 beforeAll(async () => {

@@ -11,7 +11,7 @@ import { paths } from '../../pipelines/stack/layout.js';
 import { prometheusUrl } from '../../pipelines/stack/parts/prometheus.js';
 import { podTargets } from '../support/pod-targets.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
-import { rolloutFixture } from '../support/rollout-fixture.js';
+import { rolloutFixture } from '../../scripts/bench/fixtures/rollout-fixture.js';
 
 const client = KubeClient.load(paths.kubeconfig());
 const fixture = rolloutFixture({ steps: [50, 100], pause: '4s' });

@@ -10,7 +10,7 @@ import { rolloutContext } from '../../pipelines/rollout/context.js';
 import { applyRendered, applyShared, waitAvailable, workload } from '../../pipelines/rollout/effects.js';
 import { paths, registryAddress } from '../../pipelines/stack/layout.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
-import { rolloutFixture } from '../support/rollout-fixture.js';
+import { rolloutFixture } from '../../scripts/bench/fixtures/rollout-fixture.js';
 
 const client = KubeClient.load(paths.kubeconfig());
 const fixture = rolloutFixture({ availableTimeout: '2m' });

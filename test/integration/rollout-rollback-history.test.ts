@@ -8,7 +8,7 @@ import { rolloutContext } from '../../pipelines/rollout/context.js';
 import { promoteRollout, rollbackRollout, startRollout } from '../../pipelines/rollout/run.js';
 import { paths } from '../../pipelines/stack/layout.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
-import { rolloutFixture } from '../support/rollout-fixture.js';
+import { rolloutFixture } from '../../scripts/bench/fixtures/rollout-fixture.js';
 
 const client = KubeClient.load(paths.kubeconfig());
 const fixture = rolloutFixture({ steps: [100], autoPromote: false });

@@ -20,8 +20,8 @@ import { routeAcceptance, type RouteObject } from '../../pipelines/rollout/route
 import { startRollout } from '../../pipelines/rollout/run.js';
 import { dataPlane, paths } from '../../pipelines/stack/layout.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
-import { rolloutFixture, sampleManifest, type RolloutFixture } from '../support/rollout-fixture.js';
-import { send, type Answer } from '../support/traffic.js';
+import { rolloutFixture, sampleManifest, type RolloutFixture } from '../../scripts/bench/fixtures/rollout-fixture.js';
+import { send, type Answer } from '../../scripts/bench/fixtures/traffic.js';
 
 const client = KubeClient.load(paths.kubeconfig());
 const gateway = `${dataPlane.gatewayNamespace}/${dataPlane.gateway}`;

@@ -10,7 +10,7 @@ import { abortRollout, promoteRollout, rollbackRollout, startRollout } from '../
 import { rolloutStatus } from '../../pipelines/rollout/status.js';
 import { paths } from '../../pipelines/stack/layout.js';
 import { installRoutingCrds } from '../support/routing-crds.js';
-import { rolloutFixture, versionPods } from '../support/rollout-fixture.js';
+import { rolloutFixture, versionPods } from '../../scripts/bench/fixtures/rollout-fixture.js';
 
 const client = KubeClient.load(paths.kubeconfig());
 const fixture = rolloutFixture({ steps: [25, 100], autoPromote: false, gates: { http: { path: '/cgi-bin/healthz', timeout: '3s' } } });

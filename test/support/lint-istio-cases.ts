@@ -1,7 +1,7 @@
 // Istio manifests for the istioctl agreement test beyond the goldens and lint cases:
 // one per check of Istio's own validation that lint ports, and the cases where lint is
 // deliberately stricter than `istioctl validate` (analyzer-level findings).
-import type { LintCase } from './lint-cases.js';
+import type { LintCase } from '../../scripts/bench/fixtures/lint-cases.js';
 
 const vs = (http: string, hosts = '[my-service]') => `apiVersion: networking.istio.io/v1
 kind: VirtualService

@@ -2,7 +2,7 @@
 // free loopback port (host network; the engine has no bridge), asked for its version.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dockerEngine, pullImage } from '../../pipelines/adapters/docker.js';
-import { freePort } from '../bundle-fixtures/registry-instance.js';
+import { freePort } from '../../scripts/bench/fixtures/registry-instance.js';
 
 export interface VersionAnswer {
   service: string;

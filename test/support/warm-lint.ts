@@ -1,7 +1,8 @@
 // Loads every shipped CRD schema, its validator and its CEL rules once, so that a cold
 // cache (a fresh machine, CI) costs one long beforeAll instead of one slow test.
 import { compileRules } from '../../manifests/crd-cel.js';
-import { kindsOf, routingGroups, validatorFor, versionsOf } from '../../manifests/crd-schemas.js';
+import { kindsOf, routingGroups, versionsOf } from '../../manifests/crd-schemas.js';
+import { validatorFor } from '../../manifests/crd-validator.js';
 
 export const warmLintTimeout = 300_000;
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { quoteArgv } from '../../pipelines/adapters/process.js';
 import { planBuilderNodes } from '../../pipelines/build/builder-nodes.js';
 import { planBuild, publicSource, supportsMultipleExporters } from '../../pipelines/build/plan.js';
-import { splitRepository } from '../../pipelines/build/reference.js';
+import { splitRepository } from '../../pipelines/model/image-ref.js';
 import { parseConfig } from '../../pipelines/config/load.js';
 
 const notes = parseConfig(

@@ -8,7 +8,7 @@ import { kubeObjects, rewriteImages, routingApiVersionsOf } from '../../pipeline
 import type { LayoutImage } from '../../pipelines/bundle/oci-layout.js';
 import { planBundle } from '../../pipelines/bundle/plan.js';
 import { planPush } from '../../pipelines/bundle/push-plan.js';
-import { parseImageName, parseImageRef } from '../../pipelines/bundle/refs.js';
+import { parseImageName, parseImageRef } from '../../pipelines/model/image-ref.js';
 import { unsafeReason } from '../../pipelines/bundle/tar-safety.js';
 import { InputError } from '../../pipelines/errors.js';
 

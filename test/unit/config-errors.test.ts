@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRouting } from '../../manifests/intent.js';
 import { literalMatchProblem } from '../../manifests/literal-match.js';
 import { loadConfig } from '../../pipelines/config/load.js';
-import { explainHint, readYamlFile } from '../../pipelines/config/read.js';
+import { explainHint, readYamlDocument } from '../../pipelines/model/config-issues.js';
 import { projectRoot } from '../../pipelines/project-root.js';
 import { errorOf } from '../support/error-of.js';
 
@@ -50,11 +50,14 @@ describe('positions and YAML fixes', () => {
     const load = errorOf(() => loadConfig('shipline.yaml', dir));
     expect(load.message).toContain('shipline.yaml: image.repository: must be an image repository such as modco/link or 127.0.0.1:5000/modco/link (lowercase, no tag) (line 2, column 3)');
     expect(load.message).toContain('shipline.yaml: image.platfroms: unknown field; did you mean platforms? (line 3, column 3)');
-    const raw = readYamlFile(join(dir, 'shipline.yaml'), 'shipline.yaml') as { routing: unknown };
-    const route = errorOf(() => parseRouting(raw.routing, 'shipline.yaml'));
+    const read = readYamlDocument(join(dir, 'shipline.yaml'), 'shipline.yaml');
+    const route = errorOf(() => parseRouting((read.value as { routing: unknown }).routing, 'shipline.yaml', read.positions));
     expect(route.message).toBe('shipline.yaml: routing.rules[0].retries.attempts: must be 0 or more (line 9, column 18)');
     writeFileSync(join(dir, 'missing.yaml'), 'routing:\n  hosts: [a.example.com]\n  rules: [{ to: [{ service: a }] }]\n');
-    const missing = errorOf(() => parseRouting((readYamlFile(join(dir, 'missing.yaml'), 'missing.yaml') as { routing: unknown }).routing, 'missing.yaml'));
+    const readMissing = readYamlDocument(join(dir, 'missing.yaml'), 'missing.yaml');
+    const missing = errorOf(() => parseRouting((readMissing.value as { routing: unknown }).routing, 'missing.yaml', readMissing.positions));
+    // Positions travel as values: the same issue without them names no line.
+    expect(errorOf(() => parseRouting((readMissing.value as { routing: unknown }).routing, 'missing.yaml')).message).toBe('missing.yaml: routing.name: missing (required)');
     expect(missing.message).toBe('missing.yaml: routing.name: missing (required) (line 1, column 1)');
   });
 

@@ -8,7 +8,7 @@ import { configJsonSchema } from '../../pipelines/config/json-schema.js';
 import { parseConfig, projectRoot } from '../../pipelines/config/load.js';
 import { embeddedDefault } from '../../pipelines/config/embedded-default.js';
 import { starterConfig } from '../../pipelines/config/starter.js';
-import { rolloutSection } from '../../pipelines/rollout/config.js';
+import { rolloutSection } from '../../pipelines/config/rollout.js';
 
 const checkedIn = JSON.parse(readFileSync(join(projectRoot, 'schema', 'shipline.schema.json'), 'utf8')) as object;
 

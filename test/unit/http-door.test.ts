@@ -64,7 +64,9 @@ describe('HTTP door', () => {
     expect(files.length).toBeGreaterThan(100);
     const offenders = files.flatMap((file) => {
       const path = relative(projectRoot, file);
-      if (path.startsWith(door)) return [];
+      // The benchmarks' fixtures are independent observers like the tests (a load generator, a
+      // throwaway registry's readiness poll): they must not share shipline's door.
+      if (path.startsWith(door) || path.startsWith(join('scripts', 'bench', 'fixtures'))) return [];
       return readFileSync(file, 'utf8')
         .split('\n')
         .flatMap((line, i) => (opensHttp.some((pattern) => pattern.test(line)) ? [`${path}:${i + 1}: ${line.trim()}`] : []));

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { routingConfig } from '../../pipelines/cluster/routing-config.js';
 import { parseObjects } from '../../pipelines/cluster/documents.js';
 import { loadConfig, projectRoot } from '../../pipelines/config/load.js';
-import { rolloutConfig } from '../../pipelines/rollout/config.js';
+import { rolloutConfig } from '../../pipelines/config/rollout.js';
 import { workloadTemplate } from '../../pipelines/rollout/context.js';
 import { configFromManifest, imageRepository } from '../../pipelines/rollout/init-from.js';
 import { run } from '../../pipelines/adapters/process.js';

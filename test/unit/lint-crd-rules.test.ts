@@ -8,7 +8,7 @@ import { stringFormats } from '../../manifests/crd-formats.js';
 import { withDefaults } from '../../manifests/crd-defaults.js';
 import { kindsOf, routingGroups, versionsOf } from '../../manifests/crd-schemas.js';
 import { formatFinding, lintManifests } from '../../manifests/lint.js';
-import { lintCases } from '../support/lint-cases.js';
+import { lintCases } from '../../scripts/bench/fixtures/lint-cases.js';
 import { istioCases, stricterCases } from '../support/lint-istio-cases.js';
 import { warmLint, warmLintTimeout } from '../support/warm-lint.js';
 

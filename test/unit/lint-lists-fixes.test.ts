@@ -5,8 +5,8 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
 import { formatFinding, formatFindingAt, lintManifests, type Finding } from '../../manifests/lint.js';
 import { kubeObjects, routingApiVersionsOf } from '../../pipelines/bundle/manifest-docs.js';
-import { parseObjects } from '../../pipelines/kube-documents.js';
-import { lintCases } from '../support/lint-cases.js';
+import { parseObjects } from '../../pipelines/model/kube-documents.js';
+import { lintCases } from '../../scripts/bench/fixtures/lint-cases.js';
 import { istioCases, stricterCases } from '../support/lint-istio-cases.js';
 import { warmLint, warmLintTimeout } from '../support/warm-lint.js';
 

@@ -9,7 +9,7 @@ import { formatFindingAt, lintManifests } from '../../manifests/lint.js';
 import { pathSegments, positionsIn } from '../../manifests/lint-positions.js';
 import { projectRoot } from '../../pipelines/project-root.js';
 import { lintDocument, lintSummary } from '../../scripts/commands/lint.js';
-import { formatReport } from '../../scripts/output-format.js';
+import { formatReport } from '../../scripts/command-kit/output-format.js';
 import { warmLint, warmLintTimeout } from '../support/warm-lint.js';
 
 beforeAll(warmLint, warmLintTimeout);

@@ -8,7 +8,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../pipelines/project-root.js';
 import { applyReport, deleteReport, diffReport } from '../../scripts/commands/cluster-output.js';
-import { formatReport } from '../../scripts/output-format.js';
+import { formatReport } from '../../scripts/command-kit/output-format.js';
 import { parseObjects } from '../../pipelines/cluster/documents.js';
 
 const dir = join(projectRoot, 'schema', 'output');

@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { run, spawnDaemon, start } from '../../pipelines/adapters/process.js';
-import { isRunning, killTree } from '../../pipelines/adapters/process-tree.js';
+import { isRunning, killTree, killTreesNow } from '../../pipelines/adapters/process-tree.js';
 import { ExternalError } from '../../pipelines/errors.js';
 import { projectRoot } from '../../pipelines/project-root.js';
 
@@ -110,6 +110,20 @@ describe('process door', () => {
       nothrow: true,
     });
     expect(result).toMatchObject({ timedOut: true, exitCode: null, signal: 'SIGKILL' });
+  });
+
+  it("kills several trees at once (the stack's leftover shims), processes that left their group too", async () => {
+    let pids: number[] = [];
+    const program = start(['sh', '-c', 'sleep 300 & echo "$$ $!"; setsid sleep 300 & echo "$!"; wait'], {
+      nothrow: true,
+      onStdout: (chunk) => (pids = [...pids, ...chunk.split(/\s+/).filter(Boolean).map(Number)]),
+    });
+    const deadline = Date.now() + 5_000;
+    while (pids.length < 3 && Date.now() < deadline) await sleep(20);
+    expect(pids).toHaveLength(3);
+    await killTreesNow([program.pid], 5_000);
+    expect(pids.filter(isRunning)).toEqual([]);
+    expect((await program.result).signal).toBe('SIGKILL');
   });
 
   for (const variant of ['default', 'cli'] as const) {

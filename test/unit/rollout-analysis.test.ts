@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { latencyGate, successRateGate } from '../../pipelines/rollout/analysis-config.js';
+import { latencyGate, successRateGate } from '../../pipelines/config/rollout-analysis.js';
 import { queryPrometheus, type Sample } from '../../pipelines/rollout/analysis-prometheus.js';
 import { addCounts, countsSince, snapshotOf, type Snapshot } from '../../pipelines/rollout/analysis-counts.js';
 import { GateJudge, type Observation } from '../../pipelines/rollout/analysis-judge.js';
@@ -14,7 +14,7 @@ import { GateTally, type Check } from '../../pipelines/rollout/analysis-verdict.
 import { checkDuringPause, checkGate, metricsProvider, type CounterReader, type NamedGate } from '../../pipelines/rollout/analysis.js';
 import type { RolloutContext } from '../../pipelines/rollout/context.js';
 import { generatedTemplate } from '../../pipelines/rollout/template.js';
-import { rolloutConfig, rolloutSection } from '../../pipelines/rollout/config.js';
+import { rolloutConfig, rolloutSection } from '../../pipelines/config/rollout.js';
 
 const target: VersionTarget = { namespace: 'shop', subset: 'v2', service: 'link-v2', port: 8080, workload: 'link-v2' };
 

@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rolloutConfig, rolloutSection } from '../../pipelines/rollout/config.js';
+import { rolloutConfig, rolloutSection } from '../../pipelines/config/rollout.js';
 import { runGates } from '../../pipelines/rollout/gates.js';
 
 const servers: Server[] = [];

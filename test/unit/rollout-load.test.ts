@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSection } from '../../pipelines/rollout/analysis-config.js';
+import { loadSection } from '../../pipelines/config/rollout-analysis.js';
 import { formatLoad, startLoad } from '../../pipelines/rollout/load.js';
 
 const servers: Server[] = [];

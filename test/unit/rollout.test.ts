@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { RoutingIntent } from '../../manifests/intent.js';
 import { renderIstio } from '../../manifests/istio.js';
-import { rolloutSection } from '../../pipelines/rollout/config.js';
+import { rolloutSection } from '../../pipelines/config/rollout.js';
 import { leaseExpired } from '../../pipelines/rollout/lease.js';
-import { intentFor, stableState, strategyStates, subsetFor } from '../../pipelines/rollout/route-states.js';
+import { intentFor, stableState, strategyStates } from '../../pipelines/rollout/route-states.js';
+import { subsetFor } from '../../pipelines/model/image-ref.js';
 import { liveWeights } from '../../pipelines/rollout/status.js';
 import { deriveVersion } from '../../pipelines/rollout/derive.js';
 import { generatedTemplate } from '../../pipelines/rollout/template.js';
@@ -101,7 +102,7 @@ describe('leases and live weights', () => {
 
 describe('canary steps', () => {
   it('parse from --steps and must increase within 1..100', async () => {
-    const { parseSteps } = await import('../../pipelines/rollout/config.js');
+    const { parseSteps } = await import('../../pipelines/config/rollout.js');
     expect(parseSteps('10,25,50,100')).toEqual([10, 25, 50, 100]);
     expect(() => parseSteps('10,5,100')).toThrow(/--steps 10,5,100: 5 after 10; steps must increase/);
     expect(() => parseSteps('150')).toThrow(/"150" is not a whole percentage between 1 and 100/);

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRouting } from '../../manifests/intent.js';
 import { renderRouting, type RoutingApi } from '../../manifests/render.js';
-import { toYaml } from '../../manifests/yaml.js';
-import { readYamlFile } from '../../pipelines/config/read.js';
+import { toYaml } from '../../pipelines/model/yaml.js';
+import { readYamlFile } from '../../pipelines/model/config-issues.js';
 import { InputError } from '../../pipelines/errors.js';
 
 const goldenDir = join(import.meta.dirname, 'golden');

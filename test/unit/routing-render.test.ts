@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { renderGatewayApi } from '../../manifests/gateway-api.js';
 import { parseRouting } from '../../manifests/intent.js';
 import { renderIstio } from '../../manifests/istio.js';
-import { normalize } from '../../manifests/yaml.js';
+import { normalize } from '../../pipelines/model/yaml.js';
 import { InputError } from '../../pipelines/errors.js';
 import { bigIntent } from '../../scripts/bench/routing.bench.js';
 

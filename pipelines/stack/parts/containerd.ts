@@ -8,7 +8,8 @@ import { run } from '../../adapters/process.js';
 import { daemonPart } from '../daemon-part.js';
 import { runningPid } from '../daemon.js';
 import { host, pauseImageRef, paths, registryAddress } from '../layout.js';
-import { killTrees, removeCgroupTree, shimSocketsOf, shimsOf, unmountUnder } from '../node-cleanup.js';
+import { killTreesNow } from '../../adapters/process-tree.js';
+import { removeCgroupTree, shimSocketsOf, shimsOf, unmountUnder } from '../node-cleanup.js';
 import type { Part } from '../part.js';
 import { cniConflist } from '../pod-network-plan.js';
 import { ipamDataDir } from './pod-network.js';
@@ -108,7 +109,7 @@ export const containerd: Part = {
   async stop() {
     const sockets = shimSocketsOf(join(dir(), 'state'));
     await daemon.stop();
-    await killTrees(shimsOf(containerdSocket()));
+    await killTreesNow(shimsOf(containerdSocket()));
     for (const socket of sockets) rmSync(socket, { force: true });
     await unmountUnder(dir());
     if (runningPid('kubelet') === undefined) removeCgroupTree('kubepods');

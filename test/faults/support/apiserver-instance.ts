@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { ensurePki } from '../../../pipelines/stack/certs.js';
 import { buildGoTool } from '../../../pipelines/stack/install.js';
 import { paths } from '../../../pipelines/stack/layout.js';
-import { freePort } from '../../support/free-port.js';
+import { freePort } from '../../../scripts/bench/fixtures/free-port.js';
 import { TestProcess } from './test-process.js';
 
 export class ApiserverInstance {

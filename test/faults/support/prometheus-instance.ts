@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../support/free-port.js';
+import { freePort } from '../../../scripts/bench/fixtures/free-port.js';
 import { TestProcess } from './test-process.js';
 
 export class PrometheusInstance {

@@ -2,7 +2,7 @@
 // as a hung server looks to a client (the kernel still accepts connections, nothing
 // answers), SIGKILL drops every connection; restart() listens on the same port again.
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../support/free-port.js';
+import { freePort } from '../../../scripts/bench/fixtures/free-port.js';
 import { TestProcess } from './test-process.js';
 
 const script = fileURLToPath(new URL('./tcp-proxy.mjs', import.meta.url));

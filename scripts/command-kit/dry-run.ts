@@ -6,7 +6,7 @@
 //           dry run), still changing nothing.
 // A command refuses a mode it has no meaning for, with the modes it has.
 import { Option } from 'commander';
-import { InputError } from '../pipelines/errors.js';
+import { InputError } from '../../pipelines/errors.js';
 
 export const dryRunModes = ['client', 'server', 'none'] as const;
 export type DryRunMode = (typeof dryRunModes)[number];

@@ -21,4 +21,4 @@ export function withClusterFlags(command: Command, namespace: string | false = '
   return namespace === false ? command : command.option('-n, --namespace <ns>', namespace);
 }
 
-export { withNamespace } from '../pipelines/cluster/namespace-flag.js';
+export { withNamespace } from '../../pipelines/cluster/namespace-flag.js';

@@ -2,13 +2,13 @@
 // when they answer (buildx, the builder's BuildKit, the cluster, the routing
 // implementation). Every probe has a short deadline: a part that does not answer in time
 // is reported unreachable instead of holding the command up.
-import { parseInspect } from './adapters/buildx.js';
-import type { KubeClient, KubeObject } from './adapters/kube.js';
-import { run } from './adapters/process.js';
-import { connectTo, type ConnectOptions } from './cluster/connect.js';
-import { gatewayGroup } from './cluster/check-facts.js';
-import { gatherImplementation } from './cluster/implementation.js';
-import { toolVersion } from './version.js';
+import { parseInspect } from '../adapters/buildx.js';
+import type { KubeClient, KubeObject } from '../adapters/kube.js';
+import { run } from '../adapters/process.js';
+import { connectTo, type ConnectOptions } from './connect.js';
+import { gatewayGroup } from '../model/api-groups.js';
+import { gatherImplementation } from './implementation.js';
+import { toolVersion } from '../version.js';
 
 export interface ComponentVersion {
   name: 'shipline' | 'node' | 'buildx' | 'buildkit' | 'cluster' | 'routing';

@@ -1,10 +1,10 @@
 // The `rollout` section of shipline.yaml: how a new version is deployed and shifted to.
 import * as z from 'zod';
-import { durationPattern, durationMs } from '../../manifests/duration.js';
-import type { LoadedConfig } from '../config/load.js';
-import { invalidConfig, zodIssues } from '../config/read.js';
+import { durationPattern, durationMs } from '../model/duration.js';
+import type { LoadedConfig } from './load.js';
+import { invalidConfig, zodIssues } from '../model/config-issues.js';
 import { InputError } from '../errors.js';
-import { latencyGate, loadSection, successRateGate } from './analysis-config.js';
+import { latencyGate, loadSection, successRateGate } from './rollout-analysis.js';
 
 const duration = z.string().regex(durationPattern, 'must be a duration such as 30s, 500ms or 5m');
 const percentStep = z.number().int('must be a whole number').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100');
@@ -131,9 +131,9 @@ function retiredFields(raw: unknown): { path: string; message: string }[] {
 
 export function rolloutConfig(loaded: LoadedConfig): RolloutConfig {
   const retired = retiredFields(loaded.raw.rollout);
-  if (retired.length > 0) throw invalidConfig(loaded.file, retired, 'see the rollout section in README.md');
+  if (retired.length > 0) throw invalidConfig(loaded.file, retired, 'see the rollout section in README.md', loaded.positions);
   const parsed = rolloutSection.safeParse(loaded.raw.rollout ?? {});
-  if (!parsed.success) throw invalidConfig(loaded.file, zodIssues(parsed.error, 'rollout'), 'see the rollout section in README.md');
+  if (!parsed.success) throw invalidConfig(loaded.file, zodIssues(parsed.error, 'rollout'), 'see the rollout section in README.md', loaded.positions);
   return parsed.data;
 }
 

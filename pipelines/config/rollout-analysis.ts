@@ -1,7 +1,7 @@
 // The config of the built-in gates read from the data plane's metrics (rollout.gates.successRate,
 // rollout.gates.latency) and of the synthetic load (rollout.load). Part of the rollout section.
 import * as z from 'zod';
-import { durationMs, durationPattern } from '../../manifests/duration.js';
+import { durationMs, durationPattern } from '../model/duration.js';
 
 /** The local stack's Prometheus, which scrapes its data plane (Traefik). */
 export const defaultPrometheusUrl = 'http://127.0.0.1:9090';

@@ -1,12 +1,23 @@
 // Reads a YAML config file and turns schema issues into one InputError that names the
-// file, every field path and what is wrong with it.
+// file, every field path and what is wrong with it. Where a field stands in its file
+// travels as a value (FieldPositions) from the reader to whoever reports the issue.
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
 import type * as z from 'zod';
 import { InputError } from '../errors.js';
 
-/** The parsed documents of the files read, by the name errors show, to locate fields. */
-const documents = new Map<string, { doc: Document; lines: LineCounter }>();
+export interface FieldPosition {
+  line: number;
+  col: number;
+}
+
+/** Line and column of a field path (`routing.rules[2].to`) in the file it was read from. */
+export type FieldPositions = (path: string) => FieldPosition | undefined;
+
+export interface YamlFile {
+  value: unknown;
+  positions: FieldPositions;
+}
 
 /** A specific fix for the YAML syntax errors people make most. */
 function yamlHint(error: YAMLError): string {
@@ -28,6 +39,11 @@ function yamlHint(error: YAMLError): string {
 
 /** Parses a YAML file; errors name the file as `shown` (what the user typed). */
 export function readYamlFile(file: string, shown = file): unknown {
+  return readYamlDocument(file, shown).value;
+}
+
+/** Parses a YAML file and keeps where each field stands in it, for error messages. */
+export function readYamlDocument(file: string, shown = file): YamlFile {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -46,9 +62,8 @@ export function readYamlFile(file: string, shown = file): unknown {
       hint: yamlHint(first),
     });
   }
-  documents.set(shown, { doc, lines });
   try {
-    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+    return { value: doc.toJS({ maxAliasCount: 100 }) as unknown, positions: (path) => fieldPosition(doc, lines, path) };
   } catch (error) {
     // e.g. an alias bomb ("billion laughs"): refuse rather than expand it.
     throw new InputError(`${shown}: ${(error as Error).message}`, { hint: 'remove the deeply nested YAML aliases (&anchor / *alias)' });
@@ -76,13 +91,12 @@ function pathKeys(path: string): (string | number)[] {
 }
 
 /**
- * Line and column of the field at `path` in a file read by readYamlFile: its key, or the
- * nearest enclosing field that exists (for a missing one).
+ * Line and column of the field at `path` in a parsed document: its key, or the nearest
+ * enclosing field that exists (for a missing one).
  */
-export function fieldPosition(file: string, path: string): { line: number; col: number } | undefined {
-  const entry = documents.get(file);
-  if (!entry || path.startsWith('(')) return undefined;
-  let node: unknown = entry.doc.contents;
+function fieldPosition(doc: Document, lines: LineCounter, path: string): FieldPosition | undefined {
+  if (path.startsWith('(')) return undefined;
+  let node: unknown = doc.contents;
   let offset: number | undefined;
   for (const key of pathKeys(path)) {
     if (isMap(node)) {
@@ -95,12 +109,13 @@ export function fieldPosition(file: string, path: string): { line: number; col: 
       offset = (node as { range?: [number, number, number] }).range?.[0] ?? offset;
     } else break;
   }
-  return offset === undefined ? undefined : entry.lines.linePos(offset);
+  return offset === undefined ? undefined : lines.linePos(offset);
 }
 
-export function invalidConfig(file: string, issues: readonly ConfigIssue[], hint?: string): InputError {
+/** One InputError naming every issue of `file`, each with its line and column when `positions` knows them. */
+export function invalidConfig(file: string, issues: readonly ConfigIssue[], hint?: string, positions?: FieldPositions): InputError {
   const lines = issues.map((i) => {
-    const at = fieldPosition(file, i.path);
+    const at = positions?.(i.path);
     return `${file}: ${i.path}: ${i.message}${at ? ` (line ${at.line}, column ${at.col})` : ''}`;
   });
   return new InputError(lines.length === 1 ? lines[0]! : `${file} is invalid:\n  ${lines.join('\n  ')}`, { hint });

@@ -3,8 +3,8 @@
 // render's own `ManifestList`) are unpacked here, by the one function every reader of
 // manifests uses (apply, diff, delete, lint, bundle create), as kubectl -f does.
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from './adapters/kube.js';
-import { InputError } from './errors.js';
+import type { KubeObject } from './kube-object.js';
+import { InputError } from '../errors.js';
 
 export interface SourcedObject {
   object: KubeObject;
