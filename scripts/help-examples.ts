@@ -81,6 +81,7 @@ const examples: Record<string, Example[]> = {
   'bundle import': [
     ['shipline bundle import link.bundle.tar.zst --key release.pub --registry registry.site:5000'],
     ['shipline bundle import link.tar --image modco/link:1.2.0 --registry registry.site:5000'],
+    ['shipline bundle import link.bundle.tar.zst --docker', 'load into the Docker Engine'],
   ],
   completion: [
     ['source <(shipline completion bash)', 'in ~/.bashrc'],
