@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { RolloutContext } from '../rollout/context.js';
 import type { RolloutSummary } from '../rollout/run.js';
 import type { Strategy } from '../rollout/route-states.js';
+import type { SmokeResult } from '../smoke/run.js';
 
 export interface ReleaseOptions {
   config?: string;
@@ -28,6 +29,11 @@ export interface ReleaseOptions {
   namespace?: string;
   /** Take over fields other managers own in every object (the declared route is taken over regardless). */
   forceConflicts?: boolean;
+  /** Run the new image on the Docker Engine before the cluster; default on (--no-smoke: false). */
+  smoke?: boolean;
+  /** The platform to smoke-run (default: the Engine's). */
+  smokePlatform?: string;
+  smokeTimeoutMs?: number;
 }
 
 export interface ReleaseState {
@@ -52,6 +58,8 @@ export interface ReleaseState {
   takeovers?: string[];
   /** Every line a step reports stays on screen (plain renderer), e.g. the whole build log. */
   linesShown?: boolean;
+  /** The smoke run: what it does (dry run) or did. */
+  smoke?: { plan: string; result?: SmokeResult };
 }
 
 export interface ReleaseSummary {
@@ -68,6 +76,7 @@ export interface ReleaseSummary {
   takeovers?: string[];
   rollout?: RolloutSummary;
   bundle?: { path: string; size: number };
+  smoke?: { plan: string; result?: SmokeResult };
   warnings: string[];
   timings: Record<string, number>;
 }

@@ -7,6 +7,7 @@ import { withClusterFlags } from '../cluster-flags.js';
 import { dryRunMode, dryRunOption } from '../dry-run.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
+import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
 
 interface Flags {
   config?: string;
@@ -25,6 +26,9 @@ interface Flags {
   context?: string;
   namespace?: string;
   forceConflicts?: boolean;
+  smoke: boolean;
+  smokePlatform?: string;
+  smokeTimeout: string;
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -48,6 +52,10 @@ function human(summary: ReleaseSummary): string {
   for (const p of summary.platforms ?? []) lines.push(`platform ${p.platform.padEnd(12)} ${p.digest}`);
   if (summary.routingApi) lines.push(`routing  ${summary.routingApi}: ${summary.manifests.join(', ')}`);
   if (summary.rollout) lines.push(`rollout  ${summary.rollout.route} r${summary.rollout.revision} ${summary.rollout.subset} ${summary.rollout.state}: ${summary.rollout.steps.join(' → ')}`);
+  if (summary.smoke) {
+    const r = summary.smoke.result;
+    lines.push(r ? `smoke    ${r.platform}: ${r.path ? `${r.path} returned 2xx` : `port ${r.port} answered`} after ${(r.answeredMs / 1000).toFixed(2)} s` : `smoke    ${summary.smoke.plan}`);
+  }
   if (summary.bundle) lines.push(`bundle   ${summary.bundle.path} (${summary.bundle.size} bytes)`);
   for (const w of summary.warnings) lines.push(`warning  ${w}`);
   lines.push(`took     ${((summary.timings.total ?? 0) / 1000).toFixed(1)}s`);
@@ -69,6 +77,9 @@ export function registerReleaseCommands(program: Command): void {
     .option('--subset <name>', 'subset / version label of the new version (default: from the tag)')
     .option('--date <YYYY-MM-DD>', 'the date of a date tag')
     .option('--tag <tag>', 'date, semver, or a literal tag (overrides image.tag)')
+    .option('--no-smoke', 'do not run the new image on the Docker Engine before the cluster')
+    .option('--smoke-platform <os/arch>', "the image's platform to smoke-run (default: the Docker Engine's own)")
+    .option('--smoke-timeout <seconds>', 'how long the smoke run waits for the port (and path) to answer', '30')
     .option('--force-conflicts', "take over fields other managers own in the workload manifests' objects too (the route routing.name names is taken over regardless)")
     .action(async (flags: Flags) => {
       stopsCleanlyOnInterrupt();
@@ -76,6 +87,7 @@ export function registerReleaseCommands(program: Command): void {
       if (flags.strategy !== undefined && !['canary', 'mirror', 'header', 'subset'].includes(flags.strategy)) {
         throw new InputError(`--strategy ${flags.strategy}: unknown strategy`, { hint: 'use canary, mirror, header or subset' });
       }
+      const smokeTimeoutMs = parseTimeoutFlag(flags.smokeTimeout, '--smoke-timeout');
       const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY) && process.env.CI !== 'true';
       // The release pipeline (and the Kubernetes client under it) loads only when a release runs.
       const { release } = await import('../../pipelines/release/run.js');
@@ -97,6 +109,9 @@ export function registerReleaseCommands(program: Command): void {
           context: flags.context,
           namespace: flags.namespace,
           forceConflicts: flags.forceConflicts,
+          smoke: flags.smoke,
+          smokePlatform: flags.smokePlatform,
+          smokeTimeoutMs,
         },
         { tty, json: flags.json ?? false, confirm },
       );
