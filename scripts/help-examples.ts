@@ -23,7 +23,7 @@ const examples: Record<string, Example[]> = {
   'stack status': [['shipline stack status'], ['shipline stack status --json']],
   build: [
     ['shipline build --dry-run --date 2024-01-26', 'the buildx commands it runs'],
-    ['shipline build --tag v1.2.0 --platform linux/amd64'],
+    ['shipline build --tag v1.2.0 --smoke --smoke-platform linux/arm64', 'then run it on the Engine'],
     ['shipline build --no-push --oci link_{tag}.tar --offline', 'an OCI tarball, no registry'],
   ],
   render: [
@@ -63,7 +63,7 @@ const examples: Record<string, Example[]> = {
   'rollout rollback': [['shipline rollout rollback', 'the release before the current one']],
   release: [
     ['shipline release --dry-run', 'the whole plan; changes nothing'],
-    ['shipline release --yes --strategy canary'],
+    ['shipline release --yes --strategy canary --smoke-platform linux/arm64', 'smoke-run arm64'],
     [`shipline release --skip-build --image ${digest}`, 'continue after a failure'],
   ],
   bundle: [

@@ -71,7 +71,7 @@ async function publicKey(file: string | undefined) {
   return file ? (await import('../../pipelines/bundle/signing.js')).loadPublicKey(file) : undefined;
 }
 interface ImportFlags extends ClusterFlags {
-  registry?: string; docker?: boolean; platform?: string; engineTimeout: string; insecure?: boolean; image?: string; apply?: boolean; forceConflicts?: boolean;
+  registry?: string; docker?: boolean; platform?: string; engineTimeout?: string; insecure?: boolean; image?: string; apply?: boolean; forceConflicts?: boolean;
   username?: string; passwordStdin?: boolean; force?: boolean; mountFrom?: string[]; concurrency?: number; retries?: number; manifestsOut?: string; json?: boolean;
   key?: string; autoMount: boolean; dryRun?: string | boolean;
 }
@@ -160,27 +160,27 @@ export function registerBundleCommands(program: Command): void {
       await printReport(flags, await inspectionReport(inspection));
     });
   withClusterFlags(bundle.command('import'), 'with --apply: namespace for objects that name none')
-    .description('push the images to a registry, rewrite image references to it by digest, optionally apply; or load them into a Docker Engine')
+    .description('push the images to a registry, rewrite manifests to them by digest, apply; or --docker')
     .argument('<file>', 'bundle, or OCI layout tarball (then with --image)')
     .option('--registry <host[:port]>', 'target registry')
-    .option('--docker', 'load the images into the Docker Engine (DOCKER_HOST) instead of a registry')
+    .option('--docker', 'load into the Docker Engine (DOCKER_HOST) instead of a registry')
     .option('--platform <os/arch>', 'with --docker: the platform to load (default: the Engine\'s own)')
-    .option('--engine-timeout <seconds>', 'with --docker: seconds each call to the Engine may take', '30')
+    .option('--engine-timeout <seconds>', 'with --docker: seconds per call to the Engine (default 30)')
     .option('--insecure', 'plain HTTP (default for 127.0.0.1 and localhost)')
     .option('--image <repo:tag>', 'where the image goes (required for an OCI layout tarball)')
-    .option('--key <pem>', 'public key that must have signed the bundle; checked with every file before anything is pushed')
+    .option('--key <pem>', 'public key that must have signed it; checked with every file first')
     .option('--apply', 'server-side apply the rewritten manifests')
     .option('--force-conflicts', 'with --apply: take over fields owned by other managers')
     .option('--username <user>', 'registry user (with --password-stdin); default: Docker config file')
     .option('--password-stdin', 'read the registry password from standard input')
     .option('--force', 'move a tag that already names another digest')
-    .option('--mount-from <repo>', 'repository of the target registry to mount shared blobs from (repeatable)', collect)
-    .option('--no-auto-mount', 'do not look through the registry\'s other repositories for blobs to mount')
+    .option('--mount-from <repo>', 'registry repository to mount shared blobs from (repeatable)', collect)
+    .option('--no-auto-mount', 'do not search the registry\'s other repositories for blobs to mount')
     .option('--concurrency <n>', 'parallel blob uploads', positiveInt('--concurrency'), defaultUploadConcurrency)
     .option('--retries <n>', 'tries per request on transient failures', positiveInt('--retries'), 5)
     .option('--manifests-out <dir>', 'write the rewritten manifests here')
     .option('--json', 'machine-readable summary')
-    .addOption(dryRunOption('push, write and apply nothing; client: open and check the bundle and rewrite the manifests, contact nothing; server: also check access to the registry and dry-run the manifests on the cluster (--apply)'))
+    .addOption(dryRunOption('change nothing; client: check the bundle only; server: also the registry and --apply'))
     .action(async (file: string, flags: ImportFlags) => {
       if (flags.docker) return importIntoDocker(file, flags);
       if (flags.platform) throw new InputError('--platform is for --docker: a registry receives every platform', { hint: 'add --docker, or leave out --platform' });
@@ -234,7 +234,7 @@ async function importIntoDocker(file: string, flags: ImportFlags): Promise<void>
   const clash = registryOnly.find(([field]) => flags[field] !== undefined && flags[field] !== false);
   if (clash) throw new InputError(`--docker and ${clash[1]}: ${clash[1]} is for an import into a registry`, { hint: `leave out ${clash[1]} to load into the Docker Engine, or --docker to push to a registry` });
   const { parseTimeoutFlag } = await import('../../pipelines/cluster/timeout-flag.js');
-  const timeoutMs = parseTimeoutFlag(flags.engineTimeout, '--engine-timeout');
+  const timeoutMs = parseTimeoutFlag(flags.engineTimeout ?? '30', '--engine-timeout');
   const key = await publicKey(flags.key);
   const started = performance.now();
   const { importIntoDocker: load } = await import('../../pipelines/bundle/import-docker.js');
