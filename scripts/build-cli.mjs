@@ -2,12 +2,50 @@
 // CLI starts without compiling TypeScript. In a checkout the launcher calls it when
 // dist/cli is stale; `npm pack` runs it (prepack) so the package ships the bundle.
 // esbuild is a dev dependency: an installed package never builds.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { cpSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const require = createRequire(import.meta.url);
+
+// What dockerode and docker-modem require only for what shipline never does: Docker over
+// SSH (ssh2, whose optional cpu-features is a native node-gyp build) and BuildKit sessions
+// and build-output decoding (gRPC, protobuf). Inside those two packages they resolve to an
+// empty module; the unix-socket and TCP transports need none of them.
+const unusedByDockerode = new Set(['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs']);
+const dockerodeTrimmed = {
+  name: 'dockerode-trimmed',
+  setup(b) {
+    b.onResolve({ filter: /^(ssh2|@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)$/ }, (args) =>
+      unusedByDockerode.has(args.path) && /[\\/]node_modules[\\/](dockerode|docker-modem)[\\/]/.test(args.importer)
+        ? { path: args.path, namespace: 'unused-by-shipline' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'unused-by-shipline' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
+// Loaded lazily with require() from files beside the bundle (define below), so they stay
+// out of the chunks every command parses: ajv (only when a CRD's validator is not cached)
+// as two bundled files, zstd-wasm as its own files (its loader reads zstd.wasm beside it).
+const lazy = {
+  SHIPLINE_AJV_MODULE: JSON.stringify('./ajv.cjs'),
+  SHIPLINE_ZSTD_MODULE: JSON.stringify('./zstd-wasm/index.node.js'),
+  // The release report inlines uPlot's files into each page: they ship as files beside the bundle.
+  SHIPLINE_UPLOT_DIR: JSON.stringify('./uplot/'),
+};
+
+/** ajv's module ids as manifests/crd-validator.ts requires them: the compiler, and what generated code needs. */
+function ajvFiles() {
+  const runtime = readdirSync(join(dirname(require.resolve('ajv')), 'runtime')).filter((f) => f.endsWith('.js') && f !== 're2.js'); // re2: a native engine shipline does not ask for
+  return {
+    'ajv.cjs': ['ajv', 'ajv/dist/standalone/index'],
+    'ajv-runtime.cjs': runtime.map((f) => `ajv/dist/runtime/${f.replace(/\.js$/, '')}`),
+  };
+}
 
 export async function buildCli(stamp) {
   const tmp = join(root, `dist.tmp-${process.pid}`);
@@ -21,10 +59,11 @@ export async function buildCli(stamp) {
     platform: 'node',
     target: 'node20',
     // Dependencies are bundled too: one parsed file loads far faster than hundreds of
-    // modules (the Kubernetes client: 0.14 s instead of 0.66 s). dockerode stays out for
-    // its optional native ssh2 parts; the zstd WebAssembly package loads its .wasm file
-    // from beside its own code.
-    external: ['dockerode', 'ssh2', 'cpu-features', 'esbuild', '@bokuweb/zstd-wasm'],
+    // modules (the Kubernetes client: 0.14 s instead of 0.66 s), and the installed package
+    // then needs no dependencies at all (no install scripts, no native builds).
+    external: ['esbuild'],
+    plugins: [dockerodeTrimmed],
+    define: lazy,
     banner: { js: "import { createRequire as __shiplineRequire } from 'node:module'; const require = __shiplineRequire(import.meta.url);" },
     logLevel: 'error',
   });
@@ -37,10 +76,28 @@ export async function buildCli(stamp) {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    define: { 'import.meta.url': '__shiplineModuleUrl' },
+    define: { 'import.meta.url': '__shiplineModuleUrl', ...lazy },
     banner: { js: "const __shiplineModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'error',
   });
+  for (const [file, ids] of Object.entries(ajvFiles())) {
+    await build({
+      stdin: { contents: `module.exports = {\n${ids.map((id) => `  ${JSON.stringify(id)}: require(${JSON.stringify(id)}),`).join('\n')}\n};\n`, resolveDir: root, loader: 'js' },
+      outfile: join(tmp, file),
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'error',
+    });
+  }
+  cpSync(dirname(require.resolve('@bokuweb/zstd-wasm')), join(tmp, 'zstd-wasm'), { recursive: true, filter: (file) => !file.endsWith('.map') && !file.endsWith('.d.ts') });
+  // CommonJS files under the package's "type": "module".
+  writeFileSync(join(tmp, 'zstd-wasm', 'package.json'), '{ "type": "commonjs" }\n');
+  mkdirSync(join(tmp, 'uplot'));
+  for (const id of ['uplot/dist/uPlot.iife.min.js', 'uplot/dist/uPlot.min.css', 'uplot/LICENSE']) {
+    cpSync(require.resolve(id), join(tmp, 'uplot', basename(id)));
+  }
   writeFileSync(join(tmp, 'stamp'), `${stamp}\n`);
   mkdirSync(join(root, 'dist'), { recursive: true });
   // Swap in whole so a concurrent run never sees half a build.

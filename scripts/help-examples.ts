@@ -23,7 +23,7 @@ const examples: Record<string, Example[]> = {
   'stack status': [['shipline stack status'], ['shipline stack status --json']],
   build: [
     ['shipline build --dry-run --date 2024-01-26', 'the buildx commands it runs'],
-    ['shipline build --tag v1.2.0 --platform linux/amd64'],
+    ['shipline build --tag v1.2.0 --smoke --smoke-platform linux/arm64', 'then run it on the Engine'],
     ['shipline build --no-push --oci link_{tag}.tar --offline', 'an OCI tarball, no registry'],
   ],
   render: [
@@ -89,6 +89,7 @@ const examples: Record<string, Example[]> = {
   'bundle import': [
     ['shipline bundle import link.bundle.tar.zst --key release.pub --registry registry.site:5000'],
     ['shipline bundle import link.tar --image modco/link:1.2.0 --registry registry.site:5000'],
+    ['shipline bundle import link.bundle.tar.zst --docker', 'load into the Docker Engine'],
   ],
   completion: [
     ['source <(shipline completion bash)', 'in ~/.bashrc'],

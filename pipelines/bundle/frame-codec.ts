@@ -14,6 +14,9 @@ const inlineGunzip = 64 << 10;
 
 type ZstdWasm = typeof import('@bokuweb/zstd-wasm');
 let zstd: Promise<ZstdWasm> | undefined;
+/** The bundle carries the package's files beside it (scripts/build-cli.mjs); sources load the package. */
+declare const SHIPLINE_ZSTD_MODULE: string | undefined;
+const zstdModule = typeof SHIPLINE_ZSTD_MODULE === 'string' ? SHIPLINE_ZSTD_MODULE : '@bokuweb/zstd-wasm';
 
 /**
  * V8 compiles a WebAssembly function with its optimizing compiler once it has run a budget
@@ -28,7 +31,7 @@ function loadZstd(): Promise<ZstdWasm> {
   return (zstd ??= (async () => {
     setFlagsFromString(wasmTieringBudget);
     // The package is CommonJS: required, not imported, it skips the ES loader's scan of its exports.
-    const lib = createRequire(import.meta.url)('@bokuweb/zstd-wasm') as ZstdWasm;
+    const lib = createRequire(import.meta.url)(zstdModule) as ZstdWasm;
     await lib.init();
     return lib;
   })());

@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { RolloutContext } from '../rollout/context.js';
 import type { RolloutSummary } from '../rollout/run.js';
 import type { Strategy } from '../rollout/route-states.js';
+import type { SmokeResult } from '../smoke/run.js';
 
 export interface ReleaseOptions {
   config?: string;
@@ -30,6 +31,11 @@ export interface ReleaseOptions {
   forceConflicts?: boolean;
   /** Write the release's HTML report to this file (absolute path, checked before the release starts). */
   report?: string;
+  /** Run the new image on the Docker Engine before the cluster; default on (--no-smoke: false). */
+  smoke?: boolean;
+  /** The platform to smoke-run (default: the Engine's). */
+  smokePlatform?: string;
+  smokeTimeoutMs?: number;
 }
 
 export interface ReleaseState {
@@ -56,6 +62,8 @@ export interface ReleaseState {
   takeovers?: string[];
   /** Every line a step reports stays on screen (plain renderer), e.g. the whole build log. */
   linesShown?: boolean;
+  /** The smoke run: what it does (dry run) or did. */
+  smoke?: { plan: string; result?: SmokeResult };
 }
 
 export interface ReleaseSummary {
@@ -75,6 +83,7 @@ export interface ReleaseSummary {
   rollout?: RolloutSummary;
   bundle?: { path: string; size: number };
   report?: { path: string; size: number; revision: number };
+  smoke?: { plan: string; result?: SmokeResult };
   warnings: string[];
   timings: Record<string, number>;
 }

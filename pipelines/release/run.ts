@@ -10,6 +10,7 @@ import { checkInterrupted, interruption } from '../interrupt.js';
 import type { ReleaseOptions, ReleaseState, ReleaseSummary } from './context.js';
 import { buildImage, makeBundle, preflight, renderAndDiff, rollOut, validate, withProgress, type Report } from './steps.js';
 import { localStack, onLocalStack } from './local-stack.js';
+import { smokeStep } from './smoke-step.js';
 
 export interface ReleaseIo {
   tty: boolean;
@@ -83,6 +84,7 @@ export function summarize(state: ReleaseState): ReleaseSummary {
     rollout: state.rolloutResult,
     bundle: state.bundle,
     report: state.report,
+    smoke: state.smoke,
     warnings: state.warnings,
     timings: state.timings,
   };
@@ -124,6 +126,7 @@ async function runRelease(state: ReleaseState, io: ReleaseIo): Promise<ReleaseSu
       task('Local stack (first start installs and builds its parts)', localStack, () => local && !options.dryRun),
       task('Preflight: builder, registry, cluster', preflight),
       task('Build the multi-arch image', buildImage, (s) => !s.options.skipBuild),
+      task('Smoke-run the image on the Docker Engine', smokeStep, (s) => s.options.smoke !== false),
       task('Render, server dry-run and diff', renderAndDiff),
     ],
     state,

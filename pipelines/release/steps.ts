@@ -26,6 +26,7 @@ import { toYaml } from '../model/yaml.js';
 import type { ReleaseState } from './context.js';
 import type { Provenance } from '../rollout/history.js';
 import { count } from '../plural.js';
+import { checkSmokePlatform } from './smoke-step.js';
 
 export type Report = (line: string) => void;
 
@@ -35,6 +36,7 @@ export function validate(state: ReleaseState): void {
   assertWholeConfig(loaded.file, loaded.raw, { requireImage: true, positions: loaded.positions });
   state.loaded = loaded;
   state.strategy = state.options.strategy ?? rolloutConfig(loaded).strategy;
+  checkSmokePlatform(state);
   if (!state.options.skipBuild && !state.options.dryRun && !loaded.config.output.push) {
     // The roll-out deploys the image from the registry: an unpushed build cannot be rolled out.
     throw new InputError(`${loaded.file}: output.push is false, so the image this release builds never reaches a registry the cluster can pull from`, {

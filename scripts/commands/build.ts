@@ -9,6 +9,7 @@ import { describeAttestationCost } from '../../pipelines/build/attestation-cost.
 import { checkTagOption, parsePlatformList } from '../../pipelines/build/inputs.js';
 import { parseClock } from '../../pipelines/build/tag.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
+import { checkSmokeFlags, smokeAfterBuild, type SmokeFlags } from './build-smoke.js';
 
 interface BuildOptions {
   config?: string;
@@ -24,6 +25,7 @@ interface BuildOptions {
   force?: boolean;
   json?: boolean;
 }
+type BuildFlags = BuildOptions & SmokeFlags;
 
 function summary(result: BuildResult): string {
   const lines = [`image    ${result.plan.imageRef}`];
@@ -53,7 +55,10 @@ export function registerBuildCommands(program: Command): void {
     .addOption(dryRunOption('print the exact commands, one per line, and change nothing'))
     .option('--offline', 'contact no registry (tags are not checked for a free date suffix)')
     .option('--json', 'print the result as JSON')
-    .action(async (options: BuildOptions) => {
+    .option('--smoke', 'then run the image on the Docker Engine until its port (and rollout.gates.http.path) answers')
+    .option('--smoke-platform <os/arch>', "with --smoke: the platform to run (default: the Docker Engine's own)")
+    .option('--smoke-timeout <seconds>', 'with --smoke: how long to wait for the port (and path) to answer', '30')
+    .action(async (options: BuildFlags) => {
       const dryRun = dryRunMode(options.dryRun, ['client', 'none'], 'build', 'buildx has no server-side dry run') === 'client';
       const clock = parseClock(options.date, process.env.SOURCE_DATE_EPOCH) ?? new Date();
       const platforms = options.platform === undefined ? undefined : parsePlatformList(options.platform);
@@ -62,6 +67,7 @@ export function registerBuildCommands(program: Command): void {
       // The sections build does not read are checked too: a config that is wrong anywhere is refused before the build.
       const { assertWholeConfig } = await import('../../pipelines/config/whole.js');
       assertWholeConfig(loaded.file, loaded.raw, { requireImage: true, positions: loaded.positions });
+      checkSmokeFlags(options, platforms ?? loaded.config.image.platforms);
       const result = await build({
         loaded,
         clock,
@@ -81,12 +87,15 @@ export function registerBuildCommands(program: Command): void {
         logShown: verbosity() !== 'quiet',
       });
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+      // A smoke run that fails exits 3 after the build: the image stays pushed, and is named.
+      const smoke = options.smoke ? await smokeAfterBuild(loaded, result, options, progress) : undefined;
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ ...result, commands: commandLines(result, process.cwd()) }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...result, commands: commandLines(result, process.cwd()), smoke }, null, 2)}\n`);
       } else if (result.dryRun) {
-        process.stdout.write(`${commandLines(result, process.cwd()).join('\n')}\n`);
+        process.stdout.write(`${[...commandLines(result, process.cwd()), ...(smoke ? [`# then ${smoke.plan}`] : [])].join('\n')}\n`);
       } else {
-        process.stdout.write(`${summary(result)}\n`);
+        const r = smoke?.result;
+        process.stdout.write(`${summary(result)}${r ? `\nsmoke    ${r.platform}: ${r.path ? `${r.path} returned 2xx` : `port ${r.port} answered`} after ${(r.answeredMs / 1000).toFixed(2)} s` : ''}\n`);
       }
     });
 }

@@ -71,7 +71,7 @@ async function publicKey(file: string | undefined) {
   return file ? (await import('../../pipelines/bundle/signing.js')).loadPublicKey(file) : undefined;
 }
 interface ImportFlags extends ClusterFlags {
-  registry: string; insecure?: boolean; image?: string; apply?: boolean; forceConflicts?: boolean;
+  registry?: string; docker?: boolean; platform?: string; engineTimeout?: string; insecure?: boolean; image?: string; apply?: boolean; forceConflicts?: boolean;
   username?: string; passwordStdin?: boolean; force?: boolean; mountFrom?: string[]; concurrency?: number; retries?: number; manifestsOut?: string; json?: boolean;
   key?: string; autoMount: boolean; dryRun?: string | boolean;
 }
@@ -168,25 +168,31 @@ export function registerBundleCommands(program: Command): void {
       await printReport(flags, await inspectionReport(inspection));
     });
   withClusterFlags(bundle.command('import'), 'with --apply: namespace for objects that name none')
-    .description('push the images to a registry, rewrite image references to it by digest, optionally apply')
+    .description('push the images to a registry, rewrite manifests to them by digest, apply; or --docker')
     .argument('<file>', 'bundle, or OCI layout tarball (then with --image)')
-    .requiredOption('--registry <host[:port]>', 'target registry')
+    .option('--registry <host[:port]>', 'target registry')
+    .option('--docker', 'load into the Docker Engine (DOCKER_HOST) instead of a registry')
+    .option('--platform <os/arch>', 'with --docker: the platform to load (default: the Engine\'s own)')
+    .option('--engine-timeout <seconds>', 'with --docker: seconds per call to the Engine (default 30)')
     .option('--insecure', 'plain HTTP (default for 127.0.0.1 and localhost)')
     .option('--image <repo:tag>', 'where the image goes (required for an OCI layout tarball)')
-    .option('--key <pem>', 'public key that must have signed the bundle; checked with every file before anything is pushed')
+    .option('--key <pem>', 'public key that must have signed it; checked with every file first')
     .option('--apply', 'server-side apply the rewritten manifests')
     .option('--force-conflicts', 'with --apply: take over fields owned by other managers')
     .option('--username <user>', 'registry user (with --password-stdin); default: Docker config file')
     .option('--password-stdin', 'read the registry password from standard input')
     .option('--force', 'move a tag that already names another digest')
-    .option('--mount-from <repo>', 'repository of the target registry to mount shared blobs from (repeatable)', collect)
-    .option('--no-auto-mount', 'do not look through the registry\'s other repositories for blobs to mount')
+    .option('--mount-from <repo>', 'registry repository to mount shared blobs from (repeatable)', collect)
+    .option('--no-auto-mount', 'do not search the registry\'s other repositories for blobs to mount')
     .option('--concurrency <n>', 'parallel blob uploads', positiveInt('--concurrency'), defaultUploadConcurrency)
     .option('--retries <n>', 'tries per request on transient failures', positiveInt('--retries'), 5)
     .option('--manifests-out <dir>', 'write the rewritten manifests here')
     .option('--json', 'machine-readable summary')
-    .addOption(dryRunOption('push, write and apply nothing; client: open and check the bundle and rewrite the manifests, contact nothing; server: also check access to the registry and dry-run the manifests on the cluster (--apply)'))
+    .addOption(dryRunOption('change nothing; client: check the bundle only; server: also the registry and --apply'))
     .action(async (file: string, flags: ImportFlags) => {
+      if (flags.docker) return importIntoDocker(file, flags);
+      if (flags.platform) throw new InputError('--platform is for --docker: a registry receives every platform', { hint: 'add --docker, or leave out --platform' });
+      if (!flags.registry) throw new InputError('bundle import: where to? give --registry HOST[:PORT], or --docker to load into a Docker Engine', { hint: 'e.g. --registry registry.site.local:5000' });
       const dryRun = dryRunMode(flags.dryRun, dryRunModes, 'bundle import', '');
       const registry = checkRegistry(flags.registry);
       const key = await publicKey(flags.key);
@@ -224,4 +230,28 @@ export function registerBundleCommands(program: Command): void {
       log(`${count(s.blobsUploaded, 'blob')} uploaded (${(s.bytesUploaded / 1e6).toFixed(1)} MB), ${s.blobsPresent} already present, ${s.blobsMounted} mounted, ${count(s.manifestsPut, 'manifest')} and ${count(s.tagsWritten, 'tag')} written in ${seconds} s`);
       for (const r of result.rewrites) log(`rewrote ${r.file} ${r.path}: ${r.from} → ${r.to}`);
     });
+}
+
+/** The flags that only mean something for a registry, refused with --docker rather than ignored. */
+const registryOnly: [keyof ImportFlags, string][] = [
+  ['registry', '--registry'], ['apply', '--apply'], ['manifestsOut', '--manifests-out'], ['mountFrom', '--mount-from'],
+  ['username', '--username'], ['force', '--force'], ['dryRun', '--dry-run'],
+];
+
+async function importIntoDocker(file: string, flags: ImportFlags): Promise<void> {
+  const clash = registryOnly.find(([field]) => flags[field] !== undefined && flags[field] !== false);
+  if (clash) throw new InputError(`--docker and ${clash[1]}: ${clash[1]} is for an import into a registry`, { hint: `leave out ${clash[1]} to load into the Docker Engine, or --docker to push to a registry` });
+  const { parseTimeoutFlag } = await import('../../pipelines/cluster/timeout-flag.js');
+  const timeoutMs = parseTimeoutFlag(flags.engineTimeout ?? '30', '--engine-timeout');
+  const key = await publicKey(flags.key);
+  const started = performance.now();
+  const { importIntoDocker: load } = await import('../../pipelines/bundle/import-docker.js');
+  const loaded = await load({ file, key, image: flags.image, platform: flags.platform, engine: { timeoutMs }, log });
+  const seconds = Number(((performance.now() - started) / 1000).toFixed(2));
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ loaded, seconds }, null, 2)}\n`);
+    return;
+  }
+  for (const image of loaded) process.stdout.write(`${image.name} ${image.id} (${image.platform})\n`);
+  log(`${count(loaded.length, 'image')} loaded into the Docker Engine in ${seconds} s`);
 }

@@ -8,12 +8,14 @@ import { withClusterFlags } from '../command-kit/cluster-flags.js';
 import { dryRunMode, dryRunOption } from '../command-kit/dry-run.js';
 import type { Strategy } from '../../pipelines/rollout/route-states.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
+import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
 
 /** The release's options (pipelines/release/context.ts) as commander gives them: the flags it checks first stay text. */
-type Flags = Partial<Omit<ReleaseOptions, 'dryRun' | 'dryRunMode' | 'strategy'>> & {
+type Flags = Partial<Omit<ReleaseOptions, 'dryRun' | 'dryRunMode' | 'strategy' | 'smokeTimeoutMs'>> & {
   dryRun?: string | boolean;
   strategy?: string;
   json?: boolean;
+  smokeTimeout: string;
 };
 
 async function confirm(question: string): Promise<boolean> {
@@ -38,6 +40,10 @@ function human(summary: ReleaseSummary): string {
   if (summary.attestations) lines.push(`attest   ${describeAttestationCost(summary.attestations)}`);
   if (summary.routingApi) lines.push(`routing  ${summary.routingApi}: ${summary.manifests.join(', ')}`);
   if (summary.rollout) lines.push(`rollout  ${summary.rollout.route} r${summary.rollout.revision} ${summary.rollout.subset} ${summary.rollout.state}: ${summary.rollout.steps.join(' → ')}`);
+  if (summary.smoke) {
+    const r = summary.smoke.result;
+    lines.push(r ? `smoke    ${r.platform}: ${r.path ? `${r.path} returned 2xx` : `port ${r.port} answered`} after ${(r.answeredMs / 1000).toFixed(2)} s` : `smoke    ${summary.smoke.plan}`);
+  }
   if (summary.bundle) lines.push(`bundle   ${summary.bundle.path} (${summary.bundle.size} bytes)`);
   if (summary.report) lines.push(`report   ${summary.report.path} (r${summary.report.revision}, ${Math.round(summary.report.size / 1024)} KB)`);
   for (const w of summary.warnings) lines.push(`warning  ${w}`);
@@ -61,6 +67,9 @@ export function registerReleaseCommands(program: Command): void {
     .option('--subset <name>', 'subset / version label of the new version (default: from the tag)')
     .option('--date <YYYY-MM-DD>', 'the date of a date tag')
     .option('--tag <tag>', 'date, semver, or a literal tag (overrides image.tag)')
+    .option('--no-smoke', 'do not run the new image on the Docker Engine before the cluster')
+    .option('--smoke-platform <os/arch>', "the image's platform to smoke-run (default: the Docker Engine's own)")
+    .option('--smoke-timeout <seconds>', 'how long the smoke run waits for the port (and path) to answer', '30')
     .option('--force-conflicts', "take over fields other managers own in the workload manifests' objects too (the route routing.name names is taken over regardless)")
     .action(async (flags: Flags) => {
       stopsCleanlyOnInterrupt();
@@ -69,12 +78,13 @@ export function registerReleaseCommands(program: Command): void {
         throw new InputError(`--strategy ${flags.strategy}: unknown strategy`, { hint: 'use canary, mirror, header or subset' });
       }
       if (flags.report !== undefined && dryRun !== 'none') throw new InputError('--report with --dry-run: a dry run makes no release to report', { hint: 'drop --dry-run, or --report' });
+      const smokeTimeoutMs = parseTimeoutFlag(flags.smokeTimeout, '--smoke-timeout');
       const { checkReportPath } = await import('../../pipelines/report/write.js');
       const report = flags.report === undefined ? undefined : checkReportPath(flags.report, '--report');
       const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY) && process.env.CI !== 'true';
       // The release pipeline (and the Kubernetes client under it) loads only when a release runs.
       const { release } = await import('../../pipelines/release/run.js');
-      const { dryRun: _dryRun, strategy, json, yes, skipBuild, report: _report, ...passed } = flags;
+      const { dryRun: _dryRun, strategy, json, yes, skipBuild, report: _report, smokeTimeout: _smokeTimeout, ...passed } = flags;
       const options: ReleaseOptions = {
         ...passed,
         dryRun: dryRun !== 'none',
@@ -83,6 +93,7 @@ export function registerReleaseCommands(program: Command): void {
         yes: yes ?? false,
         skipBuild: skipBuild ?? false,
         report,
+        smokeTimeoutMs,
       };
       const summary = await release(options, { tty, json: json ?? false, confirm });
       process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `${human(summary)}\n`);

@@ -6,7 +6,7 @@ import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerEngine } from '../../pipelines/adapters/docker.js';
+import { dockerEngine, inspectImage, loadImage, removeImage } from '../../pipelines/adapters/docker.js';
 import { KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
 import { run } from '../../pipelines/adapters/process.js';
 import { RegistryClient, type ImageIndex } from '../../pipelines/adapters/registry.js';
@@ -63,7 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await kube().delete(deploymentRef).catch(() => undefined);
   await kube().delete(serviceRef).catch(() => undefined);
-  await dockerEngine().getImage(name).remove().catch(() => undefined);
+  await removeImage(await dockerEngine(), name).catch(() => undefined);
   await airgap?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -94,13 +94,11 @@ describe('air-gapped bundle from a real build', () => {
     const { readTar } = await import('../support/tar.js');
     const files = await readTar(bundleFile());
     const archive = bundle.images[0]!.dockerArchives.find((a) => a.platform === 'linux/arm64')!;
-    const docker = dockerEngine();
+    const docker = await dockerEngine();
     const tmp = join(dir, 'arm64.docker.tar');
     writeFileSync(tmp, files.get(archive.path)!);
-    const stream = await docker.loadImage(createReadStream(tmp));
-    await new Promise((resolve, reject) => docker.modem.followProgress(stream, (e) => (e ? reject(e) : resolve(undefined))));
-    const info = await docker.getImage(name).inspect();
-    expect(info.Architecture).toBe('arm64');
+    await loadImage(docker, createReadStream(tmp));
+    expect((await inspectImage(docker, name)).platform).toBe('linux/arm64');
   });
 
   it('imports into the air-gapped registry and applies the manifests with pinned references', async () => {

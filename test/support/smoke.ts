@@ -1,7 +1,7 @@
 // Smoke-runs the sample service image in the stack's Docker Engine: busybox httpd on a
 // free loopback port (host network; the engine has no bridge), asked for its version.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dockerEngine, pullImage } from '../../pipelines/adapters/docker.js';
+import { dockerEngine, inspectImage, pullImage, removeImage } from '../../pipelines/adapters/docker.js';
 import { freePort } from '../../scripts/bench/fixtures/registry-instance.js';
 
 export interface VersionAnswer {
@@ -29,9 +29,9 @@ async function answer(url: string, timeoutMs: number): Promise<VersionAnswer> {
  * the image afterwards. Returns the answer and the architecture the engine recorded.
  */
 export async function smokeRun(reference: string, platform: string): Promise<{ answer: VersionAnswer; imageArchitecture: string }> {
-  const docker = dockerEngine();
-  await pullImage(reference, { platform }, docker);
-  const image = await docker.getImage(reference).inspect();
+  const docker = await dockerEngine();
+  await pullImage(docker, reference, { platform });
+  const image = await inspectImage(docker, reference);
   const port = await freePort();
   const container = await docker.createContainer({
     Image: reference,
@@ -41,9 +41,9 @@ export async function smokeRun(reference: string, platform: string): Promise<{ a
   });
   try {
     await container.start();
-    return { answer: await answer(`http://127.0.0.1:${port}/cgi-bin/version`, 30_000), imageArchitecture: image.Architecture };
+    return { answer: await answer(`http://127.0.0.1:${port}/cgi-bin/version`, 30_000), imageArchitecture: image.platform.split('/')[1]! };
   } finally {
     await container.remove({ force: true });
-    await docker.getImage(reference).remove({ force: true }).catch(() => undefined);
+    await removeImage(docker, reference).catch(() => undefined);
   }
 }

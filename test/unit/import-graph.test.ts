@@ -17,7 +17,7 @@ const floors: { floor: string; units: Record<string, string[]> }[] = [
   { floor: 'command kit', units: { 'command-kit': ['scripts/command-kit/'] } },
   { floor: 'release', units: { release: ['pipelines/release/'] } },
   { floor: 'report', units: { report: ['pipelines/report/'] } },
-  { floor: 'build and rollout', units: { build: ['pipelines/build/'], rollout: ['pipelines/rollout/'] } },
+  { floor: 'build, rollout and smoke run', units: { build: ['pipelines/build/'], rollout: ['pipelines/rollout/'], smoke: ['pipelines/smoke/'] } },
   { floor: 'bundle', units: { bundle: ['pipelines/bundle/'] } },
   { floor: 'cluster and local stack', units: { cluster: ['pipelines/cluster/'], stack: ['pipelines/stack/'] } },
   { floor: 'config', units: { config: ['pipelines/config/'] } },

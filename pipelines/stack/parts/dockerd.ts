@@ -2,9 +2,9 @@
 // iptables, the local registry marked insecure.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { dockerEngine, enginePings, engineVersion } from '../../adapters/docker.js';
 import { daemonPart } from '../daemon-part.js';
 import { dockerSocket, paths, registryAddress } from '../layout.js';
-import { answers, httpGet } from '../probe.js';
 
 const dir = () => join(paths.state(), 'docker');
 
@@ -31,10 +31,10 @@ export const dockerd = daemonPart({
     '--insecure-registry=localhost:5000',
     '--storage-driver=overlay2',
   ],
-  ready: () => answers('http://docker/_ping', { socketPath: dockerSocket }),
+  // Through the one Docker door, as every other Engine call.
+  ready: () => enginePings({ socketPath: dockerSocket, timeoutMs: 3_000 }),
   async version() {
-    const res = await httpGet('http://docker/version', { socketPath: dockerSocket });
-    return (JSON.parse(res.body) as { Version: string }).Version;
+    return (await engineVersion(await dockerEngine({ socketPath: dockerSocket, timeoutMs: 3_000 }), 3_000)).version;
   },
   startTimeoutMs: 60_000,
 });
