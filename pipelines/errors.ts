@@ -39,6 +39,9 @@ export class PreconditionError extends ShiplineError {
   readonly exitCode = ExitCode.precondition;
 }
 
+/** The new image failed its smoke run on the Docker Engine (it exited, never listened, or failed its path). Exit 3. */
+export class SmokeFailedError extends PreconditionError {}
+
 export class InterruptedError extends ShiplineError {
   readonly exitCode = ExitCode.interrupted;
 }

@@ -13,7 +13,7 @@ import { build } from '../build/run.js';
 import { parseClock } from '../build/tag.js';
 import { existingTags } from '../build/preflight.js';
 import { createBundle } from '../bundle/create.js';
-import { ContextError, InputError, PreconditionError, RolloutAbortedError, ShiplineError } from '../errors.js';
+import { ContextError, InputError, PreconditionError, RolloutAbortedError, ShiplineError, SmokeFailedError } from '../errors.js';
 import { toolVersion } from '../version.js';
 import { rolloutContext } from '../rollout/context.js';
 import { firstObjects, planRelease, startRollout, checkPinned } from '../rollout/run.js';
@@ -205,7 +205,8 @@ export function withProgress(error: unknown, state: ReleaseState, step: string):
   if (!(error instanceof ShiplineError) || state.done.length === 0) return error;
   // Not `new error.constructor(...)`: error classes take different arguments (KubeApiError's
   // first one is the HTTP status), so a re-made error would lose its message.
-  // A version its gates aborted is not worth releasing again as it is.
-  const resume = state.image && state.done.some((d) => d.startsWith('image ')) && !(error instanceof RolloutAbortedError) ? ` Continue with: npm run release -- --skip-build --image ${state.image}` : '';
+  // A version its gates aborted, or that failed its smoke run, is not worth releasing again as it is.
+  const rejected = error instanceof RolloutAbortedError || error instanceof SmokeFailedError;
+  const resume = state.image && state.done.some((d) => d.startsWith('image ')) && !rejected ? ` Continue with: npm run release -- --skip-build --image ${state.image}` : '';
   return new ContextError(`${step}: ${error.message}\nalready done: ${state.done.join('; ')}`, error, { hint: `${error.hint ?? ''}${resume}`.trim() || undefined });
 }

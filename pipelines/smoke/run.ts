@@ -16,7 +16,7 @@ import {
 } from '../adapters/docker.js';
 import type { ImageIndex } from '../adapters/registry.js';
 import { parseImageRef } from '../model/image-ref.js';
-import { PreconditionError } from '../errors.js';
+import { PreconditionError, SmokeFailedError } from '../errors.js';
 import type { SmokePlan } from './plan.js';
 
 export interface SmokeResult {
@@ -58,10 +58,10 @@ async function probe(container: RunningContainer, url: string, wantPath: boolean
   return { kind: 'refused', detail };
 }
 
-async function failure(container: RunningContainer, what: string, plan: SmokePlan, exitCode?: number): Promise<PreconditionError> {
+async function failure(container: RunningContainer, what: string, plan: SmokePlan, exitCode?: number): Promise<SmokeFailedError> {
   const log = (await container.logTail(logLines).catch((e: Error) => `(its log could not be read: ${e.message})`)).trimEnd();
   const lines = log ? log.split('\n').map((l) => `  | ${l}`).join('\n') : '  | (empty)';
-  return new PreconditionError(`smoke run (${plan.platform}): ${what}${exitCode === undefined ? '' : ` (exit code ${exitCode})`}; nothing reached the cluster\nlast lines of its log:\n${lines}`, {
+  return new SmokeFailedError(`smoke run (${plan.platform}): ${what}${exitCode === undefined ? '' : ` (exit code ${exitCode})`}; nothing reached the cluster\nlast lines of its log:\n${lines}`, {
     hint: 'fix the image so that it starts and listens (its log above), or skip the smoke run with --no-smoke',
   });
 }

@@ -73,6 +73,8 @@ describe('the smoke run before the cluster', () => {
     expect(result.stderr).toMatch(/smoke run \(linux\/amd64\): \S+ exited before \/cgi-bin\/healthz returned 2xx \(exit code 1\); nothing reached the cluster/);
     expect(result.stderr).toContain('| link: EXIT_AT_START=1, exiting before it listens');
     expect(result.stderr).toContain('--no-smoke');
+    // A version that fails its smoke run is not worth continuing with as it is.
+    expect(result.stderr).not.toContain('Continue with');
     expect(await clusterSnapshot()).toBe(before);
     // It was pushed (the build ran), and the container is gone.
     expect(await registry.tags(`e2e/smoke-bad-${nonce}`)).toEqual([`bad-${nonce}`]);
