@@ -104,7 +104,7 @@ describe('completion', () => {
     expect(registered.stdout.trim()).toBe('complete -o default -F _shipline shipline');
     expect(await complete('ro')).toEqual(['rollout']);
     expect(await complete('')).toEqual(expect.arrayContaining(['apply', 'build', 'bundle', 'check', 'completion', 'render', 'rollout', 'release', 'version']));
-    expect((await complete('rollout', '')).sort()).toEqual(['abort', 'canary', 'header', 'help', 'mirror', 'promote', 'rollback', 'status', 'subset']);
+    expect((await complete('rollout', '')).sort()).toEqual(['abort', 'canary', 'header', 'help', 'mirror', 'promote', 'report', 'rollback', 'status', 'subset']);
     expect(await complete('rollout', 'canary', '--ku')).toEqual(['--kubeconfig']);
     expect(await complete('check', '--context', 'x', '-')).toEqual(expect.arrayContaining(['-n', '--namespace', '--kubeconfig', '--verbose', '--quiet']));
     expect(await complete('bundle', 'im')).toEqual(['import']);

@@ -27,6 +27,8 @@ export interface ConnectionOptions {
   proxy?: string;
   /** Offer HTTP/2 in the TLS handshake (the Kubernetes API serves it: one connection carries every request). */
   http2?: boolean;
+  /** Give up connecting (TCP and TLS) after this long; default the policy's connectTimeoutMs. */
+  connectTimeoutMs?: number;
 }
 
 const pools = new Map<string, Dispatcher>();
@@ -35,7 +37,7 @@ function fingerprint(options: ConnectionOptions): string {
   const hash = createHash('sha256');
   const { tls } = options;
   for (const part of [tls?.ca, tls?.cert, tls?.key].flat()) hash.update(part === undefined ? '-' : part).update('\0');
-  hash.update(`${tls?.rejectUnauthorized ?? true} ${tls?.servername ?? ''} ${options.socketPath ?? ''} ${options.proxyFromEnv ?? false} ${options.proxy ?? ''} ${options.http2 ?? false}`);
+  hash.update(`${tls?.rejectUnauthorized ?? true} ${tls?.servername ?? ''} ${options.socketPath ?? ''} ${options.proxyFromEnv ?? false} ${options.proxy ?? ''} ${options.http2 ?? false} ${options.connectTimeoutMs ?? connectTimeoutMs}`);
   return hash.digest('hex');
 }
 
@@ -56,7 +58,7 @@ export function dispatcherFor(url: URL, options: ConnectionOptions = {}): Dispat
     // One TLS context per pool: made per connection, parsing the key and CA costs more than the request.
     const { ca, cert, key: privateKey, ...rest } = options.tls ?? {};
     const secureContext = ca || cert || privateKey ? createSecureContext({ ca, cert, key: privateKey }) : undefined;
-    const connect = { ...rest, secureContext, timeout: connectTimeoutMs, ...(options.socketPath ? { socketPath: options.socketPath } : {}) };
+    const connect = { ...rest, secureContext, timeout: options.connectTimeoutMs ?? connectTimeoutMs, ...(options.socketPath ? { socketPath: options.socketPath } : {}) };
     const settings = { connect, keepAliveTimeout: keepAliveMs, connections: connectionsPerOrigin, allowH2: options.http2 === true };
     pool = options.proxy
       ? new ProxyAgent({ ...settings, uri: options.proxy, requestTls: options.tls })

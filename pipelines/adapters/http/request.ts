@@ -6,7 +6,7 @@ import { request } from './undici.js';
 import { ExternalError } from '../../errors.js';
 import { detail } from '../../verbosity.js';
 import { dispatcherFor, type ConnectionOptions } from './dispatchers.js';
-import { RequestTimeoutError, TransientError, transientNetworkError } from './policy.js';
+import { connectTimeoutMs, RequestTimeoutError, TransientError, transientNetworkError } from './policy.js';
 
 export type Headers = Record<string, string | string[] | undefined>;
 
@@ -83,7 +83,10 @@ export async function send(req: HttpRequest): Promise<HttpResponse> {
   const idleTimer = setTimeout(() => expire('idle', req.idleTimeoutMs), req.idleTimeoutMs);
   const totalTimer = req.totalTimeoutMs === undefined ? undefined : setTimeout(() => expire('total', req.totalTimeoutMs!), req.totalTimeoutMs);
   const exchange = async (): Promise<HttpResponse> => {
-    const res = await request(req.url, dispatcherFor(req.url, req), {
+    // A connection attempt outlives an abort in undici: one slower than the request's own
+    // deadline would keep the process waiting after the request failed (a short --timeout).
+    const connection = { ...req, connectTimeoutMs: Math.min(req.connectTimeoutMs ?? connectTimeoutMs, req.idleTimeoutMs) };
+    const res = await request(req.url, dispatcherFor(req.url, connection), {
       method: req.method as 'GET',
       headers: req.headers,
       body: req.body,
