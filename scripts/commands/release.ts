@@ -60,7 +60,7 @@ export function registerReleaseCommands(program: Command): void {
     .addOption(dryRunOption('print the full plan and push, apply and write nothing; client: commands and rendered manifests, server: also dry-run and diff the manifests on the server'))
     .option('--strategy <name>', 'canary, mirror, header or subset (default: rollout.strategy)')
     .option('--bundle [file]', 'also write an air-gap bundle of the image and manifests')
-    .option('--report <file>', "write the release's HTML report (weights, traffic, gate checks), promoted or aborted")
+    .option('--report <file>', "write its HTML report (weights, traffic, checks), promoted or aborted")
     .option('-y, --yes', 'do not ask before changing the cluster')
     .option('--skip-build', 'release an image built before (with --image)')
     .option('--image <ref@digest>', 'the pinned image to release with --skip-build')
@@ -69,7 +69,7 @@ export function registerReleaseCommands(program: Command): void {
     .option('--tag <tag>', 'date, semver, or a literal tag (overrides image.tag)')
     .option('--no-smoke', 'do not run the new image on the Docker Engine before the cluster')
     .option('--smoke-platform <os/arch>', "the image's platform to smoke-run (default: the Docker Engine's own)")
-    .option('--smoke-timeout <seconds>', 'how long the smoke run waits for the port (and path) to answer', '30')
+    .option('--smoke-timeout <seconds>', 'wait this long for the port (and path) to answer', '30')
     .option('--force-conflicts', "take over fields other managers own in the workload manifests' objects too (the route routing.name names is taken over regardless)")
     .action(async (flags: Flags) => {
       stopsCleanlyOnInterrupt();
