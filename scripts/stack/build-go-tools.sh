@@ -112,25 +112,24 @@ build_traefik() {
     github.com/traefik/traefik/v3/cmd/traefik
 }
 
+# Builds one command with `go install MODULE/CMD@VERSION` into DIR (modules without
+# replace directives need no wrapper); EXTRA_LDFLAGS, e.g. -X for the version it reports.
+go_install() {
+  local pkg=$1 version=$2 dir=$3 extra_ldflags=${4:-}
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  GOBIN="$dir.tmp" go install -ldflags "$LDFLAGS $extra_ldflags" "$pkg@$version"
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+}
+
 # Signing interop: the bundle tests check shipline's signatures against cosign's own.
 # cosign's go.mod has no replace directives, so a plain `go install` builds it.
 build_cosign() {
   local dir="$TOOLS/cosign-$COSIGN_VERSION"
   [[ -x "$dir/cosign" ]] && return 0
-  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
-  GOBIN="$dir.tmp" go install -ldflags "$LDFLAGS -X sigs.k8s.io/release-utils/version.gitVersion=$COSIGN_VERSION" \
-    "github.com/sigstore/cosign/v3/cmd/cosign@$COSIGN_VERSION"
-  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+  go_install github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_VERSION" "$dir" \
+    "-X sigs.k8s.io/release-utils/version.gitVersion=$COSIGN_VERSION"
 }
 
-# Builds one command with `go install MODULE/CMD@VERSION` into DIR (modules without
-# replace directives need no wrapper).
-go_install() {
-  local pkg=$1 version=$2 dir=$3
-  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
-  GOBIN="$dir.tmp" go install -ldflags "$LDFLAGS" "$pkg@$version"
-  rm -rf "$dir"; mv "$dir.tmp" "$dir"
-}
 
 # istioctl: the reference that `shipline lint` is tested against (test/integration/lint-istioctl).
 build_istioctl() {
@@ -150,10 +149,7 @@ build_kubeconform() {
 build_syft() {
   local dir="$TOOLS/syft-$SYFT_VERSION"
   [[ -x "$dir/syft" ]] && return 0
-  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
-  GOBIN="$dir.tmp" go install -ldflags "$LDFLAGS -X main.version=$SYFT_VERSION" \
-    "github.com/anchore/syft/cmd/syft@$SYFT_VERSION"
-  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+  go_install github.com/anchore/syft/cmd/syft "$SYFT_VERSION" "$dir" "-X main.version=$SYFT_VERSION"
 }
 
 case "${1:-}" in
