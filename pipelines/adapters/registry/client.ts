@@ -35,6 +35,15 @@ interface CallOptions {
  * Every request here is idempotent (blobs and manifests are content-addressed; a tag PUT
  * writes the same digest again), so transient failures are retried with backoff and jitter.
  */
+/**
+ * A read answered 500 while another client writes the same manifest or blob: the registry's
+ * filesystem storage rewrites a link file in place, so a concurrent read can find it empty.
+ * Reads are tried again on 500, as go-containerregistry does; writes are not.
+ */
+function readRace(method: string, status: number): boolean {
+  return status === 500 && (method === 'GET' || method === 'HEAD');
+}
+
 export class RegistryClient {
   readonly base: string;
   private readonly auth: Authenticator;
@@ -64,7 +73,7 @@ export class RegistryClient {
         await this.auth.refresh(generation, headerValue(res.headers, 'www-authenticate'));
         continue;
       }
-      if (transientStatus(res.status)) {
+      if (transientStatus(res.status) || readRace(method, res.status)) {
         throw new TransientError(`${what}: ${this.host} answered HTTP ${res.status} ${registryErrors(res.body)}`.trim());
       }
       if (res.status === 401 || res.status === 403) {
