@@ -64,7 +64,8 @@ export default async function bench(): Promise<void> {
 
     out(`sample service, linux/amd64 + linux/arm64, push to ${registryAddress}/bench/link:bench, warm cache; hyperfine -N, ${runs} runs + 1 warm-up each`);
     out(`  raw: ${quoteArgv(raw).slice(0, 110)}…`);
-    const nonce = join(dir, 'service', 'bench-nonce');
+    // Inside a folder Dockerfile.musl copies: each run's build really has a changed source.
+    const nonce = join(dir, 'service', 'cgi-bin', 'bench-nonce');
     const prepare = quoteArgv(['node', '-e', `require('fs').writeFileSync(${JSON.stringify(nonce)}, String(Math.random()))`]);
     const [changedOurs, changedRaw] = await hyperfine(commands, { cwd: dir, prepare, env: benchEnv });
     rmSync(nonce, { force: true });
