@@ -95,13 +95,13 @@ function isAborted(error: unknown): boolean {
   return false;
 }
 
-/** The report of an aborted release; failing to write it does not hide why the release stopped. */
-async function reportAfterAbort(state: ReleaseState, path: string): Promise<void> {
+/** The report of a release that did not finish; failing to write it does not hide why the release stopped. */
+async function reportAfterFailure(state: ReleaseState, path: string, how: 'aborted' | 'failed'): Promise<void> {
   try {
     await writeReleaseReport(state, path);
-    process.stderr.write(`report of the aborted release written to ${path}\n`);
+    process.stderr.write(`report of the ${how} release written to ${path}\n`);
   } catch (error) {
-    process.stderr.write(`warning: the report of the aborted release was not written: ${(error as Error).message}\n`);
+    process.stderr.write(`warning: the report of the ${how} release was not written: ${(error as Error).message}\n`);
   }
 }
 
@@ -121,7 +121,7 @@ async function runRelease(state: ReleaseState, io: ReleaseIo): Promise<ReleaseSu
   state.linesShown = !io.tty || io.json;
   validate(state);
   const local = onLocalStack(state);
-  await list(
+  const beforeRollout = list(
     [
       task('Local stack (first start installs and builds its parts)', localStack, () => local && !options.dryRun),
       task('Preflight: builder, registry, cluster', preflight),
@@ -132,6 +132,10 @@ async function runRelease(state: ReleaseState, io: ReleaseIo): Promise<ReleaseSu
     state,
     io,
   ).run();
+  await beforeRollout.catch((error: unknown) => {
+    if (options.report) process.stderr.write(`no report written to ${options.report}: the release stopped before its rollout began\n`);
+    throw error;
+  });
   if (!options.dryRun) {
     const ctx = state.rollout!;
     if (!options.yes && io.tty && io.confirm) {
@@ -150,7 +154,8 @@ async function runRelease(state: ReleaseState, io: ReleaseIo): Promise<ReleaseSu
         io,
       ).run();
     } catch (error) {
-      if (options.report && isAborted(error)) await reportAfterAbort(state, options.report);
+      // Aborted by a gate, or stopped on the way (cluster gone, timeout): what happened so far is reported.
+      if (options.report && state.rollout) await reportAfterFailure(state, options.report, isAborted(error) ? 'aborted' : 'failed');
       throw error;
     }
     if (options.report) await writeReleaseReport(state, options.report);

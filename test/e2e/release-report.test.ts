@@ -2,7 +2,7 @@
 // file:// with every request refused: two real releases on the local stack, one promoted by its
 // gate and one aborted by it (a version built to fail half its requests), each written by
 // `release --report`. The charts must hold what the release record in the cluster holds.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,6 +142,15 @@ describe('release --report, opened in Chromium', () => {
     expect(rows[0]).toContain(failed.detail);
     expect(rows[0]).toContain(`bad: ${evidence.requests} requests, ${evidence.errors} 5xx`);
     await Promise.all([desktop!.close(), phone!.close()]);
+  });
+
+  it('a release stopped before its rollout says no report was written, and writes none', async () => {
+    const file = join(fixture.dir, 'missing.html');
+    const missing = `${images.v1!.split('@')[0]!.replace(/:[^/:]*$/, '')}@sha256:${'0'.repeat(64)}`;
+    const result = await shipline(['release', '--config', fixture.configFile, '--yes', '--skip-build', '--image', missing, '--subset', 'v9', '--report', file], { env, cwd: fixture.dir });
+    expect(result.exitCode, result.stderr).not.toBe(0);
+    expect(result.stderr).toContain(`no report written to ${file}: the release stopped before its rollout began`);
+    expect(existsSync(file)).toBe(false);
   });
 
   it('says so when Prometheus no longer holds the range, and the HTML still opens', async () => {
