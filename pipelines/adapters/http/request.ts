@@ -23,6 +23,8 @@ export interface HttpRequest extends ConnectionOptions {
   readBody?: boolean;
   /** Bytes of response body kept at most (default 16 MiB); the rest is read and dropped. */
   maxBody?: number;
+  /** A 200's body goes here as it arrives (a large blob to a file), not into memory; the response's body is then empty. */
+  sink?: (body: Readable) => Promise<void>;
   /** The message of a timeout (seconds given), naming the system: each client words its own. */
   timedOut: (seconds: number, which: 'idle' | 'total') => RequestTimeoutError;
   /** The message of a connection failure, naming the system. */
@@ -96,6 +98,10 @@ export async function send(req: HttpRequest): Promise<HttpResponse> {
     });
     clearTimeout(idleTimer);
     detail(`${req.method} ${req.url.pathname}${req.url.search} → ${res.statusCode} (${Math.round(performance.now() - started)} ms)`);
+    if (req.sink && res.statusCode === 200) {
+      await req.sink(res.body);
+      return { status: res.statusCode, headers: res.headers, body: Buffer.alloc(0) };
+    }
     const body = req.readBody === false ? (await res.body.dump(), Buffer.alloc(0)) : await readAll(res.body, req.maxBody ?? defaultMaxBody);
     return { status: res.statusCode, headers: res.headers, body };
   };

@@ -1,6 +1,9 @@
 // The one door to OCI distribution registries (the registry HTTP API v2): manifests,
 // blobs and tags; HEAD checks, cross-repository mounts and streamed, verified uploads.
-import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ExternalError } from '../../errors.js';
 import { Authenticator, RegistryAuthError } from './auth.js';
 import type { Credentials } from './credentials.js';
@@ -29,6 +32,7 @@ interface CallOptions {
   body?: () => Buffer | Readable;
   readBody?: boolean;
   maxBody?: number;
+  sink?: (body: Readable) => Promise<void>;
 }
 
 /**
@@ -68,7 +72,7 @@ export class RegistryClient {
     for (let attempt = 0; ; attempt++) {
       const { header, generation } = this.auth.current();
       const headers = { ...options.headers, ...(header && ours ? { authorization: header } : {}) };
-      const res = await send({ method, url, headers, body: options.body?.(), readBody: options.readBody, maxBody: options.maxBody });
+      const res = await send({ method, url, headers, body: options.body?.(), readBody: options.readBody, maxBody: options.maxBody, sink: options.sink });
       if (res.status === 401 && attempt < 3 && ours) {
         await this.auth.refresh(generation, headerValue(res.headers, 'www-authenticate'));
         continue;
@@ -172,6 +176,32 @@ export class RegistryClient {
     if (res.status !== 200) throw this.unexpected(what, res);
     if (sha256(res.body) !== digest) throw new ExternalError(`blob ${repository}@${digest} from ${this.host} does not match its digest`);
     return res.body;
+  }
+
+  /**
+   * A blob streamed to `file` (replaced on each try), its size and sha256 checked on the way:
+   * layers of any size, in constant memory.
+   */
+  async blobToFile(repository: string, blob: { digest: string; size: number }, file: string): Promise<void> {
+    const what = `GET blob ${repository}@${blob.digest}`;
+    const sink = async (body: Readable) => {
+      const hash = createHash('sha256');
+      let size = 0;
+      const count = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          hash.update(chunk);
+          size += chunk.length;
+          callback(null, chunk);
+        },
+      });
+      await pipeline(body, count, createWriteStream(file));
+      const actual = `sha256:${hash.digest('hex')}`;
+      if (actual !== blob.digest || size !== blob.size) {
+        throw new ExternalError(`blob ${repository}@${blob.digest} from ${this.host} does not match its descriptor: ${size} bytes (expected ${blob.size}) hashing to ${actual}`);
+      }
+    };
+    const res = await this.retried(what, () => this.call('GET', `${repository}/blobs/${blob.digest}`, what, { sink }));
+    if (res.status !== 200) throw this.unexpected(what, res);
   }
 
   /** Every tag of the repository, following the registry's pagination (`Link: <…>; rel="next"`). */

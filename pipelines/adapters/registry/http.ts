@@ -25,6 +25,8 @@ export interface HttpRequest {
   maxBody?: number;
   /** Fails when the server sends or takes no byte for this long (default SHIPLINE_TIMEOUT, else 30 s). */
   idleTimeoutMs?: number;
+  /** A 200's body is streamed here instead of being read into memory. */
+  sink?: (body: Readable) => Promise<void>;
 }
 
 const maxBody = 4 * 1024 * 1024;
@@ -37,6 +39,7 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
     headers: req.headers,
     readBody: req.readBody,
     maxBody: req.maxBody ?? maxBody,
+    sink: req.sink,
     idleTimeoutMs: idle,
     timedOut: () =>
       new RequestTimeoutError(`registry ${req.url.host} did not answer ${req.method} ${req.url.pathname} (silent for ${idle / 1000}s)`, {
