@@ -27,6 +27,17 @@ export class RegistryAuthError extends ExternalError {}
 const loginHint = (registry: string) =>
   `log in with \`docker login ${registry}\` (read from ~/.docker/config.json or $DOCKER_CONFIG), or pass --username and --password-stdin`;
 
+/**
+ * The scopes a Bearer challenge asks for, each with its actions sorted: the registry words them
+ * from a Go map, "pull,push" one time and "push,pull" the next, which are one scope.
+ */
+function challengeScopes(challenge: Challenge): string[] {
+  return (challenge.params.scope ?? '').split(' ').filter(Boolean).map((scope) => {
+    const at = scope.lastIndexOf(':');
+    return at < 0 ? scope : `${scope.slice(0, at)}:${[...new Set(scope.slice(at + 1).split(','))].sort().join(',')}`;
+  });
+}
+
 export class Authenticator {
   private header: string | undefined;
   private generation = 0;
@@ -49,7 +60,7 @@ export class Authenticator {
   async refresh(usedGeneration: number, wwwAuthenticate: string | undefined): Promise<void> {
     const challenge = parseChallenge(wwwAuthenticate);
     // Recomputed after waiting: a concurrent refresh may have added the scope meanwhile.
-    const grows = () => challenge?.scheme === 'bearer' && (challenge.params.scope ?? '').split(' ').some((s) => s && !this.scopes.has(s));
+    const grows = () => challenge?.scheme === 'bearer' && challengeScopes(challenge).some((s) => !this.scopes.has(s));
     if (usedGeneration !== this.generation && !grows()) return;
     while (this.inflight) await this.inflight.catch(() => undefined);
     if (usedGeneration !== this.generation && !grows()) return;
@@ -73,7 +84,7 @@ export class Authenticator {
       throw new ExternalError(`registry ${this.registry} asks for unsupported auth scheme "${challenge.scheme}"`);
     }
     const before = this.scopes.size;
-    for (const scope of (challenge.params.scope ?? '').split(' ')) if (scope) this.scopes.add(scope);
+    for (const scope of challengeScopes(challenge)) this.scopes.add(scope);
     const expired = this.now() >= this.tokenExpiresAt;
     if (this.header?.startsWith('Bearer ') && this.scopes.size === before && !expired) throw this.refused();
     await this.fetchToken(challenge.params);
