@@ -17,6 +17,7 @@ import type { Finding, LintInput, Unplaced } from './lint-types.js';
 import { closest } from '../pipelines/model/suggest.js';
 
 export type { Finding, LintInput, Severity } from './lint-types.js';
+export type { Doc } from './lint-parse.js';
 export { subsetsIn } from './lint-subsets.js';
 
 export interface LintResult {
@@ -209,6 +210,26 @@ export function lintManifests(inputs: readonly LintInput[], options: LintOptions
   const result = mergeChunks(inputs, [lintChunk(inputs, options)]);
   saveCompiledCode();
   return result;
+}
+
+/**
+ * Lints documents a caller has already read from `inputs` (apply's objects), without reading
+ * the files again; as lintManifests otherwise (the texts place the findings).
+ */
+export function lintDocuments(inputs: readonly LintInput[], docs: readonly Doc[], options: LintOptions = {}): LintResult {
+  const run: Run = { findings: [], skipped: [], checkedKinds: new Set(), options };
+  const byHost = subsetsOfDocs(docs);
+  const unchecked: Unchecked = new Map();
+  for (const d of docs) check(d, (host) => byHost.get(host), run, unchecked);
+  const chunk: LintChunk = {
+    findings: placed(inputs, run.findings),
+    skipped: run.skipped,
+    unchecked: [...unchecked].flatMap(([file, byKind]) => [...byKind].map(([kind, numbers]): [string, string, string[]] => [file, kind, numbers])),
+    documents: docs.length,
+    checkedKinds: [...run.checkedKinds],
+  };
+  saveCompiledCode();
+  return mergeChunks(inputs, [chunk]);
 }
 
 /** The findings with the line and column of their fields, from a careful parse of the files that have findings. */

@@ -1,9 +1,11 @@
-// The one door to Kubernetes: kubeconfig loading and auth from @kubernetes/client-node,
-// requests through the HTTP door (pipelines/adapters/http: kept-alive connections,
+// The one door to Kubernetes: the kubeconfig read as @kubernetes/client-node reads it
+// (kube-config.ts, kube-credentials.ts: client-node itself only for exec plugins and auth
+// providers), requests through the HTTP door (pipelines/adapters/http: kept-alive connections,
 // a deadline on every request, idempotent ones retried with jitter on transient failures),
 // server-side apply with an explicit field manager.
 import { existsSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from './kube-config.js';
+import { clientNodeCredentials, needsClientNode, staticCredentials, type KubeCredentials } from './kube-credentials.js';
 import { PreconditionError } from '../errors.js';
 import { KubeApiError, type KubeStatusCause } from './kube-error.js';
 import type { KubeObject } from '../model/kube-object.js';
@@ -30,8 +32,13 @@ export interface KubeRequestOptions {
 
 export { idempotent };
 
+/** Methods whose body undici sends over HTTP/2. */
+const withBody = new Set(['PUT', 'POST', 'PATCH']);
+
 export class KubeClient {
   private readonly discovery = new Map<string, Promise<{ name: string; kind: string; namespaced: boolean }[]>>();
+  /** Credentials that do not change (no exec plugin or auth provider): read once, not per request. */
+  private fixedCredentials: KubeCredentials | undefined;
 
   private constructor(
     readonly config: KubeConfig,
@@ -77,10 +84,8 @@ export class KubeClient {
     }
     // Credentials as client-node reads them (tokens, exec plugins, client certificates);
     // the connection itself is the door's, kept alive and shared by every request.
-    const auth: Parameters<KubeConfig['applyToHTTPSOptions']>[0] = { headers: {} };
-    await this.config.applyToHTTPSOptions(auth);
-    const headers: Record<string, string> = { accept: 'application/json' };
-    for (const [name, value] of Object.entries(auth.headers ?? {})) if (typeof value === 'string') headers[name.toLowerCase()] = value;
+    const auth = await this.credentials();
+    const headers: Record<string, string> = { accept: 'application/json', ...auth.headers };
     const payload =
       options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     if (payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
@@ -94,6 +99,10 @@ export class KubeClient {
       body: payload,
       tls: Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined)) as TlsOptions,
       proxy: this.config.getCurrentCluster()?.proxyUrl,
+      // One connection carries every request (one TLS handshake, not one per request in flight).
+      // Not for a body on a method undici's HTTP/2 client expects none of (DELETE with
+      // DeleteOptions): it refuses those ('buffer body must have content length').
+      http2: payload === undefined || withBody.has(method),
       idleTimeoutMs: timeoutMs,
       totalTimeoutMs: timeoutMs,
       hint,
@@ -115,6 +124,12 @@ export class KubeClient {
       throw new KubeApiError(res.status, s.reason ?? '', `${method} ${url.pathname}: ${res.status} ${s.message ?? text}`, s.details?.causes ?? []);
     }
     return { status: res.status, body: body as T };
+  }
+
+  private async credentials(): Promise<KubeCredentials> {
+    if (needsClientNode(this.config)) return clientNodeCredentials(this.config);
+    this.fixedCredentials ??= staticCredentials(this.config);
+    return this.fixedCredentials;
   }
 
   /** Group versions the API server serves, e.g. ["v1", "apps/v1", ...]. */

@@ -79,6 +79,9 @@ interface Checked {
 
 /** Resolves and dry-runs every object; throws (changing nothing) when the server refuses any. */
 async function dryRun(client: KubeClient, objects: SourcedObject[], options: ApplyOptions): Promise<Checked> {
+  // Every group version's discovery at once (resolving then awaits the same requests): not
+  // one round trip after another as the objects of each kind come up in turn.
+  for (const apiVersion of new Set(objects.map((s) => s.object.apiVersion))) void client.resourcesOf(apiVersion).catch(() => undefined);
   const targets = await mapLimit(objects, parallel, (s) => target(client, s, options.namespace));
 
   const problems: string[] = [];

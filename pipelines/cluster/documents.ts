@@ -3,7 +3,8 @@
 import type { KubeObject } from '../adapters/kube.js';
 import { InputError } from '../errors.js';
 import { readInputFiles, type InputFile } from '../input-files.js';
-import { parseObjects, type SourcedObject } from '../model/kube-documents.js';
+import type { SourcedObject } from '../model/kube-documents.js';
+import { parseObjectsQuickly } from './plain-documents.js';
 
 export { listItems, parseObjects, type SourcedObject } from '../model/kube-documents.js';
 
@@ -26,7 +27,7 @@ export function readObjects(paths: readonly string[], namespace?: string, option
 /** The files as read (for checks that point at lines, such as lint) and their objects, as readObjects reads them. */
 export function readManifests(paths: readonly string[], namespace?: string, options: { recursive?: boolean } = {}): { files: InputFile[]; objects: SourcedObject[] } {
   const files = readInputFiles(paths, { flag: '-f', recursive: options.recursive }).map((input) => ({ ...input, file: input.file === '-' ? 'stdin' : input.file }));
-  const objects = files.flatMap((input) => parseObjects(input.text, input.file));
+  const objects = files.flatMap((input) => parseObjectsQuickly(input.text, input.file));
   if (objects.length === 0) throw new InputError(`${paths.map((p) => (p === '-' ? 'standard input' : p)).join(', ')}: no Kubernetes objects found`);
   if (namespace) {
     for (const s of objects) {

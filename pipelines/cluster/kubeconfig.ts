@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../adapters/kube-config.js';
 import { InputError, PreconditionError } from '../errors.js';
 import { localStackKubeconfig } from '../local-stack-paths.js';
 

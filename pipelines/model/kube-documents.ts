@@ -22,19 +22,21 @@ export function listItems(value: unknown): unknown[] | undefined {
 }
 
 export function parseObjects(text: string, file: string): SourcedObject[] {
-  const out: SourcedObject[] = [];
-  parseAllDocuments(text).forEach((doc, i) => {
-    const where = `${file}: doc ${i + 1}`;
+  return parseAllDocuments(text).flatMap((doc, i) => {
     if (doc.errors.length > 0) {
-      throw new InputError(`${where}: ${doc.errors[0]!.message.split('\n')[0]}`, { hint: 'fix the YAML syntax' });
+      throw new InputError(`${file}: doc ${i + 1}: ${doc.errors[0]!.message.split('\n')[0]}`, { hint: 'fix the YAML syntax' });
     }
-    const value = doc.toJS() as unknown;
-    if (value === null || value === undefined) return;
-    const items = listItems(value);
-    if (!items) out.push(checkedObject(value, where, file, i + 1));
-    else items.forEach((item, j) => out.push({ ...checkedObject(item, `${where}: items[${j}]`, file, i + 1), item: j + 1 }));
+    return objectsOfDocument(doc.toJS() as unknown, file, i + 1);
   });
-  return out;
+}
+
+/** The objects of one document's value (none, itself, or a list's items), checked as parseObjects checks them. */
+export function objectsOfDocument(value: unknown, file: string, doc: number): SourcedObject[] {
+  if (value === null || value === undefined) return [];
+  const where = `${file}: doc ${doc}`;
+  const items = listItems(value);
+  if (!items) return [checkedObject(value, where, file, doc)];
+  return items.map((item, j) => ({ ...checkedObject(item, `${where}: items[${j}]`, file, doc), item: j + 1 }));
 }
 
 function checkedObject(value: unknown, where: string, file: string, doc: number): SourcedObject {

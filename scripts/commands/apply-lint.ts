@@ -16,8 +16,12 @@ export async function lintBeforeSending(command: string, files: readonly InputFi
   // Only files with routing objects load the CRD schemas.
   const withRouting = new Set(objects.filter(routing).map((s) => s.file));
   if (withRouting.size === 0) return;
-  const { formatFindingAt, lintManifests, saveCompiledCode } = await loadLintEngine();
-  const result = lintManifests(files.filter((f) => withRouting.has(f.file)));
+  const { formatFindingAt, lintDocuments, saveCompiledCode } = await loadLintEngine();
+  // The objects as read already: lint does not parse the files a second time.
+  const docs = objects
+    .filter((s) => withRouting.has(s.file))
+    .map((s) => ({ file: s.file, doc: s.doc, item: s.item, object: `${s.object.kind}/${s.object.metadata.name}`, value: s.object as unknown as Record<string, unknown> }));
+  const result = lintDocuments(files.filter((f) => withRouting.has(f.file)), docs);
   saveCompiledCode();
   for (const warning of result.findings.filter((f) => f.severity === 'warning')) progress(`${formatFindingAt(warning)}\n  fix: ${warning.fix}`);
   const errors = result.findings.filter((f) => f.severity === 'error');

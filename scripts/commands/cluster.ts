@@ -1,19 +1,27 @@
 import type { Command } from 'commander';
 import type { RoutingFacts } from '../../pipelines/cluster/check-facts.js';
-import { chooseRoutingApi, type ApiChoice } from '../../pipelines/cluster/choose-api.js';
+import type { ApiChoice } from '../../pipelines/cluster/choose-api.js';
 import { readManifests, readObjects } from '../../pipelines/cluster/documents.js';
-import { routingConfig } from '../../pipelines/cluster/routing-config.js';
-import { routingNeeds } from '../../pipelines/cluster/routing-needs.js';
 import { clusterSettings, loadConfig } from '../../pipelines/config/load.js';
 import { ContextError, ExitCode, InputError, PreconditionError, ShiplineError } from '../../pipelines/errors.js';
-import { missingFeatures } from '../../manifests/route-features.js';
-import { renderRouting } from '../../manifests/render.js';
 import { parseTimeoutFlag } from '../../pipelines/cluster/timeout-flag.js';
 import { printReport, withOutput, type OutputFlags } from '../command-kit/output-format.js';
 import { applyReport, checkReport, clientApplyReport, deleteReport, diffReport } from './cluster-output.js';
 import { configOptionHelp } from '../../pipelines/config/find.js';
 import { dryRunMode, dryRunModes, dryRunOption } from '../command-kit/dry-run.js';
 import { withClusterFlags as withKubeFlags, type ClusterFlags as KubeFlags } from '../command-kit/cluster-flags.js';
+
+/** What only `check` needs (routing config, API choice, rendering: re2js and the routing schemas), not loaded by apply, diff or delete. */
+const checkParts = async () => {
+  const [{ chooseRoutingApi }, { routingConfig }, { routingNeeds }, { missingFeatures }, { renderRouting }] = await Promise.all([
+    import('../../pipelines/cluster/choose-api.js'),
+    import('../../pipelines/cluster/routing-config.js'),
+    import('../../pipelines/cluster/routing-needs.js'),
+    import('../../manifests/route-features.js'),
+    import('../../manifests/render.js'),
+  ]);
+  return { chooseRoutingApi, routingConfig, routingNeeds, missingFeatures, renderRouting };
+};
 
 /** What talks to the cluster (the Kubernetes client) loads only when a command runs, not for help. */
 const clusterDoors = async () => {
@@ -55,6 +63,7 @@ export function registerClusterCommands(program: Command): void {
     .description('what routing the cluster serves, and which API and version render will use')
     .action(async (flags: ClusterFlags & OutputFlags) => {
       const loaded = loadConfig(flags.config);
+      const { chooseRoutingApi, routingConfig, routingNeeds, missingFeatures, renderRouting } = await checkParts();
       const routing = routingConfig(loaded);
       const [{ connect }, { gatherRoutingFacts }, { classForGateways }] = await Promise.all([
         import('../../pipelines/cluster/connect.js'),
