@@ -32,9 +32,6 @@ export interface KubeRequestOptions {
 
 export { idempotent };
 
-/** Methods whose body undici sends over HTTP/2. */
-const withBody = new Set(['PUT', 'POST', 'PATCH']);
-
 export class KubeClient {
   private readonly discovery = new Map<string, Promise<{ name: string; kind: string; namespaced: boolean }[]>>();
   /** Credentials that do not change (no exec plugin or auth provider): read once, not per request. */
@@ -99,10 +96,6 @@ export class KubeClient {
       body: payload,
       tls: Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined)) as TlsOptions,
       proxy: this.config.getCurrentCluster()?.proxyUrl,
-      // One connection carries every request (one TLS handshake, not one per request in flight).
-      // Not for a body on a method undici's HTTP/2 client expects none of (DELETE with
-      // DeleteOptions): it refuses those ('buffer body must have content length').
-      http2: payload === undefined || withBody.has(method),
       idleTimeoutMs: timeoutMs,
       totalTimeoutMs: timeoutMs,
       hint,
