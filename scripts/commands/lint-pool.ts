@@ -7,9 +7,10 @@
 // DestinationRule subsets it found; every thread then checks its documents against the
 // subsets of all files, so the output is identical to one thread's.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { compiledCodeFile, functionSource } from '../../manifests/code-cache.js';
 import type { LintChunk, LintInput, LintOptions, LintResult } from '../../manifests/lint.js';
 import type { LintEngine } from './lint-engine.js';
@@ -100,7 +101,9 @@ export function startLintPool(size: number): LintPool | undefined {
   // The compiled form is of exactly the source compiledFunction compiles.
   const [before, after] = functionSource('\0', engineParams).split('\0');
   const workerData = { script, wrap: [before, after], cacheFile: compiledCodeFile(code, 'lint-engine') };
-  const workers = Array.from({ length: size }, () => new Worker(workerSource, { eval: true, workerData }));
+  // Loaded only here: most runs use no worker, and node:worker_threads costs each start a little.
+  const { Worker: Thread } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+  const workers = Array.from({ length: size }, () => new Thread(workerSource, { eval: true, workerData }));
   const close = () => workers.forEach((w) => void w.terminate());
   return {
     close,
