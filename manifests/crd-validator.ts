@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Ajv, ErrorObject, FormatDefinition, KeywordCxt, ValidateFunction } from 'ajv';
+import ucs2length from 'ajv/dist/runtime/ucs2length.js';
 import { numberFormats, stringFormats } from './crd-formats.js';
 import { compiledFunction, lintCacheDir, writeAtomically } from './code-cache.js';
 import { shippedSchemaKey, type Schema } from './crd-schemas.js';
@@ -61,9 +62,15 @@ const require = createRequire(import.meta.url);
  * From the sources, ajv's own package is required.
  */
 declare const SHIPLINE_AJV_MODULE: string | undefined;
+/**
+ * The runtime helper the shipped CRDs' generated code requires (string lengths), bundled: the
+ * runtime file holds every helper and costs a few milliseconds more to load at each start.
+ */
+const bundledRuntime: Record<string, unknown> = { 'ajv/dist/runtime/ucs2length': ucs2length };
 function ajvRequire(id: string): unknown {
   if (typeof SHIPLINE_AJV_MODULE !== 'string') return require(id);
   if (!id.startsWith('ajv')) return require(id);
+  if (bundledRuntime[id]) return bundledRuntime[id];
   const file = id.startsWith('ajv/dist/runtime/') ? SHIPLINE_AJV_MODULE.replace(/\.cjs$/, '-runtime.cjs') : SHIPLINE_AJV_MODULE;
   return (require(file) as Record<string, unknown>)[id.replace(/\.js$/, '')];
 }

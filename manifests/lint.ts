@@ -168,27 +168,51 @@ export interface LintChunk {
   checkedKinds: string[];
 }
 
-/** Lints the documents of some inputs; subsets (of all inputs) default to those of these inputs. */
-export function lintChunk(inputs: readonly LintInput[], options: LintOptions = {}, subsets?: readonly [string, string[]][]): LintChunk {
-  const run: Run = { findings: [], skipped: [], checkedKinds: new Set(), options };
+/** The documents of some inputs, parsed once: checked by checkParsed after every thread has told its subsets. */
+export interface ParsedInputs {
+  inputs: readonly LintInput[];
+  docs: Doc[];
+  /** Documents the parser refused (syntax), as findings. */
+  findings: Unplaced[];
+  documents: number;
+}
+
+export function parseInputs(inputs: readonly LintInput[]): ParsedInputs {
+  const findings: Unplaced[] = [];
   let documents = 0;
   const docs = inputs.flatMap((input) => {
-    const before = run.findings.length;
-    const parsed = parseDocs(input, run.findings);
-    const unreadable = run.findings.slice(before).map((f) => `${f.doc} ${f.item ?? ''}`);
+    const before = findings.length;
+    const parsed = parseDocs(input, findings);
+    const unreadable = findings.slice(before).map((f) => `${f.doc} ${f.item ?? ''}`);
     documents += parsed.length + new Set(unreadable).size;
     return parsed;
   });
-  const byHost = subsets ? new Map(subsets) : subsetsOfDocs(docs);
+  return { inputs, docs, findings, documents };
+}
+
+/** The DestinationRule subsets of parsed inputs (merged in input order across threads: the last of a host wins). */
+export function subsetsOfParsed(parsed: ParsedInputs): [string, string[]][] {
+  return [...subsetsOfDocs(parsed.docs)];
+}
+
+/** Checks parsed inputs; subsets (of all inputs) default to those of these inputs. */
+export function checkParsed(parsed: ParsedInputs, options: LintOptions = {}, subsets?: readonly [string, string[]][]): LintChunk {
+  const run: Run = { findings: [...parsed.findings], skipped: [], checkedKinds: new Set(), options };
+  const byHost = subsets ? new Map(subsets) : subsetsOfDocs(parsed.docs);
   const unchecked: Unchecked = new Map();
-  for (const d of docs) check(d, (host) => byHost.get(host), run, unchecked);
+  for (const d of parsed.docs) check(d, (host) => byHost.get(host), run, unchecked);
   return {
-    findings: placed(inputs, run.findings),
+    findings: placed(parsed.inputs, run.findings),
     skipped: run.skipped,
     unchecked: [...unchecked].flatMap(([file, byKind]) => [...byKind].map(([kind, numbers]): [string, string, string[]] => [file, kind, numbers])),
-    documents,
+    documents: parsed.documents,
     checkedKinds: [...run.checkedKinds],
   };
+}
+
+/** Lints the documents of some inputs; subsets (of all inputs) default to those of these inputs. */
+export function lintChunk(inputs: readonly LintInput[], options: LintOptions = {}, subsets?: readonly [string, string[]][]): LintChunk {
+  return checkParsed(parseInputs(inputs), options, subsets);
 }
 
 /** The chunks of `inputs` (in input order) as one result: findings sorted by file (in input order), line and column. */

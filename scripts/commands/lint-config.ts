@@ -2,7 +2,7 @@
 // offline, every section, each problem as a lint finding with its line and its fix.
 import { basename } from 'node:path';
 import type { Finding } from '../../manifests/lint.js';
-import { readYamlDocument, type YamlFile } from '../../pipelines/model/config-issues.js';
+import type { YamlFile } from '../../pipelines/model/config-issues.js';
 import { ShiplineError } from '../../pipelines/errors.js';
 
 const sections = /^(image|builder|output|cache|attest|cluster|routing|rollout):/m;
@@ -15,8 +15,8 @@ export function isConfigFile(file: string, text: string): boolean {
 
 /** The problems of a config file as lint findings (object `?`: a config has no Kind/name). */
 export async function configFindings(path: string, file: string, options: { requireImage: boolean }): Promise<Finding[]> {
-  // Loaded on use: the config schemas (zod) are not needed to lint manifests.
-  const { placedIssues, wholeConfigIssues } = await import('../../pipelines/config/whole.js');
+  // Loaded on use: the config schemas (zod) and the careful YAML parser are not needed to lint manifests.
+  const [{ placedIssues, wholeConfigIssues }, { readYamlDocument }] = await Promise.all([import('../../pipelines/config/whole.js'), import('../../pipelines/model/config-issues.js')]);
   const base = { file, doc: 1, object: '?', severity: 'error' as const };
   let read: YamlFile;
   try {

@@ -3,15 +3,16 @@
 // bundle (dist/cli/lint-engine.cjs, with V8's compiled form of it from lint's cache) on a
 // core this thread leaves idle meanwhile. The files are then cut into contiguous chunks of
 // about equal size, one per thread (this one included), and merged in input order by the
-// same function a single-thread run uses; every thread sees the DestinationRule subsets of
-// all files, so the output is identical to one thread's.
+// same function a single-thread run uses. Each thread parses its chunk once and tells the
+// DestinationRule subsets it found; every thread then checks its documents against the
+// subsets of all files, so the output is identical to one thread's.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { compiledCodeFile, functionSource } from '../../manifests/code-cache.js';
 import type { LintChunk, LintInput, LintOptions, LintResult } from '../../manifests/lint.js';
-import { subsetsIn } from '../../manifests/lint-subsets.js';
 import type { LintEngine } from './lint-engine.js';
 
 /**
@@ -75,7 +76,15 @@ const code = readFileSync(workerData.script, 'utf8');
 const run = new Script(workerData.wrap[0] + code + workerData.wrap[1], { filename: workerData.script, cachedData }).runInThisContext();
 const module = { exports: {} };
 run(module.exports, createRequire(workerData.script), module, workerData.script, dirname(workerData.script));
-parentPort.once('message', ({ inputs, options, subsets }) => parentPort.postMessage(module.exports.lintChunk(inputs, options, subsets)));
+let parsed;
+parentPort.on('message', (message) => {
+  if (message.inputs) {
+    parsed = module.exports.parseInputs(message.inputs);
+    parentPort.postMessage(module.exports.subsetsOfParsed(parsed));
+  } else {
+    parentPort.postMessage(module.exports.checkParsed(parsed, message.options, message.subsets));
+  }
+});
 `;
 
 export interface LintPool {
@@ -92,7 +101,9 @@ export function startLintPool(size: number): LintPool | undefined {
   // The compiled form is of exactly the source compiledFunction compiles.
   const [before, after] = functionSource('\0', engineParams).split('\0');
   const workerData = { script, wrap: [before, after], cacheFile: compiledCodeFile(code, 'lint-engine') };
-  const workers = Array.from({ length: size }, () => new Worker(workerSource, { eval: true, workerData }));
+  // Loaded only here: most runs use no worker, and node:worker_threads costs each start a little.
+  const { Worker: Thread } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+  const workers = Array.from({ length: size }, () => new Thread(workerSource, { eval: true, workerData }));
   const close = () => workers.forEach((w) => void w.terminate());
   return {
     close,
@@ -102,17 +113,23 @@ export function startLintPool(size: number): LintPool | undefined {
         close();
         return engine.lintManifests(inputs, options);
       }
-      const subsets = subsetsIn(inputs);
-      const pending = others.map(
-        (chunk, i) =>
-          new Promise<LintChunk>((resolve, reject) => {
-            workers[i]!.once('message', resolve);
-            workers[i]!.once('error', reject);
-            workers[i]!.postMessage({ inputs: chunk, options, subsets });
-          }),
-      );
+      const reply = <T>(worker: Worker, message: object) =>
+        new Promise<T>((resolve, reject) => {
+          const fail = (error: Error) => reject(error);
+          worker.once('error', fail);
+          worker.once('message', (value: T) => {
+            worker.off('error', fail);
+            resolve(value);
+          });
+          worker.postMessage(message);
+        });
       try {
-        const mine = engine.lintChunk(own!, options, subsets);
+        const theirSubsets = others.map((chunk, i) => reply<[string, string[]][]>(workers[i]!, { inputs: chunk }));
+        const parsed = engine.parseInputs(own!);
+        // In input order, so the last DestinationRule of a host wins as on one thread.
+        const subsets = [...new Map([...engine.subsetsOfParsed(parsed), ...(await Promise.all(theirSubsets)).flat()])];
+        const pending = others.map((_, i) => reply<LintChunk>(workers[i]!, { options, subsets }));
+        const mine = engine.checkParsed(parsed, options, subsets);
         return engine.mergeChunks(inputs, [mine, ...(await Promise.all(pending))]);
       } finally {
         close();

@@ -111,6 +111,8 @@ export function registerLintCommands(program: Command): void {
         text: () => [lintText(result, formatFindingAt), errors.length === 0 ? lintSummary(files.length, result) : ''].filter(Boolean).join('\n'),
       });
       if (errors.length > 0) {
+        // The CLI exits at once on an error: a pipe (shipline lint DIR | less) gets every finding first.
+        await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
         const where = new Set(errors.map((f) => f.file)).size;
         throw new InputError(`${plural(errors.length, 'finding')} in ${plural(where, 'file')}`, { hint: 'change each field as its fix line above says, then run shipline lint again' });
       }

@@ -2,7 +2,7 @@
 // the same findings in the same order, the same notes, counts and kinds, even when a
 // VirtualService and the DestinationRule that defines its subsets land in different chunks.
 import { describe, expect, it } from 'vitest';
-import { lintChunk, lintManifests, mergeChunks, subsetsIn } from '../../manifests/lint.js';
+import { checkParsed, lintChunk, lintManifests, mergeChunks, parseInputs, subsetsIn, subsetsOfParsed } from '../../manifests/lint.js';
 import { chunksOf, lintThreads } from '../../scripts/commands/lint-pool.js';
 
 const dr = (host: string) => `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: { name: ${host} }\nspec:\n  host: ${host}\n  subsets: [{ name: v1, labels: { version: v1 } }]\n`;
@@ -28,6 +28,16 @@ describe('lint on several threads', () => {
       expect(chunks).toHaveLength(count);
       expect(chunks.flat()).toEqual(inputs);
       expect(mergeChunks(inputs, chunks.map((c) => lintChunk(c, {}, subsets)))).toEqual(one);
+    }
+  });
+
+  it('chunks parsed once, then checked against the subsets every chunk told, equal one thread', () => {
+    const one = lintManifests(inputs);
+    for (const count of [2, 3, 7, 40]) {
+      const parsed = chunksOf(inputs, count).map((c) => parseInputs(c));
+      const subsets = [...new Map(parsed.flatMap((p) => subsetsOfParsed(p)))];
+      expect(subsets).toEqual(subsetsIn(inputs));
+      expect(mergeChunks(inputs, parsed.map((p) => checkParsed(p, {}, subsets)))).toEqual(one);
     }
   });
 
