@@ -241,17 +241,7 @@ export function lintManifests(inputs: readonly LintInput[], options: LintOptions
  * the files again; as lintManifests otherwise (the texts place the findings).
  */
 export function lintDocuments(inputs: readonly LintInput[], docs: readonly Doc[], options: LintOptions = {}): LintResult {
-  const run: Run = { findings: [], skipped: [], checkedKinds: new Set(), options };
-  const byHost = subsetsOfDocs(docs);
-  const unchecked: Unchecked = new Map();
-  for (const d of docs) check(d, (host) => byHost.get(host), run, unchecked);
-  const chunk: LintChunk = {
-    findings: placed(inputs, run.findings),
-    skipped: run.skipped,
-    unchecked: [...unchecked].flatMap(([file, byKind]) => [...byKind].map(([kind, numbers]): [string, string, string[]] => [file, kind, numbers])),
-    documents: docs.length,
-    checkedKinds: [...run.checkedKinds],
-  };
+  const chunk = checkParsed({ inputs, docs: [...docs], findings: [], documents: docs.length }, options);
   saveCompiledCode();
   return mergeChunks(inputs, [chunk]);
 }
