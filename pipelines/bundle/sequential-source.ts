@@ -30,7 +30,7 @@ export interface SequentialSource {
 /** A frame's content as parts; `owner` is the pooled buffer they are views of, if they are. */
 export type Loaded = { parts: Buffer[]; size: number; owner?: Buffer };
 
-/** Frames handed over by `detach`: loaded in order, the next one while this one is used. */
+/** Frames handed over by `detach`, loaded in order. */
 export interface FrameRun {
   /** The next frame's content, or undefined after the last. */
   next(): Promise<Loaded | undefined>;
