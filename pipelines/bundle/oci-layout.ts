@@ -11,7 +11,7 @@ import {
   type Descriptor,
   type ImageIndex,
   type ImageManifest,
-} from '../adapters/registry.js';
+} from '../adapters/registry/types.js';
 
 export interface ManifestBlob {
   descriptor: Descriptor;

@@ -4,7 +4,7 @@
 // parsed, bundle.json against the files (the same set, sizes and checksums), and every
 // image's manifests.
 import { InputError } from '../errors.js';
-import { sha256 } from '../adapters/registry.js';
+import { sha256 } from '../adapters/registry/types.js';
 import type { BundleJson } from './bundle-json.js';
 import type { KeyObject } from 'node:crypto';
 import { bundleJsonName, signatureName } from './names.js';

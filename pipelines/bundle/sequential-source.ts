@@ -18,10 +18,54 @@ export interface SequentialSource {
    * call; `wanted: false` skips them (a compressed source still decodes every frame).
    */
   take(length: number, wanted?: boolean): Promise<Buffer[]>;
+  /**
+   * Skips the next `length` bytes and hands their frames over, undecoded (but the one
+   * already being read ahead), to be decoded by the caller in their own order; undefined
+   * unless the range is exactly whole frames. Every frame is still decoded once.
+   */
+  detach(length: number): FrameRun | undefined;
   close(): Promise<void>;
 }
 
-type Loaded = { parts: Buffer[]; size: number };
+/** A frame's content as parts; `owner` is the pooled buffer they are views of, if they are. */
+export type Loaded = { parts: Buffer[]; size: number; owner?: Buffer };
+
+/** Frames handed over by `detach`, loaded in order. */
+export interface FrameRun {
+  /** The next frame's content, or undefined after the last. */
+  next(): Promise<Loaded | undefined>;
+  /** Waits for any read still under way (before the file is closed). */
+  settle(): Promise<void>;
+}
+
+/**
+ * Frames are read one at a time, when asked for: runs are decoded side by side, each
+ * keeping the other's core busy while it waits for its read, so reading ahead would only
+ * hold more memory.
+ */
+function frameRun(first: Promise<Loaded | undefined> | undefined, from: number, to: number, load: (i: number) => Promise<Loaded | undefined>): FrameRun {
+  let i = from;
+  let ahead = first;
+  return {
+    async next() {
+      if (!ahead) {
+        if (i >= to) return undefined;
+        ahead = load(i);
+      }
+      const loaded = await ahead;
+      ahead = undefined;
+      i++;
+      return loaded;
+    },
+    async settle() {
+      await ahead?.catch(() => undefined);
+      ahead = undefined;
+    },
+  };
+}
+
+/** Frames at least this large (file data) are followed by reading the next one ahead. */
+const readAheadAfter = 64 << 10;
 
 class Cursor implements SequentialSource {
   position = 0;
@@ -36,6 +80,8 @@ class Cursor implements SequentialSource {
     readonly size: number,
     private readonly load: (i: number) => Promise<Loaded | undefined>,
     private readonly fh: FileHandle,
+    /** Uncompressed offset where frame i starts (the size for i = count), for `detach`. */
+    private readonly frameStart?: (i: number) => number | undefined,
   ) {}
 
   /** Parts of frames already passed: given back at the next take, once no view of them is in use. */
@@ -46,7 +92,9 @@ class Cursor implements SequentialSource {
     this.ahead ??= this.load(this.next);
     const loaded = await this.ahead;
     this.next++;
-    this.ahead = loaded ? this.load(this.next) : undefined;
+    // After a small frame (a run of tar headers) comes a file's data, which the pass may
+    // hand over whole (detach): it is read when asked, not held while the pass waits.
+    this.ahead = loaded && (!this.frameStart || loaded.size >= readAheadAfter) ? this.load(this.next) : undefined;
     this.ahead?.catch(() => undefined);
     this.current = loaded;
     this.part = 0;
@@ -79,6 +127,25 @@ class Cursor implements SequentialSource {
     return out;
   }
 
+  detach(length: number): FrameRun | undefined {
+    const current = this.current;
+    if (!this.frameStart || length <= 0 || (current && this.part < current.parts.length)) return undefined;
+    if (this.frameStart(this.next) !== this.position) return undefined;
+    const end = this.position + length;
+    let to = this.next + 1;
+    for (let at = this.frameStart(to); at !== undefined && at < end; at = this.frameStart(to)) to++;
+    if (this.frameStart(to) !== end) return undefined;
+    const run = frameRun(this.ahead, this.next, to, this.load);
+    this.spent.push(...(current?.parts ?? []));
+    this.current = undefined;
+    this.part = 0;
+    this.at = 0;
+    this.ahead = undefined;
+    this.next = to;
+    this.position = end;
+    return run;
+  }
+
   async close(): Promise<void> {
     await this.ahead?.catch(() => undefined);
     await this.fh.close();
@@ -94,11 +161,12 @@ export async function framedSource(framed: FramedFile, fh: FileHandle): Promise<
     const buffer = takeBuffer(f.c);
     const { bytesRead } = await fh.read(buffer, 0, f.c, f.cOffset);
     const parts = await decompressFrame(framed.compression, buffer.subarray(0, bytesRead), f.u, `${framed.file} (frame ${i} at byte ${f.cOffset})`);
-    if (parts.some((part) => part.buffer === buffer.buffer)) return { parts: lendViews(buffer, parts), size: f.u };
+    if (parts.some((part) => part.buffer === buffer.buffer)) return { parts: lendViews(buffer, parts), size: f.u, owner: buffer };
     giveBack(buffer);
     return { parts, size: f.u };
   };
-  return new Cursor(framed.table.size, load, fh);
+  const frameStart = (i: number) => (i < frames.length ? frames[i]!.uOffset : i === frames.length ? framed.table.size : undefined);
+  return new Cursor(framed.table.size, load, fh, frameStart);
 }
 
 /** A plain tar, read in chunks of a frame's size. */

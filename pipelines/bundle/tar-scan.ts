@@ -4,6 +4,8 @@
 // nothing but zeros after the end-of-archive marker.
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
+import { HashLanes } from './hash-lanes.js';
+import { AsideJobs } from './aside-jobs.js';
 import type { SequentialSource } from './sequential-source.js';
 import { block, entryType, isZeroBlock, padded, parseHeader, parsePax, type TarEntryType } from './tar-header.js';
 import { rejectEntry, unsafeReason } from './tar-safety.js';
@@ -24,7 +26,15 @@ export interface ScannedEntry {
 
 export interface ScanOptions {
   hash: boolean;
+  /**
+   * Files of at least this many bytes (not kept) are hashed aside, side by side on every
+   * core (hash-lanes.ts), while the pass reads on; default `hashAsideFrom`.
+   */
+  hashAsideFrom?: number;
 }
+
+/** Smaller files cost less to hash here than to hand over. */
+export const hashAsideFrom = 1 << 20;
 
 /** Files kept whatever their size up to a limit, by name; over it the archive is refused. */
 const namedLimits: [RegExp, number, string][] = [
@@ -49,6 +59,22 @@ function allZero(parts: Buffer[]): boolean {
 }
 
 export async function scanTar(file: string, source: SequentialSource, options: ScanOptions): Promise<ScannedEntry[]> {
+  const lanes = new HashLanes();
+  const jobs = new AsideJobs(lanes);
+  try {
+    const entries = await scanEntries(file, source, options, jobs);
+    await jobs.settle();
+    return entries;
+  } catch (error) {
+    // A file hashed aside lies before the point the pass has reached: its error comes first.
+    await jobs.settle();
+    throw error;
+  } finally {
+    await lanes.close();
+  }
+}
+
+async function scanEntries(file: string, source: SequentialSource, options: ScanOptions, jobs: AsideJobs): Promise<ScannedEntry[]> {
   const entries: ScannedEntry[] = [];
   let kept = 0;
   let pax: Record<string, string> | undefined;
@@ -58,7 +84,9 @@ export async function scanTar(file: string, source: SequentialSource, options: S
     const parts = await source.take(n);
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   };
+  const asideFrom = options.hashAsideFrom ?? hashAsideFrom;
   for (;;) {
+    if (jobs.failed) throw new Error('a file hashed aside failed'); // settle() throws its error instead
     const pos = source.position;
     const head = await take(block);
     if (head.length < block) {
@@ -134,6 +162,11 @@ export async function scanTar(file: string, source: SequentialSource, options: S
       if (named && size > named[1]) throw rejectEntry(file, label, `it is ${size} bytes, more than the ${named[1]} ${named[2]} may have`);
       const keep = named !== undefined || (size <= keptSmall && kept + size <= keptBudget);
       if (!named && keep) kept += size;
+      const badPadding = () => rejectEntry(file, label, 'the padding after its data is not zeros');
+      if (options.hash && !keep && size >= asideFrom && (await jobs.start((n) => source.detach(n), padded(size), entry, badPadding))) {
+        entries.push(entry);
+        continue;
+      }
       const hash = options.hash ? createHash('sha256') : undefined;
       const chunks: Buffer[] = [];
       for (let left = size; left > 0; ) {

@@ -3,7 +3,7 @@
 import type { KeyObject } from 'node:crypto';
 import { bundleJsonName } from './bundle-json.js';
 import { checkEveryFile, untrustedUnlessMatching } from './checksums.js';
-import { kubeObjects } from './manifest-docs.js';
+import type { KubeDoc } from './manifest-docs.js';
 import { openArchive, type OpenedArchive } from './open.js';
 import { count } from '../plural.js';
 
@@ -19,14 +19,16 @@ export async function verifyBundle(file: string, options: { key?: KeyObject } = 
   return untrustedUnlessMatching(options.key, file, async () => {
     const archive = await openArchive(file, undefined, { key: options.key, checksums: true });
     const { filesChecked, bytesChecked } = await checkEveryFile(archive);
+    // Loaded after the pass: the YAML parser's memory is not added to the pass's peak.
+    const { kubeObjects } = await import('./manifest-docs.js');
     for (const m of archive.manifests) kubeObjects(`${file}: ${m.path}`, m.text);
     const signedBy = options.key ? (await import('./signing.js')).keyFingerprint(options.key) : undefined;
     return { archive, filesChecked, bytesChecked, signedBy };
   });
 }
 
-/** Pure: the human-readable contents listing that `bundle verify` prints. */
-export function describeArchive(report: VerifyReport): string[] {
+/** Pure: the human-readable contents listing that `bundle verify` prints (`kubeObjects` from manifest-docs.ts). */
+export function describeArchive(report: VerifyReport, kubeObjects: (where: string, text: string) => KubeDoc[]): string[] {
   const { archive } = report;
   const mb = (report.bytesChecked / 1e6).toFixed(1);
   const lines = [

@@ -40,7 +40,7 @@ export async function verificationReport(report: VerifyReport): Promise<Report<o
   return {
     kind: 'BundleVerification',
     data,
-    text: () => describeArchive(report).join('\n'),
+    text: () => describeArchive(report, kubeObjects).join('\n'),
     names: () => names(data.images, data.manifests.map((m) => m.path)),
   };
 }
