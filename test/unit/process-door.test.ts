@@ -114,7 +114,9 @@ describe('process door', () => {
 
   it("kills several trees at once (the stack's leftover shims), processes that left their group too", async () => {
     let pids: number[] = [];
-    const program = start(['sh', '-c', 'sleep 300 & echo "$$ $!"; setsid sleep 300 & echo "$!"; wait'], {
+    // The parent ends in `exec sleep`, not `wait`: a shell waiting on its children could exit on
+    // its own when they die just before its SIGKILL arrives (seen once under a loaded suite).
+    const program = start(['sh', '-c', 'sleep 300 & echo "$$ $!"; setsid sleep 300 & echo "$!"; exec sleep 300'], {
       nothrow: true,
       onStdout: (chunk) => (pids = [...pids, ...chunk.split(/\s+/).filter(Boolean).map(Number)]),
     });
