@@ -1,10 +1,10 @@
-// lint's reading of manifest files: the documents of each file (js-yaml for plain
-// manifests, `yaml` for anything else), kubectl-style lists unpacked into their items by
-// the one function every reader of manifests uses, and a YAML syntax error as one finding
-// with its line and a fix.
-import jsYaml from 'js-yaml';
+// lint's reading of manifest files: the documents of each file (the one fast reader,
+// pipelines/model/plain-yaml.ts, for plain manifests; `yaml` for anything else),
+// kubectl-style lists unpacked into their items by the one function every reader of
+// manifests uses, and a YAML syntax error as one finding with its line and a fix.
 import { parseAllDocuments, type YAMLError } from 'yaml';
 import { listItems } from '../pipelines/model/kube-documents.js';
+import { plainYamlValues } from '../pipelines/model/plain-yaml.js';
 import type { LintInput, Unplaced } from './lint-types.js';
 
 type Obj = Record<string, unknown>;
@@ -17,20 +17,6 @@ export interface Doc {
   item?: number;
   object: string;
   value: Obj;
-}
-
-/**
- * The documents' values by js-yaml (several times faster on plain manifests), or
- * undefined to take the careful parser: anchors, aliases and merge keys (alias bombs),
- * and any error (duplicate keys, syntax), which `yaml` reports with line and column.
- */
-function plainValues(text: string): unknown[] | undefined {
-  if (/(^|[\s[{,])[&*][^\s,\]}]/.test(text) || /(^|\s)<<\s*:/.test(text)) return undefined;
-  try {
-    return jsYaml.loadAll(text, undefined, { schema: jsYaml.CORE_SCHEMA });
-  } catch {
-    return undefined;
-  }
 }
 
 const notAnObject = { path: '(document)', message: 'must be a mapping with apiVersion, kind, metadata and spec', fix: 'write the object as a YAML mapping (key: value lines), or remove the document' };
@@ -82,7 +68,7 @@ function syntaxFinding(input: LintInput, doc: number, error: YAMLError): Unplace
 }
 
 export function parseDocs(input: LintInput, findings: Unplaced[]): Doc[] {
-  const plain = plainValues(input.text);
+  const plain = plainYamlValues(input.text);
   if (plain) return plain.flatMap((value, i) => docsOf(input, i + 1, value, findings));
   const docs: Doc[] = [];
   parseAllDocuments(input.text, { uniqueKeys: true, prettyErrors: true }).forEach((document, i) => {

@@ -1,43 +1,10 @@
-// The objects of manifest text by js-yaml, several times faster than the `yaml` library on
-// a cold start (100 objects: about 70 ms against 400), for text where both give the same
-// values. Anything else — merge keys, tags, explicit keys, many aliases in one document,
-// or any error — is left to the careful parser (parseObjects), which alone words errors.
-import jsYaml from 'js-yaml';
+// The objects of manifest text, read by the fast reader where it reads the text as the
+// careful parser does (pipelines/model/plain-yaml.ts), by the careful parser otherwise.
 import { objectsOfDocument, parseObjects, type SourcedObject } from '../model/kube-documents.js';
+import { plainYamlValues } from '../model/plain-yaml.js';
 
-/**
- * At most this many aliases in one document: `yaml` refuses a document whose alias
- * expansion exceeds 100 (count × nested alias count); with n alias tokens the worst product
- * is 3^(n/3), which stays at or under 100 up to n = 12. js-yaml has no such limit.
- */
-const maxAliases = 12;
-
-/**
- * Tokens the two parsers may read differently: merge keys, tags, explicit (complex) keys,
- * directives, and numbers only one of them reads as numbers (0b101, +0x1, -.5, 1e400).
- */
-const notPlain = /(^|\s)<<\s*:|(^|[\s[{,])!|^\s*\?(\s|$)|^%|(^|[\s[{,])([-+]?0b|[-+]0[xo]|[-+]\.[0-9])|[0-9.]e[-+]?[0-9]{3}/im;
-const alias = /(^|[\s[{,])\*[^\s,\]}]/g;
-/** Document markers at the start of a line always end a document (even inside a block scalar). */
-const documentMarker = /^(?:---|\.\.\.)(?=\s|$)/m;
-
-function plainEnough(text: string): boolean {
-  if (notPlain.test(text)) return false;
-  return text.split(documentMarker).every((part) => (part.match(alias)?.length ?? 0) <= maxAliases);
-}
-
-/** The documents' values, or undefined when the careful parser must read the text. */
-function plainValues(text: string): unknown[] | undefined {
-  if (!plainEnough(text)) return undefined;
-  try {
-    return jsYaml.loadAll(text, undefined, { schema: jsYaml.CORE_SCHEMA });
-  } catch {
-    return undefined;
-  }
-}
-
-/** As parseObjects (the same objects, documents and messages), read by js-yaml where it reads the text alike. */
+/** As parseObjects (the same objects, documents and messages), faster on plain text. */
 export function parseObjectsQuickly(text: string, file: string): SourcedObject[] {
-  const values = plainValues(text);
+  const values = plainYamlValues(text);
   return values ? values.flatMap((value, i) => objectsOfDocument(value, file, i + 1)) : parseObjects(text, file);
 }
