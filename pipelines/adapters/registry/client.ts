@@ -1,13 +1,12 @@
 // The one door to OCI distribution registries (the registry HTTP API v2): manifests,
 // blobs and tags; HEAD checks, cross-repository mounts and streamed, verified uploads.
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ExternalError } from '../../errors.js';
 import { Authenticator, RegistryAuthError } from './auth.js';
 import type { Credentials } from './credentials.js';
-import { checkBlobContent } from './digest-check.js';
+import { checkBlobContent, DigestCheck } from './digest-check.js';
 import { headerValue, registryErrors, send, TransientError, type HttpResponse } from './http.js';
 import { transientStatus } from '../retry.js';
 import { defaultRetry, withRetry, type RetryPolicy } from './retry.js';
@@ -184,22 +183,9 @@ export class RegistryClient {
    */
   async blobToFile(repository: string, blob: { digest: string; size: number }, file: string): Promise<void> {
     const what = `GET blob ${repository}@${blob.digest}`;
-    const sink = async (body: Readable) => {
-      const hash = createHash('sha256');
-      let size = 0;
-      const count = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk);
-          size += chunk.length;
-          callback(null, chunk);
-        },
-      });
-      await pipeline(body, count, createWriteStream(file));
-      const actual = `sha256:${hash.digest('hex')}`;
-      if (actual !== blob.digest || size !== blob.size) {
-        throw new ExternalError(`blob ${repository}@${blob.digest} from ${this.host} does not match its descriptor: ${size} bytes (expected ${blob.size}) hashing to ${actual}`);
-      }
-    };
+    // A blob that arrives different from its descriptor is the registry's fault, not the user's input.
+    const fromRegistry = (message: string) => new ExternalError(message, { hint: `check the registry ${this.host}: it serves a blob that does not match its digest` });
+    const sink = (body: Readable) => pipeline(body, new DigestCheck(blob.digest, blob.size, `${this.host}/${repository}`, fromRegistry), createWriteStream(file));
     const res = await this.retried(what, () => this.call('GET', `${repository}/blobs/${blob.digest}`, what, { sink }));
     if (res.status !== 200) throw this.unexpected(what, res);
   }

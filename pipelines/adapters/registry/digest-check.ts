@@ -19,6 +19,8 @@ export class DigestCheck extends Transform {
     private readonly size: number,
     /** Where the blob comes from, for messages (e.g. "bundle.tar: oci/blobs/sha256/ab…"). */
     private readonly origin: string,
+    /** The error of a mismatch: by default an input error about a file (a bundle, an archive). */
+    private readonly mismatch: (message: string, hint: string) => Error = (message, hint) => new BlobMismatchError(message, { hint }),
   ) {
     super();
   }
@@ -34,10 +36,10 @@ export class DigestCheck extends Transform {
   override _flush(callback: TransformCallback): void {
     const actual = `sha256:${this.hash.digest('hex')}`;
     if (this.seen !== this.size) {
-      return callback(new BlobMismatchError(`blob ${this.digest} (${this.origin}) has ${this.seen} bytes, its descriptor says ${this.size}`, { hint: 'the file is truncated or corrupted; recreate it, or check it with `shipline bundle verify`' }));
+      return callback(this.mismatch(`blob ${this.digest} (${this.origin}) has ${this.seen} bytes, its descriptor says ${this.size}`, 'the file is truncated or corrupted; recreate it, or check it with `shipline bundle verify`'));
     }
     if (actual !== this.digest) {
-      return callback(new BlobMismatchError(`blob ${this.digest} (${this.origin}) does not match its digest: its content hashes to ${actual}`, { hint: 'the file is corrupted; recreate it, or check it with `shipline bundle verify`' }));
+      return callback(this.mismatch(`blob ${this.digest} (${this.origin}) does not match its digest: its content hashes to ${actual}`, 'the file is corrupted; recreate it, or check it with `shipline bundle verify`'));
     }
     callback(null, this.held);
   }
