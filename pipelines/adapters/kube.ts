@@ -13,7 +13,10 @@ import type { KubeObject } from '../model/kube-object.js';
 export type { KubeObject } from '../model/kube-object.js';
 
 export { KubeApiError, type KubeStatusCause } from './kube-error.js';
-import { idempotent, RequestTimeoutError, requestTimeoutMs, retried, retryPolicies, send, type TlsOptions } from './http/index.js';
+// The door's parts, not its index: the index loads undici, which the Kubernetes API's HTTP/2 requests never need.
+import { idempotent, RequestTimeoutError, requestTimeoutMs, retried, retryPolicies } from './http/policy.js';
+import { send } from './http/request.js';
+import type { TlsOptions } from './http/connection-key.js';
 
 export interface KubeResponse<T = unknown> {
   status: number;
@@ -31,6 +34,20 @@ export interface KubeRequestOptions {
 }
 
 export { idempotent };
+
+
+/** The TLS options of credentials, one object per credentials (the HTTP door keys its connection pools by it). */
+const tlsOptions = new WeakMap<KubeCredentials, TlsOptions>();
+
+function tlsOf(auth: KubeCredentials): TlsOptions {
+  let tls = tlsOptions.get(auth);
+  if (!tls) {
+    const all = { ca: auth.ca, cert: auth.cert, key: auth.key, rejectUnauthorized: auth.rejectUnauthorized, servername: auth.servername };
+    tls = Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) as TlsOptions;
+    tlsOptions.set(auth, tls);
+  }
+  return tls;
+}
 
 export class KubeClient {
   private readonly discovery = new Map<string, Promise<{ name: string; kind: string; namespaced: boolean }[]>>();
@@ -88,16 +105,18 @@ export class KubeClient {
     if (payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     const timeoutMs = options.timeoutMs ?? requestTimeoutMs(30_000);
     const hint = 'check the kube context, or start the local cluster with `npm run stack:up`';
-    const tls = { ca: auth.ca, cert: auth.cert, key: auth.key, rejectUnauthorized: auth.rejectUnauthorized, servername: auth.servername };
     const res = await send({
       method,
       url,
       headers,
       body: payload,
-      tls: Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined)) as TlsOptions,
+      tls: tlsOf(auth),
       proxy: this.config.getCurrentCluster()?.proxyUrl,
       idleTimeoutMs: timeoutMs,
       totalTimeoutMs: timeoutMs,
+      // As kubectl does: every request of a command on one connection, one TLS handshake
+      // (client and apiserver each pay one per connection) instead of one per request in flight.
+      http2: true,
       hint,
       timedOut: () =>
         new RequestTimeoutError(`the Kubernetes API at ${this.server} did not answer ${method} ${url.pathname} within ${timeoutMs / 1000}s`, {

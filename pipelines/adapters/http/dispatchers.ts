@@ -1,45 +1,16 @@
 // One kept-alive connection pool per origin (and TLS identity, or unix socket), made once
 // and reused by every request to it. Proxies come from HTTPS_PROXY/HTTP_PROXY/NO_PROXY
 // where a client asks for them (registries), never for loopback addresses.
-import { createHash } from 'node:crypto';
 import { Agent as NodeHttpAgent } from 'node:http';
 import { Agent as NodeHttpsAgent } from 'node:https';
 import { createSecureContext } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from './undici.js';
 import { connectionsPerOrigin, connectTimeoutMs, keepAliveMs, loopback } from './policy.js';
+import { fingerprint, type ConnectionOptions, type TlsOptions } from './connection-key.js';
 
-/** TLS settings of a connection: a private CA, a client certificate (kubeconfig), or none. */
-export interface TlsOptions {
-  ca?: string | Buffer | (string | Buffer)[];
-  cert?: string | Buffer;
-  key?: string | Buffer;
-  rejectUnauthorized?: boolean;
-  servername?: string;
-}
-
-export interface ConnectionOptions {
-  tls?: TlsOptions;
-  /** Connect to a unix socket instead (the URL's host is then only a name). */
-  socketPath?: string;
-  /** Use HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment (registries). Loopback never goes through a proxy. */
-  proxyFromEnv?: boolean;
-  /** A proxy named by configuration (a kubeconfig cluster's proxy-url). */
-  proxy?: string;
-  /** Offer HTTP/2 in the TLS handshake (the Kubernetes API serves it: one connection carries every request). */
-  http2?: boolean;
-  /** Give up connecting (TCP and TLS) after this long; default the policy's connectTimeoutMs. */
-  connectTimeoutMs?: number;
-}
+export type { ConnectionOptions, TlsOptions };
 
 const pools = new Map<string, Dispatcher>();
-
-function fingerprint(options: ConnectionOptions): string {
-  const hash = createHash('sha256');
-  const { tls } = options;
-  for (const part of [tls?.ca, tls?.cert, tls?.key].flat()) hash.update(part === undefined ? '-' : part).update('\0');
-  hash.update(`${tls?.rejectUnauthorized ?? true} ${tls?.servername ?? ''} ${options.socketPath ?? ''} ${options.proxyFromEnv ?? false} ${options.proxy ?? ''} ${options.http2 ?? false} ${options.connectTimeoutMs ?? connectTimeoutMs}`);
-  return hash.digest('hex');
-}
 
 /** The proxy settings in the environment, as one string ('' when none is set). */
 function envProxy(): string {

@@ -2,10 +2,10 @@
 // connecting, on the server's silence and on the whole exchange, and failures typed by
 // whether another try could help (policy.ts decides whether to make it).
 import type { Readable } from 'node:stream';
-import { request } from './undici.js';
 import { ExternalError } from '../../errors.js';
 import { detail } from '../../verbosity.js';
-import { dispatcherFor, type ConnectionOptions } from './dispatchers.js';
+import { fingerprint, type ConnectionOptions } from './connection-key.js';
+import { exchangeHttp2 } from './http2.js';
 import { connectTimeoutMs, RequestTimeoutError, TransientError, transientNetworkError } from './policy.js';
 
 export type Headers = Record<string, string | string[] | undefined>;
@@ -65,6 +65,11 @@ async function readAll(body: Readable, keep: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Requests for node's HTTP/2 client: asked for, over TLS, straight to the server (a proxy and a body sink take undici's path). */
+function overHttp2(req: HttpRequest): boolean {
+  return req.http2 === true && req.url.protocol === 'https:' && !req.proxy && !req.proxyFromEnv && !req.socketPath && !req.sink;
+}
+
 /**
  * Sends one request and reads its answer; throws RequestTimeoutError, TransientError or
  * ExternalError. undici does not give up a connection attempt on abort, so the deadlines
@@ -88,6 +93,23 @@ export async function send(req: HttpRequest): Promise<HttpResponse> {
     // A connection attempt outlives an abort in undici: one slower than the request's own
     // deadline would keep the process waiting after the request failed (a short --timeout).
     const connection = { ...req, connectTimeoutMs: Math.min(req.connectTimeoutMs ?? connectTimeoutMs, req.idleTimeoutMs) };
+    if (overHttp2(req)) {
+      const answer = await exchangeHttp2({
+        ...req,
+        key: `${req.url.origin} ${fingerprint(connection)}`,
+        connectTimeoutMs: connection.connectTimeoutMs,
+        signal: abort.signal,
+        onHeaders: () => clearTimeout(idleTimer),
+        readBody: req.readBody !== false,
+        maxBody: req.maxBody ?? defaultMaxBody,
+      });
+      if (answer) {
+        detail(`${req.method} ${req.url.pathname}${req.url.search} → ${answer.status} (${Math.round(performance.now() - started)} ms)`);
+        return answer;
+      }
+    }
+    // undici only when a request needs it: the Kubernetes API's requests never load it.
+    const [{ request }, { dispatcherFor }] = await Promise.all([import('./undici.js'), import('./dispatchers.js')]);
     const res = await request(req.url, dispatcherFor(req.url, connection), {
       method: req.method as 'GET',
       headers: req.headers,
