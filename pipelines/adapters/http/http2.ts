@@ -124,7 +124,10 @@ export async function exchangeHttp2(exchange: Http2Exchange): Promise<Http2Answe
   if (session === 'http/1.1') return undefined;
   const open = session;
   return new Promise<Http2Answer>((resolve, reject) => {
+    let settled = false;
     const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
       const code = (error as { code?: string }).code ?? '';
       reject(droppedCodes.has(code) ? new TransientError(exchange.unreachable(error), { cause: error, hint: exchange.hint }) : error);
     };
@@ -157,6 +160,7 @@ export async function exchangeHttp2(exchange: Http2Exchange): Promise<Http2Answe
     });
     stream.on('end', () => {
       exchange.signal.removeEventListener('abort', cancel);
+      settled = true;
       resolve({ status, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
     });
     stream.on('error', (error) => {
