@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { KubeClient, type KubeObject } from '../../pipelines/adapters/kube.js';
+import { RequestTimeoutError } from '../../pipelines/adapters/http/index.js';
 import { paths } from '../../pipelines/stack/layout.js';
 
 const pki = paths.pki();
@@ -107,5 +108,24 @@ describe('Kubernetes door over HTTP/2', () => {
     // Discovery, the apply, the read.
     expect(versions).toEqual(['1.1', '1.1', '1.1']);
     front.closeAllConnections();
+  });
+
+  it('gives up on a server that stays silent, before or after its headers, within the request deadline', async () => {
+    const front = createSecureServer(serverIdentity, (req, res) => {
+      if (req.url === '/stalls-body') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"partial":');
+      }
+      // Otherwise: never answers.
+    });
+    const kube = clientOf(await listen(front));
+    for (const path of ['/silent', '/stalls-body']) {
+      const started = performance.now();
+      const error = await kube.request('GET', path, { timeoutMs: 300, once: true }).catch((e: unknown) => e);
+      expect(error, path).toBeInstanceOf(RequestTimeoutError);
+      expect((error as Error).message).toContain(`did not answer GET ${path} within 0.3s`);
+      // The deadline, plus scheduling on a loaded 2-core machine (generous: a hang would be 30 s).
+      expect(performance.now() - started).toBeLessThan(5_000);
+    }
   });
 });
