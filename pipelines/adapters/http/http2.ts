@@ -54,15 +54,16 @@ function handshake(url: URL, tls: TlsOptions, timeoutMs: number): Promise<TLSSoc
       ALPNProtocols: ['h2', 'http/1.1'],
     });
     const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`connect timeout after ${timeoutMs} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' })), timeoutMs);
-    socket.once('secureConnect', () => {
-      clearTimeout(timer);
-      socket.removeListener('error', reject);
-      resolve(socket);
-    });
-    socket.once('error', (error) => {
+    const failed = (error: Error) => {
       clearTimeout(timer);
       reject(error);
+    };
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      socket.removeListener('error', failed); // the session takes the socket's errors from here
+      resolve(socket);
     });
+    socket.once('error', failed);
   });
 }
 
@@ -80,7 +81,8 @@ async function open(exchange: Http2Exchange): Promise<Connection> {
   session.on('close', forget);
   session.on('goaway', forget);
   session.on('error', forget);
-  // An idle session closes after the keep-alive time, and never keeps the process alive.
+  // An idle session closes after the keep-alive time (its streams finish first), and keeps
+  // the process alive only while a request is in flight (see exchangeHttp2).
   session.setTimeout(keepAliveMs, () => session.close());
   session.unref();
   connections.set(exchange.key, current);
@@ -98,6 +100,16 @@ function connection(exchange: Http2Exchange): Promise<Connection> {
     });
   }
   return known;
+}
+
+const streamsInFlight = new WeakMap<ClientHttp2Session, number>();
+
+/** Counts a session's requests in flight: the session keeps the process alive while there is one. */
+function inFlight(session: ClientHttp2Session, change: 1 | -1): void {
+  const count = (streamsInFlight.get(session) ?? 0) + change;
+  streamsInFlight.set(session, count);
+  if (count === 1 && change === 1) session.ref();
+  if (count === 0) session.unref();
 }
 
 /** Stream and session failures that leave the request unanswered: another try on a new session may succeed. */
@@ -138,6 +150,8 @@ export async function exchangeHttp2(exchange: Http2Exchange): Promise<Http2Answe
     } catch (error) {
       return fail(error as Error);
     }
+    inFlight(open, +1);
+    stream.once('close', () => inFlight(open, -1));
     const cancel = () => stream.close(constants.NGHTTP2_CANCEL);
     exchange.signal.addEventListener('abort', cancel, { once: true });
     const chunks: Buffer[] = [];
