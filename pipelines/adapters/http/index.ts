@@ -16,4 +16,4 @@ export {
   type RetryPolicy,
 } from './policy.js';
 export { send, type Headers, type HttpRequest, type HttpResponse } from './request.js';
-export { upload } from './upload.js';
+export { bodyStream, upload, type BatchedBody, type UploadBody } from './upload.js';

@@ -3,7 +3,7 @@
 // says whether retrying could help.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { RequestTimeoutError, requestTimeoutMs, send as doorSend, TransientError, upload, type Headers } from '../http/index.js';
+import { RequestTimeoutError, requestTimeoutMs, send as doorSend, TransientError, upload, type Headers, type UploadBody } from '../http/index.js';
 
 export { RequestTimeoutError, TransientError };
 
@@ -17,8 +17,8 @@ export interface HttpRequest {
   method: string;
   url: URL;
   headers?: Record<string, string>;
-  /** A buffer, or a stream opened fresh for this attempt. */
-  body?: Buffer | Readable;
+  /** A buffer, or a stream (or batches) opened fresh for this attempt. */
+  body?: Buffer | UploadBody;
   /** Read the response body (false for HEAD or when only status and headers matter). */
   readBody?: boolean;
   /** Bytes of response body kept at most (default 4 MiB, the registry's manifest limit). */
