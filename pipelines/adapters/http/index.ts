@@ -5,6 +5,7 @@ export {
   connectTimeoutMs,
   idempotent,
   loopback,
+  mayProxy,
   RequestTimeoutError,
   requestTimeoutMs,
   retried,
@@ -16,4 +17,4 @@ export {
   type RetryPolicy,
 } from './policy.js';
 export { send, type Headers, type HttpRequest, type HttpResponse } from './request.js';
-export { bodyStream, upload, type BatchedBody, type UploadBody } from './upload.js';
+export { bodyStream, sendPlain, upload, type BatchedBody, type UploadBody } from './upload.js';

@@ -1,14 +1,15 @@
-// A streamed upload through the door (registry blobs of a bundle import): the body's
-// chunks are lent by a buffer pool and released only once written to the socket, which
-// undici's body writer cannot tell, so this one path speaks node:http on the door's
-// kept-alive agents, under the same deadlines and failure types as send().
+// Requests on node:http through the door, on its kept-alive agents, under the same
+// deadlines and failure types as send(): streamed uploads (registry blobs of a bundle
+// import), whose chunks are lent by a buffer pool and released only once written to the
+// socket, which undici's body writer cannot tell; and the registry's other requests where
+// no proxy applies (sendPlain).
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { released } from '../../buffer-pool.js';
 import { ExternalError } from '../../errors.js';
 import { detail } from '../../verbosity.js';
-import { nodeAgentFor } from './dispatchers.js';
+import { nodeAgentFor } from './node-agents.js';
 import { TransientError, transientNetworkError } from './policy.js';
 import type { HttpRequest, HttpResponse } from './request.js';
 
@@ -35,7 +36,31 @@ export function bodyStream(body: UploadBody): Readable {
   return body instanceof Readable ? body : Readable.from(chunksOf(body.batches()), { objectMode: false });
 }
 
-export function upload(req: Omit<HttpRequest, 'body' | 'proxyFromEnv' | 'http2' | 'socketPath'> & { body: UploadBody }): Promise<HttpResponse> {
+type NodeRequest = Omit<HttpRequest, 'body' | 'proxyFromEnv' | 'http2' | 'socketPath' | 'totalTimeoutMs'>;
+
+/** A streamed body (a stream, or batches) sent as it is read. */
+export function upload(req: NodeRequest & { body: UploadBody }): Promise<HttpResponse> {
+  const body = req.body;
+  return exchange(req, (clientReq, ended, failed) => (body instanceof Readable ? pipeStream(body, clientReq, ended, failed) : pumpBatches(body.batches(), clientReq, ended, failed)));
+}
+
+/**
+ * A request with a body in memory, or none, on node:http: what the registry client sends
+ * where no proxy applies (undici, which the door's send() uses, needs its WebAssembly HTTP
+ * parser compiled first: tens of milliseconds of a command's start, on a loaded machine).
+ */
+export function sendPlain(req: NodeRequest & { body?: string | Buffer }): Promise<HttpResponse> {
+  return exchange(req, (clientReq, ended) => {
+    ended();
+    clientReq.end(req.body);
+    return () => undefined;
+  });
+}
+
+/** Starts sending the body: `ended` once it is all written, `failed` if reading it failed; returns what stops it. */
+type BodySender = (clientReq: ClientRequest, ended: () => void, failed: (error: Error) => void) => () => void;
+
+function exchange(req: NodeRequest, sendBody: BodySender): Promise<HttpResponse> {
   const tls = req.url.protocol === 'https:';
   return new Promise<HttpResponse>((resolve, reject) => {
     let stopSource: () => void = () => undefined;
@@ -49,7 +74,20 @@ export function upload(req: Omit<HttpRequest, 'body' | 'proxyFromEnv' | 'http2' 
     const started = performance.now();
     const onResponse = (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
-      detail(`${req.method} ${req.url.pathname} → ${status} (${Math.round(performance.now() - started)} ms)`);
+      detail(`${req.method} ${req.url.pathname}${req.url.search} → ${status} (${Math.round(performance.now() - started)} ms)`);
+      // The server answered before taking the whole body (an error): stop sending.
+      const stopSending = () => {
+        if (sourceEnded) return;
+        stopSource();
+        clientReq.destroy();
+      };
+      if (req.sink && status === 200) {
+        req.sink(res).then(
+          () => (stopSending(), resolve({ status, headers: res.headers, body: Buffer.alloc(0) })),
+          (error: unknown) => (stopSending(), clientReq.destroy(), fail(error as Error)),
+        );
+        return;
+      }
       const chunks: Buffer[] = [];
       let length = 0;
       res.on('data', (chunk: Buffer) => {
@@ -58,11 +96,7 @@ export function upload(req: Omit<HttpRequest, 'body' | 'proxyFromEnv' | 'http2' 
         chunks.push(chunk);
       });
       res.on('end', () => {
-        // The server answered before taking the whole body (an error): stop sending.
-        if (!sourceEnded) {
-          stopSource();
-          clientReq.destroy();
-        }
+        stopSending();
         resolve({ status, headers: res.headers, body: Buffer.concat(chunks) });
       });
       res.on('error', fail);
@@ -75,8 +109,7 @@ export function upload(req: Omit<HttpRequest, 'body' | 'proxyFromEnv' | 'http2' 
       clientReq.destroy();
       reject(error);
     };
-    if (req.body instanceof Readable) stopSource = pipeStream(req.body, clientReq, () => (sourceEnded = true), sourceFailed);
-    else stopSource = pumpBatches(req.body.batches(), clientReq, () => (sourceEnded = true), sourceFailed);
+    stopSource = sendBody(clientReq, () => (sourceEnded = true), sourceFailed);
   });
 }
 

@@ -8,7 +8,7 @@ import { Authenticator, RegistryAuthError } from './auth.js';
 import type { Credentials } from './credentials.js';
 import { checkBlobContent, DigestCheck } from './digest-check.js';
 import { headerValue, registryErrors, send, TransientError, type HttpResponse } from './http.js';
-import { bodyStream, type UploadBody } from '../http/index.js';
+import { bodyStream, type UploadBody } from '../http/upload.js';
 import { transientStatus } from '../retry.js';
 import { defaultRetry, withRetry, type RetryPolicy } from './retry.js';
 import { manifestAccept, sha256, type ImageIndex, type ImageManifest } from './types.js';
