@@ -108,6 +108,11 @@ async function gunzipExactly(data: Buffer, size: number): Promise<Buffer> {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
+/** The error for a frame that does not decode as its table says. */
+export function damagedFrame(compression: Compression, where: string, why: string): InputError {
+  return new InputError(`${where}: the ${compression} stream is corrupted (${why})`, { hint: 'the file was damaged in transit; copy it again and compare its sha256' });
+}
+
 /**
  * Decompresses a frame that must give exactly `size` bytes (anything else is a damaged
  * file), as parts in order: stored zstd blocks come out as views, without a copy. A frame
@@ -115,8 +120,7 @@ async function gunzipExactly(data: Buffer, size: number): Promise<Buffer> {
  * its checksum checked when it has one.
  */
 export async function decompressFrame(compression: Compression, data: Buffer, size: number, where: string): Promise<Buffer[]> {
-  const damaged = (why: string) =>
-    new InputError(`${where}: the ${compression} stream is corrupted (${why})`, { hint: 'the file was damaged in transit; copy it again and compare its sha256' });
+  const damaged = (why: string) => damagedFrame(compression, where, why);
   let out: Buffer[];
   try {
     if (compression === 'gzip') {

@@ -30,7 +30,13 @@ export async function openFramed(file: string, fd: number, fileSize: number): Pr
   return { file, compression, table };
 }
 
-async function* frames(framed: FramedFile, offset: number, length: number): AsyncGenerator<Buffer> {
+/**
+ * The uncompressed range frame by frame, each frame's wanted parts as one batch. With
+ * `readAhead`, the next frame is read while the consumer uses this one; without, only when
+ * it asks for it (uploads, which run side by side anyway: half the buffers, and the
+ * garbage collections their external memory triggers).
+ */
+export async function* frameBatches(framed: FramedFile, offset: number, length: number, readAhead = true): AsyncGenerator<Buffer[]> {
   if (length === 0) return;
   const fh = await open(framed.file, 'r');
   const end = offset + length;
@@ -47,28 +53,34 @@ async function* frames(framed: FramedFile, offset: number, length: number): Asyn
     return parts;
   };
   const within = (i: number) => i < table.length && table[i]!.uOffset < end;
+  const loadNext = (i: number) => {
+    const next = within(i) ? load(i) : undefined;
+    next?.catch(() => undefined);
+    return next;
+  };
   let i = frameAt(framed.table, offset);
-  // One frame ahead: the next decompresses while the consumer hashes and sends this one.
-  let ahead: Promise<Buffer[]> | undefined = within(i) ? load(i) : undefined;
+  let ahead: Promise<Buffer[]> | undefined = loadNext(i);
   try {
     while (ahead) {
       const parts = await ahead;
       const f = table[i]!;
-      ahead = within(i + 1) ? load(i + 1) : undefined;
-      ahead?.catch(() => undefined);
+      ahead = readAhead ? loadNext(i + 1) : undefined;
       // The wanted range of this frame, [from, to) in its content, part by part.
       const from = Math.max(0, offset - f.uOffset);
       const to = Math.min(f.u, end - f.uOffset);
+      const batch: Buffer[] = [];
       let at = 0;
       for (const part of parts) {
         const start = Math.max(from, at);
         const stop = Math.min(to, at + part.length);
         if (stop <= start) released(part);
-        else if (stop - start === part.length) yield part;
-        else yield narrowed(part, part.subarray(start - at, stop - at));
+        else if (stop - start === part.length) batch.push(part);
+        else batch.push(narrowed(part, part.subarray(start - at, stop - at)));
         at += part.length;
       }
+      if (batch.length > 0) yield batch;
       i++;
+      ahead ??= readAhead ? undefined : loadNext(i);
     }
   } finally {
     await ahead?.catch(() => undefined);
@@ -76,9 +88,13 @@ async function* frames(framed: FramedFile, offset: number, length: number): Asyn
   }
 }
 
+async function* chunks(batches: AsyncIterable<Buffer[]>): AsyncGenerator<Buffer> {
+  for await (const batch of batches) yield* batch;
+}
+
 /** The uncompressed range as a stream. */
 export function streamRange(framed: FramedFile, offset: number, length: number): Readable {
-  return Readable.from(frames(framed, offset, length), { objectMode: false });
+  return Readable.from(chunks(frameBatches(framed, offset, length)), { objectMode: false });
 }
 
 /**

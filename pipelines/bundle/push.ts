@@ -9,7 +9,7 @@ import { PreconditionError } from '../errors.js';
 import { manifestMediaType, type BlobTask, type ManifestTask, type PushPlan } from './push-plan.js';
 import { mapLimit } from '../pool.js';
 import type { MountSources } from './mount-sources.js';
-import { openEntry, type TarIndex } from './tar-index.js';
+import { entryBatches, openEntry, type TarIndex } from './tar-index.js';
 
 export interface PushOptions {
   concurrency: number;
@@ -90,7 +90,7 @@ export async function runPush(client: RegistryClient, tar: TarIndex, plan: PushP
     if (entry.size !== b.size) {
       throw new BlobMismatchError(`blob ${b.digest} (${tar.file}: ${b.path}) has ${entry.size} bytes, its descriptor says ${b.size}`, { hint: 'the file is truncated or corrupted; recreate it, or check it with `shipline bundle verify`' });
     }
-    await client.uploadBlob(repository, b, () => openEntry(tar, entry), `${tar.file}: ${b.path}`);
+    await client.uploadBlob(repository, b, () => entryBatches(tar, entry), `${tar.file}: ${b.path}`);
     stats.blobsUploaded++;
     stats.bytesUploaded += b.size;
     options.log(`uploaded ${b.digest} (${mb(b.size)}) to ${repository}`);

@@ -4,9 +4,10 @@
 import type { FileHandle } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { giveBack, lendViews, released, takeBuffer } from '../buffer-pool.js';
-import { decompressFrame } from './frame-codec.js';
+import { damagedFrame, decompressFrame } from './frame-codec.js';
+import { readAtSync, type FramedFile } from './framed-file.js';
+import { skimStoredFrame } from './zstd-stored.js';
 import { frameLimit } from './frames.js';
-import type { FramedFile } from './framed-file.js';
 
 export interface SequentialSource {
   /** Size of the uncompressed stream. */
@@ -24,8 +25,21 @@ export interface SequentialSource {
    * unless the range is exactly whole frames. Every frame is still decoded once.
    */
   detach(length: number): FrameRun | undefined;
+  /**
+   * Skips the next `length` bytes, whole frames, each checked as a read checks it but
+   * without copying out content nobody looks at (a file's data the pass neither hashes nor
+   * keeps); their last `zeros` bytes (tar padding) must be zeros. False, nothing skipped,
+   * unless the range is whole frames of a compressed bundle.
+   */
+  skim(length: number, zeros: number): Promise<'skimmed' | 'not zeros' | false>;
   close(): Promise<void>;
 }
+
+/**
+ * Checks frame i as decoding it would, reading no more of it than it must; whether its
+ * content from `zerosFrom` on is zeros. Undefined when only decoding can check it.
+ */
+export type FrameSkimmer = (i: number, zerosFrom: number) => boolean | undefined;
 
 /** A frame's content as parts; `owner` is the pooled buffer they are views of, if they are. */
 export type Loaded = { parts: Buffer[]; size: number; owner?: Buffer };
@@ -82,6 +96,7 @@ class Cursor implements SequentialSource {
     private readonly fh: FileHandle,
     /** Uncompressed offset where frame i starts (the size for i = count), for `detach`. */
     private readonly frameStart?: (i: number) => number | undefined,
+    private readonly skimFrame?: FrameSkimmer,
   ) {}
 
   /** Parts of frames already passed: given back at the next take, once no view of them is in use. */
@@ -127,14 +142,55 @@ class Cursor implements SequentialSource {
     return out;
   }
 
-  detach(length: number): FrameRun | undefined {
+  /** The frame after the last one of the next `length` bytes, if they are whole frames. */
+  private wholeFrames(length: number): number | undefined {
     const current = this.current;
     if (!this.frameStart || length <= 0 || (current && this.part < current.parts.length)) return undefined;
     if (this.frameStart(this.next) !== this.position) return undefined;
     const end = this.position + length;
     let to = this.next + 1;
     for (let at = this.frameStart(to); at !== undefined && at < end; at = this.frameStart(to)) to++;
-    if (this.frameStart(to) !== end) return undefined;
+    return this.frameStart(to) === end ? to : undefined;
+  }
+
+  async skim(length: number, zeros: number): Promise<'skimmed' | 'not zeros' | false> {
+    const to = this.wholeFrames(length);
+    if (to === undefined || !this.skimFrame || !this.frameStart) return false;
+    const zerosAt = this.position + length - zeros;
+    // A frame already read ahead, or one only decoding can check, is decoded as by take().
+    const decoded = async (loading: Promise<Loaded | undefined>, i: number) => {
+      const loaded = await loading;
+      if (!loaded) throw new Error(`frame ${i} of the table is missing`);
+      this.spent.push(...loaded.parts);
+      let at = this.frameStart!(i)!;
+      for (const part of loaded.parts) {
+        for (let j = Math.max(0, zerosAt - at); j < part.length; j++) if (part[j] !== 0) return false;
+        at += part.length;
+      }
+      return true;
+    };
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    this.spent.push(...(this.current?.parts ?? []));
+    this.current = undefined;
+    this.part = 0;
+    this.at = 0;
+    let zerosOk = true;
+    for (let i = this.next; i < to; i++) {
+      const start = this.frameStart(i)!;
+      const ok = i === this.next && ahead ? await decoded(ahead, i) : (this.skimFrame(i, Math.max(0, zerosAt - start)) ?? (await decoded(this.load(i), i)));
+      zerosOk &&= ok;
+    }
+    this.next = to;
+    this.position += length;
+    return zerosOk ? 'skimmed' : 'not zeros';
+  }
+
+  detach(length: number): FrameRun | undefined {
+    const to = this.wholeFrames(length);
+    if (to === undefined) return undefined;
+    const current = this.current;
+    const end = this.position + length;
     const run = frameRun(this.ahead, this.next, to, this.load);
     this.spent.push(...(current?.parts ?? []));
     this.current = undefined;
@@ -166,7 +222,18 @@ export async function framedSource(framed: FramedFile, fh: FileHandle): Promise<
     return { parts, size: f.u };
   };
   const frameStart = (i: number) => (i < frames.length ? frames[i]!.uOffset : i === frames.length ? framed.table.size : undefined);
-  return new Cursor(framed.table.size, load, fh, frameStart);
+  // Only a zstd frame of raw blocks can be checked without decoding (its content is those bytes).
+  const skim: FrameSkimmer | undefined =
+    framed.compression === 'zstd'
+      ? (i, zerosFrom) => {
+          const f = frames[i]!;
+          const verdict = skimStoredFrame((pos, length) => readAtSync(fh.fd, f.cOffset + pos, length), f.c, f.u, zerosFrom);
+          if (verdict === undefined) return undefined;
+          if (verdict === 'ok' || verdict === 'not zeros') return verdict === 'ok';
+          throw damagedFrame(framed.compression, `${framed.file} (frame ${i} at byte ${f.cOffset})`, verdict);
+        }
+      : undefined;
+  return new Cursor(framed.table.size, load, fh, frameStart, skim);
 }
 
 /** A plain tar, read in chunks of a frame's size. */

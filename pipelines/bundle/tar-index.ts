@@ -6,7 +6,7 @@ import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { InputError } from '../errors.js';
-import { openFramed, readAtSync, readRange, streamRange, type FramedFile } from './framed-file.js';
+import { frameBatches, openFramed, readAtSync, readRange, streamRange, type FramedFile } from './framed-file.js';
 import type { Compression } from './frames.js';
 import { framedSource, plainSource } from './sequential-source.js';
 import { scanTar, type ScannedEntry } from './tar-scan.js';
@@ -86,6 +86,20 @@ export function openEntry(index: TarIndex, entry: TarEntry): Readable {
   if (entry.size === 0) return Readable.from([]);
   if (index.framed) return streamRange(index.framed, entry.offset, entry.size);
   return createReadStream(index.file, { start: entry.offset, end: entry.offset + entry.size - 1, highWaterMark: 256 * 1024 });
+}
+
+/**
+ * The data of one entry batch by batch, for an upload: a compressed bundle's frame by
+ * frame (each read when the upload asks for it), a plain tar's chunk by chunk.
+ */
+export function entryBatches(index: TarIndex, entry: TarEntry): { batches: () => AsyncIterable<Buffer[]> } {
+  const framed = index.framed;
+  if (framed && entry.size > 0) return { batches: () => frameBatches(framed, entry.offset, entry.size, false) };
+  return {
+    async *batches() {
+      for await (const chunk of openEntry(index, entry)) yield [chunk as Buffer];
+    },
+  };
 }
 
 /** Most bytes readEntry reads into memory: a manifest's limit in the distribution spec. */

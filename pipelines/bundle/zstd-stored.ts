@@ -41,6 +41,17 @@ export interface ZstdFrameShape {
   storedOnly: boolean;
 }
 
+/** Bytes `[pos, pos + length)` of a frame (fewer at its end): a view of a buffer, or a read of the file. */
+export type FrameBytes = (pos: number, length: number) => Buffer;
+
+/** A raw or RLE block: where its content starts in the frame's content, and its payload in the frame. */
+interface StoredBlock {
+  rle: boolean;
+  content: number;
+  size: number;
+  payload: number;
+}
+
 /**
  * Walks one zstd frame's header and block headers (compressed blocks are skipped by their
  * size) and returns its shape, or the reason it is refused: the frame must fill `frame`
@@ -49,8 +60,15 @@ export interface ZstdFrameShape {
  * within 128 KiB, as `zstd -t` requires.
  */
 export function zstdFrameShape(frame: Buffer, size: number): ZstdFrameShape | string {
-  if (frame.length < 6 || frame.readUInt32LE(0) !== magic) return 'a frame does not start with the zstd magic number';
-  const descriptor = frame[4]!;
+  return walkFrame((pos, length) => frame.subarray(pos, pos + length), frame.length, size);
+}
+
+/** zstdFrameShape over bytes read as they are needed; raw and RLE blocks are listed in `blocks` if given. */
+function walkFrame(bytes: FrameBytes, frameLength: number, size: number, blocks?: StoredBlock[]): ZstdFrameShape | string {
+  // The longest header: magic, descriptor, window, 4-byte dictionary ID, 8-byte content size.
+  const head = bytes(0, Math.min(frameLength, 18));
+  if (head.length < 6 || head.readUInt32LE(0) !== magic) return 'a frame does not start with the zstd magic number';
+  const descriptor = head[4]!;
   const fcsFlag = descriptor >> 6;
   const singleSegment = (descriptor >> 5) & 1;
   const checksum = ((descriptor >> 2) & 1) === 1;
@@ -61,18 +79,19 @@ export function zstdFrameShape(frame: Buffer, size: number): ZstdFrameShape | st
   if (fcsBytes === 0) return 'a frame does not declare its content size';
   const fcsAt = 5 + (singleSegment ? 0 : 1);
   let pos = fcsAt + fcsBytes;
-  if (pos > frame.length) return 'a frame header is cut short';
+  if (pos > head.length) return 'a frame header is cut short';
   let contentSize: number;
-  if (fcsBytes === 1) contentSize = frame[fcsAt]!;
-  else if (fcsBytes === 2) contentSize = frame.readUInt16LE(fcsAt) + 256;
-  else if (fcsBytes === 4) contentSize = frame.readUInt32LE(fcsAt);
-  else contentSize = Number(frame.readBigUInt64LE(fcsAt));
+  if (fcsBytes === 1) contentSize = head[fcsAt]!;
+  else if (fcsBytes === 2) contentSize = head.readUInt16LE(fcsAt) + 256;
+  else if (fcsBytes === 4) contentSize = head.readUInt32LE(fcsAt);
+  else contentSize = Number(head.readBigUInt64LE(fcsAt));
   if (contentSize !== size) return `a frame declares ${contentSize} bytes of content, its table says ${size}`;
   let storedOnly = true;
   let written = 0;
   for (;;) {
-    if (pos + 3 > frame.length) return 'a block header is cut short';
-    const header = frame[pos]! | (frame[pos + 1]! << 8) | (frame[pos + 2]! << 16);
+    const bytesOfHeader = pos + 3 <= frameLength ? bytes(pos, 3) : undefined;
+    if (bytesOfHeader?.length !== 3) return 'a block header is cut short';
+    const header = bytesOfHeader[0]! | (bytesOfHeader[1]! << 8) | (bytesOfHeader[2]! << 16);
     pos += 3;
     const type = (header >> 1) & 3;
     const blockSize = header >>> 3;
@@ -80,16 +99,43 @@ export function zstdFrameShape(frame: Buffer, size: number): ZstdFrameShape | st
     if (blockSize > maxBlock) return `a block of ${blockSize} bytes is over the 128 KiB limit`;
     const stored = type === 0 ? blockSize : type === 1 ? 1 : blockSize;
     if (type === 2) storedOnly = false;
-    else written += blockSize;
-    if (pos + stored > frame.length) return 'a block is cut short';
+    else {
+      blocks?.push({ rle: type === 1, content: written, size: blockSize, payload: pos });
+      written += blockSize;
+    }
+    if (pos + stored > frameLength) return 'a block is cut short';
     pos += stored;
     if (written > size) return `a frame's blocks hold more than the ${size} bytes its table says`;
     if (header & 1) break;
   }
   if (checksum) pos += 4;
-  if (pos !== frame.length) return pos > frame.length ? 'the frame checksum is cut short' : `${frame.length - pos} bytes follow a frame inside its table entry`;
+  if (pos !== frameLength) return pos > frameLength ? 'the frame checksum is cut short' : `${frameLength - pos} bytes follow a frame inside its table entry`;
   if (storedOnly && written !== size) return `a frame's blocks hold ${written} bytes, its table says ${size}`;
   return { contentSize, checksum, storedOnly };
+}
+
+/**
+ * Checks a frame of `frameLength` bytes without copying its content out, reading only its
+ * headers (and the content from `zerosFrom` on, which must be zeros: tar padding): the
+ * same checks as zstdFrameShape, and a frame of raw and RLE blocks without a checksum has
+ * nothing else to check, its content being those blocks' bytes. Returns the reason a frame
+ * is refused, 'not zeros', 'ok', or undefined for a frame that only decoding can check
+ * (a compressed block, a checksum).
+ */
+export function skimStoredFrame(bytes: FrameBytes, frameLength: number, size: number, zerosFrom = size): 'ok' | 'not zeros' | string | undefined {
+  const blocks: StoredBlock[] = [];
+  const shape = walkFrame(bytes, frameLength, size, blocks);
+  if (typeof shape === 'string') return shape;
+  if (!shape.storedOnly || shape.checksum) return undefined;
+  for (const block of blocks) {
+    const from = Math.max(zerosFrom, block.content);
+    const to = block.content + block.size;
+    if (from >= to) continue;
+    const data = block.rle ? bytes(block.payload, 1) : bytes(block.payload + from - block.content, to - from);
+    if (data.length !== (block.rle ? 1 : to - from)) return 'a block is cut short';
+    for (let i = 0; i < data.length; i++) if (data[i] !== 0) return 'not zeros';
+  }
+  return 'ok';
 }
 
 /** The frame's content as parts in order (views into `frame` for stored blocks). */

@@ -1,23 +1,14 @@
 // One kept-alive connection pool per origin (and TLS identity, or unix socket), made once
 // and reused by every request to it. Proxies come from HTTPS_PROXY/HTTP_PROXY/NO_PROXY
 // where a client asks for them (registries), never for loopback addresses.
-import { Agent as NodeHttpAgent } from 'node:http';
-import { Agent as NodeHttpsAgent } from 'node:https';
 import { createSecureContext } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from './undici.js';
-import { connectionsPerOrigin, connectTimeoutMs, keepAliveMs, loopback } from './policy.js';
-import { fingerprint, type ConnectionOptions, type TlsOptions } from './connection-key.js';
+import { fingerprint, type ConnectionOptions } from './connection-key.js';
+import { connectionsPerOrigin, connectTimeoutMs, envProxy, keepAliveMs, loopback } from './policy.js';
 
-export type { ConnectionOptions, TlsOptions };
+export type { ConnectionOptions, TlsOptions } from './connection-key.js';
 
 const pools = new Map<string, Dispatcher>();
-
-/** The proxy settings in the environment, as one string ('' when none is set). */
-function envProxy(): string {
-  const env = process.env;
-  const proxy = env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy;
-  return proxy ? [proxy, env.HTTP_PROXY ?? env.http_proxy, env.NO_PROXY ?? env.no_proxy].join(' ') : '';
-}
 
 /** The pool for requests to `url`'s origin with these options; made on first use. */
 export function dispatcherFor(url: URL, options: ConnectionOptions = {}): Dispatcher {
@@ -41,28 +32,4 @@ export function dispatcherFor(url: URL, options: ConnectionOptions = {}): Dispat
   return pool;
 }
 
-const nodeAgents = new Map<string, NodeHttpAgent>();
-
-/**
- * A kept-alive node:http(s) agent for the requests undici cannot make as well: streamed
- * uploads whose chunks are lent by a buffer pool (released once written), and clients
- * built on node:http such as dockerode (give it as `agent`, with `socketPath` for a unix socket).
- */
-export function nodeAgentFor(protocol: 'http:' | 'https:', options: { socketPath?: string; tls?: TlsOptions } = {}): NodeHttpAgent {
-  const key = `${protocol} ${fingerprint(options)}`;
-  let agent = nodeAgents.get(key);
-  if (!agent) {
-    const settings = { keepAlive: true, keepAliveMsecs: keepAliveMs, maxSockets: connectionsPerOrigin };
-    agent = protocol === 'https:' ? new NodeHttpsAgent({ ...settings, ...options.tls }) : new NodeHttpAgent(settings);
-    nodeAgents.set(key, agent);
-  }
-  return agent;
-}
-
-/**
- * The Docker Engine's connection: a kept-alive agent for dockerode on the daemon's unix
- * socket, as `new Docker({ socketPath, agent: dockerEngineAgent(socketPath) })`.
- */
-export function dockerEngineAgent(socketPath: string): NodeHttpAgent {
-  return nodeAgentFor('http:', { socketPath });
-}
+export { dockerEngineAgent, nodeAgentFor } from './node-agents.js';

@@ -48,6 +48,18 @@ export async function retried<T>(policy: RetryPolicy, isIdempotent: boolean, onc
   });
 }
 
+/** The proxy settings in the environment, as one string ('' when none is set). */
+export function envProxy(): string {
+  const env = process.env;
+  const proxy = env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy;
+  return proxy ? [proxy, env.HTTP_PROXY ?? env.http_proxy, env.NO_PROXY ?? env.no_proxy].join(' ') : '';
+}
+
+/** Whether a client that takes proxies from the environment may reach `url` through one. */
+export function mayProxy(url: URL): boolean {
+  return !loopback(url.hostname) && envProxy() !== '';
+}
+
 /** Addresses on this machine: never reached through a proxy. */
 export function loopback(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '');

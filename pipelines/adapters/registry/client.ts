@@ -8,6 +8,7 @@ import { Authenticator, RegistryAuthError } from './auth.js';
 import type { Credentials } from './credentials.js';
 import { checkBlobContent, DigestCheck } from './digest-check.js';
 import { headerValue, registryErrors, send, TransientError, type HttpResponse } from './http.js';
+import { bodyStream, type UploadBody } from '../http/upload.js';
 import { transientStatus } from '../retry.js';
 import { defaultRetry, withRetry, type RetryPolicy } from './retry.js';
 import { manifestAccept, sha256, type ImageIndex, type ImageManifest } from './types.js';
@@ -28,7 +29,7 @@ export interface RegistryClientOptions {
 
 interface CallOptions {
   headers?: Record<string, string>;
-  body?: () => Buffer | Readable;
+  body?: () => Buffer | UploadBody;
   readBody?: boolean;
   maxBody?: number;
   sink?: (body: Readable) => Promise<void>;
@@ -250,7 +251,7 @@ export class RegistryClient {
    * DIGEST_INVALID), so the bytes are not hashed a second time here; when the registry
    * refuses them, the blob is read again to say what it hashes to.
    */
-  async uploadBlob(repository: string, blob: { digest: string; size: number }, open: () => Readable, origin: string): Promise<void> {
+  async uploadBlob(repository: string, blob: { digest: string; size: number }, open: () => UploadBody, origin: string): Promise<void> {
     const what = `upload blob ${blob.digest} to ${repository}`;
     await this.retried(what, async () => {
       const started = await this.call('POST', `${repository}/blobs/uploads/`, what);
@@ -261,7 +262,7 @@ export class RegistryClient {
       const headers = { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) };
       const res = await this.call('PUT', url, what, { headers, body: open });
       if (res.status === 400 && /\b(DIGEST_INVALID|SIZE_INVALID)\b/.test(registryErrors(res.body))) {
-        await checkBlobContent(open(), blob, origin);
+        await checkBlobContent(bodyStream(open()), blob, origin);
         throw new ExternalError(`${what}: ${this.host} refused the blob as not matching its digest (${registryErrors(res.body)}), yet its content hashes to ${blob.digest} here`);
       }
       if (res.status !== 201) throw this.unexpected(what, res);

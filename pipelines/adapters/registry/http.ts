@@ -3,7 +3,10 @@
 // says whether retrying could help.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { RequestTimeoutError, requestTimeoutMs, send as doorSend, TransientError, upload, type Headers } from '../http/index.js';
+// The door's parts, not its index: the registry's requests load undici only where a proxy may apply.
+import { mayProxy, RequestTimeoutError, requestTimeoutMs, TransientError } from '../http/policy.js';
+import type { Headers } from '../http/request.js';
+import { sendPlain, upload, type UploadBody } from '../http/upload.js';
 
 export { RequestTimeoutError, TransientError };
 
@@ -17,8 +20,8 @@ export interface HttpRequest {
   method: string;
   url: URL;
   headers?: Record<string, string>;
-  /** A buffer, or a stream opened fresh for this attempt. */
-  body?: Buffer | Readable;
+  /** A buffer, or a stream (or batches) opened fresh for this attempt. */
+  body?: Buffer | UploadBody;
   /** Read the response body (false for HEAD or when only status and headers matter). */
   readBody?: boolean;
   /** Bytes of response body kept at most (default 4 MiB, the registry's manifest limit). */
@@ -31,7 +34,7 @@ export interface HttpRequest {
 
 const maxBody = 4 * 1024 * 1024;
 
-export function send(req: HttpRequest): Promise<HttpResponse> {
+export async function send(req: HttpRequest): Promise<HttpResponse> {
   const idle = req.idleTimeoutMs ?? requestTimeoutMs(30_000);
   const common = {
     method: req.method,
@@ -48,7 +51,9 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
     unreachable: (error: Error) => `${req.method} ${req.url.origin}${req.url.pathname}: ${error.message}`,
   };
   if (req.body && !Buffer.isBuffer(req.body)) return upload({ ...common, body: req.body });
-  return doorSend({ ...common, body: req.body, proxyFromEnv: true });
+  if (!mayProxy(req.url)) return sendPlain({ ...common, body: req.body });
+  const door = await import('../http/request.js');
+  return door.send({ ...common, body: req.body, proxyFromEnv: true });
 }
 
 interface RegistryErrorBody {
