@@ -3,7 +3,7 @@
 // manifests. The compiled form is written after a run (so it holds every function that
 // run compiled) under the hash of the code and V8's version; V8 refuses a stale one.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isAscii } from 'node:buffer';
@@ -24,24 +24,31 @@ export function writeAtomically(file: string, data: string | Uint8Array): void {
   }
 }
 
-/** The hash naming the compiled form of code: of its text, or of the file's bytes (the same when the file is UTF-8). */
-export function codeHash(code: string | Uint8Array): string {
+/** The hash naming the compiled form of code given as text. */
+export function codeHash(code: string): string {
   return createHash('sha1').update(code).digest('hex').slice(0, 20);
 }
 
-/** Where V8's compiled form of code of hash `hash` (named `name`) is kept. */
-export function compiledCodeFile(hash: string, name: string): string {
-  return join(lintCacheDir(), `${name}-${hash}.${process.versions.v8}.v8`);
+/** Where V8's compiled form of code of key `key` (a hash, or a file's identity; named `name`) is kept. */
+export function compiledCodeFile(key: string, name: string): string {
+  return join(lintCacheDir(), `${name}-${key}.${process.versions.v8}.v8`);
 }
 
 /**
- * A file of code and its hash, both from one read: hashing the bytes is several times
- * faster than hashing the decoded text of a large file, and an ASCII file is decoded
- * without UTF-8 decoding.
+ * A file's identity as the key of its code's compiled form: its inode, size and modification
+ * time (nanoseconds), which a rebuild or a regeneration of the file changes. Hashing the
+ * code instead cost more than a millisecond per megabyte at every start.
  */
-export function readCode(file: string): { code: string; hash: string } {
+export function codeFileKey(file: string): string {
+  const { ino, size, mtimeNs } = statSync(file, { bigint: true });
+  return `${ino}-${size}-${mtimeNs}`;
+}
+
+/** A file of code, and the key of its compiled form; an ASCII file is decoded without UTF-8 decoding. */
+export function readCode(file: string): { code: string; key: string } {
+  const key = codeFileKey(file);
   const bytes = readFileSync(file);
-  return { code: isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'), hash: codeHash(bytes) };
+  return { code: isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'), key };
 }
 
 /** The source compiled for `code` run as the body of a function of `params` (the compiled form is of exactly this). */
@@ -54,10 +61,10 @@ const uncompiled: { script: Script; file: string }[] = [];
 
 /**
  * Runs `code` as the body of a function of `params` and returns that function. `name`
- * (with the code's hash, given when known from readCode) names the compiled form in the cache.
+ * (with the code's hash, or the key readCode gives) names the compiled form in the cache.
  */
-export function compiledFunction(code: string, params: readonly string[], filename: string, name: string, hash = codeHash(code)): (...args: unknown[]) => unknown {
-  const file = compiledCodeFile(hash, name);
+export function compiledFunction(code: string, params: readonly string[], filename: string, name: string, key = codeHash(code)): (...args: unknown[]) => unknown {
+  const file = compiledCodeFile(key, name);
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(file);

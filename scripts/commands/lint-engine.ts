@@ -14,8 +14,8 @@ export async function loadLintEngine(): Promise<LintEngine & { saveCompiledCode(
   const script = fileURLToPath(new URL('./lint-engine.cjs', import.meta.url));
   if (!existsSync(script)) return { ...(await import('../../manifests/lint.js')), saveCompiledCode };
   const module = { exports: {} as LintEngine };
-  const { code, hash } = readCode(script);
-  const run = compiledFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], script, 'lint-engine', hash);
+  const { code, key } = readCode(script);
+  const run = compiledFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], script, 'lint-engine', key);
   run(module.exports, createRequire(script), module, script, dirname(script));
   return { ...module.exports, saveCompiledCode };
 }
