@@ -62,12 +62,19 @@ function compile(rule: string): Evaluate | Error {
  * Parsing a long rule takes tens of milliseconds, planning it one: the parsed rules of
  * each CRD schema are cached on disk, under the hash of the rules. ParsedExpr messages
  * are plain objects (bigint ids, Uint8Array bytes), which V8's serializer keeps as they
- * are and reads back far faster than protobuf decoding.
+ * are and reads back far faster than protobuf decoding. Each rule is stored serialized on
+ * its own and read back only when it is first evaluated: a manifest meets a few of its
+ * CRD's rules, and reading them all back cost more than the checks of a small input.
  */
-const parsedCache = new Map<string, ParsedExpr>();
+const parsedCache = new Map<string, ParsedExpr | Uint8Array>();
 
 function parsedRule(rule: string): ParsedExpr {
-  return parsedCache.get(rule) ?? parse(rule);
+  const entry = parsedCache.get(rule);
+  if (entry === undefined) return parse(rule);
+  if (!(entry instanceof Uint8Array)) return entry;
+  const parsed = deserialize(entry) as ParsedExpr;
+  parsedCache.set(rule, parsed);
+  return parsed;
 }
 
 const preparedSchemas = new WeakSet<Schema>();
@@ -78,20 +85,20 @@ function prepare(schema: Schema): void {
   const rules = new Set<string>();
   walkSchema(schema, (list) => list.forEach((r) => rules.add(r.rule)));
   const texts = [...rules].sort();
-  const file = join(lintCacheDir(), `cel-${createHash('sha256').update(texts.join('\0')).digest('hex').slice(0, 24)}.v8`);
+  const file = join(lintCacheDir(), `cel-${createHash('sha256').update(texts.join('\0')).digest('hex').slice(0, 24)}.v2.v8`);
   try {
-    const stored = deserialize(readFileSync(file)) as Map<string, ParsedExpr>;
-    for (const [rule, parsed] of stored) parsedCache.set(rule, parsed);
+    const stored = deserialize(readFileSync(file)) as Map<string, Uint8Array>;
+    for (const [rule, serialized] of stored) if (!parsedCache.has(rule)) parsedCache.set(rule, serialized);
     return;
   } catch {
     // Not cached yet: parse below.
   }
-  const stored = new Map<string, ParsedExpr>();
+  const stored = new Map<string, Uint8Array>();
   for (const rule of texts) {
     try {
       const parsed = parse(rule);
       parsedCache.set(rule, parsed);
-      stored.set(rule, parsed);
+      stored.set(rule, serialize(parsed));
     } catch {
       // compile() reports it.
     }
