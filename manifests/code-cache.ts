@@ -57,7 +57,18 @@ export function functionSource(code: string, params: readonly string[]): string 
 }
 
 /** Scripts that ran without a usable compiled form: saveCompiledCode() writes theirs. */
-const uncompiled: { script: Script; file: string }[] = [];
+const uncompiled: { script: Script; file: string; size: number }[] = [];
+
+/**
+ * A compiled form under this share of its code's size holds little more than the outer
+ * function: it was made before the code ran (e.g. a validator loaded but not yet used), and
+ * every later run would compile the functions it lacks anew. Such a form is not written,
+ * and one found in the cache is made again after a run that used the code. A compiled form
+ * of code that ran is larger: half the lint engine's size after one file, more than the
+ * size of a validator that checked a document.
+ */
+const minCompiledShare = 0.25;
+const tooThin = (data: Uint8Array, size: number) => data.length < size * minCompiledShare;
 
 /**
  * Runs `code` as the body of a function of `params` and returns that function. `name`
@@ -72,11 +83,14 @@ export function compiledFunction(code: string, params: readonly string[], filena
     // Not compiled yet.
   }
   const script = new Script(functionSource(code, params), { filename, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) uncompiled.push({ script, file });
+  if (cachedData === undefined || script.cachedDataRejected || tooThin(cachedData, code.length)) uncompiled.push({ script, file, size: code.length });
   return script.runInThisContext() as (...args: unknown[]) => unknown;
 }
 
 /** Keeps V8's compiled form of the scripts this run compiled, with the functions it compiled. */
 export function saveCompiledCode(): void {
-  for (const { script, file } of uncompiled.splice(0)) writeAtomically(file, script.createCachedData());
+  for (const { script, file, size } of uncompiled.splice(0)) {
+    const data = script.createCachedData();
+    if (!tooThin(data, size)) writeAtomically(file, data);
+  }
 }
