@@ -1,7 +1,8 @@
 // Code run through V8 with its compiled form kept on disk: parsing and compiling a large
 // generated validator, or lint's own bundle, costs more than checking hundreds of
 // manifests. The compiled form is written after a run (so it holds every function that
-// run compiled) under the hash of the code and V8's version; V8 refuses a stale one.
+// run compiled) under the code file's identity (or the code's hash) and V8's version; V8
+// refuses one of another version.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
