@@ -62,12 +62,19 @@ function compile(rule: string): Evaluate | Error {
  * Parsing a long rule takes tens of milliseconds, planning it one: the parsed rules of
  * each CRD schema are cached on disk, under the hash of the rules. ParsedExpr messages
  * are plain objects (bigint ids, Uint8Array bytes), which V8's serializer keeps as they
- * are and reads back far faster than protobuf decoding.
+ * are and reads back far faster than protobuf decoding. Each rule is stored serialized on
+ * its own and read back only when it is first evaluated: a manifest meets a few of its
+ * CRD's rules, and reading them all back cost more than the checks of a small input.
  */
-const parsedCache = new Map<string, ParsedExpr>();
+const parsedCache = new Map<string, ParsedExpr | Uint8Array>();
 
 function parsedRule(rule: string): ParsedExpr {
-  return parsedCache.get(rule) ?? parse(rule);
+  const entry = parsedCache.get(rule);
+  if (entry === undefined) return parse(rule);
+  if (!(entry instanceof Uint8Array)) return entry;
+  const parsed = deserialize(entry) as ParsedExpr;
+  parsedCache.set(rule, parsed);
+  return parsed;
 }
 
 const preparedSchemas = new WeakSet<Schema>();
@@ -78,20 +85,20 @@ function prepare(schema: Schema): void {
   const rules = new Set<string>();
   walkSchema(schema, (list) => list.forEach((r) => rules.add(r.rule)));
   const texts = [...rules].sort();
-  const file = join(lintCacheDir(), `cel-${createHash('sha256').update(texts.join('\0')).digest('hex').slice(0, 24)}.v8`);
+  const file = join(lintCacheDir(), `cel-${createHash('sha256').update(texts.join('\0')).digest('hex').slice(0, 24)}.v2.v8`);
   try {
-    const stored = deserialize(readFileSync(file)) as Map<string, ParsedExpr>;
-    for (const [rule, parsed] of stored) parsedCache.set(rule, parsed);
+    const stored = deserialize(readFileSync(file)) as Map<string, Uint8Array>;
+    for (const [rule, serialized] of stored) if (!parsedCache.has(rule)) parsedCache.set(rule, serialized);
     return;
   } catch {
     // Not cached yet: parse below.
   }
-  const stored = new Map<string, ParsedExpr>();
+  const stored = new Map<string, Uint8Array>();
   for (const rule of texts) {
     try {
       const parsed = parse(rule);
       parsedCache.set(rule, parsed);
-      stored.set(rule, parsed);
+      stored.set(rule, serialize(parsed));
     } catch {
       // compile() reports it.
     }
@@ -197,59 +204,89 @@ function placed(relative: string, base: string): string {
   return base + relative.slice(1);
 }
 
+/** A path below a base path: property names and list indexes, joined only when a finding needs them. */
+type Segments = (string | number)[];
+
+function pathOf(base: string, segments: Segments): string {
+  let path = base;
+  for (const s of segments) path = typeof s === 'number' ? `${path}[${s}]` : child(path, s);
+  return path;
+}
+
+/** Rules that compare with the stored object (oldSelf): not evaluated offline. */
+const transitionRules = new Map<string, boolean>();
+const isTransitionRule = (rule: string) => transitionRules.get(rule) ?? transitionRules.set(rule, /\boldSelf\b/.test(rule)).get(rule)!;
+
+/** One evaluateRules call: the CEL values converted so far (objects and lists are converted once each). */
+interface Evaluation {
+  cache?: WeakMap<object, CelInput>;
+}
+
 /** Every failed CEL rule of the schema on value (already defaulted), with the rule's path and the CRD's message. */
 export function evaluateRules(schema: Schema, value: unknown): CelFinding[] {
   prepare(schema);
   const out: CelFinding[] = [];
-  const cache = new WeakMap<object, CelInput>();
-  const visit = (node: Schema, v: unknown, path: string, into: CelFinding[]): void => {
-    if (v === undefined || v === null || !hasRules(node)) return;
-    const rules = node['x-kubernetes-validations'] as Rule[] | undefined;
-    if (rules) {
-      let byValue = seen.get(node);
-      if (!byValue) seen.set(node, (byValue = new Map()));
-      const key = JSON.stringify(v);
-      let found = byValue.get(key);
-      if (!found) {
-        found = [];
-        checkRules(node, rules, v, here, found);
-        descend(node, v, here, found);
-        byValue.set(key, found);
-      }
-      for (const f of found) into.push({ ...f, path: placed(f.path, path) });
-      return;
-    }
-    descend(node, v, path, into);
-  };
-  const checkRules = (node: Schema, rules: Rule[], v: unknown, path: string, into: CelFinding[]): void => {
-    for (const r of rules) {
-      if (/\boldSelf\b/.test(r.rule)) continue;
-      const where = r.fieldPath ? `${path}${r.fieldPath.startsWith('[') ? '' : '.'}${r.fieldPath.replace(/^\./, '')}` : path;
-      const evaluate = compile(r.rule);
-      const result = evaluate instanceof Error ? evaluate : evaluate({ self: celValue(node, v, cache) });
-      if (result === true) continue;
-      if (evaluate instanceof Error || isCelError(result)) {
-        // The apiserver rejects the object too when a rule cannot run on it (e.g. duration('5 seconds')).
-        into.push({ path: where, message: `${r.message ?? `failed rule: ${r.rule}`} (${evaluationFailed}: ${(result as Error).message})`, rule: r.rule });
-      } else {
-        into.push({ path: where, message: r.message ?? `failed rule: ${r.rule}`, rule: r.rule });
-      }
-    }
-  };
-  const descend = (node: Schema, v: unknown, path: string, into: CelFinding[]): void => {
-    if (Array.isArray(v)) {
-      const items = node.items as Schema | undefined;
-      if (items) v.forEach((item, i) => visit(items, item, `${path}[${i}]`, into));
-      return;
-    }
-    if (!isObject(v)) return;
-    const properties = node.properties as Record<string, Schema> | undefined;
-    const extra = isObject(node.additionalProperties) ? (node.additionalProperties as Schema) : undefined;
-    for (const [key, value] of Object.entries(v)) {
-      const sub = properties?.[key] ?? extra;
-      if (sub) visit(sub, value, child(path, key), into);
-    }
-  };
-  visit(schema, value, '', out);
+  visit(schema, value, '', [], out, {});
   return out;
+}
+
+function visit(node: Schema, v: unknown, base: string, segments: Segments, into: CelFinding[], evaluation: Evaluation): void {
+  if (v === undefined || v === null || !hasRules(node)) return;
+  const rules = node['x-kubernetes-validations'] as Rule[] | undefined;
+  if (!rules) {
+    descend(node, v, base, segments, into, evaluation);
+    return;
+  }
+  let byValue = seen.get(node);
+  if (!byValue) seen.set(node, (byValue = new Map()));
+  const key = JSON.stringify(v);
+  let found = byValue.get(key);
+  if (!found) {
+    found = [];
+    checkRules(node, rules, v, found, evaluation);
+    descend(node, v, here, [], found, evaluation);
+    byValue.set(key, found);
+  }
+  if (found.length === 0) return;
+  const path = pathOf(base, segments);
+  for (const f of found) into.push({ ...f, path: placed(f.path, path) });
+}
+
+function checkRules(node: Schema, rules: Rule[], v: unknown, into: CelFinding[], evaluation: Evaluation): void {
+  for (const r of rules) {
+    if (isTransitionRule(r.rule)) continue;
+    const where = r.fieldPath ? `${here}${r.fieldPath.startsWith('[') ? '' : '.'}${r.fieldPath.replace(/^\./, '')}` : here;
+    const evaluate = compile(r.rule);
+    const result = evaluate instanceof Error ? evaluate : evaluate({ self: celValue(node, v, (evaluation.cache ??= new WeakMap())) });
+    if (result === true) continue;
+    if (evaluate instanceof Error || isCelError(result)) {
+      // The apiserver rejects the object too when a rule cannot run on it (e.g. duration('5 seconds')).
+      into.push({ path: where, message: `${r.message ?? `failed rule: ${r.rule}`} (${evaluationFailed}: ${(result as Error).message})`, rule: r.rule });
+    } else {
+      into.push({ path: where, message: r.message ?? `failed rule: ${r.rule}`, rule: r.rule });
+    }
+  }
+}
+
+function descend(node: Schema, v: unknown, base: string, segments: Segments, into: CelFinding[], evaluation: Evaluation): void {
+  if (Array.isArray(v)) {
+    const items = node.items as Schema | undefined;
+    if (!items) return;
+    for (let i = 0; i < v.length; i++) {
+      segments.push(i);
+      visit(items, v[i], base, segments, into, evaluation);
+      segments.pop();
+    }
+    return;
+  }
+  if (!isObject(v)) return;
+  const properties = node.properties as Record<string, Schema> | undefined;
+  const extra = isObject(node.additionalProperties) ? (node.additionalProperties as Schema) : undefined;
+  for (const key of Object.keys(v)) {
+    const sub = properties?.[key] ?? extra;
+    if (!sub) continue;
+    segments.push(key);
+    visit(sub, v[key], base, segments, into, evaluation);
+    segments.pop();
+  }
 }

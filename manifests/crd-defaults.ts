@@ -5,20 +5,30 @@ import type { Schema } from './crd-schemas.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Schema nodes with a default at or beneath them; values under the others are left as they are. */
-const defaulting = new WeakMap<Schema, boolean>();
+/** What withDefaults needs of a schema node, worked out once per node. */
+interface Shape {
+  /** A default at or beneath the node; values under the others are left as they are. */
+  defaults: boolean;
+  properties?: Record<string, Schema>;
+  extra?: Schema;
+  /** The properties that have a default. */
+  defaulted: [string, Schema][];
+}
 
-function hasDefaults(schema: Schema): boolean {
-  let known = defaulting.get(schema);
-  if (known === undefined) {
-    defaulting.set(schema, false); // a recursive schema ends here
-    const properties = Object.values((schema.properties as Record<string, Schema> | undefined) ?? {});
-    known =
-      properties.some((p) => p.default !== undefined) ||
-      [...properties, schema.items, schema.additionalProperties].some((sub) => isObject(sub) && hasDefaults(sub as Schema));
-    defaulting.set(schema, known);
+const shapes = new WeakMap<Schema, Shape>();
+
+function shapeOf(schema: Schema): Shape {
+  let shape = shapes.get(schema);
+  if (shape === undefined) {
+    const properties = schema.properties as Record<string, Schema> | undefined;
+    const extra = isObject(schema.additionalProperties) ? (schema.additionalProperties as Schema) : undefined;
+    const defaulted = Object.entries(properties ?? {}).filter(([, p]) => p.default !== undefined);
+    shape = { defaults: false, properties, extra, defaulted };
+    shapes.set(schema, shape); // a recursive schema ends here
+    const subs = [...Object.values(properties ?? {}), schema.items, extra];
+    shape.defaults = defaulted.length > 0 || subs.some((sub) => isObject(sub) && shapeOf(sub as Schema).defaults);
   }
-  return known;
+  return shape;
 }
 
 /** A copy of a default (JSON data): faster than structuredClone on the small values defaults are. */
@@ -35,7 +45,9 @@ function copyOf(value: unknown): unknown {
  * path to it), value itself is not changed; where nothing is added, value itself is returned.
  */
 export function withDefaults(schema: Schema | undefined, value: unknown): unknown {
-  if (!schema || !hasDefaults(schema)) return value;
+  if (!schema) return value;
+  const shape = shapeOf(schema);
+  if (!shape.defaults) return value;
   if (Array.isArray(value)) {
     const items = schema.items as Schema | undefined;
     if (!items) return value;
@@ -47,19 +59,15 @@ export function withDefaults(schema: Schema | undefined, value: unknown): unknow
     return out ?? value;
   }
   if (!isObject(value)) return value;
-  const properties = schema.properties as Record<string, Schema> | undefined;
-  const extra = isObject(schema.additionalProperties) ? (schema.additionalProperties as Schema) : undefined;
+  const { properties, extra, defaulted } = shape;
   let out: Record<string, unknown> | undefined;
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
     const v = value[key];
-    const defaulted = withDefaults(properties?.[key] ?? extra, v);
-    if (defaulted !== v) (out ??= { ...value })[key] = defaulted;
+    const defaultedValue = withDefaults(properties?.[key] ?? extra, v);
+    if (defaultedValue !== v) (out ??= { ...value })[key] = defaultedValue;
   }
-  if (properties) {
-    for (const key of Object.keys(properties)) {
-      const property = properties[key]!;
-      if (property.default !== undefined && (out ?? value)[key] === undefined) (out ??= { ...value })[key] = withDefaults(property, copyOf(property.default));
-    }
+  for (const [key, property] of defaulted) {
+    if ((out ?? value)[key] === undefined) (out ??= { ...value })[key] = withDefaults(property, copyOf(property.default));
   }
   return out ?? value;
 }

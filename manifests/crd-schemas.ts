@@ -4,7 +4,7 @@
 // are unique, formats are checked as kube-openapi checks them. Defaults are applied
 // first (crd-defaults.ts) and CEL rules are evaluated after (crd-cel.ts).
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../pipelines/project-root.js';
 import { lintCacheDir, writeAtomically } from './code-cache.js';
@@ -102,19 +102,39 @@ export function retiredVersionOf(group: string, kind: string, version: string): 
 }
 
 /**
+ * The content hash of a CRD file, kept in the cache under the file's size and modification
+ * time: reading and hashing a large CRD costs milliseconds at every start, a stat far less.
+ * The text comes along when the file had to be read.
+ */
+function crdHash(file: string): { hash: string; text?: string } {
+  const path = join(crdDir, file);
+  const { size, mtimeMs } = statSync(path);
+  const memo = join(schemaCacheDir(), `${file.replace(/\.yaml$/, '')}-${size}-${mtimeMs}.sha256`);
+  try {
+    const hash = readFileSync(memo, 'utf8');
+    if (/^[0-9a-f]{16}$/.test(hash)) return { hash };
+  } catch {
+    // Not hashed yet at this size and time.
+  }
+  const text = readFileSync(path, 'utf8');
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  writeAtomically(memo, hash);
+  return { hash, text };
+}
+
+/**
  * The served versions' schemas of a CRD file (and those of the versions it keeps unserved). Parsing a large CRD's YAML takes a
  * second; its JSON, cached under the file's content hash, a millisecond.
  */
 function servedSchemas(file: string): CrdSchemas {
-  const text = readFileSync(join(crdDir, file), 'utf8');
-  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const { hash, text } = crdHash(file);
   const cached = join(schemaCacheDir(), `${file.replace(/\.yaml$/, '')}-${hash}-v2.json`);
   try {
     return { hash, ...(JSON.parse(readFileSync(cached, 'utf8')) as Omit<CrdSchemas, 'hash'>) };
   } catch {
     // Not cached yet (or unreadable): parse the YAML.
   }
-  const crd = parse(text) as Crd;
+  const crd = parse(text ?? readFileSync(join(crdDir, file), 'utf8')) as Crd;
   const schemas: Record<string, Schema> = {};
   const retired: Record<string, RetiredVersion> = {};
   for (const v of crd.spec.versions) {

@@ -8,13 +8,16 @@ type Obj = Record<string, unknown>;
 /** DestinationRule subsets by host, as the VirtualService rules look them up (the last rule of a host wins). */
 export function subsetsOfDocs(docs: readonly Doc[]): Map<string, string[]> {
   const subsets = new Map<string, string[]>();
-  for (const d of docs) {
-    const spec = d.value.spec as Obj | undefined;
-    if (d.value.kind === 'DestinationRule' && typeof spec?.host === 'string' && Array.isArray(spec.subsets)) {
-      subsets.set(spec.host, spec.subsets.map((s) => String((s as Obj)?.name)));
-    }
-  }
+  for (const d of docs) addSubsets(d, subsets);
   return subsets;
+}
+
+/** Adds the subsets of a document, when it is a DestinationRule, to `subsets` (a later rule of a host replaces an earlier one). */
+export function addSubsets(d: Doc, subsets: Map<string, string[]>): void {
+  const spec = d.value.spec as Obj | undefined;
+  if (d.value.kind === 'DestinationRule' && typeof spec?.host === 'string' && Array.isArray(spec.subsets)) {
+    subsets.set(spec.host, spec.subsets.map((s) => String((s as Obj)?.name)));
+  }
 }
 
 /** The subsets of every DestinationRule in the inputs, read from the files that mention one. */

@@ -12,7 +12,7 @@ import { positionsIn } from './lint-positions.js';
 import { destinationRuleRules, httpRouteRules, virtualServiceRules } from './lint-rules.js';
 import type { RuleFinding } from './lint-types.js';
 import { schemaFinding } from './lint-schema-findings.js';
-import { subsetsOfDocs } from './lint-subsets.js';
+import { addSubsets, subsetsOfDocs } from './lint-subsets.js';
 import type { Finding, LintInput, Unplaced } from './lint-types.js';
 import { closest } from '../pipelines/model/suggest.js';
 
@@ -181,13 +181,19 @@ export function parseInputs(inputs: readonly LintInput[]): ParsedInputs {
   const findings: Unplaced[] = [];
   let documents = 0;
   const docs = inputs.flatMap((input) => {
-    const before = findings.length;
-    const parsed = parseDocs(input, findings);
-    const unreadable = findings.slice(before).map((f) => `${f.doc} ${f.item ?? ''}`);
-    documents += parsed.length + new Set(unreadable).size;
-    return parsed;
+    const parsed = parseInput(input, findings);
+    documents += parsed.documents;
+    return parsed.docs;
   });
   return { inputs, docs, findings, documents };
+}
+
+/** The objects of one input, and how many documents (or list items) it holds, readable or not. */
+function parseInput(input: LintInput, findings: Unplaced[]): { docs: Doc[]; documents: number } {
+  const before = findings.length;
+  const docs = parseDocs(input, findings);
+  const unreadable = findings.slice(before).map((f) => `${f.doc} ${f.item ?? ''}`);
+  return { docs, documents: docs.length + new Set(unreadable).size };
 }
 
 /** The DestinationRule subsets of parsed inputs (merged in input order across threads: the last of a host wins). */
@@ -201,18 +207,47 @@ export function checkParsed(parsed: ParsedInputs, options: LintOptions = {}, sub
   const byHost = subsets ? new Map(subsets) : subsetsOfDocs(parsed.docs);
   const unchecked: Unchecked = new Map();
   for (const d of parsed.docs) check(d, (host) => byHost.get(host), run, unchecked);
-  return {
-    findings: placed(parsed.inputs, run.findings),
-    skipped: run.skipped,
-    unchecked: [...unchecked].flatMap(([file, byKind]) => [...byKind].map(([kind, numbers]): [string, string, string[]] => [file, kind, numbers])),
-    documents: parsed.documents,
-    checkedKinds: [...run.checkedKinds],
-  };
+  return chunkOf(parsed.inputs, run, unchecked, parsed.documents);
 }
 
-/** Lints the documents of some inputs; subsets (of all inputs) default to those of these inputs. */
+/** The one kind whose checks need every file's documents (the DestinationRule subsets of its destinations). */
+const needsAllSubsets = (d: Doc) => d.value.kind === 'VirtualService' && typeof d.value.apiVersion === 'string' && d.value.apiVersion.startsWith('networking.istio.io/');
+
+/**
+ * Lints the documents of some inputs; subsets (of all inputs) default to those of these inputs.
+ * Each file is checked as soon as it is parsed, so that its documents die young (keeping
+ * every document until all are parsed cost a large share of the run in garbage collection);
+ * only the VirtualServices wait for the subsets of every file. The result is checkParsed's:
+ * findings are sorted when merged, and the VirtualServices add no notes.
+ */
 export function lintChunk(inputs: readonly LintInput[], options: LintOptions = {}, subsets?: readonly [string, string[]][]): LintChunk {
-  return checkParsed(parseInputs(inputs), options, subsets);
+  const run: Run = { findings: [], skipped: [], checkedKinds: new Set(), options };
+  const byHost = new Map(subsets);
+  const subsetsOf = (host: string) => byHost.get(host);
+  const unchecked: Unchecked = new Map();
+  const waiting: Doc[] = [];
+  let documents = 0;
+  for (const input of inputs) {
+    const parsed = parseInput(input, run.findings);
+    documents += parsed.documents;
+    for (const d of parsed.docs) {
+      if (!subsets) addSubsets(d, byHost);
+      if (needsAllSubsets(d)) waiting.push(d);
+      else check(d, subsetsOf, run, unchecked);
+    }
+  }
+  for (const d of waiting) check(d, subsetsOf, run, unchecked);
+  return chunkOf(inputs, run, unchecked, documents);
+}
+
+function chunkOf(inputs: readonly LintInput[], run: Run, unchecked: Unchecked, documents: number): LintChunk {
+  return {
+    findings: placed(inputs, run.findings),
+    skipped: run.skipped,
+    unchecked: [...unchecked].flatMap(([file, byKind]) => [...byKind].map(([kind, numbers]): [string, string, string[]] => [file, kind, numbers])),
+    documents,
+    checkedKinds: [...run.checkedKinds],
+  };
 }
 
 /** The chunks of `inputs` (in input order) as one result: findings sorted by file (in input order), line and column. */

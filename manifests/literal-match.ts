@@ -16,23 +16,22 @@ export interface LiteralMatchProblem {
 
 /** What is wrong with `value` of a literal match and the fix, in `syntax`'s words; undefined when it is fine. */
 export function literalMatch(kind: 'exact' | 'prefix', value: string, isPath: boolean, syntax: MatchSyntax): LiteralMatchProblem | undefined {
+  const regex = regexLike.test(value);
+  if (!regex && !(isPath && globLike.test(value))) return undefined;
   const quoted = JSON.stringify(value);
   const gateway = syntax === 'gateway-api';
   const named = gateway ? (kind === 'prefix' ? 'PathPrefix' : 'Exact') : kind;
-  if (regexLike.test(value)) {
+  if (regex) {
     return {
       problem: `${quoted} looks like a regular expression, but ${named} matches it literally`,
       fix: gateway ? `write type: RegularExpression (value ${quoted}; RE2 in most implementations)` : `write regex: ${quoted} (RE2, matches the whole ${isPath ? 'path' : 'value'})`,
     };
   }
-  if (isPath && globLike.test(value)) {
-    const base = value.replace(/\*.*$/, '').replace(/(.)\/+$/, '$1') || '/';
-    const prefix = gateway ? `type: PathPrefix, value: ${base}` : `prefix: ${base}`;
-    return kind === 'prefix'
-      ? { problem: `${quoted} is a glob, but ${named} matches it literally (no wildcards)`, fix: `write ${prefix} — a path prefix already matches ${base} and everything below it` }
-      : { problem: `${quoted} is a glob, but ${named} matches it literally`, fix: `write ${prefix} for everything below it, or ${gateway ? 'type: RegularExpression' : 'regex:'} for a pattern` };
-  }
-  return undefined;
+  const base = value.replace(/\*.*$/, '').replace(/(.)\/+$/, '$1') || '/';
+  const prefix = gateway ? `type: PathPrefix, value: ${base}` : `prefix: ${base}`;
+  return kind === 'prefix'
+    ? { problem: `${quoted} is a glob, but ${named} matches it literally (no wildcards)`, fix: `write ${prefix} — a path prefix already matches ${base} and everything below it` }
+    : { problem: `${quoted} is a glob, but ${named} matches it literally`, fix: `write ${prefix} for everything below it, or ${gateway ? 'type: RegularExpression' : 'regex:'} for a pattern` };
 }
 
 /** Why `value` of an exact/prefix match in shipline.yaml is surely a mistake, with the fix; undefined when it is fine. */

@@ -2,7 +2,7 @@
 // CLI starts without compiling TypeScript. In a checkout the launcher calls it when
 // dist/cli is stale; `npm pack` runs it (prepack) so the package ships the bundle.
 // esbuild is a dev dependency: an installed package never builds.
-import { cpSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,16 @@ function ajvFiles() {
   };
 }
 
+/**
+ * esbuild escapes what is not ASCII in strings, but not in comments and regular expression
+ * literals. Escaped there too (\uXXXX means the same in both), the engine is ASCII, which
+ * lint reads and V8 compiles as one-byte text: a few milliseconds less at every start.
+ */
+function asciiOnly(file) {
+  const text = readFileSync(file, 'utf8');
+  writeFileSync(file, text.replace(/[^ -~\t\n\r]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
 export async function buildCli(stamp) {
   const tmp = join(root, `dist.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
@@ -80,6 +90,7 @@ export async function buildCli(stamp) {
     banner: { js: "const __shiplineModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'error',
   });
+  asciiOnly(join(tmp, 'lint-engine.cjs'));
   for (const [file, ids] of Object.entries(ajvFiles())) {
     await build({
       stdin: { contents: `module.exports = {\n${ids.map((id) => `  ${JSON.stringify(id)}: require(${JSON.stringify(id)}),`).join('\n')}\n};\n`, resolveDir: root, loader: 'js' },

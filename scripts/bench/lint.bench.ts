@@ -22,7 +22,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'scripts', 'shipline.mjs');
 
 /** `count` files of valid routing manifests: the goldens' routing documents and the valid lint cases, renamed. */
-function writeManifests(dir: string, count: number): string[] {
+export function writeManifests(dir: string, count: number): string[] {
   const golden = join(root, 'test', 'unit', 'golden');
   const sources = readdirSync(golden)
     .filter((f) => /\.(istio|gateway-api)\.yaml$/.test(f))
@@ -41,7 +41,7 @@ function writeManifests(dir: string, count: number): string[] {
 }
 
 /** Every served version of every shipped CRD as a strict JSON schema, named as kubeconform's template asks. */
-function writeSchemas(dir: string): string {
+export function writeSchemas(dir: string): string {
   for (const group of routingGroups) {
     for (const kind of kindsOf(group)) {
       for (const [version, schema] of versionsOf(group, kind)!) {

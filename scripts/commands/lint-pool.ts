@@ -6,12 +6,12 @@
 // same function a single-thread run uses. Each thread parses its chunk once and tells the
 // DestinationRule subsets it found; every thread then checks its documents against the
 // subsets of all files, so the output is identical to one thread's.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { compiledCodeFile, functionSource } from '../../manifests/code-cache.js';
+import { codeFileKey, compiledCodeFile, functionSource } from '../../manifests/code-cache.js';
 import type { LintChunk, LintInput, LintOptions, LintResult } from '../../manifests/lint.js';
 import type { LintEngine } from './lint-engine.js';
 
@@ -97,10 +97,9 @@ export interface LintPool {
 export function startLintPool(size: number): LintPool | undefined {
   const script = fileURLToPath(new URL('./lint-engine.cjs', import.meta.url));
   if (size < 1 || !existsSync(script)) return undefined;
-  const code = readFileSync(script, 'utf8');
   // The compiled form is of exactly the source compiledFunction compiles.
   const [before, after] = functionSource('\0', engineParams).split('\0');
-  const workerData = { script, wrap: [before, after], cacheFile: compiledCodeFile(code, 'lint-engine') };
+  const workerData = { script, wrap: [before, after], cacheFile: compiledCodeFile(codeFileKey(script), 'lint-engine') };
   // Loaded only here: most runs use no worker, and node:worker_threads costs each start a little.
   const { Worker: Thread } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
   const workers = Array.from({ length: size }, () => new Thread(workerSource, { eval: true, workerData }));
