@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { pack } from 'tar-stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tarBytes } from '../bundle-fixtures/hostile.js';
 import { FrameWriter } from '../../pipelines/bundle/frame-writer.js';
 import { openFramed } from '../../pipelines/bundle/framed-file.js';
 import type { Compression } from '../../pipelines/bundle/frames.js';
@@ -32,14 +32,8 @@ const files: [string, Buffer][] = [
   ['d.bin', randomBytes((1 << 20) + 511)],
 ];
 
-async function plainTar(): Promise<Buffer> {
-  const p = pack();
-  for (const [name, data] of files) p.entry({ name, size: data.length, mtime: new Date(0) }, data);
-  p.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of p) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
+/** The files as one tar archive (the bundle fixtures' writer). */
+const plainTar = (): Promise<Buffer> => tarBytes(files.map(([name, data]) => ({ header: { name, size: data.length }, data })));
 
 async function framed(compression: Compression, name: string, tar: Buffer): Promise<string> {
   const file = join(dir, name);

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { pack } from 'tar-stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tarBytes } from '../bundle-fixtures/hostile.js';
 import { FrameWriter } from '../../pipelines/bundle/frame-writer.js';
 import type { Compression } from '../../pipelines/bundle/frames.js';
 import { indexTar, readEntry } from '../../pipelines/bundle/tar-index.js';
@@ -25,14 +25,8 @@ const files = {
   'padded.bin': randomBytes((2 << 20) + 100),
 };
 
-async function tarOf(): Promise<Buffer> {
-  const p = pack();
-  for (const [name, data] of Object.entries(files)) p.entry({ name, size: data.length, mtime: new Date(0) }, data);
-  p.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of p) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
+/** The files as one tar archive (the bundle fixtures' writer). */
+const tarOf = (): Promise<Buffer> => tarBytes(Object.entries(files).map(([name, data]) => ({ header: { name, size: data.length }, data })));
 
 async function framed(tar: Buffer, name: string, compression: Compression = 'zstd'): Promise<string> {
   const file = join(dir, name);
