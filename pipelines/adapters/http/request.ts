@@ -96,7 +96,8 @@ export async function send(req: HttpRequest): Promise<HttpResponse> {
     if (overHttp2(req)) {
       const answer = await exchangeHttp2({
         ...req,
-        key: `${req.url.origin} ${fingerprint(connection)}`,
+        // The session outlives this request's connect deadline: that deadline does not name it.
+        key: `${req.url.origin} ${fingerprint(req)}`,
         connectTimeoutMs: connection.connectTimeoutMs,
         signal: abort.signal,
         onHeaders: () => clearTimeout(idleTimer),
